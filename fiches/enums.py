@@ -1,0 +1,34 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Rubrique(models.TextChoices):
+    """The text sections of a fiche, in the order the signed document gives them."""
+
+    CONTEXTE = "contexte", _("Contexte")
+    OBJECTIFS = "objectifs", _("Objectifs et dynamiques")
+    ECHELLE_TERRITORIALE = "echelle_territoriale", _("Échelle territoriale")
+    ANIMATEUR = "animateur", _("Animateur")
+    PARTENAIRES_DISPOSITIFS = (
+        "partenaires_dispositifs",
+        _("Partenaires mobilisables (dont habitants) et dispositifs mobilisables"),
+    )
+    FINANCEMENTS = "financements", _("Financements mobilisables")
+    CALENDRIER = "calendrier", _("Calendrier")
+
+
+class NatureIndicateur(models.TextChoices):
+    REALISATION = "realisation", _("Indicateur de réalisation")
+    EFFET = "effet", _("Indicateur d’effet")
+
+
+class NiveauLien(models.TextChoices):
+    AXE = "axe", _("Axe")
+    ENJEU = "enjeu", _("Enjeu")
+
+
+class Role(models.TextChoices):
+    ADMINISTRATEUR = "administrateur", _("Administrateur")
+    CHEF_DE_PROJET = "chef_de_projet", _("Chef de projet")
+    ANIMATEUR = "animateur", _("Animateur")
+    PARTENAIRE = "partenaire", _("Partenaire")

@@ -1,0 +1,358 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .enums import NatureIndicateur, NiveauLien, Rubrique
+from .validators import valider_code_insee, valider_code_qpv
+
+
+class Commune(models.Model):
+    code_insee = models.CharField(_("code INSEE"), max_length=5, unique=True, validators=[valider_code_insee])
+    nom = models.CharField(_("nom"), max_length=150)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("commune")
+        verbose_name_plural = _("communes")
+        ordering = ["nom"]
+
+    def __str__(self):
+        return f"{self.nom} ({self.code_insee})"
+
+
+class Contrat(models.Model):
+    code = models.SlugField(
+        _("code"), max_length=60, unique=True, help_text=_("Identifiant court, ex. contrat-de-ville.")
+    )
+    nom = models.CharField(_("nom"), max_length=200)
+    territoire = models.CharField(
+        _("territoire"), max_length=200, blank=True, help_text=_("Commune ou EPCI signataire.")
+    )
+    communes = models.ManyToManyField(Commune, verbose_name=_("communes"), blank=True)
+    annee_debut = models.PositiveSmallIntegerField(_("année de début"), null=True, blank=True)
+    annee_fin = models.PositiveSmallIntegerField(_("année de fin"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("contrat de ville")
+        verbose_name_plural = _("contrats de ville")
+        ordering = ["nom"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(annee_fin__gte=models.F("annee_debut"))
+                | models.Q(annee_fin__isnull=True)
+                | models.Q(annee_debut__isnull=True),
+                name="contrat_annees_ordonnees",
+                violation_error_message=_("L’année de fin précède l’année de début."),
+            )
+        ]
+
+    def __str__(self):
+        return self.nom
+
+
+class Pilier(models.Model):
+    contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="piliers", verbose_name=_("contrat"))
+    code = models.CharField(_("code"), max_length=10, help_text=_("ex. 1, ou T pour les axes transversaux."))
+    intitule = models.CharField(_("intitulé"), max_length=300, blank=True)
+    transversal = models.BooleanField(
+        _("axes transversaux"), default=False, help_text=_("Regroupe les axes transversaux T.1, T.2…")
+    )
+    ordre = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("pilier")
+        verbose_name_plural = _("piliers")
+        ordering = ["contrat", "ordre", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contrat", "code"],
+                name="pilier_code_unique",
+                violation_error_message=_("Ce contrat a déjà un pilier de ce code."),
+            )
+        ]
+
+    def __str__(self):
+        if self.transversal:
+            return self.intitule or _("Axes transversaux")
+        libelle = _("Pilier %(code)s") % {"code": self.code}
+        return f"{libelle} – {self.intitule}" if self.intitule else libelle
+
+
+class Axe(models.Model):
+    pilier = models.ForeignKey(Pilier, on_delete=models.CASCADE, related_name="axes", verbose_name=_("pilier"))
+    code = models.CharField(_("code"), max_length=10, help_text=_("ex. 1.2 ou T.1"))
+    intitule = models.CharField(_("intitulé"), max_length=300, blank=True)
+    ordre = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("axe")
+        verbose_name_plural = _("axes")
+        ordering = ["pilier__ordre", "ordre", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pilier", "code"],
+                name="axe_code_unique",
+                violation_error_message=_("Ce pilier a déjà un axe de ce code."),
+            )
+        ]
+
+    def __str__(self):
+        libelle = _("Axe %(code)s") % {"code": self.code}
+        return f"{libelle} – {self.intitule}" if self.intitule else libelle
+
+
+class Enjeu(models.Model):
+    axe = models.ForeignKey(Axe, on_delete=models.CASCADE, related_name="enjeux", verbose_name=_("axe"))
+    code = models.CharField(_("code"), max_length=12, help_text=_("ex. 1.2.2"))
+    intitule = models.CharField(_("intitulé"), max_length=400)
+    ordre = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("enjeu")
+        verbose_name_plural = _("enjeux")
+        ordering = ["axe__pilier__ordre", "axe__ordre", "ordre", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["axe", "code"],
+                name="enjeu_code_unique",
+                violation_error_message=_("Cet axe a déjà un enjeu de ce code."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{_('Enjeu')} {self.code} – {self.intitule}"
+
+
+class FicheQuerySet(models.QuerySet):
+    def du_contrat(self, contrat):
+        return self.filter(enjeu__axe__pilier__contrat=contrat)
+
+
+class Fiche(models.Model):
+    enjeu = models.ForeignKey(Enjeu, on_delete=models.PROTECT, related_name="fiches", verbose_name=_("enjeu"))
+    code = models.CharField(_("code"), max_length=12, help_text=_("ex. 1.2.3"))
+    titre = models.CharField(_("titre"), max_length=300)
+    partenaires = models.ManyToManyField(
+        "partenaires.Partenaire",
+        verbose_name=_("partenaires mobilisables"),
+        related_name="fiches",
+        blank=True,
+    )
+    types_acteurs = models.ManyToManyField(
+        "partenaires.TypeStructure",
+        verbose_name=_("acteurs mobilisables"),
+        related_name="fiches",
+        blank=True,
+    )
+    dispositifs = models.ManyToManyField(
+        "partenaires.Dispositif",
+        verbose_name=_("dispositifs mobilisables"),
+        related_name="fiches",
+        blank=True,
+    )
+    sources_financement = models.ManyToManyField(
+        "partenaires.SourceFinancement",
+        verbose_name=_("financements mobilisables"),
+        related_name="fiches",
+        blank=True,
+    )
+    ordre = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    history = HistoricalRecords(m2m_fields=[partenaires, types_acteurs, dispositifs, sources_financement])
+
+    objects = FicheQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("fiche")
+        verbose_name_plural = _("fiches")
+        ordering = ["enjeu__axe__pilier__ordre", "enjeu__axe__ordre", "ordre", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enjeu", "code"],
+                name="fiche_code_unique",
+                violation_error_message=_("Cet enjeu a déjà une fiche de ce code."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{_('Fiche')} {self.code} – {self.titre}"
+
+    def get_absolute_url(self):
+        return reverse("fiches:detail", kwargs={"code": self.code})
+
+    def clean(self):
+        # A code names one fiche in the whole contract (its URL is /fiches/<code>/), whatever the enjeu.
+        if self.enjeu_id is None:
+            return
+        contrat_id = Pilier.objects.filter(axes__enjeux=self.enjeu_id).values("contrat_id")
+        doublon = Fiche.objects.filter(code=self.code, enjeu__axe__pilier__contrat_id__in=contrat_id).exclude(
+            pk=self.pk
+        )
+        if doublon.exists():
+            raise ValidationError(
+                {"code": _("Une autre fiche de ce contrat porte déjà le code %(code)s.") % {"code": self.code}}
+            )
+
+
+class ElementOrdonne(models.Model):
+    """A bullet of a fiche: the signed text, kept word for word, in the document's order."""
+
+    ordre = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["ordre", "pk"]
+
+
+class ParagrapheFiche(ElementOrdonne):
+    fiche = models.ForeignKey(Fiche, on_delete=models.CASCADE, related_name="paragraphes", verbose_name=_("fiche"))
+    rubrique = models.CharField(_("rubrique"), max_length=30, choices=Rubrique.choices)
+    texte = models.TextField(_("texte"))
+    history = HistoricalRecords()
+
+    class Meta(ElementOrdonne.Meta):
+        verbose_name = _("paragraphe de fiche")
+        verbose_name_plural = _("paragraphes de fiche")
+
+    def __str__(self):
+        return f"{self.get_rubrique_display()} {self.ordre} : {self.texte[:60]}"
+
+
+class RealisationAttendue(ElementOrdonne):
+    fiche = models.ForeignKey(
+        Fiche, on_delete=models.CASCADE, related_name="realisations_attendues", verbose_name=_("fiche")
+    )
+    code = models.CharField(_("code"), max_length=10, help_text=_("ex. R1"))
+    intitule_court = models.CharField(
+        _("intitulé court"), max_length=100, help_text=_("Pour les listes et tableaux de bord.")
+    )
+    libelle = models.TextField(_("libellé de la fiche"))
+    history = HistoricalRecords()
+
+    class Meta(ElementOrdonne.Meta):
+        verbose_name = _("réalisation attendue")
+        verbose_name_plural = _("réalisations attendues")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fiche", "code"],
+                name="realisation_code_unique",
+                violation_error_message=_("Cette fiche a déjà une réalisation attendue de ce code."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} – {self.intitule_court}"
+
+
+class EffetAttendu(ElementOrdonne):
+    fiche = models.ForeignKey(Fiche, on_delete=models.CASCADE, related_name="effets_attendus", verbose_name=_("fiche"))
+    code = models.CharField(_("code"), max_length=10, help_text=_("ex. E1"))
+    libelle = models.TextField(_("libellé de la fiche"))
+    history = HistoricalRecords()
+
+    class Meta(ElementOrdonne.Meta):
+        verbose_name = _("effet attendu")
+        verbose_name_plural = _("effets attendus")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fiche", "code"],
+                name="effet_code_unique",
+                violation_error_message=_("Cette fiche a déjà un effet attendu de ce code."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} – {self.libelle[:80]}"
+
+
+class EnonceIndicateur(ElementOrdonne):
+    """An indicator as the fiche words it; measurable definitions (indicateurs.Indicateur) hang from it."""
+
+    fiche = models.ForeignKey(
+        Fiche, on_delete=models.CASCADE, related_name="enonces_indicateurs", verbose_name=_("fiche")
+    )
+    nature = models.CharField(_("nature"), max_length=12, choices=NatureIndicateur.choices)
+    code = models.CharField(_("code"), max_length=10, help_text=_("ex. IR1, IE2"))
+    libelle = models.TextField(_("libellé de la fiche"))
+    history = HistoricalRecords()
+
+    class Meta(ElementOrdonne.Meta):
+        verbose_name = _("indicateur de la fiche")
+        verbose_name_plural = _("indicateurs de la fiche")
+        ordering = ["nature", "ordre", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fiche", "code"],
+                name="enonce_indicateur_code_unique",
+                violation_error_message=_("Cette fiche a déjà un indicateur de ce code."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} – {self.libelle[:80]}"
+
+    def get_absolute_url(self):
+        return reverse("fiches:indicateur", kwargs={"code": self.fiche.code, "code_indicateur": self.code})
+
+
+class LienFiche(ElementOrdonne):
+    """A link to another enjeu or axe, pointing to it when the contract holds it."""
+
+    fiche = models.ForeignKey(Fiche, on_delete=models.CASCADE, related_name="liens", verbose_name=_("fiche"))
+    niveau = models.CharField(_("niveau"), max_length=10, choices=NiveauLien.choices)
+    code = models.CharField(_("code"), max_length=12)
+    libelle = models.TextField(_("libellé"))
+    complement = models.CharField(
+        _("complément"), max_length=300, blank=True, help_text=_("ex. la fiche de l’enjeu qui est visée.")
+    )
+    axe = models.ForeignKey(
+        Axe, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("axe lié")
+    )
+    enjeu = models.ForeignKey(
+        Enjeu, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("enjeu lié")
+    )
+    fiche_liee = models.ForeignKey(
+        Fiche, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("fiche liée")
+    )
+    history = HistoricalRecords()
+
+    class Meta(ElementOrdonne.Meta):
+        verbose_name = _("lien vers un autre enjeu")
+        verbose_name_plural = _("liens vers d’autres enjeux et fiches")
+
+    def __str__(self):
+        return f"{self.get_niveau_display()} {self.code}. {self.libelle[:60]}"
+
+
+class QuartierQuerySet(models.QuerySet):
+    def du_contrat(self, contrat):
+        return self.filter(contrat=contrat)
+
+
+class Quartier(models.Model):
+    contrat = models.ForeignKey(Contrat, on_delete=models.PROTECT, related_name="quartiers", verbose_name=_("contrat"))
+    code = models.CharField(
+        _("code QPV"),
+        max_length=8,
+        unique=True,
+        validators=[valider_code_qpv],
+        help_text=_("Code officiel : QN + 6 caractères (2024) ou QP + 6 chiffres (2015)."),
+    )
+    nom = models.CharField(_("nom"), max_length=200)
+    communes = models.ManyToManyField(Commune, verbose_name=_("communes"), related_name="quartiers")
+    history = HistoricalRecords(m2m_fields=[communes])
+
+    objects = QuartierQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("quartier prioritaire")
+        verbose_name_plural = _("quartiers prioritaires")
+        ordering = ["nom"]
+
+    def __str__(self):
+        return f"{self.nom} ({self.code})"
