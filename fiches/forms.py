@@ -1,0 +1,11 @@
+from crispy_forms.helper import FormHelper
+from django.contrib.auth.forms import AuthenticationForm
+
+
+class FormulaireConnexion(AuthenticationForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs["autocomplete"] = "username"
+        self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+        self.helper = FormHelper()
+        self.helper.form_tag = False

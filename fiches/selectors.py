@@ -1,0 +1,66 @@
+"""Reads for the fiche pages: each loads what its page shows in a fixed number of queries."""
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+
+from config.lecture import mode_de_chargement
+from partenaires.models import SourceFinancement
+
+from .enums import NatureIndicateur, Rubrique
+from .models import Contrat, Enjeu, EnonceIndicateur, Fiche, LienFiche, ParagrapheFiche, Pilier
+
+
+def contrats_visibles(*, utilisateur):
+    # Every signed-in user sees every contract until memberships scope them.
+    return Contrat.objects.all()
+
+
+def sommaire_des_contrats(*, contrats):
+    """Contracts with their piliers, axes, enjeux and fiches, for the list of fiches."""
+    mode = mode_de_chargement()
+    return list(
+        contrats.fetch_mode(mode).prefetch_related(
+            Prefetch("piliers", queryset=Pilier.objects.fetch_mode(mode)),
+            "piliers__axes",
+            Prefetch("piliers__axes__enjeux", queryset=Enjeu.objects.fetch_mode(mode)),
+            Prefetch("piliers__axes__enjeux__fiches", queryset=Fiche.objects.fetch_mode(mode)),
+        )
+    )
+
+
+def fiche_a_afficher(*, code, contrats):
+    """A fiche with every section of its page; 404 when no visible contract holds it."""
+    mode = mode_de_chargement()
+    fiche = get_object_or_404(
+        Fiche.objects.filter(code=code, enjeu__axe__pilier__contrat__in=contrats)
+        .select_related("enjeu__axe__pilier__contrat")
+        .prefetch_related(
+            Prefetch("paragraphes", queryset=ParagrapheFiche.objects.order_by("rubrique", "ordre")),
+            "realisations_attendues",
+            "effets_attendus",
+            "enonces_indicateurs",
+            Prefetch("liens", queryset=LienFiche.objects.select_related("fiche_liee", "axe", "enjeu")),
+            "partenaires",
+            "types_acteurs",
+            "dispositifs",
+            Prefetch("sources_financement", queryset=SourceFinancement.objects.select_related("financeur")),
+        )
+        .fetch_mode(mode)
+    )
+    paragraphes = {rubrique: [] for rubrique in Rubrique.values}
+    for paragraphe in fiche.paragraphes.all():
+        paragraphes[paragraphe.rubrique].append(paragraphe)
+    indicateurs = {nature: [] for nature in NatureIndicateur.values}
+    for enonce in fiche.enonces_indicateurs.all():
+        indicateurs[enonce.nature].append(enonce)
+    return fiche, paragraphes, indicateurs
+
+
+def enonce_a_afficher(*, code_fiche, code_indicateur, contrats):
+    return get_object_or_404(
+        EnonceIndicateur.objects.filter(
+            fiche__code=code_fiche, code=code_indicateur, fiche__enjeu__axe__pilier__contrat__in=contrats
+        )
+        .select_related("fiche__enjeu__axe__pilier__contrat")
+        .fetch_mode(mode_de_chargement())
+    )

@@ -1,0 +1,46 @@
+from django.contrib.auth.decorators import login_not_required
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from . import selectors
+
+
+def liste_fiches(request):
+    contrats = selectors.contrats_visibles(utilisateur=request.user)
+    return render(request, "fiches/liste.html", {"contrats": selectors.sommaire_des_contrats(contrats=contrats)})
+
+
+def detail_fiche(request, code):
+    fiche, paragraphes, indicateurs = selectors.fiche_a_afficher(
+        code=code, contrats=selectors.contrats_visibles(utilisateur=request.user)
+    )
+    return render(
+        request,
+        "fiches/detail.html",
+        {"fiche": fiche, "paragraphes": paragraphes, "indicateurs": indicateurs},
+    )
+
+
+def detail_indicateur(request, code, code_indicateur):
+    enonce = selectors.enonce_a_afficher(
+        code_fiche=code,
+        code_indicateur=code_indicateur,
+        contrats=selectors.contrats_visibles(utilisateur=request.user),
+    )
+    return render(request, "fiches/indicateur.html", {"enonce": enonce})
+
+
+@login_not_required
+@require_GET
+@never_cache
+def sante(request):
+    """For the load balancer and monitoring: 200 when the database answers, 503 when it does not."""
+    try:
+        with connection.cursor() as curseur:
+            curseur.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"statut": "erreur", "base_de_donnees": "injoignable"}, status=503)
+    return JsonResponse({"statut": "ok", "base_de_donnees": "ok"})
