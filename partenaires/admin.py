@@ -1,0 +1,56 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Dispositif, Etablissement, Partenaire, SourceFinancement, Structure, TypeStructure
+
+
+@admin.register(Partenaire)
+class PartenaireAdmin(SimpleHistoryAdmin):
+    list_display = ["nom", "sigle", "type", "contrat"]
+    list_select_related = ["contrat"]
+    list_filter = ["type", "contrat"]
+    search_fields = ["nom", "sigle"]
+
+
+@admin.register(TypeStructure)
+class TypeStructureAdmin(SimpleHistoryAdmin):
+    list_display = ["libelle", "ordre"]
+    list_editable = ["ordre"]
+    search_fields = ["libelle"]
+
+
+@admin.register(Structure)
+class StructureAdmin(SimpleHistoryAdmin):
+    list_display = ["nom", "type", "commune", "active"]
+    list_select_related = ["type", "commune"]
+    list_filter = ["type", "active", "contrat", "quartiers"]
+    search_fields = ["nom"]
+    autocomplete_fields = ["commune"]
+    filter_horizontal = ["quartiers"]
+
+
+@admin.register(Etablissement)
+class EtablissementAdmin(SimpleHistoryAdmin):
+    list_display = ["nom", "uai", "type", "education_prioritaire", "quartier"]
+    list_select_related = ["quartier"]
+    list_filter = ["type", "education_prioritaire", "contrat", "quartier"]
+    search_fields = ["nom", "uai"]
+    autocomplete_fields = ["commune", "quartier"]
+
+
+@admin.register(Dispositif)
+class DispositifAdmin(SimpleHistoryAdmin):
+    list_display = ["nom", "sigle", "pilote", "ordre"]
+    list_editable = ["ordre"]
+    search_fields = ["nom", "sigle", "pilote"]
+    prepopulated_fields = {"code": ["nom"]}
+
+
+@admin.register(SourceFinancement)
+class SourceFinancementAdmin(SimpleHistoryAdmin):
+    list_display = ["libelle", "categorie", "financeur", "ordre"]
+    list_select_related = ["financeur"]
+    list_editable = ["ordre"]
+    list_filter = ["categorie", "contrat"]
+    search_fields = ["libelle"]
+    autocomplete_fields = ["financeur"]
