@@ -1,0 +1,151 @@
+"""A fictional territory to try the application on: never run where real data lives."""
+
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+
+from partenaires.enums import EducationPrioritaire, TypeEtablissement
+from partenaires.models import Etablissement, Structure, TypeStructure
+
+from .auth import PREFIXE_DEMO
+from .enums import Role
+from .models import Commune, Quartier
+from .validators import lettre_cle_uai
+
+# INSEE codes starting with 99 designate foreign countries: no French commune can collide.
+COMMUNES = [("99101", "Bellerive"), ("99102", "Saint-Aubin-des-Prés")]
+
+# Codes of the 2024 format in a numbering range no real quartier uses (90 and above).
+QUARTIERS = [
+    ("QN09591A", "Les Tilleuls", ["99101"]),
+    ("QN09592B", "Le Bois-Joli", ["99101"]),
+    ("QN09593C", "La Source", ["99101"]),
+    ("QN09594D", "Les Cèdres", ["99102"]),
+    ("QN09595E", "Centre-Gare", ["99101", "99102"]),
+]
+
+STRUCTURES = [
+    ("Centre social Les Tilleuls", "Centre social", "99101", ["QN09591A", "QN09592B"]),
+    ("Centre social La Source", "Centre social", "99101", ["QN09593C", "QN09595E"]),
+    ("Association Lire et Grandir", "Opérateur associatif", "99101", ["QN09591A", "QN09593C", "QN09594D"]),
+    ("Association Sciences en Herbe", "Opérateur associatif", "99102", ["QN09594D", "QN09595E"]),
+    (
+        "REAAP de Bellerive",
+        "REAAP (réseau d’écoute, d’appui et d’accompagnement des parents, lieux d’accueil Parents)",
+        "99101",
+        ["QN09591A", "QN09592B", "QN09593C"],
+    ),
+    ("Service éducation de la ville", "Service municipal", "99101", [q[0] for q in QUARTIERS]),
+]
+
+ETABLISSEMENTS = [
+    (
+        "0959001",
+        "École maternelle Les Tilleuls",
+        TypeEtablissement.ECOLE_MATERNELLE,
+        EducationPrioritaire.REP_PLUS,
+        "99101",
+        "QN09591A",
+    ),
+    (
+        "0959002",
+        "École élémentaire Jean-Moulin",
+        TypeEtablissement.ECOLE_ELEMENTAIRE,
+        EducationPrioritaire.REP_PLUS,
+        "99101",
+        "QN09591A",
+    ),
+    (
+        "0959003",
+        "École primaire du Bois-Joli",
+        TypeEtablissement.ECOLE_PRIMAIRE,
+        EducationPrioritaire.REP,
+        "99101",
+        "QN09592B",
+    ),
+    (
+        "0959004",
+        "École élémentaire La Source",
+        TypeEtablissement.ECOLE_ELEMENTAIRE,
+        EducationPrioritaire.REP,
+        "99101",
+        "QN09593C",
+    ),
+    (
+        "0959005",
+        "École primaire des Cèdres",
+        TypeEtablissement.ECOLE_PRIMAIRE,
+        EducationPrioritaire.REP,
+        "99102",
+        "QN09594D",
+    ),
+    ("0959006", "Collège Louise-Michel", TypeEtablissement.COLLEGE, EducationPrioritaire.REP_PLUS, "99101", "QN09591A"),
+    ("0959007", "Collège Simone-Veil", TypeEtablissement.COLLEGE, EducationPrioritaire.REP, "99102", None),
+]
+
+UTILISATEURS = [
+    (f"{PREFIXE_DEMO}admin", Role.ADMINISTRATEUR, "Administratrice", "Démo"),
+    (f"{PREFIXE_DEMO}chef", Role.CHEF_DE_PROJET, "Cheffe de projet", "Démo"),
+    (f"{PREFIXE_DEMO}animateur", Role.ANIMATEUR, "Animateur", "Démo"),
+    (f"{PREFIXE_DEMO}partenaire", Role.PARTENAIRE, "Partenaire", "Démo"),
+]
+
+
+@transaction.atomic
+def generer_demo(*, contrat):
+    """Fill the contract with a fictional territory and give each demo user a fresh password."""
+    if not settings.DEMO_AUTORISEE:
+        raise ImproperlyConfigured("Les données de démonstration sont interdites avec ces réglages (production).")
+    communes = {
+        code: Commune.objects.get_or_create(code_insee=code, defaults={"nom": nom})[0] for code, nom in COMMUNES
+    }
+    contrat.communes.add(*communes.values())
+    if not contrat.territoire:
+        contrat.territoire = "Bellerive et Saint-Aubin-des-Prés (territoire fictif de démonstration)"
+        contrat.save(update_fields=["territoire"])
+
+    quartiers = {}
+    for code, nom, codes_communes in QUARTIERS:
+        quartier, _ = Quartier.objects.get_or_create(code=code, defaults={"contrat": contrat, "nom": nom})
+        quartier.communes.set([communes[c] for c in codes_communes])
+        quartiers[code] = quartier
+
+    TypeStructure.objects.get_or_create(libelle="Service municipal", defaults={"ordre": 5})
+    types = {t.libelle: t for t in TypeStructure.objects.all()}
+    for nom, type_libelle, code_commune, codes_quartiers in STRUCTURES:
+        structure, _ = Structure.objects.get_or_create(
+            contrat=contrat,
+            nom=nom,
+            defaults={"type": types[type_libelle], "commune": communes[code_commune]},
+        )
+        structure.quartiers.set([quartiers[c] for c in codes_quartiers])
+
+    for chiffres, nom, type_etablissement, ep, code_commune, code_quartier in ETABLISSEMENTS:
+        Etablissement.objects.get_or_create(
+            uai=chiffres + lettre_cle_uai(chiffres),
+            defaults={
+                "contrat": contrat,
+                "nom": nom,
+                "type": type_etablissement,
+                "education_prioritaire": ep,
+                "commune": communes[code_commune],
+                "quartier": quartiers.get(code_quartier),
+            },
+        )
+
+    identifiants = []
+    for username, role, prenom, nom in UTILISATEURS:
+        utilisateur, _ = get_user_model().objects.get_or_create(
+            username=username, defaults={"first_name": prenom, "last_name": nom}
+        )
+        mot_de_passe = secrets.token_urlsafe(12)
+        utilisateur.set_password(mot_de_passe)
+        utilisateur.is_staff = role == Role.ADMINISTRATEUR
+        utilisateur.save()
+        utilisateur.groups.set([Group.objects.get(name=role.label)])
+        identifiants.append((username, role.label, mot_de_passe))
+    return identifiants

@@ -1,0 +1,25 @@
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
+
+from fiches.demo import generer_demo
+from fiches.models import Contrat
+
+
+class Command(BaseCommand):
+    help = (
+        "Crée un territoire fictif de démonstration (quartiers, structures, écoles) et un compte "
+        "par rôle, dont il affiche les mots de passe. Refusé avec les réglages de production."
+    )
+
+    def handle(self, *args, **options):
+        contrat = Contrat.objects.order_by("pk").first()
+        if contrat is None:
+            raise CommandError("Aucun contrat : lancez d’abord « python manage.py charger_reference ».")
+        try:
+            identifiants = generer_demo(contrat=contrat)
+        except ImproperlyConfigured as erreur:
+            raise CommandError(str(erreur)) from erreur
+        self.stdout.write(self.style.SUCCESS(f"Territoire de démonstration prêt dans « {contrat} »."))
+        self.stdout.write("Comptes de démonstration (nouveaux mots de passe à chaque lancement) :")
+        for username, role, mot_de_passe in identifiants:
+            self.stdout.write(f"  {role:<18} identifiant : {username:<18} mot de passe : {mot_de_passe}")

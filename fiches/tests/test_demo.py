@@ -1,0 +1,67 @@
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from fiches.enums import Role
+from fiches.models import Quartier
+from partenaires.models import Etablissement, Structure
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_builds_a_territory_and_one_user_per_role(demo, reference):
+    assert 4 <= Quartier.objects.filter(contrat=reference).count() <= 6
+    assert Structure.objects.filter(contrat=reference).count() >= 4
+    assert Etablissement.objects.filter(contrat=reference, education_prioritaire="rep_plus").exists()
+    roles = {u.username: u.groups.get().name for u in get_user_model().objects.filter(username__startswith="demo-")}
+    assert roles == {
+        "demo-admin": Role.ADMINISTRATEUR.label,
+        "demo-chef": Role.CHEF_DE_PROJET.label,
+        "demo-animateur": Role.ANIMATEUR.label,
+        "demo-partenaire": Role.PARTENAIRE.label,
+    }
+    for username, mot_de_passe in demo.items():
+        assert authenticate(username=username, password=mot_de_passe) is not None, username
+
+
+def test_only_the_demo_administrator_is_staff(demo):
+    assert set(get_user_model().objects.filter(is_staff=True).values_list("username", flat=True)) == {"demo-admin"}
+    assert not get_user_model().objects.filter(is_superuser=True).exists()
+
+
+def test_running_the_demo_again_adds_nothing_and_renews_passwords(demo, reference):
+    avant = (Quartier.objects.count(), Structure.objects.count(), Etablissement.objects.count())
+    call_command("generer_demo")
+    assert (Quartier.objects.count(), Structure.objects.count(), Etablissement.objects.count()) == avant
+    assert authenticate(username="demo-chef", password=demo["demo-chef"]) is None
+
+
+def test_the_demo_needs_the_reference_first(db):
+    with pytest.raises(CommandError, match="lancez d’abord « python manage.py charger_reference »"):
+        call_command("generer_demo")
+
+
+@override_settings(DEMO_AUTORISEE=False)
+def test_the_demo_is_refused_with_production_settings(reference):
+    with pytest.raises(CommandError, match="interdites avec ces réglages"):
+        call_command("generer_demo")
+    assert not Quartier.objects.exists()
+    assert not get_user_model().objects.filter(username__startswith="demo-").exists()
+
+
+def test_a_demo_account_cannot_log_in_with_production_settings(demo, client):
+    with override_settings(DEMO_AUTORISEE=False):
+        assert authenticate(username="demo-chef", password=demo["demo-chef"]) is None
+        reponse = client.post("/connexion/", {"username": "demo-chef", "password": demo["demo-chef"]})
+        assert reponse.status_code == 200 and "_auth_user_id" not in client.session
+    assert authenticate(username="demo-chef", password=demo["demo-chef"]) is not None
+
+
+def test_roles_exist_after_migrate_with_the_admin_permissions_of_administrators(db):
+    assert set(Group.objects.values_list("name", flat=True)) == {role.label for role in Role}
+    administrateur = Group.objects.get(name=Role.ADMINISTRATEUR.label)
+    assert administrateur.permissions.filter(codename="change_fiche").exists()
+    assert administrateur.permissions.filter(codename="change_etablissement").exists()
+    assert not Group.objects.get(name=Role.PARTENAIRE.label).permissions.exists()
