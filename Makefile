@@ -1,0 +1,46 @@
+# Two commands for a newcomer: `make run` (set up and serve on SQLite with demo data) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+ADRESSE ?= 127.0.0.1:8000
+
+.PHONY: run install db test lint format ci clean
+
+run: install db
+	$(MANAGE) runserver $(ADRESSE)
+
+install: $(VENV)/.installe node_modules/.installe
+
+$(VENV)/.installe: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12 ou plus est requis (pyenv lit .python-version).")'
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+node_modules/.installe: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+db: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) charger_reference
+	$(MANAGE) generer_demo
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3
