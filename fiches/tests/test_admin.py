@@ -30,8 +30,8 @@ def test_every_admin_page_opens_for_an_administrator(client_admin, modele):
         assert client_admin.get(url).status_code == 200, url
 
 
-def test_admin_speaks_french(client_admin):
-    html = client_admin.get(_url(Fiche, "changelist")).content.decode()
+def test_admin_speaks_french_even_to_an_english_browser(client_admin):
+    html = client_admin.get(_url(Fiche, "changelist"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert "Sélectionnez" in html and "Rechercher" in html
 
 
