@@ -1,6 +1,11 @@
+from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Case, IntegerField, Value, When
 from simple_history.admin import SimpleHistoryAdmin
 
+from .enums import Rubrique
 from .models import (
     Axe,
     Commune,
@@ -14,6 +19,7 @@ from .models import (
     Pilier,
     Quartier,
     RealisationAttendue,
+    Thematique,
 )
 
 
@@ -27,7 +33,14 @@ class SectionInline(admin.StackedInline):
 class ParagrapheInline(SectionInline):
     model = ParagrapheFiche
     fields = ["rubrique", "ordre", "texte"]
-    ordering = ["rubrique", "ordre"]
+
+    def get_queryset(self, request):
+        # Rubriques in the order of the signed fiche, not alphabetically.
+        rang = Case(
+            *[When(rubrique=rubrique, then=Value(rang)) for rang, rubrique in enumerate(Rubrique.values)],
+            output_field=IntegerField(),
+        )
+        return super().get_queryset(request).order_by(rang, "ordre")
 
 
 class RealisationInline(SectionInline):
@@ -52,8 +65,35 @@ class LienInline(SectionInline):
     autocomplete_fields = ["axe", "enjeu", "fiche_liee"]
 
 
+class FormulaireFicheAdmin(forms.ModelForm):
+    class Meta:
+        model = Fiche
+        fields = [
+            "enjeu",
+            "code",
+            "titre",
+            "ordre",
+            "partenaires",
+            "types_acteurs",
+            "dispositifs",
+            "sources_financement",
+        ]
+
+    def clean(self):
+        donnees = super().clean()
+        enjeu = donnees.get("enjeu")
+        if enjeu:
+            contrat_id = enjeu.axe.pilier.contrat_id
+            for champ in ("partenaires", "sources_financement"):
+                etrangers = [str(objet) for objet in donnees.get(champ, []) if objet.contrat_id != contrat_id]
+                if etrangers:
+                    self.add_error(champ, "Ils appartiennent à un autre contrat que la fiche : " + ", ".join(etrangers))
+        return donnees
+
+
 @admin.register(Fiche)
 class FicheAdmin(SimpleHistoryAdmin):
+    form = FormulaireFicheAdmin
     list_display = ["code", "titre", "enjeu"]
     list_select_related = ["enjeu"]
     list_filter = ["enjeu__axe__pilier__contrat", "enjeu__axe"]
@@ -136,3 +176,25 @@ class QuartierAdmin(SimpleHistoryAdmin):
     list_filter = ["contrat", "communes"]
     search_fields = ["code", "nom"]
     filter_horizontal = ["communes"]
+
+
+@admin.register(Thematique)
+class ThematiqueAdmin(SimpleHistoryAdmin):
+    list_display = ["libelle", "code", "ordre"]
+    list_editable = ["ordre"]
+    search_fields = ["libelle", "code"]
+    prepopulated_fields = {"code": ["libelle"]}
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class UtilisateurAdmin(UserAdmin):
+    """An administrator gives accounts their role (group); only a superuser grants more."""
+
+    def get_readonly_fields(self, request, obj=None):
+        champs = super().get_readonly_fields(request, obj)
+        if request.user.is_superuser:
+            return champs
+        return [*champs, "is_superuser", "user_permissions", "last_login", "date_joined"]

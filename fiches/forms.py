@@ -1,4 +1,3 @@
-from crispy_forms.helper import FormHelper
 from django.contrib.auth.forms import AuthenticationForm
 
 
@@ -7,5 +6,3 @@ class FormulaireConnexion(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].widget.attrs["autocomplete"] = "username"
         self.fields["password"].widget.attrs["autocomplete"] = "current-password"
-        self.helper = FormHelper()
-        self.helper.form_tag = False

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .enums import NatureIndicateur, NiveauLien, Rubrique
-from .validators import valider_code_insee, valider_code_qpv
+from .validators import valider_code_de_structure, valider_code_insee, valider_code_qpv
 
 
 class Commune(models.Model):
@@ -55,7 +55,12 @@ class Contrat(models.Model):
 
 class Pilier(models.Model):
     contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="piliers", verbose_name=_("contrat"))
-    code = models.CharField(_("code"), max_length=10, help_text=_("ex. 1, ou T pour les axes transversaux."))
+    code = models.CharField(
+        _("code"),
+        max_length=10,
+        validators=[valider_code_de_structure],
+        help_text=_("ex. 1, ou T pour les axes transversaux."),
+    )
     intitule = models.CharField(_("intitulé"), max_length=300, blank=True)
     transversal = models.BooleanField(
         _("axes transversaux"), default=False, help_text=_("Regroupe les axes transversaux T.1, T.2…")
@@ -84,7 +89,9 @@ class Pilier(models.Model):
 
 class Axe(models.Model):
     pilier = models.ForeignKey(Pilier, on_delete=models.CASCADE, related_name="axes", verbose_name=_("pilier"))
-    code = models.CharField(_("code"), max_length=10, help_text=_("ex. 1.2 ou T.1"))
+    code = models.CharField(
+        _("code"), max_length=10, validators=[valider_code_de_structure], help_text=_("ex. 1.2 ou T.1")
+    )
     intitule = models.CharField(_("intitulé"), max_length=300, blank=True)
     ordre = models.PositiveSmallIntegerField(_("ordre"), default=0)
     history = HistoricalRecords()
@@ -108,7 +115,7 @@ class Axe(models.Model):
 
 class Enjeu(models.Model):
     axe = models.ForeignKey(Axe, on_delete=models.CASCADE, related_name="enjeux", verbose_name=_("axe"))
-    code = models.CharField(_("code"), max_length=12, help_text=_("ex. 1.2.2"))
+    code = models.CharField(_("code"), max_length=12, validators=[valider_code_de_structure], help_text=_("ex. 1.2.2"))
     intitule = models.CharField(_("intitulé"), max_length=400)
     ordre = models.PositiveSmallIntegerField(_("ordre"), default=0)
     history = HistoricalRecords()
@@ -136,7 +143,7 @@ class FicheQuerySet(models.QuerySet):
 
 class Fiche(models.Model):
     enjeu = models.ForeignKey(Enjeu, on_delete=models.PROTECT, related_name="fiches", verbose_name=_("enjeu"))
-    code = models.CharField(_("code"), max_length=12, help_text=_("ex. 1.2.3"))
+    code = models.CharField(_("code"), max_length=12, validators=[valider_code_de_structure], help_text=_("ex. 1.2.3"))
     titre = models.CharField(_("titre"), max_length=300)
     partenaires = models.ManyToManyField(
         "partenaires.Partenaire",
@@ -227,7 +234,7 @@ class RealisationAttendue(ElementOrdonne):
     fiche = models.ForeignKey(
         Fiche, on_delete=models.CASCADE, related_name="realisations_attendues", verbose_name=_("fiche")
     )
-    code = models.CharField(_("code"), max_length=10, help_text=_("ex. R1"))
+    code = models.CharField(_("code"), max_length=10, validators=[valider_code_de_structure], help_text=_("ex. R1"))
     intitule_court = models.CharField(
         _("intitulé court"), max_length=100, help_text=_("Pour les listes et tableaux de bord.")
     )
@@ -251,7 +258,7 @@ class RealisationAttendue(ElementOrdonne):
 
 class EffetAttendu(ElementOrdonne):
     fiche = models.ForeignKey(Fiche, on_delete=models.CASCADE, related_name="effets_attendus", verbose_name=_("fiche"))
-    code = models.CharField(_("code"), max_length=10, help_text=_("ex. E1"))
+    code = models.CharField(_("code"), max_length=10, validators=[valider_code_de_structure], help_text=_("ex. E1"))
     libelle = models.TextField(_("libellé de la fiche"))
     history = HistoricalRecords()
 
@@ -277,7 +284,9 @@ class EnonceIndicateur(ElementOrdonne):
         Fiche, on_delete=models.CASCADE, related_name="enonces_indicateurs", verbose_name=_("fiche")
     )
     nature = models.CharField(_("nature"), max_length=12, choices=NatureIndicateur.choices)
-    code = models.CharField(_("code"), max_length=10, help_text=_("ex. IR1, IE2"))
+    code = models.CharField(
+        _("code"), max_length=10, validators=[valider_code_de_structure], help_text=_("ex. IR1, IE2")
+    )
     libelle = models.TextField(_("libellé de la fiche"))
     history = HistoricalRecords()
 
@@ -305,7 +314,7 @@ class LienFiche(ElementOrdonne):
 
     fiche = models.ForeignKey(Fiche, on_delete=models.CASCADE, related_name="liens", verbose_name=_("fiche"))
     niveau = models.CharField(_("niveau"), max_length=10, choices=NiveauLien.choices)
-    code = models.CharField(_("code"), max_length=12)
+    code = models.CharField(_("code"), max_length=12, validators=[valider_code_de_structure])
     libelle = models.TextField(_("libellé"))
     complement = models.CharField(
         _("complément"), max_length=300, blank=True, help_text=_("ex. la fiche de l’enjeu qui est visée.")
@@ -327,6 +336,52 @@ class LienFiche(ElementOrdonne):
 
     def __str__(self):
         return f"{self.get_niveau_display()} {self.code}. {self.libelle[:60]}"
+
+    def clean(self):
+        erreurs = {}
+        contrat_id = self.fiche.enjeu.axe.pilier.contrat_id if self.fiche_id else None
+        cibles = {NiveauLien.AXE: ("axe", self.axe), NiveauLien.ENJEU: ("enjeu", self.enjeu)}
+        for niveau, (champ, cible) in cibles.items():
+            if cible is None:
+                continue
+            if niveau != self.niveau:
+                erreurs[champ] = _("Un lien de niveau « %(niveau)s » ne pointe pas vers un %(champ)s.") % {
+                    "niveau": self.get_niveau_display(),
+                    "champ": champ,
+                }
+            elif cible.code != self.code:
+                erreurs[champ] = _("Le code %(code)s ne correspond pas au code du lien.") % {"code": cible.code}
+            elif contrat_id and _contrat_id(cible) != contrat_id:
+                erreurs[champ] = _("Cet élément appartient à un autre contrat que la fiche.")
+        if self.fiche_liee_id:
+            if self.fiche_liee_id == self.fiche_id:
+                erreurs["fiche_liee"] = _("Une fiche ne peut pas être liée à elle-même.")
+            elif contrat_id and self.fiche_liee.enjeu.axe.pilier.contrat_id != contrat_id:
+                erreurs["fiche_liee"] = _("Cette fiche appartient à un autre contrat.")
+        if erreurs:
+            raise ValidationError(erreurs)
+
+
+def _contrat_id(cible):
+    axe = cible if isinstance(cible, Axe) else cible.axe
+    return axe.pilier.contrat_id
+
+
+class Thematique(models.Model):
+    """A theme of the fiche's actions (culture, sport, numérique…), used to filter and break down."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    libelle = models.CharField(_("libellé"), max_length=100, unique=True)
+    ordre = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("thématique")
+        verbose_name_plural = _("thématiques")
+        ordering = ["ordre", "libelle"]
+
+    def __str__(self):
+        return self.libelle
 
 
 class QuartierQuerySet(models.QuerySet):

@@ -7,7 +7,7 @@ from config.lecture import mode_de_chargement
 from partenaires.models import SourceFinancement
 
 from .enums import NatureIndicateur, Rubrique
-from .models import Contrat, Enjeu, EnonceIndicateur, Fiche, LienFiche, ParagrapheFiche, Pilier
+from .models import Contrat, Enjeu, EnonceIndicateur, Fiche, LienFiche, ParagrapheFiche
 
 
 def contrats_visibles(*, utilisateur):
@@ -15,24 +15,29 @@ def contrats_visibles(*, utilisateur):
     return Contrat.objects.all()
 
 
-def sommaire_des_contrats(*, contrats):
-    """Contracts with their piliers, axes, enjeux and fiches, for the list of fiches."""
+def contrat_courant(*, utilisateur):
+    """The contract a user works in. Until memberships exist, the first visible one."""
+    return contrats_visibles(utilisateur=utilisateur).order_by("pk").first()
+
+
+def sommaire_du_contrat(*, contrat):
+    """The contract's piliers, axes, enjeux and fiches, for the list of fiches."""
     mode = mode_de_chargement()
     return list(
-        contrats.fetch_mode(mode).prefetch_related(
-            Prefetch("piliers", queryset=Pilier.objects.fetch_mode(mode)),
-            "piliers__axes",
-            Prefetch("piliers__axes__enjeux", queryset=Enjeu.objects.fetch_mode(mode)),
-            Prefetch("piliers__axes__enjeux__fiches", queryset=Fiche.objects.fetch_mode(mode)),
+        contrat.piliers.fetch_mode(mode).prefetch_related(
+            "axes",
+            Prefetch("axes__enjeux", queryset=Enjeu.objects.fetch_mode(mode)),
+            Prefetch("axes__enjeux__fiches", queryset=Fiche.objects.fetch_mode(mode)),
         )
     )
 
 
-def fiche_a_afficher(*, code, contrats):
-    """A fiche with every section of its page; 404 when no visible contract holds it."""
+def fiche_a_afficher(*, code, contrat):
+    """A fiche of the contract with every section of its page; 404 when the contract has none of that code."""
     mode = mode_de_chargement()
     fiche = get_object_or_404(
-        Fiche.objects.filter(code=code, enjeu__axe__pilier__contrat__in=contrats)
+        Fiche.objects.du_contrat(contrat)
+        .filter(code=code)
         .select_related("enjeu__axe__pilier__contrat")
         .prefetch_related(
             Prefetch("paragraphes", queryset=ParagrapheFiche.objects.order_by("rubrique", "ordre")),
@@ -56,10 +61,10 @@ def fiche_a_afficher(*, code, contrats):
     return fiche, paragraphes, indicateurs
 
 
-def enonce_a_afficher(*, code_fiche, code_indicateur, contrats):
+def enonce_a_afficher(*, code_fiche, code_indicateur, contrat):
     return get_object_or_404(
         EnonceIndicateur.objects.filter(
-            fiche__code=code_fiche, code=code_indicateur, fiche__enjeu__axe__pilier__contrat__in=contrats
+            fiche__code=code_fiche, code=code_indicateur, fiche__enjeu__axe__pilier__contrat=contrat
         )
         .select_related("fiche__enjeu__axe__pilier__contrat")
         .fetch_mode(mode_de_chargement())

@@ -22,6 +22,7 @@ from .models import (
     ParagrapheFiche,
     Pilier,
     RealisationAttendue,
+    Thematique,
 )
 
 FICHIER_REFERENCE = Path(__file__).resolve().parent / "donnees" / "fiche-1.2.3.toml"
@@ -29,11 +30,17 @@ FICHIER_REFERENCE = Path(__file__).resolve().parent / "donnees" / "fiche-1.2.3.t
 
 @dataclass
 class Bilan:
-    """What a load did, counted per model, so that a second run can show it changed nothing."""
+    """What a load did, counted per model, so that a second run can show it changed nothing.
 
+    Without `ecraser`, a load only adds what is missing: once loaded, the reference belongs to
+    the administrators, and a deployment that loads the file again must not undo their edits.
+    With `ecraser`, every row is realigned on the file and rows the file no longer has go."""
+
+    ecraser: bool = False
     crees: dict = field(default_factory=dict)
     modifies: dict = field(default_factory=dict)
     supprimes: dict = field(default_factory=dict)
+    nouveaux: set = field(default_factory=set)
 
     def compter(self, compteur, modele, nombre=1):
         nom = str(modele._meta.verbose_name_plural)
@@ -50,6 +57,8 @@ def _synchroniser(bilan, modele, cles, valeurs, *, parmi=None):
     if objet is None:
         objet = modele(**cles, **valeurs)
         compteur = bilan.crees
+    elif not bilan.ecraser:
+        return objet
     else:
         differences = {nom: valeur for nom, valeur in valeurs.items() if getattr(objet, nom) != valeur}
         if not differences:
@@ -65,6 +74,8 @@ def _synchroniser(bilan, modele, cles, valeurs, *, parmi=None):
         ) from erreur
     objet.save()
     bilan.compter(compteur, modele)
+    if compteur is bilan.crees:
+        bilan.nouveaux.add((modele, objet.pk))
     return objet
 
 
@@ -77,12 +88,15 @@ def _synchroniser_m2m(bilan, objet, nom_champ, cibles):
 
 def _synchroniser_liste(bilan, modele, parent, lignes):
     """Rows of a fiche section, numbered in the file's order; rows no longer in the file go."""
+    _sans_doublon([cles for cles, _ in lignes], f"Une ligne de « {modele._meta.verbose_name_plural} »")
     gardes = []
     for ordre, (cles, valeurs) in enumerate(lignes, start=1):
         if "ordre" not in cles:
             valeurs = {"ordre": ordre, **valeurs}
         objet = _synchroniser(bilan, modele, {"fiche": parent, **cles}, valeurs)
         gardes.append(objet.pk)
+    if not bilan.ecraser:
+        return
     en_trop = modele.objects.filter(fiche=parent).exclude(pk__in=gardes)
     nombre = len(en_trop)
     if nombre:
@@ -95,8 +109,24 @@ def lire_reference(chemin=FICHIER_REFERENCE):
     try:
         with open(chemin, "rb") as fichier:
             return tomllib.load(fichier)
+    except UnicodeDecodeError as erreur:
+        raise ValidationError(f"Le fichier {chemin} n’est pas encodé en UTF-8.") from erreur
     except tomllib.TOMLDecodeError as erreur:
         raise ValidationError(f"Le fichier {chemin} n’est pas un TOML valide : {erreur}") from erreur
+
+
+def _sans_doublon(cles, libelle):
+    vues = []
+    for cle in cles:
+        if cle in vues:
+            raise ValidationError(f"{libelle} apparaît deux fois dans le fichier : {cle}.")
+        vues.append(cle)
+
+
+def _par_cle(elements, cle, libelle):
+    """The file's elements indexed by their key, refusing a key given twice (one would be lost)."""
+    _sans_doublon([element[cle] for element in elements], libelle)
+    return elements
 
 
 def _chercher(table, cle, libelle):
@@ -107,9 +137,9 @@ def _chercher(table, cle, libelle):
 
 
 @transaction.atomic
-def charger_reference(*, donnees):
+def charger_reference(*, donnees, ecraser=False):
     """Load a contract's structure, partners and fiches; a second run with the same data changes nothing."""
-    bilan = Bilan()
+    bilan = Bilan(ecraser=ecraser)
     infos_contrat = dict(donnees["contrat"])
     contrat = _synchroniser(bilan, Contrat, {"code": infos_contrat.pop("code")}, infos_contrat)
 
@@ -124,7 +154,7 @@ def charger_reference(*, donnees):
                 "ordre": p.get("ordre", 0),
             },
         )
-        for p in donnees.get("piliers", [])
+        for p in _par_cle(donnees.get("piliers", []), "code", "Le pilier")
     }
     axes = {
         a["code"]: _synchroniser(
@@ -133,7 +163,7 @@ def charger_reference(*, donnees):
             {"pilier": _chercher(piliers, a["pilier"], "Le pilier"), "code": a["code"]},
             {"intitule": a.get("intitule", ""), "ordre": a.get("ordre", 0)},
         )
-        for a in donnees.get("axes", [])
+        for a in _par_cle(donnees.get("axes", []), "code", "L’axe")
     }
     enjeux = {
         e["code"]: _synchroniser(
@@ -142,7 +172,7 @@ def charger_reference(*, donnees):
             {"axe": _chercher(axes, e["axe"], "L’axe"), "code": e["code"]},
             {"intitule": e["intitule"], "ordre": e.get("ordre", 0)},
         )
-        for e in donnees.get("enjeux", [])
+        for e in _par_cle(donnees.get("enjeux", []), "code", "L’enjeu")
     }
     partenaires = {
         p["nom"]: _synchroniser(
@@ -151,17 +181,19 @@ def charger_reference(*, donnees):
             {"contrat": contrat, "nom": p["nom"]},
             {"sigle": p.get("sigle", ""), "type": p["type"], "description": p.get("description", "")},
         )
-        for p in donnees.get("partenaires", [])
+        for p in _par_cle(donnees.get("partenaires", []), "nom", "Le partenaire")
     }
     types_acteurs = {
         t["libelle"]: _synchroniser(
             bilan,
             TypeStructure,
             {"libelle": t["libelle"]},
-            {"description": t.get("description", ""), "ordre": t.get("ordre", 0)},
+            {"description": t.get("description", ""), "scolaire": t.get("scolaire", False), "ordre": t.get("ordre", 0)},
         )
-        for t in donnees.get("types_acteurs", [])
+        for t in _par_cle(donnees.get("types_acteurs", []), "libelle", "Le type d’acteur")
     }
+    for ordre, t in enumerate(_par_cle(donnees.get("thematiques", []), "code", "La thématique"), start=1):
+        _synchroniser(bilan, Thematique, {"code": t["code"]}, {"libelle": t["libelle"], "ordre": ordre})
     dispositifs = {
         d["code"]: _synchroniser(
             bilan,
@@ -175,7 +207,7 @@ def charger_reference(*, donnees):
                 "ordre": d.get("ordre", 0),
             },
         )
-        for d in donnees.get("dispositifs", [])
+        for d in _par_cle(donnees.get("dispositifs", []), "code", "Le dispositif")
     }
     sources = {
         s["libelle"]: _synchroniser(
@@ -188,11 +220,11 @@ def charger_reference(*, donnees):
                 "ordre": s.get("ordre", 0),
             },
         )
-        for s in donnees.get("sources_financement", [])
+        for s in _par_cle(donnees.get("sources_financement", []), "libelle", "La source de financement")
     }
 
     fiches = {}
-    for f in donnees.get("fiches", []):
+    for f in _par_cle(donnees.get("fiches", []), "code", "La fiche"):
         enjeu = _chercher(enjeux, f["enjeu"], "L’enjeu")
         fiche = _synchroniser(
             bilan,
@@ -202,6 +234,8 @@ def charger_reference(*, donnees):
             parmi=Fiche.objects.du_contrat(contrat),
         )
         fiches[f["code"]] = (fiche, f)
+        if not (bilan.ecraser or (Fiche, fiche.pk) in bilan.nouveaux):
+            continue
         for nom_champ, table, libelle in [
             ("partenaires", partenaires, "Le partenaire"),
             ("types_acteurs", types_acteurs, "Le type d’acteur"),
@@ -213,7 +247,8 @@ def charger_reference(*, donnees):
 
     # Sections come after every fiche exists, so that a link can point to a fiche loaded later.
     for fiche, f in fiches.values():
-        _charger_sections(bilan, fiche, f, axes=axes, enjeux=enjeux, fiches=fiches)
+        if bilan.ecraser or (Fiche, fiche.pk) in bilan.nouveaux:
+            _charger_sections(bilan, fiche, f, axes=axes, enjeux=enjeux, fiches=fiches)
     return contrat, bilan
 
 
@@ -265,7 +300,7 @@ def _charger_sections(bilan, fiche, f, *, axes, enjeux, fiches):
                     "complement": lien.get("complement", ""),
                     "axe": axes.get(lien["code"]) if lien["niveau"] == NiveauLien.AXE else None,
                     "enjeu": enjeux.get(lien["code"]) if lien["niveau"] == NiveauLien.ENJEU else None,
-                    "fiche_liee": fiches[lien["fiche"]][0] if lien.get("fiche") in fiches else None,
+                    "fiche_liee": _chercher(fiches, lien["fiche"], "La fiche")[0] if lien.get("fiche") else None,
                 },
             )
             for lien in f.get("liens", [])
@@ -274,10 +309,10 @@ def _charger_sections(bilan, fiche, f, *, axes, enjeux, fiches):
 
 
 # What each role may do in the Django admin. Only administrators reach the admin; the other
-# roles work in the application's own pages, scoped by their memberships.
-PERMISSIONS_PAR_ROLE = {
-    Role.ADMINISTRATEUR: {"fiches", "partenaires", "auth"},
-}
+# roles work in the application's own pages. Administrators manage accounts but not the roles'
+# permissions, and cannot make anyone a superuser (see UtilisateurAdmin).
+APPLICATIONS_DE_REFERENCE = {"fiches", "partenaires"}
+PERMISSIONS_COMPTES = {"view_user", "add_user", "change_user", "view_group"}
 
 
 @transaction.atomic
@@ -285,5 +320,10 @@ def synchroniser_roles():
     """One group per role, with the admin permissions of that role; safe to run after every migrate."""
     for role in Role:
         groupe, _ = Group.objects.get_or_create(name=role.label)
-        applications = PERMISSIONS_PAR_ROLE.get(role, set())
-        groupe.permissions.set(Permission.objects.filter(content_type__app_label__in=applications))
+        if role == Role.ADMINISTRATEUR:
+            groupe.permissions.set(
+                Permission.objects.filter(content_type__app_label__in=APPLICATIONS_DE_REFERENCE)
+                | Permission.objects.filter(content_type__app_label="auth", codename__in=PERMISSIONS_COMPTES)
+            )
+        else:
+            groupe.permissions.clear()

@@ -3,6 +3,7 @@
 import re
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 
 # Département as written on three characters: 001 to 095 (there is no 020), Corsica 02A and
 # 02B, overseas 971 to 976.
@@ -56,3 +57,11 @@ def valider_code_insee(valeur):
             code="insee_format",
             params={"valeur": valeur},
         )
+
+
+# Codes of the contract's structure (1, T, 1.2, T.1, 1.2.3, R1, IE2): they appear in URLs and anchors.
+valider_code_de_structure = RegexValidator(
+    r"^[0-9A-Z]+(\.[0-9A-Z]+)*$",
+    "Code attendu : chiffres ou majuscules, séparés par des points (ex. 1.2.3, T.1, R1).",
+    code="code_format",
+)

@@ -9,13 +9,14 @@ from . import selectors
 
 
 def liste_fiches(request):
-    contrats = selectors.contrats_visibles(utilisateur=request.user)
-    return render(request, "fiches/liste.html", {"contrats": selectors.sommaire_des_contrats(contrats=contrats)})
+    contrat = selectors.contrat_courant(utilisateur=request.user)
+    piliers = selectors.sommaire_du_contrat(contrat=contrat) if contrat else []
+    return render(request, "fiches/liste.html", {"contrat": contrat, "piliers": piliers})
 
 
 def detail_fiche(request, code):
     fiche, paragraphes, indicateurs = selectors.fiche_a_afficher(
-        code=code, contrats=selectors.contrats_visibles(utilisateur=request.user)
+        code=code, contrat=selectors.contrat_courant(utilisateur=request.user)
     )
     return render(
         request,
@@ -28,7 +29,7 @@ def detail_indicateur(request, code, code_indicateur):
     enonce = selectors.enonce_a_afficher(
         code_fiche=code,
         code_indicateur=code_indicateur,
-        contrats=selectors.contrats_visibles(utilisateur=request.user),
+        contrat=selectors.contrat_courant(utilisateur=request.user),
     )
     return render(request, "fiches/indicateur.html", {"enonce": enonce})
 

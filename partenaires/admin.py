@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -14,13 +15,29 @@ class PartenaireAdmin(SimpleHistoryAdmin):
 
 @admin.register(TypeStructure)
 class TypeStructureAdmin(SimpleHistoryAdmin):
-    list_display = ["libelle", "ordre"]
+    list_display = ["libelle", "scolaire", "ordre"]
     list_editable = ["ordre"]
+    list_filter = ["scolaire"]
     search_fields = ["libelle"]
+
+
+class FormulaireStructureAdmin(forms.ModelForm):
+    class Meta:
+        model = Structure
+        fields = ["contrat", "nom", "type", "commune", "quartiers", "courriel", "telephone", "active"]
+
+    def clean(self):
+        donnees = super().clean()
+        contrat = donnees.get("contrat")
+        etrangers = [str(q) for q in donnees.get("quartiers", []) if contrat and q.contrat_id != contrat.pk]
+        if etrangers:
+            self.add_error("quartiers", "Ces quartiers appartiennent à un autre contrat : " + ", ".join(etrangers))
+        return donnees
 
 
 @admin.register(Structure)
 class StructureAdmin(SimpleHistoryAdmin):
+    form = FormulaireStructureAdmin
     list_display = ["nom", "type", "commune", "active"]
     list_select_related = ["type", "commune"]
     list_filter = ["type", "active", "contrat", "quartiers"]

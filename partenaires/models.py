@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +45,11 @@ class TypeStructure(models.Model):
 
     libelle = models.CharField(_("libellé"), max_length=200, unique=True)
     description = models.TextField(_("description"), blank=True)
+    scolaire = models.BooleanField(
+        _("établissement scolaire"),
+        default=False,
+        help_text=_("Une action portée par ce type d’acteur se passe côté école (interventions croisées)."),
+    )
     ordre = models.PositiveSmallIntegerField(_("ordre"), default=0)
     history = HistoricalRecords()
 
@@ -135,6 +141,10 @@ class Etablissement(models.Model):
     def __str__(self):
         return f"{self.nom} ({self.uai})"
 
+    def clean(self):
+        if self.quartier_id and self.contrat_id and self.quartier.contrat_id != self.contrat_id:
+            raise ValidationError({"quartier": _("Ce quartier appartient à un autre contrat.")})
+
 
 class Dispositif(models.Model):
     """A national programme an action can mobilise (CLAS, PRE, PSAD…)."""
@@ -195,3 +205,7 @@ class SourceFinancement(models.Model):
 
     def __str__(self):
         return self.libelle
+
+    def clean(self):
+        if self.financeur_id and self.contrat_id and self.financeur.contrat_id != self.contrat_id:
+            raise ValidationError({"financeur": _("Ce partenaire appartient à un autre contrat.")})

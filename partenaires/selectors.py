@@ -7,29 +7,29 @@ from fiches.models import Fiche
 from .models import Dispositif, Partenaire, SourceFinancement, TypeStructure
 
 
-def _fiches_des_contrats(contrats):
-    return Fiche.objects.filter(enjeu__axe__pilier__contrat__in=contrats).fetch_mode(mode_de_chargement())
+def _fiches_du_contrat(contrat):
+    return Fiche.objects.du_contrat(contrat).fetch_mode(mode_de_chargement())
 
 
-def annuaire(*, contrats):
-    """Partners, kinds of acteurs, dispositifs and funding sources of the visible contracts."""
+def annuaire(*, contrat):
+    """Partners, kinds of acteurs, dispositifs and funding sources of the contract."""
     mode = mode_de_chargement()
     return {
-        "partenaires": list(Partenaire.objects.filter(contrat__in=contrats).fetch_mode(mode)),
+        "partenaires": list(Partenaire.objects.filter(contrat=contrat).fetch_mode(mode)),
         "types_acteurs": list(TypeStructure.objects.fetch_mode(mode)),
         "dispositifs": list(Dispositif.objects.fetch_mode(mode)),
         "sources_financement": list(
-            SourceFinancement.objects.filter(contrat__in=contrats).select_related("financeur").fetch_mode(mode)
+            SourceFinancement.objects.filter(contrat=contrat).select_related("financeur").fetch_mode(mode)
         ),
     }
 
 
-def partenaire_a_afficher(*, pk, contrats):
+def partenaire_a_afficher(*, pk, contrat):
     return get_object_or_404(
-        Partenaire.objects.filter(contrat__in=contrats)
+        Partenaire.objects.filter(contrat=contrat)
         .select_related("contrat")
         .prefetch_related(
-            Prefetch("fiches", queryset=_fiches_des_contrats(contrats)),
+            Prefetch("fiches", queryset=_fiches_du_contrat(contrat)),
             Prefetch("sources_financement", queryset=SourceFinancement.objects.fetch_mode(mode_de_chargement())),
         )
         .fetch_mode(mode_de_chargement()),
@@ -37,9 +37,9 @@ def partenaire_a_afficher(*, pk, contrats):
     )
 
 
-def dispositif_a_afficher(*, code, contrats):
+def dispositif_a_afficher(*, code, contrat):
     return get_object_or_404(
-        Dispositif.objects.prefetch_related(Prefetch("fiches", queryset=_fiches_des_contrats(contrats))).fetch_mode(
+        Dispositif.objects.prefetch_related(Prefetch("fiches", queryset=_fiches_du_contrat(contrat))).fetch_mode(
             mode_de_chargement()
         ),
         code=code,

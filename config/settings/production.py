@@ -11,6 +11,9 @@ if not SECRET_KEY:  # noqa: F405
     raise ImproperlyConfigured("SECRET_KEY doit être défini en production.")
 if not ALLOWED_HOSTS:  # noqa: F405
     raise ImproperlyConfigured("ALLOWED_HOSTS doit être défini en production.")
+if not os.environ.get("DATABASE_URL"):
+    # Without it the base settings would fall back to a SQLite file next to the code.
+    raise ImproperlyConfigured("DATABASE_URL doit désigner la base PostgreSQL en production.")
 
 DEBUG = False
 DEMO_AUTORISEE = False

@@ -39,6 +39,7 @@ def lire_entete():
     lignes = SOURCE.read_text(encoding="utf-8").splitlines()
     return {
         "code": lignes[0].removeprefix("FICHE "),
+        "titre": lignes[1],
         "pilier": lignes[3].strip().removeprefix("Pilier "),
         "axe": lignes[4].strip().removeprefix("Axe\u00a0"),
         "enjeu": lignes[5].strip().split("\u00a0:\u00a0", 1)[1],

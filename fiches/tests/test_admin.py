@@ -1,6 +1,8 @@
 import pytest
+from django.core.exceptions import ValidationError
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from fiches.enums import Rubrique
@@ -20,14 +22,25 @@ def _url(modele, vue, *args):
 def test_every_admin_page_opens_for_an_administrator(client_admin, modele):
     objet = modele.objects.order_by("pk").first()
     assert objet is not None, f"la démonstration ne crée aucun {modele._meta.verbose_name}"
-    for url in [
-        _url(modele, "changelist"),
-        _url(modele, "changelist") + "?q=a",
-        _url(modele, "add"),
-        _url(modele, "change", objet.pk),
-        _url(modele, "history", objet.pk),
+    administrateur = get_user_model().objects.get(username="demo-admin")
+    peut_ajouter = administrateur.has_perm(f"{modele._meta.app_label}.add_{modele._meta.model_name}")
+    for url, attendu in [
+        (_url(modele, "changelist"), 200),
+        (_url(modele, "changelist") + "?q=a", 200),
+        (_url(modele, "add"), 200 if peut_ajouter else 403),
+        (_url(modele, "change", objet.pk), 200),
+        (_url(modele, "history", objet.pk), 200),
     ]:
-        assert client_admin.get(url).status_code == 200, url
+        assert client_admin.get(url).status_code == attendu, url
+
+
+def test_an_administrator_cannot_make_anyone_superuser_nor_edit_roles(client_admin):
+    compte = get_user_model().objects.get(username="demo-chef")
+    formulaire = client_admin.get(_url(get_user_model(), "change", compte.pk)).context["adminform"].form
+    assert "is_superuser" not in formulaire.fields
+    assert "user_permissions" not in formulaire.fields
+    assert "groups" in formulaire.fields
+    assert client_admin.get(_url(Group, "add")).status_code == 403
 
 
 def test_admin_speaks_french_even_to_an_english_browser(client_admin):
@@ -117,3 +130,49 @@ def test_editing_a_fiche_reorders_its_bullets_and_keeps_the_history(client_admin
     assert list(ordre) == [second, premier]
     derniere = premier.history.first()
     assert derniere.history_user.username == "demo-admin"
+
+
+def test_a_link_to_an_axe_of_another_contract_or_with_another_code_is_refused(reference):
+    from fiches.models import LienFiche
+
+    from .factories import AxeFactory
+
+    fiche = Fiche.objects.get(code="1.2.3")
+    lien = LienFiche(fiche=fiche, niveau="axe", code="T.2", libelle="Jeunesse", axe=AxeFactory(code="T.2"))
+    with pytest.raises(ValidationError) as erreur:
+        lien.full_clean()
+    assert erreur.value.message_dict["axe"] == ["Cet élément appartient à un autre contrat que la fiche."]
+    lien.axe = fiche.liens.get(code="T.3").axe
+    with pytest.raises(ValidationError, match="ne correspond pas au code du lien"):
+        lien.full_clean()
+    lien.niveau = "enjeu"
+    with pytest.raises(ValidationError, match="ne pointe pas vers un axe"):
+        lien.full_clean()
+
+
+def test_a_fiche_cannot_mobilise_the_partner_of_another_contract(client_admin):
+    from partenaires.tests.factories import PartenaireFactory
+
+    fiche = Fiche.objects.get(code="1.2.3")
+    donnees = _formulaire_de_fiche(client_admin, fiche)
+    etranger = PartenaireFactory(nom="CAF d’ailleurs")
+    donnees["partenaires"] = [*donnees["partenaires"], etranger.pk]
+    reponse = client_admin.post(_url(Fiche, "change", fiche.pk), donnees)
+    assert "autre contrat que la fiche : CAF d’ailleurs" in reponse.context["adminform"].form.errors["partenaires"][0]
+    assert not fiche.partenaires.filter(pk=etranger.pk).exists()
+
+
+def test_a_fiche_code_that_would_break_its_url_is_refused(client_admin):
+    fiche = Fiche.objects.get(code="1.2.3")
+    donnees = {**_formulaire_de_fiche(client_admin, fiche), "code": "1/2"}
+    reponse = client_admin.post(_url(Fiche, "change", fiche.pk), donnees)
+    assert "Code attendu" in reponse.context["adminform"].form.errors["code"][0]
+
+
+def test_two_fiches_of_one_contract_cannot_share_a_code(client_admin):
+    fiche = Fiche.objects.get(code="1.2.3")
+    donnees = {**_formulaire_de_fiche(client_admin, fiche), "code": "1.2.2"}
+    reponse = client_admin.post(_url(Fiche, "change", fiche.pk), donnees)
+    assert reponse.context["adminform"].form.errors["code"] == [
+        "Une autre fiche de ce contrat porte déjà le code 1.2.2."
+    ]

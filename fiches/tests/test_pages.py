@@ -41,7 +41,8 @@ def test_fiche_page_shows_its_place_links_and_print_stylesheet(reference, client
     assert "<h1>" in html and "Fiche 1.2.3" in html
     assert "Pilier 1 – Cohésion sociale" in html
     assert "Axe 1.2" in html
-    assert 'href="/partenaires/' in html
+    caf = reference.partenaires.get(sigle="CAF")
+    assert f'href="/partenaires/{caf.pk}/"' in html
     assert 'href="/partenaires/dispositifs/clas/"' in html
     assert 'href="/fiches/1.2.3/indicateurs/IE2/"' in html
     assert 'href="/fiches/1.2.2/"' in html
@@ -52,14 +53,15 @@ def test_fiche_page_shows_its_place_links_and_print_stylesheet(reference, client
 def test_an_unknown_fiche_answers_404_in_french(reference, client_connecte):
     reponse = client_connecte.get("/fiches/9.9.9/")
     assert reponse.status_code == 404
+    assert "Page introuvable" in reponse.content.decode()
 
 
 def test_fiche_page_query_count_holds_as_the_fiche_grows(reference, client_connecte, django_assert_num_queries):
     fiche = Fiche.objects.get(code="1.2.3")
-    with django_assert_num_queries(REQUETES_DE_SESSION + 10):
+    with django_assert_num_queries(REQUETES_DE_SESSION + 11):
         assert client_connecte.get("/fiches/1.2.3/").status_code == 200
     faire_grossir(fiche)
-    with django_assert_num_queries(REQUETES_DE_SESSION + 10):
+    with django_assert_num_queries(REQUETES_DE_SESSION + 11):
         reponse = client_connecte.get("/fiches/1.2.3/")
     assert reponse.content.decode().count("Paragraphe ") == 10
 

@@ -16,15 +16,26 @@ class Command(BaseCommand):
             default=FICHIER_REFERENCE,
             help="Fichier TOML à charger (par défaut : la fiche 1.2.3 livrée avec l’application).",
         )
+        parser.add_argument(
+            "--ecraser",
+            action="store_true",
+            help=(
+                "Réaligne tout sur le fichier, y compris ce qu’un administrateur a modifié depuis, et "
+                "supprime les puces que le fichier n’a plus. Sans cette option, seul ce qui manque est ajouté."
+            ),
+        )
 
-    def handle(self, *args, fichier, **options):
+    def handle(self, *args, fichier, ecraser, **options):
         if not fichier.exists():
             raise CommandError(f"Fichier introuvable : {fichier}")
         try:
-            contrat, bilan = charger_reference(donnees=lire_reference(fichier))
-        except (ValidationError, KeyError) as erreur:
-            message = " ".join(erreur.messages) if isinstance(erreur, ValidationError) else f"champ manquant {erreur}"
-            raise CommandError(f"Chargement annulé, rien n’a été enregistré. {message}") from erreur
+            contrat, bilan = charger_reference(donnees=lire_reference(fichier), ecraser=ecraser)
+        except ValidationError as erreur:
+            raise CommandError(f"Chargement annulé, rien n’a été enregistré. {' '.join(erreur.messages)}") from erreur
+        except KeyError as erreur:
+            raise CommandError(f"Chargement annulé, rien n’a été enregistré. Champ manquant : {erreur}.") from erreur
+        except (TypeError, ValueError) as erreur:
+            raise CommandError(f"Chargement annulé, rien n’a été enregistré. Valeur invalide : {erreur}") from erreur
         if bilan.inchange:
             self.stdout.write(f"« {contrat} » est déjà à jour : rien n’a changé.")
             return
