@@ -1,13 +1,16 @@
 import pytest
-from django.core.exceptions import ValidationError
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from fiches.enums import Rubrique
-from fiches.models import Fiche, ParagrapheFiche, Quartier
+from fiches.models import Fiche, LienFiche, ParagrapheFiche, Quartier
 from partenaires.models import Etablissement
+from partenaires.tests.factories import PartenaireFactory
+
+from .factories import AxeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -133,10 +136,6 @@ def test_editing_a_fiche_reorders_its_bullets_and_keeps_the_history(client_admin
 
 
 def test_a_link_to_an_axe_of_another_contract_or_with_another_code_is_refused(reference):
-    from fiches.models import LienFiche
-
-    from .factories import AxeFactory
-
     fiche = Fiche.objects.get(code="1.2.3")
     lien = LienFiche(fiche=fiche, niveau="axe", code="T.2", libelle="Jeunesse", axe=AxeFactory(code="T.2"))
     with pytest.raises(ValidationError) as erreur:
@@ -151,8 +150,6 @@ def test_a_link_to_an_axe_of_another_contract_or_with_another_code_is_refused(re
 
 
 def test_a_fiche_cannot_mobilise_the_partner_of_another_contract(client_admin):
-    from partenaires.tests.factories import PartenaireFactory
-
     fiche = Fiche.objects.get(code="1.2.3")
     donnees = _formulaire_de_fiche(client_admin, fiche)
     etranger = PartenaireFactory(nom="CAF d’ailleurs")

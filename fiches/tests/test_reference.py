@@ -1,6 +1,6 @@
 import copy
-import unicodedata
 import re
+import unicodedata
 from html import unescape
 
 import pytest
@@ -12,8 +12,8 @@ from fiches.models import (
     Axe,
     Contrat,
     EffetAttendu,
-    EnonceIndicateur,
     Enjeu,
+    EnonceIndicateur,
     Fiche,
     LienFiche,
     ParagrapheFiche,

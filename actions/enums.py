@@ -1,0 +1,45 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class StatutAction(models.TextChoices):
+    PREVUE = "prevue", _("Prévue")
+    EN_COURS = "en_cours", _("En cours")
+    REALISEE = "realisee", _("Réalisée")
+    ANNULEE = "annulee", _("Annulée")
+
+
+class Sexe(models.TextChoices):
+    FILLE = "F", _("Fille")
+    GARCON = "M", _("Garçon")
+
+
+class NiveauScolaire(models.TextChoices):
+    """School levels in the order of the French curriculum, from maternelle to terminale."""
+
+    PS = "PS", _("Petite section")
+    MS = "MS", _("Moyenne section")
+    GS = "GS", _("Grande section")
+    CP = "CP", _("CP")
+    CE1 = "CE1", _("CE1")
+    CE2 = "CE2", _("CE2")
+    CM1 = "CM1", _("CM1")
+    CM2 = "CM2", _("CM2")
+    SIXIEME = "6E", _("6e")
+    CINQUIEME = "5E", _("5e")
+    QUATRIEME = "4E", _("4e")
+    TROISIEME = "3E", _("3e")
+    SECONDE = "2DE", _("2de")
+    PREMIERE = "1RE", _("1re")
+    TERMINALE = "TLE", _("Terminale")
+    NON_SCOLARISE = "NS", _("Non scolarisé")
+
+
+class JourSemaine(models.IntegerChoices):
+    LUNDI = 0, _("Lundi")
+    MARDI = 1, _("Mardi")
+    MERCREDI = 2, _("Mercredi")
+    JEUDI = 3, _("Jeudi")
+    VENDREDI = 4, _("Vendredi")
+    SAMEDI = 5, _("Samedi")
+    DIMANCHE = 6, _("Dimanche")

@@ -1,0 +1,389 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from fiches.annees import AnneeScolaire
+
+from .enums import NiveauScolaire, Sexe, StatutAction
+
+
+class ActionQuerySet(models.QuerySet):
+    def non_archivees(self):
+        return self.filter(archivee=False)
+
+    def de_l_annee(self, annee: AnneeScolaire):
+        """Actions whose dates overlap the school year."""
+        return self.filter(date_debut__lte=annee.fin, date_fin__gte=annee.debut)
+
+    def avec_caracteres_derives(self):
+        """What is derived from the records rather than typed twice: an intervention croisée
+        joins a school (as a place, or as porteur) and at least one partner that is not that
+        school; parents are involved when the public says so or a session counted parents."""
+        lieu_scolaire = Exists(Action.etablissements.through.objects.filter(action=OuterRef("pk")))
+        partenaire = Exists(Action.partenaires.through.objects.filter(action=OuterRef("pk")))
+        porteur_scolaire = Q(porteur__type__scolaire=True)
+        parents_en_seance = Exists(Seance.objects.filter(action=OuterRef("pk"), parents_presents__gt=0))
+        return self.annotate(
+            intervention_croisee=ExpressionWrapper(
+                (Q(lieu_scolaire) | porteur_scolaire) & (~porteur_scolaire | Q(partenaire)),
+                output_field=models.BooleanField(),
+            ),
+            implique_parents=ExpressionWrapper(
+                Q(public_parents=True) | Q(parents_en_seance), output_field=models.BooleanField()
+            ),
+        )
+
+    def avec_donnees_de_liste(self):
+        return (
+            self.avec_caracteres_derives()
+            .select_related("porteur", "realisation")
+            .prefetch_related("quartiers", "thematiques")
+            .annotate(nb_seances=Count("seances", distinct=True), nb_inscrits=Count("inscriptions", distinct=True))
+        )
+
+
+class Action(models.Model):
+    realisation = models.ForeignKey(
+        "fiches.RealisationAttendue",
+        on_delete=models.PROTECT,
+        related_name="actions",
+        verbose_name=_("réalisation attendue"),
+        help_text=_("La catégorie de la fiche à laquelle l’action répond."),
+    )
+    titre = models.CharField(_("titre"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    thematiques = models.ManyToManyField("fiches.Thematique", verbose_name=_("thématiques"), related_name="actions")
+    porteur = models.ForeignKey(
+        "partenaires.Structure", on_delete=models.PROTECT, related_name="actions", verbose_name=_("structure porteuse")
+    )
+    partenaires = models.ManyToManyField(
+        "partenaires.Partenaire",
+        verbose_name=_("partenaires associés"),
+        related_name="actions",
+        blank=True,
+        help_text=_("Les institutions qui interviennent avec la structure porteuse."),
+    )
+    dispositif = models.ForeignKey(
+        "partenaires.Dispositif",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="actions",
+        verbose_name=_("dispositif mobilisé"),
+    )
+    quartiers = models.ManyToManyField("fiches.Quartier", verbose_name=_("quartiers concernés"), related_name="actions")
+    etablissements = models.ManyToManyField(
+        "partenaires.Etablissement",
+        verbose_name=_("établissements scolaires où elle se déroule"),
+        related_name="actions",
+        blank=True,
+    )
+    autres_lieux = models.CharField(
+        _("lieux de vie du quartier"),
+        max_length=300,
+        blank=True,
+        help_text=_("Maison de quartier, gymnase, médiathèque… séparés par des virgules."),
+    )
+    niveaux = models.JSONField(_("niveaux scolaires visés"), default=list, blank=True)
+    public_parents = models.BooleanField(_("s’adresse aussi aux parents"), default=False)
+    date_debut = models.DateField(_("date de début"))
+    date_fin = models.DateField(_("date de fin"))
+    statut = models.CharField(_("statut"), max_length=10, choices=StatutAction.choices, default=StatutAction.PREVUE)
+    archivee = models.BooleanField(_("archivée"), default=False)
+    cree_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("créée par"),
+    )
+    cree_le = models.DateTimeField(_("créée le"), default=timezone.now, editable=False)
+    history = HistoricalRecords(m2m_fields=[thematiques, partenaires, quartiers, etablissements])
+
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        ordering = ["-date_debut", "titre"]
+        indexes = [models.Index(fields=["date_debut", "date_fin"], name="action_periode_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_fin__gte=F("date_debut")),
+                name="action_dates_ordonnees",
+                violation_error_message=_("La date de fin précède la date de début."),
+            )
+        ]
+
+    def __str__(self):
+        return self.titre
+
+    def get_absolute_url(self):
+        return reverse("actions:detail", kwargs={"pk": self.pk})
+
+    def clean(self):
+        erreurs = {}
+        if self.date_debut and self.date_fin and self.date_fin < self.date_debut:
+            erreurs["date_fin"] = _("La date de fin précède la date de début.")
+        if (
+            self.dispositif_id
+            and self.realisation_id
+            and not self.realisation.fiche.dispositifs.filter(pk=self.dispositif_id).exists()
+        ):
+            erreurs["dispositif"] = _("Ce dispositif n’est pas parmi ceux que la fiche mobilise.")
+        invalides = set(self.niveaux or []) - set(NiveauScolaire.values)
+        if invalides:
+            erreurs["niveaux"] = _("Niveau scolaire inconnu : %(niveaux)s.") % {"niveaux": ", ".join(sorted(invalides))}
+        if erreurs:
+            raise ValidationError(erreurs)
+
+    def libelles_niveaux(self):
+        return [NiveauScolaire(niveau).label for niveau in self.niveaux]
+
+
+class FinancementQuerySet(models.QuerySet):
+    def totaux(self):
+        return self.aggregate(
+            demande=Coalesce(Sum("montant_demande"), 0, output_field=models.DecimalField()),
+            accorde=Coalesce(Sum("montant_accorde"), 0, output_field=models.DecimalField()),
+            verse=Coalesce(Sum("montant_verse"), 0, output_field=models.DecimalField()),
+        )
+
+
+class Financement(models.Model):
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="financements", verbose_name=_("action"))
+    source = models.ForeignKey(
+        "partenaires.SourceFinancement",
+        on_delete=models.PROTECT,
+        related_name="financements",
+        verbose_name=_("source de financement"),
+    )
+    financeur = models.ForeignKey(
+        "partenaires.Partenaire",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="financements",
+        verbose_name=_("financeur"),
+    )
+    annee = models.PositiveSmallIntegerField(
+        _("année budgétaire"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    montant_demande = models.DecimalField(
+        _("montant demandé (€)"), max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
+    montant_accorde = models.DecimalField(
+        _("montant accordé (€)"), max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
+    montant_verse = models.DecimalField(
+        _("montant versé (€)"), max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
+    history = HistoricalRecords()
+
+    objects = FinancementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("financement")
+        verbose_name_plural = _("financements")
+        ordering = ["-annee", "source__ordre"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(montant_verse__lte=F("montant_accorde")),
+                name="financement_verse_inferieur_accorde",
+                violation_error_message=_("Le montant versé dépasse le montant accordé."),
+            ),
+            models.CheckConstraint(
+                condition=Q(montant_demande__gte=0) & Q(montant_accorde__gte=0) & Q(montant_verse__gte=0),
+                name="financement_montants_positifs",
+                violation_error_message=_("Un montant ne peut pas être négatif."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source} {self.annee}"
+
+    def clean(self):
+        if (
+            self.montant_verse is not None
+            and self.montant_accorde is not None
+            and self.montant_verse > self.montant_accorde
+        ):
+            raise ValidationError(
+                {"montant_verse": _("Le montant versé dépasse le montant accordé : corrigez l’un des deux.")}
+            )
+
+
+class Seance(models.Model):
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="seances", verbose_name=_("action"))
+    date = models.DateField(_("date"))
+    duree_minutes = models.PositiveSmallIntegerField(
+        _("durée (minutes)"), default=90, validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
+    )
+    etablissement = models.ForeignKey(
+        "partenaires.Etablissement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="seances",
+        verbose_name=_("établissement scolaire"),
+    )
+    lieu = models.CharField(_("autre lieu"), max_length=200, blank=True)
+    adultes_presents = models.PositiveSmallIntegerField(_("adultes encadrants"), default=0)
+    enfants_anonymes = models.PositiveSmallIntegerField(
+        _("enfants non inscrits (comptage)"),
+        default=0,
+        help_text=_("Pour un événement ouvert où personne ne s’inscrit : le nombre d’enfants venus."),
+    )
+    parents_presents = models.PositiveSmallIntegerField(_("parents présents"), default=0)
+    notes = models.TextField(_("notes"), blank=True)
+    history = HistoricalRecords(history_change_reason_field=models.TextField(null=True))
+
+    class Meta:
+        verbose_name = _("séance")
+        verbose_name_plural = _("séances")
+        ordering = ["date", "pk"]
+        indexes = [models.Index(fields=["action", "date"], name="seance_action_date_idx")]
+
+    def __str__(self):
+        return f"{self.action} – {self.date:%d/%m/%Y}"
+
+    def get_absolute_url(self):
+        return reverse("actions:presences", kwargs={"pk": self.pk})
+
+    def clean(self):
+        if self.date and self.action_id:
+            action = self.action
+            if not action.date_debut <= self.date <= action.date_fin:
+                raise ValidationError(
+                    {
+                        "date": _("La séance doit avoir lieu pendant l’action, du %(debut)s au %(fin)s.")
+                        % {"debut": f"{action.date_debut:%d/%m/%Y}", "fin": f"{action.date_fin:%d/%m/%Y}"}
+                    }
+                )
+
+
+class ParticipantQuerySet(models.QuerySet):
+    def de_structures(self, structures):
+        return self.filter(structure__in=structures)
+
+
+class Participant(models.Model):
+    """A child, pseudonymous: no name, no address; what the indicators need and nothing more."""
+
+    structure = models.ForeignKey(
+        "partenaires.Structure",
+        on_delete=models.PROTECT,
+        related_name="participants",
+        verbose_name=_("structure responsable"),
+    )
+    code = models.CharField(_("code"), max_length=12, unique=True, editable=False)
+    sexe = models.CharField(_("sexe"), max_length=1, choices=Sexe.choices)
+    annee_naissance = models.PositiveSmallIntegerField(_("année de naissance"))
+    niveau_scolaire = models.CharField(_("niveau scolaire"), max_length=3, choices=NiveauScolaire.choices)
+    etablissement = models.ForeignKey(
+        "partenaires.Etablissement",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="eleves",
+        verbose_name=_("établissement fréquenté"),
+    )
+    quartier_residence = models.ForeignKey(
+        "fiches.Quartier",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="residents",
+        verbose_name=_("quartier de résidence"),
+        help_text=_("Laisser vide si l’enfant habite hors quartier prioritaire."),
+    )
+    date_consentement = models.DateField(_("date du consentement parental"), null=True, blank=True)
+    cree_le = models.DateTimeField(_("créé le"), default=timezone.now, editable=False)
+    history = HistoricalRecords()
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.code
+
+    def get_absolute_url(self):
+        return reverse("actions:participant", kwargs={"pk": self.pk})
+
+    def clean(self):
+        erreurs = {}
+        annee = timezone.localdate().year
+        if self.annee_naissance is not None and not annee - 25 <= self.annee_naissance <= annee - 1:
+            erreurs["annee_naissance"] = _("L’année de naissance doit être comprise entre %(min)s et %(max)s.") % {
+                "min": annee - 25,
+                "max": annee - 1,
+            }
+        if self.date_consentement and self.date_consentement > timezone.localdate():
+            erreurs["date_consentement"] = _("La date du consentement ne peut pas être dans le futur.")
+        if self.structure_id:
+            contrat_id = self.structure.contrat_id
+            if self.etablissement_id and self.etablissement.contrat_id != contrat_id:
+                erreurs["etablissement"] = _("Cet établissement n’est pas dans le territoire de la structure.")
+            if self.quartier_residence_id and self.quartier_residence.contrat_id != contrat_id:
+                erreurs["quartier_residence"] = _("Ce quartier n’est pas dans le contrat de la structure.")
+        if erreurs:
+            raise ValidationError(erreurs)
+
+
+class Inscription(models.Model):
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="inscriptions", verbose_name=_("action"))
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="inscriptions", verbose_name=_("participant")
+    )
+    date_inscription = models.DateField(_("date d’inscription"), default=timezone.localdate)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("inscription")
+        verbose_name_plural = _("inscriptions")
+        ordering = ["participant__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "participant"],
+                name="inscription_unique",
+                violation_error_message=_("Cet enfant est déjà inscrit à cette action."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.participant} → {self.action}"
+
+    def clean(self):
+        if self.participant_id and self.action_id and self.participant.structure_id != self.action.porteur_id:
+            raise ValidationError(
+                {"participant": _("Cet enfant est suivi par une autre structure que celle qui porte l’action.")}
+            )
+
+
+class Presence(models.Model):
+    seance = models.ForeignKey(Seance, on_delete=models.CASCADE, related_name="presences", verbose_name=_("séance"))
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="presences", verbose_name=_("participant")
+    )
+
+    # No history of its own: the attendance grid writes who was ticked or unticked in the
+    # session's history, so that saving a grid costs the same for 5 children or 50.
+    class Meta:
+        verbose_name = _("présence")
+        verbose_name_plural = _("présences")
+        constraints = [models.UniqueConstraint(fields=["seance", "participant"], name="presence_unique")]
+
+    def __str__(self):
+        return f"{self.participant} – {self.seance}"

@@ -1,0 +1,109 @@
+import datetime
+
+import factory
+
+from fiches.tests.factories import QuartierFactory, RealisationAttendueFactory
+from partenaires.tests.factories import EtablissementFactory, StructureFactory
+
+from ..enums import NiveauScolaire, Sexe, StatutAction
+from ..models import Action, Financement, Inscription, Participant, Presence, Seance
+
+CONTRAT_DE_LA_REALISATION = "realisation.fiche.enjeu.axe.pilier.contrat"
+
+
+class ActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Action
+        skip_postgeneration_save = True
+
+    realisation = factory.SubFactory(RealisationAttendueFactory)
+    titre = factory.Sequence(lambda n: f"Action {n}")
+    porteur = factory.SubFactory(StructureFactory, contrat=factory.SelfAttribute(f"..{CONTRAT_DE_LA_REALISATION}"))
+    date_debut = datetime.date(2025, 9, 15)
+    date_fin = datetime.date(2026, 6, 30)
+    statut = StatutAction.EN_COURS
+
+    class Params:
+        # Held in a school of the contract: with a porteur that is not a school, an intervention croisée.
+        croisee = factory.Trait(
+            etablissements=factory.PostGeneration(
+                lambda action, create, extracted, **kwargs: action.etablissements.set(
+                    [EtablissementFactory(contrat=action.porteur.contrat)]
+                )
+            )
+        )
+        annulee = factory.Trait(statut=StatutAction.ANNULEE)
+
+    @factory.post_generation
+    def quartiers(self, create, extracted, **kwargs):
+        if create:
+            self.quartiers.set(extracted or [QuartierFactory(contrat=self.porteur.contrat)])
+
+    @factory.post_generation
+    def etablissements(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.etablissements.set(extracted)
+
+    @factory.post_generation
+    def partenaires(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.partenaires.set(extracted)
+
+
+class SeanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Seance
+
+    action = factory.SubFactory(ActionFactory)
+    date = factory.LazyAttribute(lambda o: o.action.date_debut)
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Participant
+
+    structure = factory.SubFactory(StructureFactory)
+    code = factory.Sequence(lambda n: f"T{n:06d}")
+    sexe = factory.Iterator(Sexe.values)
+    annee_naissance = 2016
+    niveau_scolaire = NiveauScolaire.CM1
+    date_consentement = datetime.date(2025, 9, 1)
+
+
+class InscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Inscription
+
+    action = factory.SubFactory(ActionFactory)
+    participant = factory.SubFactory(ParticipantFactory, structure=factory.SelfAttribute("..action.porteur"))
+    date_inscription = factory.LazyAttribute(lambda o: o.action.date_debut)
+
+
+class PresenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Presence
+
+    seance = factory.SubFactory(SeanceFactory)
+    participant = factory.SubFactory(ParticipantFactory, structure=factory.SelfAttribute("..seance.action.porteur"))
+
+
+class FinancementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Financement
+
+    action = factory.SubFactory(ActionFactory)
+    source = factory.SubFactory(
+        "partenaires.tests.factories.SourceFinancementFactory",
+        contrat=factory.SelfAttribute("..action.porteur.contrat"),
+    )
+    annee = 2025
+    montant_demande = 5000
+    montant_accorde = 4000
+    montant_verse = 2000
+
+
+def action_avec_enfants(nombre, **kwargs):
+    """An action with `nombre` enrolled children and one past session."""
+    action = ActionFactory(**kwargs)
+    enfants = [InscriptionFactory(action=action).participant for _ in range(nombre)]
+    return action, SeanceFactory(action=action, date=datetime.date(2025, 10, 1)), enfants

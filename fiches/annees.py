@@ -1,0 +1,54 @@
+"""The school year (1 September to 31 August): the default period of every record and indicator."""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils import timezone
+
+LIBELLE = re.compile(r"(\d{4})-(\d{4})")
+
+
+@dataclass(frozen=True, order=True)
+class AnneeScolaire:
+    annee_de_rentree: int
+
+    @classmethod
+    def de_la_date(cls, jour):
+        return cls(jour.year if jour.month >= 9 else jour.year - 1)
+
+    @classmethod
+    def courante(cls):
+        return cls.de_la_date(timezone.localdate())
+
+    @classmethod
+    def depuis_libelle(cls, libelle):
+        """`2025-2026` -> the school year; None when the text is not a school year."""
+        correspondance = LIBELLE.fullmatch(libelle or "")
+        if not correspondance or int(correspondance[2]) != int(correspondance[1]) + 1:
+            return None
+        return cls(int(correspondance[1]))
+
+    @property
+    def debut(self):
+        return date(self.annee_de_rentree, 9, 1)
+
+    @property
+    def fin(self):
+        return date(self.annee_de_rentree + 1, 8, 31)
+
+    @property
+    def libelle(self):
+        return f"{self.annee_de_rentree}-{self.annee_de_rentree + 1}"
+
+    def precedente(self):
+        return AnneeScolaire(self.annee_de_rentree - 1)
+
+    def __str__(self):
+        return self.libelle
+
+
+def annees_recentes(nombre=6):
+    """The current school year and the ones before it, newest first, for period pickers."""
+    courante = AnneeScolaire.courante()
+    return [AnneeScolaire(courante.annee_de_rentree - decalage) for decalage in range(nombre)]
