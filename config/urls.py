@@ -23,5 +23,6 @@ urlpatterns = [
     path("sante/", sante, name="sante"),
     path("fiches/", include("fiches.urls")),
     path("partenaires/", include("partenaires.urls")),
+    path("", include("actions.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,227 @@
+from crispy_forms.bootstrap import InlineCheckboxes, InlineRadios
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Fieldset, Layout, Row
+from django import forms
+from django.utils import timezone
+
+from fiches.models import Quartier, RealisationAttendue, Thematique
+from partenaires.models import Dispositif, Etablissement, Partenaire, SourceFinancement
+
+from .enums import JourSemaine, NiveauScolaire
+from .models import Action, Financement, Participant, Seance
+
+
+class ChampDate(forms.DateField):
+    """Dates typed the French way, dd/mm/yyyy, in a plain text field that works on every device."""
+
+    widget = forms.DateInput(
+        format="%d/%m/%Y", attrs={"placeholder": "jj/mm/aaaa", "inputmode": "numeric", "autocomplete": "off"}
+    )
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "Au format jj/mm/aaaa.")
+        super().__init__(**kwargs)
+
+
+def _aide_sans_balise():
+    helper = FormHelper()
+    helper.form_tag = False
+    return helper
+
+
+class FormulaireAction(forms.ModelForm):
+    niveaux = forms.MultipleChoiceField(
+        label="Niveaux scolaires visés",
+        choices=NiveauScolaire.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = Action
+        fields = [
+            "titre",
+            "description",
+            "realisation",
+            "thematiques",
+            "porteur",
+            "partenaires",
+            "dispositif",
+            "quartiers",
+            "etablissements",
+            "autres_lieux",
+            "niveaux",
+            "public_parents",
+            "date_debut",
+            "date_fin",
+            "statut",
+        ]
+        field_classes = {"date_debut": ChampDate, "date_fin": ChampDate}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "thematiques": forms.CheckboxSelectMultiple,
+            "partenaires": forms.CheckboxSelectMultiple,
+            "quartiers": forms.CheckboxSelectMultiple,
+            "etablissements": forms.CheckboxSelectMultiple,
+            "realisation": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, contrat, structures, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["realisation"].queryset = RealisationAttendue.objects.filter(
+            fiche__enjeu__axe__pilier__contrat=contrat
+        ).select_related("fiche")
+        self.fields["realisation"].empty_label = None
+        self.fields["thematiques"].queryset = Thematique.objects.all()
+        self.fields["porteur"].queryset = structures
+        self.fields["partenaires"].queryset = Partenaire.objects.filter(contrat=contrat)
+        self.fields["dispositif"].queryset = Dispositif.objects.filter(
+            fiches__enjeu__axe__pilier__contrat=contrat
+        ).distinct()
+        self.fields["quartiers"].queryset = Quartier.objects.filter(contrat=contrat)
+        self.fields["etablissements"].queryset = Etablissement.objects.filter(contrat=contrat)
+        self.helper = _aide_sans_balise()
+        self.helper.layout = Layout(
+            Fieldset("L’action", "titre", "description", "realisation", InlineCheckboxes("thematiques"), "statut"),
+            Fieldset("Qui la porte", "porteur", "partenaires", "dispositif"),
+            Fieldset("Où", InlineCheckboxes("quartiers"), "etablissements", "autres_lieux"),
+            Fieldset("Pour qui", InlineCheckboxes("niveaux"), "public_parents"),
+            Fieldset("Quand", Row(Column("date_debut"), Column("date_fin"))),
+        )
+
+
+class FormulaireFinancement(forms.ModelForm):
+    class Meta:
+        model = Financement
+        fields = ["source", "financeur", "annee", "montant_demande", "montant_accorde", "montant_verse"]
+
+    def __init__(self, *args, contrat, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].queryset = SourceFinancement.objects.filter(contrat=contrat)
+        self.fields["financeur"].queryset = Partenaire.objects.filter(contrat=contrat)
+        self.fields["financeur"].help_text = "Par défaut, le financeur de la source."
+        self.fields["annee"].initial = timezone.localdate().year
+        self.helper = _aide_sans_balise()
+        self.helper.layout = Layout(
+            Row(Column("source"), Column("financeur"), Column("annee")),
+            Row(Column("montant_demande"), Column("montant_accorde"), Column("montant_verse")),
+        )
+
+
+class FormulaireSeance(forms.ModelForm):
+    class Meta:
+        model = Seance
+        fields = [
+            "date",
+            "duree_minutes",
+            "etablissement",
+            "lieu",
+            "adultes_presents",
+            "enfants_anonymes",
+            "parents_presents",
+            "notes",
+        ]
+        field_classes = {"date": ChampDate}
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, contrat, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["etablissement"].queryset = Etablissement.objects.filter(contrat=contrat)
+        self.helper = _aide_sans_balise()
+        self.helper.layout = Layout(
+            Row(Column("date"), Column("duree_minutes")),
+            Row(Column("etablissement"), Column("lieu")),
+            Row(Column("adultes_presents"), Column("enfants_anonymes"), Column("parents_presents")),
+            "notes",
+        )
+
+
+class FormulaireSerieSeances(forms.Form):
+    date_debut = ChampDate(label="Du")
+    date_fin = ChampDate(label="Au")
+    jours = forms.TypedMultipleChoiceField(
+        label="Chaque",
+        choices=JourSemaine.choices,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Cochez au moins un jour de la semaine."},
+    )
+    duree_minutes = forms.IntegerField(
+        label="Durée de chaque séance (minutes)", min_value=1, max_value=1440, initial=90
+    )
+    etablissement = forms.ModelChoiceField(
+        label="Établissement scolaire", queryset=Etablissement.objects.none(), required=False
+    )
+    lieu = forms.CharField(label="Autre lieu", max_length=200, required=False)
+
+    def __init__(self, *args, contrat, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["etablissement"].queryset = Etablissement.objects.filter(contrat=contrat)
+        self.helper = _aide_sans_balise()
+        self.helper.layout = Layout(
+            Row(Column("date_debut"), Column("date_fin")),
+            InlineCheckboxes("jours"),
+            Row(Column("duree_minutes"), Column("etablissement"), Column("lieu")),
+        )
+
+
+class FormulaireParticipant(forms.ModelForm):
+    class Meta:
+        model = Participant
+        fields = [
+            "structure",
+            "sexe",
+            "annee_naissance",
+            "niveau_scolaire",
+            "etablissement",
+            "quartier_residence",
+            "date_consentement",
+        ]
+        field_classes = {"date_consentement": ChampDate}
+        widgets = {"sexe": forms.RadioSelect}
+
+    def __init__(self, *args, contrat, structures, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["structure"].queryset = structures
+        self.fields["etablissement"].queryset = Etablissement.objects.filter(contrat=contrat)
+        self.fields["quartier_residence"].queryset = Quartier.objects.filter(contrat=contrat)
+        self.fields["quartier_residence"].empty_label = "Hors quartier prioritaire"
+        self.fields["date_consentement"].required = False
+        self.helper = _aide_sans_balise()
+        self.helper.layout = Layout(
+            "structure",
+            Row(Column(InlineRadios("sexe")), Column("annee_naissance"), Column("niveau_scolaire")),
+            Row(Column("etablissement"), Column("quartier_residence")),
+            "date_consentement",
+        )
+
+
+class FormulaireInscription(forms.Form):
+    participants = forms.ModelMultipleChoiceField(
+        label="Enfants à inscrire",
+        queryset=Participant.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Cochez au moins un enfant."},
+    )
+    date_inscription = ChampDate(label="Date d’inscription")
+
+    def __init__(self, *args, action, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["participants"].queryset = (
+            Participant.objects.filter(structure=action.porteur_id)
+            .exclude(inscriptions__action=action)
+            .order_by("code")
+        )
+        aujourdhui = timezone.localdate()
+        self.fields["date_inscription"].initial = min(max(aujourdhui, action.date_debut), action.date_fin)
+        self.helper = _aide_sans_balise()
+
+
+class FormulairePresences(forms.Form):
+    presents = forms.TypedMultipleChoiceField(label="Présents", coerce=int, required=False)
+    enfants_anonymes = forms.IntegerField(label="Enfants non inscrits venus", min_value=0, initial=0)
+    parents_presents = forms.IntegerField(label="Parents présents", min_value=0, initial=0)
+
+    def __init__(self, *args, inscrits, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["presents"].choices = [(p.pk, p.code) for p in inscrits]

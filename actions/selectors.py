@@ -1,0 +1,190 @@
+"""Reads of the action pages: each page costs a fixed number of queries, whatever the data."""
+
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from config.lecture import mode_de_chargement
+from partenaires.models import Structure
+
+from .models import Action, Financement, Inscription, Participant, Presence, Seance
+
+HISTORIQUE_MAX = 30
+
+
+def _compte(queryset, champ="pk"):
+    """A correlated COUNT(*) usable in an annotation (0 when nothing matches)."""
+    return Coalesce(
+        Subquery(queryset.order_by().values(champ).annotate(n=Count("pk")).values("n")[:1]),
+        Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def structures_de_travail(*, utilisateur, contrat):
+    """The structures whose records a user may enter. Until memberships exist: all of the contract."""
+    return Structure.objects.filter(contrat=contrat, active=True).select_related("type")
+
+
+def actions_du_contrat(*, contrat):
+    return Action.objects.filter(realisation__fiche__enjeu__axe__pilier__contrat=contrat)
+
+
+def liste_des_actions(*, actions):
+    return actions.avec_donnees_de_liste().order_by("-date_debut", "titre", "pk").fetch_mode(mode_de_chargement())
+
+
+def action_a_afficher(*, pk, contrat):
+    return get_object_or_404(
+        actions_du_contrat(contrat=contrat)
+        .avec_caracteres_derives()
+        .select_related("realisation__fiche", "porteur__type", "dispositif", "cree_par")
+        .prefetch_related("thematiques", "partenaires", "quartiers", "etablissements")
+        .fetch_mode(mode_de_chargement()),
+        pk=pk,
+    )
+
+
+def seances_de_l_action(*, action):
+    """Sessions with their attendance: children present over children enrolled by that date."""
+    return list(
+        action.seances.select_related("etablissement")
+        .annotate(
+            nb_presents=Count("presences"),
+            nb_inscrits=_compte(
+                Inscription.objects.filter(action=OuterRef("action"), date_inscription__lte=OuterRef("date")),
+                "action",
+            ),
+        )
+        .fetch_mode(mode_de_chargement())
+    )
+
+
+def assiduite_des_enfants(*, action):
+    """Each enrolled child with presences over the sessions held since enrolment, up to today."""
+    return list(
+        action.inscriptions.select_related("participant")
+        .annotate(
+            nb_presences=Count("participant__presences", filter=Q(participant__presences__seance__action=action)),
+            nb_possibles=_compte(
+                Seance.objects.filter(
+                    action=OuterRef("action"),
+                    date__gte=OuterRef("date_inscription"),
+                    date__lte=timezone.localdate(),
+                ),
+                "action",
+            ),
+        )
+        .fetch_mode(mode_de_chargement())
+    )
+
+
+def financements_de_l_action(*, action):
+    financements = action.financements.select_related("source", "financeur").fetch_mode(mode_de_chargement())
+    return list(financements), financements.totaux()
+
+
+TYPES_DE_CHANGEMENT = {"+": "Création", "~": "Modification", "-": "Suppression"}
+CHAMPS_TECHNIQUES = {"id", "cree_le", "cree_par"}
+
+
+def _champs_modifies(modele, ligne, precedente):
+    if precedente is None or ligne.history_type != "~":
+        return []
+    champs = [
+        str(champ.verbose_name)
+        for champ in modele._meta.concrete_fields
+        if champ.attname not in CHAMPS_TECHNIQUES
+        and getattr(ligne, champ.attname) != getattr(precedente, champ.attname)
+    ]
+    if not champs and modele is Action:
+        # A version of an action with no field changed records a change of its relations.
+        return ["thématiques, partenaires, quartiers ou établissements"]
+    return champs
+
+
+def historique_de_l_action(*, action):
+    """Who changed what and when, for the action and its sessions, funding and enrolments:
+    one query per kind of record, newest first."""
+    sources = [
+        (Action, Action.history.filter(id=action.pk), lambda h: "Action"),
+        (Seance, Seance.history.filter(action_id=action.pk), lambda h: f"Séance du {h.date:%d/%m/%Y}"),
+        (Financement, Financement.history.filter(action_id=action.pk), lambda h: f"Financement {h.annee}"),
+        (
+            Inscription,
+            Inscription.history.filter(action_id=action.pk).select_related("participant"),
+            # The child's record may have been anonymised or deleted since (retention period).
+            lambda h: f"Inscription de {h.participant.code if h.participant else 'un enfant supprimé'}",
+        ),
+    ]
+    lignes = []
+    for modele, historique, decrire in sources:
+        recentes = list(
+            historique.select_related("history_user").order_by("-history_date", "-history_id")[: HISTORIQUE_MAX + 1]
+        )
+        precedentes = {}
+        # Oldest first, so that each modification is compared with the version before it.
+        for ligne in reversed(recentes):
+            details = _champs_modifies(modele, ligne, precedentes.get(ligne.id))
+            precedentes[ligne.id] = ligne
+            lignes.append(
+                {
+                    "date": ligne.history_date,
+                    "utilisateur": ligne.history_user,
+                    "type": TYPES_DE_CHANGEMENT[ligne.history_type],
+                    "objet": decrire(ligne),
+                    "details": ligne.history_change_reason or ", ".join(details),
+                }
+            )
+    return sorted(lignes, key=lambda ligne: ligne["date"], reverse=True)[:HISTORIQUE_MAX]
+
+
+def seance_a_saisir(*, pk, contrat):
+    return get_object_or_404(
+        Seance.objects.filter(action__realisation__fiche__enjeu__axe__pilier__contrat=contrat)
+        .select_related("action__porteur")
+        .fetch_mode(mode_de_chargement()),
+        pk=pk,
+    )
+
+
+def grille_de_presences(*, seance):
+    """The enrolled children of the session's action (enrolled by its date), and who was present."""
+    inscrits = list(
+        Participant.objects.filter(
+            inscriptions__action=seance.action_id, inscriptions__date_inscription__lte=seance.date
+        ).order_by("code")
+    )
+    presents = set(seance.presences.values_list("participant_id", flat=True))
+    return inscrits, presents
+
+
+def participants_des_structures(*, structures):
+    return (
+        Participant.objects.de_structures(structures)
+        .select_related("structure", "quartier_residence", "etablissement")
+        .annotate(nb_inscriptions=Count("inscriptions"))
+        .order_by("code")
+        .fetch_mode(mode_de_chargement())
+    )
+
+
+def participant_a_afficher(*, pk, structures):
+    return get_object_or_404(
+        Participant.objects.de_structures(structures)
+        .select_related("structure", "quartier_residence", "etablissement")
+        .prefetch_related(
+            Prefetch(
+                "inscriptions",
+                queryset=Inscription.objects.select_related("action").annotate(
+                    nb_presences=_compte(
+                        Presence.objects.filter(participant=OuterRef("participant"), seance__action=OuterRef("action")),
+                        "participant",
+                    )
+                ),
+            )
+        )
+        .fetch_mode(mode_de_chargement()),
+        pk=pk,
+    )

@@ -1,0 +1,333 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from fiches.selectors import contrat_courant
+
+from . import selectors, services
+from .filters import FiltreActions
+from .forms import (
+    FormulaireAction,
+    FormulaireFinancement,
+    FormulaireInscription,
+    FormulaireParticipant,
+    FormulairePresences,
+    FormulaireSeance,
+    FormulaireSerieSeances,
+)
+from .models import Financement
+
+ACTIONS_PAR_PAGE = 25
+
+
+def _perimetre(request):
+    contrat = contrat_courant(utilisateur=request.user)
+    return contrat, selectors.structures_de_travail(utilisateur=request.user, contrat=contrat)
+
+
+def _formulaire(request, *, titre, form, retour, bouton="Enregistrer", intro=""):
+    return render(
+        request,
+        "actions/formulaire.html",
+        {"titre": titre, "form": form, "retour": resolve_url(retour), "bouton": bouton, "intro": intro},
+    )
+
+
+def _traiter(request, form, ecrire, message):
+    """Validate the form and run the write with its cleaned data. A refusal lands next to the
+    fields it concerns and nothing is saved; success is announced. Returns what was written,
+    or None."""
+    if not form.is_valid():
+        return None
+    try:
+        resultat = ecrire(form.cleaned_data)
+    except ValidationError as erreur:
+        form.add_error(None, erreur)
+        return None
+    messages.success(request, message(resultat) if callable(message) else message)
+    return resultat
+
+
+def liste_actions(request):
+    contrat, structures = _perimetre(request)
+    filtre = FiltreActions(
+        request.GET, queryset=selectors.actions_du_contrat(contrat=contrat), contrat=contrat, structures=structures
+    )
+    page = Paginator(selectors.liste_des_actions(actions=filtre.qs), ACTIONS_PAR_PAGE).get_page(request.GET.get("page"))
+    parametres = request.GET.copy()
+    parametres.pop("page", None)
+    return render(request, "actions/liste.html", {"filtre": filtre, "page": page, "parametres": parametres.urlencode()})
+
+
+def nouvelle_action(request):
+    contrat, structures = _perimetre(request)
+    form = FormulaireAction(request.POST or None, contrat=contrat, structures=structures)
+    action = _traiter(
+        request,
+        form,
+        lambda donnees: services.enregistrer_action(donnees=donnees, auteur=request.user),
+        lambda action: f"L’action « {action} » est enregistrée.",
+    )
+    if action:
+        return redirect(action)
+    return _formulaire(request, titre="Nouvelle action", form=form, retour="actions:liste")
+
+
+def detail_action(request, pk):
+    contrat, _ = _perimetre(request)
+    action = selectors.action_a_afficher(pk=pk, contrat=contrat)
+    seances = selectors.seances_de_l_action(action=action)
+    enfants = selectors.assiduite_des_enfants(action=action)
+    financements, totaux = selectors.financements_de_l_action(action=action)
+    presences = sum(e.nb_presences for e in enfants)
+    possibles = sum(e.nb_possibles for e in enfants)
+    return render(
+        request,
+        "actions/detail.html",
+        {
+            "action": action,
+            "seances": seances,
+            "enfants": enfants,
+            "taux_assiduite": presences / possibles if possibles else None,
+            "parents": sum(s.parents_presents for s in seances),
+            "aujourdhui": timezone.localdate(),
+            "financements": financements,
+            "totaux": totaux,
+            "historique": selectors.historique_de_l_action(action=action),
+        },
+    )
+
+
+def modifier_action(request, pk):
+    contrat, structures = _perimetre(request)
+    action = selectors.action_a_afficher(pk=pk, contrat=contrat)
+    form = FormulaireAction(request.POST or None, instance=action, contrat=contrat, structures=structures)
+    if _traiter(
+        request,
+        form,
+        lambda donnees: services.enregistrer_action(action=action, donnees=donnees, auteur=request.user),
+        "Modifications enregistrées.",
+    ):
+        return redirect(action)
+    return _formulaire(request, titre=f"Modifier « {action} »", form=form, retour=action.get_absolute_url())
+
+
+@require_POST
+def archiver_action(request, pk):
+    contrat, _ = _perimetre(request)
+    action = selectors.action_a_afficher(pk=pk, contrat=contrat)
+    archivee = request.POST.get("archivee") == "1"
+    services.archiver_action(action=action, archivee=archivee)
+    messages.success(request, "L’action est archivée." if archivee else "L’action est de nouveau active.")
+    return redirect(action)
+
+
+def ajouter_financement(request, pk):
+    contrat, _ = _perimetre(request)
+    action = selectors.action_a_afficher(pk=pk, contrat=contrat)
+    form = FormulaireFinancement(request.POST or None, contrat=contrat)
+    if _traiter(
+        request,
+        form,
+        lambda donnees: services.enregistrer_financement(action=action, donnees=donnees),
+        "Financement ajouté.",
+    ):
+        return redirect(action)
+    return _formulaire(request, titre=f"Financement de « {action} »", form=form, retour=action.get_absolute_url())
+
+
+def _financement(request, pk):
+    contrat, _ = _perimetre(request)
+    return contrat, get_object_or_404(
+        Financement.objects.select_related("action"),
+        pk=pk,
+        action__realisation__fiche__enjeu__axe__pilier__contrat=contrat,
+    )
+
+
+def modifier_financement(request, pk):
+    contrat, financement = _financement(request, pk)
+    form = FormulaireFinancement(request.POST or None, instance=financement, contrat=contrat)
+    if _traiter(
+        request,
+        form,
+        lambda donnees: services.enregistrer_financement(
+            action=financement.action, financement=financement, donnees=donnees
+        ),
+        "Financement modifié.",
+    ):
+        return redirect(financement.action)
+    return _formulaire(
+        request,
+        titre=f"Financement de « {financement.action} »",
+        form=form,
+        retour=financement.action.get_absolute_url(),
+    )
+
+
+def supprimer_financement(request, pk):
+    _, financement = _financement(request, pk)
+    if request.method == "POST":
+        services.supprimer_financement(financement=financement)
+        messages.success(request, "Financement supprimé.")
+        return redirect(financement.action)
+    return render(request, "actions/supprimer_financement.html", {"financement": financement})
+
+
+def ajouter_seance(request, pk):
+    contrat, _ = _perimetre(request)
+    action = selectors.action_a_afficher(pk=pk, contrat=contrat)
+    form = FormulaireSeance(request.POST or None, contrat=contrat)
+    if _traiter(
+        request,
+        form,
+        lambda donnees: services.enregistrer_seance(action=action, donnees=donnees),
+        lambda seance: f"Séance du {seance.date:%d/%m/%Y} ajoutée.",
+    ):
+        return redirect(action)
+    return _formulaire(request, titre=f"Nouvelle séance de « {action} »", form=form, retour=action.get_absolute_url())
+
+
+def modifier_seance(request, pk):
+    contrat, _ = _perimetre(request)
+    seance = selectors.seance_a_saisir(pk=pk, contrat=contrat)
+    form = FormulaireSeance(request.POST or None, instance=seance, contrat=contrat)
+    if _traiter(
+        request,
+        form,
+        lambda donnees: services.enregistrer_seance(action=seance.action, seance=seance, donnees=donnees),
+        "Séance modifiée.",
+    ):
+        return redirect(seance.action)
+    return _formulaire(
+        request, titre=f"Séance du {seance.date:%d/%m/%Y}", form=form, retour=seance.action.get_absolute_url()
+    )
+
+
+def serie_de_seances(request, pk):
+    contrat, _ = _perimetre(request)
+    action = selectors.action_a_afficher(pk=pk, contrat=contrat)
+    form = FormulaireSerieSeances(request.POST or None, contrat=contrat)
+    if _traiter(
+        request,
+        form,
+        lambda donnees: services.creer_serie_de_seances(action=action, auteur=request.user, **donnees),
+        lambda seances: f"{len(seances)} séances ajoutées.",
+    ):
+        return redirect(action)
+    return _formulaire(
+        request,
+        titre=f"Série de séances de « {action} »",
+        form=form,
+        retour=action.get_absolute_url(),
+        bouton="Créer les séances",
+        intro="Une séance chaque jour coché entre les deux dates ; une date qui a déjà sa séance est sautée.",
+    )
+
+
+def saisir_presences(request, pk):
+    contrat, _ = _perimetre(request)
+    seance = selectors.seance_a_saisir(pk=pk, contrat=contrat)
+    inscrits, presents = selectors.grille_de_presences(seance=seance)
+    initial = {
+        "presents": presents,
+        "enfants_anonymes": seance.enfants_anonymes,
+        "parents_presents": seance.parents_presents,
+    }
+    form = FormulairePresences(request.POST or None, initial=initial, inscrits=inscrits)
+    if _traiter(
+        request,
+        form,
+        lambda donnees: services.enregistrer_presences(seance=seance, **donnees),
+        f"Présences du {seance.date:%d/%m/%Y} enregistrées.",
+    ):
+        return redirect(seance.action)
+    # A refused grid shows the boxes as they were sent; a value that is not an id is dropped.
+    coches = {int(v) for v in form["presents"].value() or [] if str(v).isdigit()} if form.is_bound else presents
+    return render(
+        request,
+        "actions/presences.html",
+        {
+            "seance": seance,
+            "inscrits": inscrits,
+            "coches": coches,
+            "form": form,
+            "a_venir": seance.date > timezone.localdate(),
+        },
+    )
+
+
+def inscrire_participants(request, pk):
+    contrat, _ = _perimetre(request)
+    action = selectors.action_a_afficher(pk=pk, contrat=contrat)
+    form = FormulaireInscription(request.POST or None, action=action)
+    if (
+        _traiter(
+            request,
+            form,
+            lambda donnees: services.inscrire(action=action, auteur=request.user, **donnees),
+            lambda inscriptions: f"{len(inscriptions)} enfant(s) inscrit(s).",
+        )
+        is not None
+    ):
+        return redirect(action)
+    return _formulaire(
+        request,
+        titre=f"Inscrire des enfants à « {action} »",
+        form=form,
+        retour=action.get_absolute_url(),
+        bouton="Inscrire",
+        intro=f"Les enfants suivis par {action.porteur} qui ne sont pas encore inscrits.",
+    )
+
+
+def liste_participants(request):
+    _, structures = _perimetre(request)
+    participants = selectors.participants_des_structures(structures=structures)
+    page = Paginator(participants, 50).get_page(request.GET.get("page"))
+    return render(request, "actions/participants.html", {"page": page})
+
+
+def nouveau_participant(request):
+    contrat, structures = _perimetre(request)
+    form = FormulaireParticipant(request.POST or None, contrat=contrat, structures=structures)
+    participant = _traiter(
+        request,
+        form,
+        lambda donnees: services.enregistrer_participant(donnees=donnees),
+        lambda participant: f"Enfant enregistré sous le code {participant.code}.",
+    )
+    if participant:
+        return redirect(participant)
+    return _formulaire(
+        request,
+        titre="Nouvel enfant",
+        form=form,
+        retour="actions:participants",
+        intro="Aucun nom ni adresse : l’enfant est suivi sous un code généré.",
+    )
+
+
+def detail_participant(request, pk):
+    _, structures = _perimetre(request)
+    participant = selectors.participant_a_afficher(pk=pk, structures=structures)
+    return render(request, "actions/participant.html", {"participant": participant})
+
+
+def modifier_participant(request, pk):
+    contrat, structures = _perimetre(request)
+    participant = selectors.participant_a_afficher(pk=pk, structures=structures)
+    form = FormulaireParticipant(request.POST or None, instance=participant, contrat=contrat, structures=structures)
+    if _traiter(
+        request,
+        form,
+        lambda donnees: services.enregistrer_participant(participant=participant, donnees=donnees),
+        "Fiche de l’enfant modifiée.",
+    ):
+        return redirect(participant)
+    return _formulaire(
+        request, titre=f"Modifier l’enfant {participant.code}", form=form, retour=participant.get_absolute_url()
+    )
