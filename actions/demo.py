@@ -1,0 +1,243 @@
+"""Fictional activity over three school years, so that lists, action pages and dashboards show
+something realistic from the first `make run`. Seeded: the same data on every machine."""
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from fiches.annees import AnneeScolaire
+from fiches.models import RealisationAttendue, Thematique
+from partenaires.models import Dispositif, Etablissement, Partenaire, SourceFinancement, Structure
+
+from .enums import NiveauScolaire, Sexe, StatutAction
+from .models import Action, Financement, Inscription, Participant, Presence, Seance
+from .services import _nouveaux_codes
+
+ENFANTS_PAR_STRUCTURE = 50
+# Age at the start of the school year, per level.
+AGE_A_LA_RENTREE = {
+    NiveauScolaire.CP: 6,
+    NiveauScolaire.CE1: 7,
+    NiveauScolaire.CE2: 8,
+    NiveauScolaire.CM1: 9,
+    NiveauScolaire.CM2: 10,
+    NiveauScolaire.SIXIEME: 11,
+    NiveauScolaire.CINQUIEME: 12,
+    NiveauScolaire.QUATRIEME: 13,
+    NiveauScolaire.TROISIEME: 14,
+}
+COLLEGE = {NiveauScolaire.SIXIEME, NiveauScolaire.CINQUIEME, NiveauScolaire.QUATRIEME, NiveauScolaire.TROISIEME}
+
+# (title, réalisation code, thématiques, dispositif, weekly?)
+MODELES_D_ACTION = [
+    ("Accompagnement à la scolarité", "R1", ["perseverance-scolaire"], "clas", True),
+    ("Atelier théâtre et expression", "R1", ["culture"], None, True),
+    ("Club sciences et techniques", "R1", ["sciences-techniques"], None, True),
+    ("Atelier numérique et codage", "R1", ["numerique"], None, True),
+    ("Webradio des collégiens", "R2", ["medias", "citoyennete"], None, True),
+    ("Sport et réussite au collège", "R2", ["sport", "perseverance-scolaire"], "pre", True),
+    ("Prévention santé : sommeil et écrans", "R2", ["sante"], None, False),
+    ("Semaine de la persévérance scolaire", "R2", ["perseverance-scolaire"], "referents-decrochage", False),
+    ("Café des parents à l’école", "R3", ["perseverance-scolaire"], "aef", True),
+    ("Lecture partagée parents-enfants", "R3", ["culture"], "aef", True),
+    ("Fête de la science du quartier", "R1", ["sciences-techniques"], None, False),
+]
+
+
+def _niveau(alea, structure):
+    niveaux = list(AGE_A_LA_RENTREE)
+    if structure.type.libelle == "Opérateur associatif":
+        return alea.choice(niveaux[:5] * 2 + niveaux[5:])
+    return alea.choice(niveaux)
+
+
+def _creer_enfants(alea, structures, ecoles, colleges, annee):
+    enfants = []
+    for structure in structures:
+        quartiers = list(structure.quartiers.all())
+        for _ in range(ENFANTS_PAR_STRUCTURE):
+            niveau = _niveau(alea, structure)
+            quartier = alea.choice(quartiers) if quartiers and alea.random() < 0.85 else None
+            etablissements = colleges if niveau in COLLEGE else ecoles
+            proches = [e for e in etablissements if e.quartier_id == getattr(quartier, "pk", None)]
+            enfants.append(
+                Participant(
+                    structure=structure,
+                    sexe=alea.choice(Sexe.values),
+                    annee_naissance=annee.annee_de_rentree - AGE_A_LA_RENTREE[niveau] - alea.choice([0, 0, 0, 1]),
+                    niveau_scolaire=niveau,
+                    etablissement=alea.choice(proches or etablissements),
+                    quartier_residence=quartier,
+                    date_consentement=annee.debut + timedelta(days=alea.randint(5, 40))
+                    if alea.random() < 0.95
+                    else None,
+                )
+            )
+    for enfant, code in zip(enfants, _nouveaux_codes(len(enfants)), strict=True):
+        enfant.code = code
+    return bulk_create_with_history(enfants, Participant)
+
+
+def _dates_de_seances(alea, action, hebdomadaire):
+    if not hebdomadaire:
+        return [action.date_debut + timedelta(days=i) for i in range(alea.randint(1, 3))]
+    jour = action.date_debut
+    dates = []
+    while jour <= action.date_fin:
+        # Christmas holidays, and a week skipped now and then.
+        if not (jour.month == 12 and jour.day > 19 or jour.month == 1 and jour.day < 4) and alea.random() > 0.08:
+            dates.append(jour)
+        jour += timedelta(days=7)
+    return dates
+
+
+@transaction.atomic
+def generer_activite(*, contrat):
+    """Actions, sessions, children, enrolments, attendance and funding over the current school
+    year and the two before it. Does nothing when the contract already has actions."""
+    if Action.objects.filter(porteur__contrat=contrat).exists():
+        return None
+    alea = random.Random(2026)
+    aujourdhui = timezone.localdate()
+    courante = AnneeScolaire.courante()
+    structures = list(Structure.objects.filter(contrat=contrat).select_related("type").prefetch_related("quartiers"))
+    etablissements = list(Etablissement.objects.filter(contrat=contrat))
+    colleges = [e for e in etablissements if e.type == "college"]
+    ecoles = [e for e in etablissements if e.type != "college"]
+    realisations = {r.code: r for r in RealisationAttendue.objects.filter(fiche__code="1.2.3")}
+    thematiques = {t.code: t for t in Thematique.objects.all()}
+    dispositifs = {d.code: d for d in Dispositif.objects.all()}
+    partenaires = {p.sigle or p.nom: p for p in Partenaire.objects.filter(contrat=contrat)}
+    sources = list(SourceFinancement.objects.filter(contrat=contrat).select_related("financeur"))
+
+    enfants = _creer_enfants(alea, structures, ecoles, colleges, courante)
+    enfants_par_structure = {}
+    for enfant in enfants:
+        enfants_par_structure.setdefault(enfant.structure_id, []).append(enfant)
+
+    actions, details = [], []
+    for annee in [courante.precedente().precedente(), courante.precedente(), courante]:
+        for structure in structures:
+            for titre, code_realisation, codes_thematiques, code_dispositif, hebdomadaire in alea.sample(
+                MODELES_D_ACTION, alea.randint(3, 5)
+            ):
+                quartiers = alea.sample(list(structure.quartiers.all()), min(2, structure.quartiers.count()))
+                debut = annee.debut + timedelta(days=alea.randint(20, 45) if hebdomadaire else alea.randint(30, 250))
+                fin = (
+                    date(annee.annee_de_rentree + 1, 6, alea.randint(10, 28))
+                    if hebdomadaire
+                    else debut + timedelta(days=3)
+                )
+                statut = (
+                    StatutAction.REALISEE
+                    if fin < aujourdhui
+                    else StatutAction.EN_COURS
+                    if debut <= aujourdhui
+                    else StatutAction.PREVUE
+                )
+                if alea.random() < 0.05:
+                    statut = StatutAction.ANNULEE
+                action = Action(
+                    realisation=realisations[code_realisation],
+                    titre=f"{titre} – {quartiers[0].nom}",
+                    description="Action de démonstration.",
+                    porteur=structure,
+                    dispositif=dispositifs.get(code_dispositif),
+                    autres_lieux="" if code_realisation == "R2" else f"Maison de quartier {quartiers[0].nom}",
+                    niveaux=sorted({e.niveau_scolaire for e in enfants_par_structure[structure.pk][:10]}),
+                    public_parents=code_realisation == "R3",
+                    date_debut=debut,
+                    date_fin=fin,
+                    statut=statut,
+                )
+                actions.append(action)
+                ecoles_du_quartier = [e for e in etablissements if e.quartier_id in {q.pk for q in quartiers}]
+                details.append(
+                    {
+                        "quartiers": quartiers,
+                        "thematiques": [thematiques[c] for c in codes_thematiques],
+                        "etablissements": ecoles_du_quartier[:1] if code_realisation != "R1" else [],
+                        "partenaires": [partenaires["DSDEN"], partenaires["CAF"]][: alea.randint(1, 2)]
+                        if code_realisation == "R2"
+                        else [],
+                        "hebdomadaire": hebdomadaire,
+                    }
+                )
+    actions = bulk_create_with_history(actions, Action)
+    for relation in ["quartiers", "thematiques", "etablissements", "partenaires"]:
+        through = getattr(Action, relation).through
+        cle = getattr(Action, relation).field.m2m_reverse_field_name()
+        through.objects.bulk_create(
+            [
+                through(action=action, **{cle: cible})
+                for action, detail in zip(actions, details, strict=True)
+                for cible in detail[relation]
+            ]
+        )
+
+    seances, inscriptions, financements, assiduite = [], [], [], {}
+    for action, detail in zip(actions, details, strict=True):
+        if action.statut == StatutAction.ANNULEE:
+            continue
+        evenement_ouvert = not detail["hebdomadaire"] and alea.random() < 0.5
+        parents = action.realisation.code == "R3"
+        for jour in _dates_de_seances(alea, action, detail["hebdomadaire"]):
+            seances.append(
+                Seance(
+                    action=action,
+                    date=jour,
+                    duree_minutes=alea.choice([60, 90, 120]),
+                    etablissement=detail["etablissements"][0] if detail["etablissements"] else None,
+                    lieu=action.autres_lieux,
+                    adultes_presents=alea.randint(1, 4),
+                    enfants_anonymes=alea.randint(15, 80) if evenement_ouvert else 0,
+                    parents_presents=alea.randint(3, 12) if parents else int(alea.random() < 0.02),
+                )
+            )
+        if evenement_ouvert:
+            continue
+        for enfant in alea.sample(enfants_par_structure[action.porteur_id], alea.randint(8, 18)):
+            inscriptions.append(Inscription(action=action, participant=enfant, date_inscription=action.date_debut))
+            assiduite[(action.pk, enfant.pk)] = alea.uniform(0.45, 0.95)
+        if alea.random() < 0.7:
+            source = alea.choice(sources)
+            demande = Decimal(alea.randrange(1000, 8000, 50))
+            accorde = (demande * Decimal(alea.choice(["0.7", "0.8", "0.9", "1"]))).quantize(Decimal("1"))
+            financements.append(
+                Financement(
+                    action=action,
+                    source=source,
+                    financeur=source.financeur,
+                    annee=action.date_debut.year,
+                    montant_demande=demande,
+                    montant_accorde=accorde,
+                    montant_verse=accorde if action.date_fin < aujourdhui else (accorde / 2).quantize(Decimal("1")),
+                )
+            )
+    seances = bulk_create_with_history(seances, Seance)
+    bulk_create_with_history(inscriptions, Inscription)
+    bulk_create_with_history(financements, Financement)
+
+    inscrits_par_action = {}
+    for inscription in inscriptions:
+        inscrits_par_action.setdefault(inscription.action_id, []).append(inscription.participant_id)
+    presences = [
+        Presence(seance=seance, participant_id=enfant)
+        for seance in seances
+        if seance.date <= aujourdhui
+        for enfant in inscrits_par_action.get(seance.action_id, [])
+        if alea.random() < assiduite[(seance.action_id, enfant)]
+    ]
+    Presence.objects.bulk_create(presences, batch_size=2000)
+    return {
+        "actions": len(actions),
+        "seances": len(seances),
+        "enfants": len(enfants),
+        "inscriptions": len(inscriptions),
+        "presences": len(presences),
+        "financements": len(financements),
+    }
