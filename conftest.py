@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+from comptes.demo import adhesions_de_demo
 from fiches.demo import generer_demo
 from fiches.services import charger_reference, lire_reference
 
@@ -13,13 +14,18 @@ def reference(db):
 
 @pytest.fixture
 def demo(reference):
-    """The reference fiche plus the fictional territory; maps each demo username to its password."""
-    return {username: mot_de_passe for username, _, mot_de_passe in generer_demo(contrat=reference)}
+    """The reference fiche, the fictional territory and one member per role; maps each demo
+    username to its password."""
+    identifiants = {username: mot_de_passe for username, _, mot_de_passe in generer_demo(contrat=reference)}
+    adhesions_de_demo(contrat=reference)
+    return identifiants
 
 
 @pytest.fixture
 def utilisateur(db):
-    return get_user_model().objects.create_user(username="agent", password="mot-de-passe-solide-42")
+    """A superuser without membership, who administers the first contract: for tests of behaviour
+    that are not about scope (scope has its own tests, with one account per role)."""
+    return get_user_model().objects.create_superuser(username="agent", password="mot-de-passe-solide-42")
 
 
 @pytest.fixture

@@ -55,7 +55,7 @@ def _niveau(alea, structure):
     return alea.choice(niveaux)
 
 
-def _creer_enfants(alea, structures, ecoles, colleges, annee):
+def _creer_enfants(alea, structures, ecoles, colleges, annee, premiere_annee):
     enfants = []
     for structure in structures:
         quartiers = list(structure.quartiers.all())
@@ -72,7 +72,9 @@ def _creer_enfants(alea, structures, ecoles, colleges, annee):
                     niveau_scolaire=niveau,
                     etablissement=alea.choice(proches or etablissements),
                     quartier_residence=quartier,
-                    date_consentement=annee.debut + timedelta(days=alea.randint(5, 40))
+                    # Consent is collected at the start of the first school year of the demo; a few
+                    # children are still waiting for it and so have no presence.
+                    date_consentement=premiere_annee.debut + timedelta(days=alea.randint(5, 40))
                     if alea.random() < 0.95
                     else None,
                 )
@@ -114,13 +116,15 @@ def generer_activite(*, contrat):
     partenaires = {p.sigle or p.nom: p for p in Partenaire.objects.filter(contrat=contrat)}
     sources = list(SourceFinancement.objects.filter(contrat=contrat).select_related("financeur"))
 
-    enfants = _creer_enfants(alea, structures, ecoles, colleges, courante)
+    annees = [courante.precedente().precedente(), courante.precedente(), courante]
+    enfants = _creer_enfants(alea, structures, ecoles, colleges, courante, annees[0])
+    consentement = {enfant.pk: enfant.date_consentement for enfant in enfants}
     enfants_par_structure = {}
     for enfant in enfants:
         enfants_par_structure.setdefault(enfant.structure_id, []).append(enfant)
 
     actions, details = [], []
-    for annee in [courante.precedente().precedente(), courante.precedente(), courante]:
+    for annee in annees:
         for structure in structures:
             for titre, code_realisation, codes_thematiques, code_dispositif, hebdomadaire in alea.sample(
                 MODELES_D_ACTION, alea.randint(3, 5)
@@ -230,7 +234,9 @@ def generer_activite(*, contrat):
         for seance in seances
         if seance.date <= aujourdhui
         for enfant in inscrits_par_action.get(seance.action_id, [])
-        if alea.random() < assiduite[(seance.action_id, enfant)]
+        if consentement[enfant]
+        and consentement[enfant] <= seance.date
+        and alea.random() < assiduite[(seance.action_id, enfant)]
     ]
     Presence.objects.bulk_create(presences, batch_size=2000)
     return {

@@ -274,6 +274,14 @@ class ParticipantQuerySet(models.QuerySet):
     def de_structures(self, structures):
         return self.filter(structure__in=structures)
 
+    def sans_activite_depuis(self, date):
+        """Children with neither presence, enrolment nor creation on or after the date."""
+        return self.filter(
+            ~Exists(Presence.objects.filter(participant=OuterRef("pk"), seance__date__gte=date)),
+            ~Exists(Inscription.objects.filter(participant=OuterRef("pk"), date_inscription__gte=date)),
+            cree_le__date__lt=date,
+        )
+
 
 class Participant(models.Model):
     """A child, pseudonymous: no name, no address; what the indicators need and nothing more."""
@@ -307,6 +315,7 @@ class Participant(models.Model):
     )
     date_consentement = models.DateField(_("date du consentement parental"), null=True, blank=True)
     cree_le = models.DateTimeField(_("créé le"), default=timezone.now, editable=False)
+    anonymise_le = models.DateField(_("anonymisé le"), null=True, blank=True, editable=False)
     history = HistoricalRecords()
 
     objects = ParticipantQuerySet.as_manager()

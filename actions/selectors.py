@@ -1,6 +1,6 @@
 """Reads of the action pages: each page costs a fixed number of queries, whatever the data."""
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -22,22 +22,39 @@ def _compte(queryset, champ="pk"):
     )
 
 
-def structures_de_travail(*, utilisateur, contrat):
-    """The structures whose records a user may enter. Until memberships exist: all of the contract."""
-    return Structure.objects.filter(contrat=contrat, active=True).select_related("type")
+def structures_de_travail(*, perimetre):
+    """The structures whose records a user may enter: all those of the contract for officers,
+    their own for animateurs."""
+    structures = Structure.objects.filter(contrat=perimetre.contrat, active=True).select_related("type")
+    if perimetre.animateur:
+        return structures.filter(pk__in=perimetre.structure_ids)
+    return structures if perimetre.responsable else structures.none()
 
 
-def actions_du_contrat(*, contrat):
-    return Action.objects.filter(realisation__fiche__enjeu__axe__pilier__contrat=contrat)
+def actions_visibles(*, perimetre):
+    """Officers see every action of their contract; an animateur those of their structures,
+    in their quartiers when the membership names some; partners none (aggregates only)."""
+    actions = Action.objects.filter(realisation__fiche__enjeu__axe__pilier__contrat=perimetre.contrat)
+    if perimetre.responsable:
+        return actions
+    if not perimetre.animateur:
+        return actions.none()
+    actions = actions.filter(porteur_id__in=perimetre.structure_ids)
+    if perimetre.quartier_ids:
+        dans_ses_quartiers = Action.quartiers.through.objects.filter(
+            action=OuterRef("pk"), quartier_id__in=perimetre.quartier_ids
+        )
+        actions = actions.filter(Exists(dans_ses_quartiers))
+    return actions
 
 
 def liste_des_actions(*, actions):
     return actions.avec_donnees_de_liste().order_by("-date_debut", "titre", "pk").fetch_mode(mode_de_chargement())
 
 
-def action_a_afficher(*, pk, contrat):
+def action_a_afficher(*, pk, perimetre):
     return get_object_or_404(
-        actions_du_contrat(contrat=contrat)
+        actions_visibles(perimetre=perimetre)
         .avec_caracteres_derives()
         .select_related("realisation__fiche", "porteur__type", "dispositif", "cree_par")
         .prefetch_related("thematiques", "partenaires", "quartiers", "etablissements")
@@ -140,9 +157,9 @@ def historique_de_l_action(*, action):
     return sorted(lignes, key=lambda ligne: ligne["date"], reverse=True)[:HISTORIQUE_MAX]
 
 
-def seance_a_saisir(*, pk, contrat):
+def seance_a_saisir(*, pk, perimetre):
     return get_object_or_404(
-        Seance.objects.filter(action__realisation__fiche__enjeu__axe__pilier__contrat=contrat)
+        Seance.objects.filter(action__in=actions_visibles(perimetre=perimetre))
         .select_related("action__porteur")
         .fetch_mode(mode_de_chargement()),
         pk=pk,
@@ -158,6 +175,12 @@ def grille_de_presences(*, seance):
     )
     presents = set(seance.presences.values_list("participant_id", flat=True))
     return inscrits, presents
+
+
+def financement_a_modifier(*, pk, perimetre):
+    return get_object_or_404(
+        Financement.objects.filter(action__in=actions_visibles(perimetre=perimetre)).select_related("action"), pk=pk
+    )
 
 
 def participants_des_structures(*, structures):
@@ -188,3 +211,37 @@ def participant_a_afficher(*, pk, structures):
         .fetch_mode(mode_de_chargement()),
         pk=pk,
     )
+
+
+def donnees_d_un_enfant(*, participant):
+    """Everything the application holds on one child, for a parent's access request (RGPD art. 15)."""
+    presences = participant.presences.select_related("seance__action").order_by("seance__date")
+    historique = participant.history.select_related("history_user").order_by("history_date")
+    return {
+        "enfant": {
+            "code": participant.code,
+            "structure": str(participant.structure),
+            "sexe": participant.get_sexe_display(),
+            "annee_naissance": participant.annee_naissance,
+            "niveau_scolaire": participant.get_niveau_scolaire_display(),
+            "etablissement": str(participant.etablissement or ""),
+            "quartier_residence": str(participant.quartier_residence or "hors quartier prioritaire"),
+            "date_consentement": participant.date_consentement.isoformat() if participant.date_consentement else None,
+            "cree_le": participant.cree_le.date().isoformat(),
+        },
+        "inscriptions": [
+            {"action": str(inscription.action), "date_inscription": inscription.date_inscription.isoformat()}
+            for inscription in participant.inscriptions.all()
+        ],
+        "presences": [
+            {"date": presence.seance.date.isoformat(), "action": str(presence.seance.action)} for presence in presences
+        ],
+        "historique": [
+            {
+                "date": ligne.history_date.isoformat(),
+                "modification": TYPES_DE_CHANGEMENT[ligne.history_type],
+                "par": ligne.history_user.get_username() if ligne.history_user else "système",
+            }
+            for ligne in historique
+        ],
+    }

@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from fiches.annees import AnneeScolaire
+
 from .models import Action, Financement, Inscription, Participant, Presence, Seance
 
 SEANCES_PAR_SERIE_MAX = 200
@@ -163,6 +165,16 @@ def enregistrer_presences(*, seance, presents, enfants_anonymes, parents_present
                 + "."
             }
         )
+    sans_consentement = Participant.objects.filter(pk__in=presents).exclude(date_consentement__lte=seance.date)
+    codes = sorted(sans_consentement.values_list("code", flat=True))
+    if codes:
+        raise ValidationError(
+            {
+                "presents": "Le consentement parental n’était pas recueilli à la date de la séance pour : "
+                + ", ".join(codes)
+                + ". Renseignez-le sur la fiche de l’enfant avant de noter sa présence."
+            }
+        )
     if presents and seance.date > timezone.localdate():
         raise ValidationError({"presents": "On ne peut pas noter de présence pour une séance à venir."})
     existants = set(seance.presences.values_list("participant_id", flat=True))
@@ -178,3 +190,30 @@ def enregistrer_presences(*, seance, presents, enfants_anonymes, parents_present
     seance._change_reason = "Présences – " + (", ".join(changements) or "sans changement d’enfant")
     seance.save()
     return len(a_ajouter), len(a_retirer)
+
+
+def seuil_de_retention(*, aujourdhui, annees):
+    """Records whose last activity is before this date are past retention: their last school
+    year ended more than `annees` school years ago."""
+    courante = AnneeScolaire.de_la_date(aujourdhui)
+    return AnneeScolaire(courante.annee_de_rentree - annees).debut
+
+
+@transaction.atomic
+def anonymiser_participants_expires(*, aujourdhui, annees, appliquer):
+    """Anonymise the children past retention: a new random code, no school, no consent date, and
+    their history rows (which hold the old values) deleted. Sex, level and quartier of residence
+    stay, so that past years' indicators do not change. Returns the children concerned."""
+    seuil = seuil_de_retention(aujourdhui=aujourdhui, annees=annees)
+    expires = list(
+        Participant.objects.filter(anonymise_le__isnull=True).sans_activite_depuis(seuil).select_related("structure")
+    )
+    if appliquer and expires:
+        for participant, code in zip(expires, _nouveaux_codes(len(expires)), strict=True):
+            participant.code = "X" + code[1:]
+            participant.etablissement = None
+            participant.date_consentement = None
+            participant.anonymise_le = aujourdhui
+        Participant.objects.bulk_update(expires, ["code", "etablissement", "date_consentement", "anonymise_le"])
+        Participant.history.filter(id__in=[p.pk for p in expires]).delete()
+    return expires

@@ -22,4 +22,5 @@ urlpatterns = [
     path("participants/nouveau/", views.nouveau_participant, name="nouveau_participant"),
     path("participants/<int:pk>/", views.detail_participant, name="participant"),
     path("participants/<int:pk>/modifier/", views.modifier_participant, name="modifier_participant"),
+    path("participants/<int:pk>/export/", views.exporter_participant, name="exporter_participant"),
 ]

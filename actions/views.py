@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.http import JsonResponse
+from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from fiches.selectors import contrat_courant
+from comptes.perms import exige, peut_saisir
 
 from . import selectors, services
 from .filters import FiltreActions
@@ -18,14 +19,13 @@ from .forms import (
     FormulaireSeance,
     FormulaireSerieSeances,
 )
-from .models import Financement
 
 ACTIONS_PAR_PAGE = 25
 
 
 def _perimetre(request):
-    contrat = contrat_courant(utilisateur=request.user)
-    return contrat, selectors.structures_de_travail(utilisateur=request.user, contrat=contrat)
+    perimetre = request.perimetre
+    return perimetre.contrat, selectors.structures_de_travail(perimetre=perimetre)
 
 
 def _formulaire(request, *, titre, form, retour, bouton="Enregistrer", intro=""):
@@ -51,10 +51,14 @@ def _traiter(request, form, ecrire, message):
     return resultat
 
 
+@exige(peut_saisir)
 def liste_actions(request):
     contrat, structures = _perimetre(request)
     filtre = FiltreActions(
-        request.GET, queryset=selectors.actions_du_contrat(contrat=contrat), contrat=contrat, structures=structures
+        request.GET,
+        queryset=selectors.actions_visibles(perimetre=request.perimetre),
+        contrat=contrat,
+        structures=structures,
     )
     page = Paginator(selectors.liste_des_actions(actions=filtre.qs), ACTIONS_PAR_PAGE).get_page(request.GET.get("page"))
     parametres = request.GET.copy()
@@ -62,6 +66,7 @@ def liste_actions(request):
     return render(request, "actions/liste.html", {"filtre": filtre, "page": page, "parametres": parametres.urlencode()})
 
 
+@exige(peut_saisir)
 def nouvelle_action(request):
     contrat, structures = _perimetre(request)
     form = FormulaireAction(request.POST or None, contrat=contrat, structures=structures)
@@ -76,9 +81,9 @@ def nouvelle_action(request):
     return _formulaire(request, titre="Nouvelle action", form=form, retour="actions:liste")
 
 
+@exige(peut_saisir)
 def detail_action(request, pk):
-    contrat, _ = _perimetre(request)
-    action = selectors.action_a_afficher(pk=pk, contrat=contrat)
+    action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
     seances = selectors.seances_de_l_action(action=action)
     enfants = selectors.assiduite_des_enfants(action=action)
     financements, totaux = selectors.financements_de_l_action(action=action)
@@ -101,9 +106,10 @@ def detail_action(request, pk):
     )
 
 
+@exige(peut_saisir)
 def modifier_action(request, pk):
     contrat, structures = _perimetre(request)
-    action = selectors.action_a_afficher(pk=pk, contrat=contrat)
+    action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
     form = FormulaireAction(request.POST or None, instance=action, contrat=contrat, structures=structures)
     if _traiter(
         request,
@@ -115,19 +121,20 @@ def modifier_action(request, pk):
     return _formulaire(request, titre=f"Modifier « {action} »", form=form, retour=action.get_absolute_url())
 
 
+@exige(peut_saisir)
 @require_POST
 def archiver_action(request, pk):
-    contrat, _ = _perimetre(request)
-    action = selectors.action_a_afficher(pk=pk, contrat=contrat)
+    action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
     archivee = request.POST.get("archivee") == "1"
     services.archiver_action(action=action, archivee=archivee)
     messages.success(request, "L’action est archivée." if archivee else "L’action est de nouveau active.")
     return redirect(action)
 
 
+@exige(peut_saisir)
 def ajouter_financement(request, pk):
-    contrat, _ = _perimetre(request)
-    action = selectors.action_a_afficher(pk=pk, contrat=contrat)
+    contrat = request.perimetre.contrat
+    action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
     form = FormulaireFinancement(request.POST or None, contrat=contrat)
     if _traiter(
         request,
@@ -140,14 +147,10 @@ def ajouter_financement(request, pk):
 
 
 def _financement(request, pk):
-    contrat, _ = _perimetre(request)
-    return contrat, get_object_or_404(
-        Financement.objects.select_related("action"),
-        pk=pk,
-        action__realisation__fiche__enjeu__axe__pilier__contrat=contrat,
-    )
+    return request.perimetre.contrat, selectors.financement_a_modifier(pk=pk, perimetre=request.perimetre)
 
 
+@exige(peut_saisir)
 def modifier_financement(request, pk):
     contrat, financement = _financement(request, pk)
     form = FormulaireFinancement(request.POST or None, instance=financement, contrat=contrat)
@@ -168,6 +171,7 @@ def modifier_financement(request, pk):
     )
 
 
+@exige(peut_saisir)
 def supprimer_financement(request, pk):
     _, financement = _financement(request, pk)
     if request.method == "POST":
@@ -177,9 +181,10 @@ def supprimer_financement(request, pk):
     return render(request, "actions/supprimer_financement.html", {"financement": financement})
 
 
+@exige(peut_saisir)
 def ajouter_seance(request, pk):
-    contrat, _ = _perimetre(request)
-    action = selectors.action_a_afficher(pk=pk, contrat=contrat)
+    contrat = request.perimetre.contrat
+    action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
     form = FormulaireSeance(request.POST or None, contrat=contrat)
     if _traiter(
         request,
@@ -191,9 +196,10 @@ def ajouter_seance(request, pk):
     return _formulaire(request, titre=f"Nouvelle séance de « {action} »", form=form, retour=action.get_absolute_url())
 
 
+@exige(peut_saisir)
 def modifier_seance(request, pk):
-    contrat, _ = _perimetre(request)
-    seance = selectors.seance_a_saisir(pk=pk, contrat=contrat)
+    contrat = request.perimetre.contrat
+    seance = selectors.seance_a_saisir(pk=pk, perimetre=request.perimetre)
     form = FormulaireSeance(request.POST or None, instance=seance, contrat=contrat)
     if _traiter(
         request,
@@ -207,9 +213,10 @@ def modifier_seance(request, pk):
     )
 
 
+@exige(peut_saisir)
 def serie_de_seances(request, pk):
-    contrat, _ = _perimetre(request)
-    action = selectors.action_a_afficher(pk=pk, contrat=contrat)
+    contrat = request.perimetre.contrat
+    action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
     form = FormulaireSerieSeances(request.POST or None, contrat=contrat)
     if _traiter(
         request,
@@ -228,9 +235,9 @@ def serie_de_seances(request, pk):
     )
 
 
+@exige(peut_saisir)
 def saisir_presences(request, pk):
-    contrat, _ = _perimetre(request)
-    seance = selectors.seance_a_saisir(pk=pk, contrat=contrat)
+    seance = selectors.seance_a_saisir(pk=pk, perimetre=request.perimetre)
     inscrits, presents = selectors.grille_de_presences(seance=seance)
     initial = {
         "presents": presents,
@@ -260,9 +267,9 @@ def saisir_presences(request, pk):
     )
 
 
+@exige(peut_saisir)
 def inscrire_participants(request, pk):
-    contrat, _ = _perimetre(request)
-    action = selectors.action_a_afficher(pk=pk, contrat=contrat)
+    action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
     form = FormulaireInscription(request.POST or None, action=action)
     if (
         _traiter(
@@ -284,6 +291,7 @@ def inscrire_participants(request, pk):
     )
 
 
+@exige(peut_saisir)
 def liste_participants(request):
     _, structures = _perimetre(request)
     participants = selectors.participants_des_structures(structures=structures)
@@ -291,6 +299,7 @@ def liste_participants(request):
     return render(request, "actions/participants.html", {"page": page})
 
 
+@exige(peut_saisir)
 def nouveau_participant(request):
     contrat, structures = _perimetre(request)
     form = FormulaireParticipant(request.POST or None, contrat=contrat, structures=structures)
@@ -311,12 +320,25 @@ def nouveau_participant(request):
     )
 
 
+@exige(peut_saisir)
 def detail_participant(request, pk):
     _, structures = _perimetre(request)
     participant = selectors.participant_a_afficher(pk=pk, structures=structures)
     return render(request, "actions/participant.html", {"participant": participant})
 
 
+@exige(peut_saisir)
+def exporter_participant(request, pk):
+    _, structures = _perimetre(request)
+    participant = selectors.participant_a_afficher(pk=pk, structures=structures)
+    reponse = JsonResponse(
+        selectors.donnees_d_un_enfant(participant=participant), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    reponse["Content-Disposition"] = f'attachment; filename="enfant-{participant.code}.json"'
+    return reponse
+
+
+@exige(peut_saisir)
 def modifier_participant(request, pk):
     contrat, structures = _perimetre(request)
     participant = selectors.participant_a_afficher(pk=pk, structures=structures)

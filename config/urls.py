@@ -6,10 +6,6 @@ from django.views.generic import RedirectView
 from fiches.forms import FormulaireConnexion
 from fiches.views import sante
 
-admin.site.site_header = "Administration du contrat de ville"
-admin.site.site_title = "Contrat de ville"
-admin.site.index_title = "Données de référence"
-
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="fiches:liste", permanent=False), name="accueil"),
     path(

@@ -4,7 +4,6 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
@@ -87,6 +86,7 @@ ETABLISSEMENTS = [
     ("0959007", "Collège Simone-Veil", TypeEtablissement.COLLEGE, EducationPrioritaire.REP, "99102", None),
 ]
 
+# Their memberships (role, structures, quartiers) are given by comptes.demo.
 UTILISATEURS = [
     (f"{PREFIXE_DEMO}admin", Role.ADMINISTRATEUR, "Administratrice", "Démo"),
     (f"{PREFIXE_DEMO}chef", Role.CHEF_DE_PROJET, "Cheffe de projet", "Démo"),
@@ -144,8 +144,6 @@ def generer_demo(*, contrat):
         )
         mot_de_passe = secrets.token_urlsafe(12)
         utilisateur.set_password(mot_de_passe)
-        utilisateur.is_staff = role == Role.ADMINISTRATEUR
         utilisateur.save()
-        utilisateur.groups.set([Group.objects.get(name=role.label)])
         identifiants.append((username, role.label, mot_de_passe))
     return identifiants

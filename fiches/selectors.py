@@ -7,17 +7,7 @@ from config.lecture import mode_de_chargement
 from partenaires.models import SourceFinancement
 
 from .enums import NatureIndicateur, Rubrique
-from .models import Contrat, Enjeu, EnonceIndicateur, Fiche, LienFiche, ParagrapheFiche
-
-
-def contrats_visibles(*, utilisateur):
-    # Every signed-in user sees every contract until memberships scope them.
-    return Contrat.objects.all()
-
-
-def contrat_courant(*, utilisateur):
-    """The contract a user works in. Until memberships exist, the first visible one."""
-    return contrats_visibles(utilisateur=utilisateur).order_by("pk").first()
+from .models import Enjeu, EnonceIndicateur, Fiche, LienFiche, ParagrapheFiche
 
 
 def sommaire_du_contrat(*, contrat):

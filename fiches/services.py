@@ -311,8 +311,10 @@ def _charger_sections(bilan, fiche, f, *, axes, enjeux, fiches):
 # What each role may do in the Django admin. Only administrators reach the admin; the other
 # roles work in the application's own pages. Administrators manage accounts but not the roles'
 # permissions, and cannot make anyone a superuser (see UtilisateurAdmin).
-APPLICATIONS_DE_REFERENCE = {"fiches", "partenaires"}
+APPLICATIONS_DE_REFERENCE = {"fiches", "partenaires", "comptes"}
 PERMISSIONS_COMPTES = {"view_user", "add_user", "change_user", "view_group"}
+# Administrators unlock an account blocked after failed logins by deleting its attempts.
+PERMISSIONS_CONNEXIONS = {"view_accessattempt", "delete_accessattempt", "view_accesslog", "view_accessfailurelog"}
 
 
 @transaction.atomic
@@ -324,6 +326,7 @@ def synchroniser_roles():
             groupe.permissions.set(
                 Permission.objects.filter(content_type__app_label__in=APPLICATIONS_DE_REFERENCE)
                 | Permission.objects.filter(content_type__app_label="auth", codename__in=PERMISSIONS_COMPTES)
+                | Permission.objects.filter(content_type__app_label="axes", codename__in=PERMISSIONS_CONNEXIONS)
             )
         else:
             groupe.permissions.clear()

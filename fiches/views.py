@@ -5,19 +5,21 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from comptes.perms import exige, peut_consulter_la_reference
+
 from . import selectors
 
 
+@exige(peut_consulter_la_reference)
 def liste_fiches(request):
-    contrat = selectors.contrat_courant(utilisateur=request.user)
-    piliers = selectors.sommaire_du_contrat(contrat=contrat) if contrat else []
+    contrat = request.perimetre.contrat
+    piliers = selectors.sommaire_du_contrat(contrat=contrat)
     return render(request, "fiches/liste.html", {"contrat": contrat, "piliers": piliers})
 
 
+@exige(peut_consulter_la_reference)
 def detail_fiche(request, code):
-    fiche, paragraphes, indicateurs = selectors.fiche_a_afficher(
-        code=code, contrat=selectors.contrat_courant(utilisateur=request.user)
-    )
+    fiche, paragraphes, indicateurs = selectors.fiche_a_afficher(code=code, contrat=request.perimetre.contrat)
     return render(
         request,
         "fiches/detail.html",
@@ -25,11 +27,12 @@ def detail_fiche(request, code):
     )
 
 
+@exige(peut_consulter_la_reference)
 def detail_indicateur(request, code, code_indicateur):
     enonce = selectors.enonce_a_afficher(
         code_fiche=code,
         code_indicateur=code_indicateur,
-        contrat=selectors.contrat_courant(utilisateur=request.user),
+        contrat=request.perimetre.contrat,
     )
     return render(request, "fiches/indicateur.html", {"enonce": enonce})
 

@@ -1,20 +1,22 @@
 from django.shortcuts import render
 
-from fiches.selectors import contrat_courant
+from comptes.perms import exige, peut_consulter_la_reference
 
 from . import selectors
 
 
+@exige(peut_consulter_la_reference)
 def annuaire(request):
-    contrat = contrat_courant(utilisateur=request.user)
-    return render(request, "partenaires/annuaire.html", selectors.annuaire(contrat=contrat))
+    return render(request, "partenaires/annuaire.html", selectors.annuaire(contrat=request.perimetre.contrat))
 
 
+@exige(peut_consulter_la_reference)
 def detail_partenaire(request, pk):
-    partenaire = selectors.partenaire_a_afficher(pk=pk, contrat=contrat_courant(utilisateur=request.user))
+    partenaire = selectors.partenaire_a_afficher(pk=pk, contrat=request.perimetre.contrat)
     return render(request, "partenaires/partenaire.html", {"partenaire": partenaire})
 
 
+@exige(peut_consulter_la_reference)
 def detail_dispositif(request, code):
-    dispositif = selectors.dispositif_a_afficher(code=code, contrat=contrat_courant(utilisateur=request.user))
+    dispositif = selectors.dispositif_a_afficher(code=code, contrat=request.perimetre.contrat)
     return render(request, "partenaires/dispositif.html", {"dispositif": dispositif})

@@ -342,6 +342,16 @@ class TestPresences:
         seance.refresh_from_db()
         assert seance.enfants_anonymes == 0
 
+    @pytest.mark.parametrize("consentement", [None, datetime.date(2025, 10, 2)])
+    def test_no_presence_without_parental_consent_on_the_session_date(self, consentement):
+        action, seance, enfants = action_avec_enfants(2)
+        Participant.objects.filter(pk=enfants[1].pk).update(date_consentement=consentement)
+        with pytest.raises(ValidationError) as erreur:
+            self._saisir(seance, enfants)
+        assert "consentement parental n’était pas recueilli" in erreur.value.message_dict["presents"][0]
+        assert enfants[1].code in erreur.value.message_dict["presents"][0]
+        assert not Presence.objects.exists()
+
     def test_a_child_enrolled_after_the_session_is_refused(self):
         action, seance, enfants = action_avec_enfants(1)
         tardif = InscriptionFactory(action=action, date_inscription=datetime.date(2025, 11, 1)).participant
@@ -363,6 +373,6 @@ class TestPresences:
         assert len(requetes) == REQUETES_SAISIE_PRESENCES
 
 
-# Enrolled children, existing presences, delete, insert, session update and its history row
+# Enrolled children, their consent, existing presences, delete, insert, session update and its history row
 # (plus the savepoint pair of the transaction).
-REQUETES_SAISIE_PRESENCES = 8
+REQUETES_SAISIE_PRESENCES = 9

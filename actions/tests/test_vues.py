@@ -57,11 +57,11 @@ TABLE_PRESENCES = "Une ligne par enfant inscrit"
 TABLE_SUIVIES = "Actions auxquelles l’enfant est inscrit"
 
 # Queries of each page beyond the session and the user (pinned: a change must be deliberate).
-REQUETES_LISTE = REQUETES_DE_SESSION + 9
-REQUETES_DETAIL = REQUETES_DE_SESSION + 14
-REQUETES_GRILLE = REQUETES_DE_SESSION + 4
+REQUETES_LISTE = REQUETES_DE_SESSION + 8
+REQUETES_DETAIL = REQUETES_DE_SESSION + 13
+REQUETES_GRILLE = REQUETES_DE_SESSION + 3
 REQUETES_ENREGISTRER_GRILLE = REQUETES_DE_SESSION + 12
-REQUETES_PARTICIPANTS = REQUETES_DE_SESSION + 3
+REQUETES_PARTICIPANTS = REQUETES_DE_SESSION + 2
 
 
 # --- Building data in the current contract -------------------------------------------------------

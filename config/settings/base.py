@@ -1,6 +1,7 @@
 """Settings shared by every environment; each value that differs comes from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -23,7 +24,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin.ConfigAdministration",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -32,10 +33,12 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
+    "axes",
     "fiches",
     "partenaires",
     "actions",
     "indicateurs",
+    "comptes",
 ]
 
 MIDDLEWARE = [
@@ -46,9 +49,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "comptes.perimetre.PerimetreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -85,7 +91,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["fiches.auth.ComptesReelsBackend"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "fiches.auth.ComptesReelsBackend"]
+# Login throttling: after 5 failures for one account from one address, 15 minutes of lockout.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "verrouillage.html"
+# Usernames are personal data: axes logs attempts without them.
+AXES_VERBOSE = False
 LOGIN_URL = "connexion"
 LOGIN_REDIRECT_URL = "fiches:liste"
 LOGOUT_REDIRECT_URL = "connexion"
@@ -128,6 +142,12 @@ SECURE_CSP = {
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# A child's record is anonymised once this many school years have passed after its last
+# presence (purger_donnees_enfants).
+RETENTION_ANNEES_SCOLAIRES = int(os.environ.get("RETENTION_ANNEES_SCOLAIRES", "3"))
+# Counts of children below this are shown as "< 5" outside the structure that owns the records.
+SEUIL_PETITS_EFFECTIFS = int(os.environ.get("SEUIL_PETITS_EFFECTIFS", "5"))
 
 # Demo accounts (demo-*) may exist and log in only where this is true.
 DEMO_AUTORISEE = False

@@ -76,7 +76,7 @@ def test_login_with_a_wrong_password_is_refused_in_french(client, utilisateur):
     assert "_auth_user_id" not in client.session
 
 
-def test_login_then_logout(client, utilisateur):
+def test_login_then_logout(client, utilisateur, reference):
     reponse = client.post("/connexion/", {"username": "agent", "password": "mot-de-passe-solide-42"})
     assert reponse.status_code == 302 and reponse["Location"] == "/fiches/"
     assert client.get("/fiches/").status_code == 200

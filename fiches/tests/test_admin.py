@@ -23,17 +23,19 @@ def _url(modele, vue, *args):
 
 @pytest.mark.parametrize("modele", MODELES, ids=lambda m: m._meta.label)
 def test_every_admin_page_opens_for_an_administrator(client_admin, modele):
-    objet = modele.objects.order_by("pk").first()
-    assert objet is not None, f"la démonstration ne crée aucun {modele._meta.verbose_name}"
     administrateur = get_user_model().objects.get(username="demo-admin")
     peut_ajouter = administrateur.has_perm(f"{modele._meta.app_label}.add_{modele._meta.model_name}")
-    for url, attendu in [
+    pages = [
         (_url(modele, "changelist"), 200),
         (_url(modele, "changelist") + "?q=a", 200),
         (_url(modele, "add"), 200 if peut_ajouter else 403),
-        (_url(modele, "change", objet.pk), 200),
-        (_url(modele, "history", objet.pk), 200),
-    ]:
+    ]
+    # Login attempts are only logged by django-axes: the demo has none.
+    if modele._meta.app_label != "axes":
+        objet = modele.objects.order_by("pk").first()
+        assert objet is not None, f"la démonstration ne crée aucun {modele._meta.verbose_name}"
+        pages += [(_url(modele, "change", objet.pk), 200), (_url(modele, "history", objet.pk), 200)]
+    for url, attendu in pages:
         assert client_admin.get(url).status_code == attendu, url
 
 

@@ -15,8 +15,9 @@ from .factories import (
 
 pytestmark = pytest.mark.django_db
 
-# Session and user of the signed-in client.
-REQUETES_DE_SESSION = 2
+# Session and user of the signed-in client, then their scope: membership, and the contract that
+# a superuser without membership administers.
+REQUETES_DE_SESSION = 4
 
 
 def faire_grossir(fiche, fois=10):
@@ -58,10 +59,10 @@ def test_an_unknown_fiche_answers_404_in_french(reference, client_connecte):
 
 def test_fiche_page_query_count_holds_as_the_fiche_grows(reference, client_connecte, django_assert_num_queries):
     fiche = Fiche.objects.get(code="1.2.3")
-    with django_assert_num_queries(REQUETES_DE_SESSION + 11):
+    with django_assert_num_queries(REQUETES_DE_SESSION + 10):
         assert client_connecte.get("/fiches/1.2.3/").status_code == 200
     faire_grossir(fiche)
-    with django_assert_num_queries(REQUETES_DE_SESSION + 11):
+    with django_assert_num_queries(REQUETES_DE_SESSION + 10):
         reponse = client_connecte.get("/fiches/1.2.3/")
     assert reponse.content.decode().count("Paragraphe ") == 10
 
@@ -75,11 +76,11 @@ def test_fiche_list_groups_fiches_by_pilier_axe_and_enjeu(reference, client_conn
 
 
 def test_fiche_list_query_count_holds_as_fiches_multiply(reference, client_connecte, django_assert_num_queries):
-    with django_assert_num_queries(REQUETES_DE_SESSION + 5):
+    with django_assert_num_queries(REQUETES_DE_SESSION + 4):
         client_connecte.get("/fiches/")
     for _ in range(10):
         FicheFactory(enjeu=EnjeuFactory(axe__pilier__contrat=reference))
-    with django_assert_num_queries(REQUETES_DE_SESSION + 5):
+    with django_assert_num_queries(REQUETES_DE_SESSION + 4):
         html = client_connecte.get("/fiches/").content.decode()
     assert html.count("Fiche d’essai") == 10
 

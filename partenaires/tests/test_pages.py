@@ -18,21 +18,21 @@ def test_partner_and_dispositif_pages_list_the_fiches_that_mobilise_them(referen
 
 
 def test_directory_query_count_holds_as_partners_multiply(reference, client_connecte, django_assert_num_queries):
-    with django_assert_num_queries(REQUETES_DE_SESSION + 5):
+    with django_assert_num_queries(REQUETES_DE_SESSION + 4):
         client_connecte.get("/partenaires/")
     for _ in range(10):
         SourceFinancementFactory(contrat=reference, financeur=PartenaireFactory(contrat=reference))
         DispositifFactory()
-    with django_assert_num_queries(REQUETES_DE_SESSION + 5):
+    with django_assert_num_queries(REQUETES_DE_SESSION + 4):
         client_connecte.get("/partenaires/")
 
 
 def test_partner_page_query_count_holds(reference, client_connecte, django_assert_num_queries):
     caf = reference.partenaires.get(sigle="CAF")
-    with django_assert_num_queries(REQUETES_DE_SESSION + 4):
+    with django_assert_num_queries(REQUETES_DE_SESSION + 3):
         client_connecte.get(caf.get_absolute_url())
     for _ in range(10):
         FicheFactory(enjeu=EnjeuFactory(axe__pilier__contrat=reference)).partenaires.add(caf)
         SourceFinancementFactory(contrat=reference, financeur=caf)
-    with django_assert_num_queries(REQUETES_DE_SESSION + 4):
+    with django_assert_num_queries(REQUETES_DE_SESSION + 3):
         client_connecte.get(caf.get_absolute_url())

@@ -2,6 +2,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from actions.demo import generer_activite
+from comptes.demo import adhesions_de_demo
 from fiches.demo import generer_demo
 from fiches.models import Contrat
 
@@ -21,6 +22,7 @@ class Command(BaseCommand):
             identifiants = generer_demo(contrat=contrat)
         except ImproperlyConfigured as erreur:
             raise CommandError(str(erreur)) from erreur
+        adhesions_de_demo(contrat=contrat)
         activite = generer_activite(contrat=contrat)
         self.stdout.write(self.style.SUCCESS(f"Territoire de démonstration prêt dans « {contrat} »."))
         if activite:

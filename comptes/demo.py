@@ -1,0 +1,29 @@
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from fiches.enums import Role
+from partenaires.models import Partenaire, Structure
+
+from .services import definir_adhesion
+
+# The demo animateur works for one centre social, the partner (CAF) sees two quartiers.
+STRUCTURE_DE_L_ANIMATEUR = "Centre social Les Tilleuls"
+QUARTIERS_DU_PARTENAIRE = ["QN09591A", "QN09592B"]
+
+
+@transaction.atomic
+def adhesions_de_demo(*, contrat):
+    comptes = {u.username: u for u in get_user_model().objects.filter(username__startswith="demo-")}
+    definir_adhesion(utilisateur=comptes["demo-admin"], contrat=contrat, role=Role.ADMINISTRATEUR)
+    definir_adhesion(utilisateur=comptes["demo-chef"], contrat=contrat, role=Role.CHEF_DE_PROJET)
+    centre_social = Structure.objects.get(contrat=contrat, nom=STRUCTURE_DE_L_ANIMATEUR)
+    definir_adhesion(
+        utilisateur=comptes["demo-animateur"], contrat=contrat, role=Role.ANIMATEUR, structures=[centre_social]
+    )
+    definir_adhesion(
+        utilisateur=comptes["demo-partenaire"],
+        contrat=contrat,
+        role=Role.PARTENAIRE,
+        quartiers=contrat.quartiers.filter(code__in=QUARTIERS_DU_PARTENAIRE),
+        partenaire=Partenaire.objects.filter(contrat=contrat, sigle="CAF").first(),
+    )

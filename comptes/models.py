@@ -1,0 +1,61 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from fiches.enums import Role
+
+
+class Adhesion(models.Model):
+    """What a user may see and do in one contract: a role, and for animateurs their structures,
+    for partners the quartiers they are granted (none: the whole contract)."""
+
+    utilisateur = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="adhesions", verbose_name=_("utilisateur")
+    )
+    contrat = models.ForeignKey(
+        "fiches.Contrat", on_delete=models.CASCADE, related_name="adhesions", verbose_name=_("contrat")
+    )
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
+    structures = models.ManyToManyField(
+        "partenaires.Structure",
+        verbose_name=_("structures"),
+        related_name="adhesions",
+        blank=True,
+        help_text=_("Pour un animateur : les structures dont il saisit les actions et les enfants."),
+    )
+    quartiers = models.ManyToManyField(
+        "fiches.Quartier",
+        verbose_name=_("quartiers"),
+        related_name="adhesions",
+        blank=True,
+        help_text=_(
+            "Pour un animateur : ses quartiers (aucun = tous ceux de ses structures). "
+            "Pour un partenaire : les quartiers dont il voit les tableaux de bord (aucun = tout le contrat)."
+        ),
+    )
+    partenaire = models.ForeignKey(
+        "partenaires.Partenaire",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="adhesions",
+        verbose_name=_("institution"),
+        help_text=_("Pour un partenaire : l’institution qu’il représente."),
+    )
+    history = HistoricalRecords(m2m_fields=[structures, quartiers])
+
+    class Meta:
+        verbose_name = _("adhésion")
+        verbose_name_plural = _("adhésions")
+        ordering = ["contrat", "utilisateur__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["utilisateur", "contrat"],
+                name="adhesion_unique",
+                violation_error_message=_("Cet utilisateur a déjà une adhésion à ce contrat."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.utilisateur} – {self.get_role_display()} – {self.contrat}"

@@ -1,0 +1,260 @@
+"""Who sees what. The matrix walks every URL pattern of the project for every role, so a page
+added later is refused to the wrong roles or fails here until its line is written."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from actions.models import Action
+from actions.tests.factories import (
+    ActionFactory,
+    FinancementFactory,
+    InscriptionFactory,
+    SeanceFactory,
+)
+from comptes.demo import STRUCTURE_DE_L_ANIMATEUR
+from comptes.services import definir_adhesion
+from fiches.enums import Role
+from fiches.models import Fiche, RealisationAttendue
+from fiches.tests.factories import FicheFactory, RealisationAttendueFactory
+from partenaires.models import Structure
+
+pytestmark = pytest.mark.django_db
+
+ROLES = {
+    Role.ADMINISTRATEUR: "demo-admin",
+    Role.CHEF_DE_PROJET: "demo-chef",
+    Role.ANIMATEUR: "demo-animateur",
+    Role.PARTENAIRE: "demo-partenaire",
+}
+TOUS = dict.fromkeys(Role, 200)
+SAISIE = {Role.ADMINISTRATEUR: 200, Role.CHEF_DE_PROJET: 200, Role.ANIMATEUR: 200, Role.PARTENAIRE: 403}
+ECRITURE_POST = {Role.ADMINISTRATEUR: 405, Role.CHEF_DE_PROJET: 405, Role.ANIMATEUR: 405, Role.PARTENAIRE: 403}
+
+# Expected status of a GET, per URL name and role, on objects within the animateur's scope.
+MATRICE = {
+    "accueil": dict.fromkeys(Role, 302),
+    "connexion": dict.fromkeys(Role, 302),
+    "deconnexion": dict.fromkeys(Role, 405),
+    "sante": TOUS,
+    "fiches:liste": TOUS,
+    "fiches:detail": TOUS,
+    "fiches:indicateur": TOUS,
+    "partenaires:annuaire": TOUS,
+    "partenaires:partenaire": TOUS,
+    "partenaires:dispositif": TOUS,
+    "actions:liste": SAISIE,
+    "actions:nouvelle": SAISIE,
+    "actions:detail": SAISIE,
+    "actions:modifier": SAISIE,
+    "actions:archiver": ECRITURE_POST,
+    "actions:ajouter_financement": SAISIE,
+    "actions:modifier_financement": SAISIE,
+    "actions:supprimer_financement": SAISIE,
+    "actions:ajouter_seance": SAISIE,
+    "actions:serie_seances": SAISIE,
+    "actions:modifier_seance": SAISIE,
+    "actions:presences": SAISIE,
+    "actions:inscriptions": SAISIE,
+    "actions:participants": SAISIE,
+    "actions:nouveau_participant": SAISIE,
+    "actions:participant": SAISIE,
+    "actions:modifier_participant": SAISIE,
+    "actions:exporter_participant": SAISIE,
+}
+
+
+def noms_des_urls(resolver=None, espace=""):
+    for entree in (resolver or get_resolver()).url_patterns:
+        if isinstance(entree, URLResolver):
+            yield from noms_des_urls(entree, f"{espace}{entree.namespace}:" if entree.namespace else espace)
+        elif isinstance(entree, URLPattern) and entree.name:
+            yield f"{espace}{entree.name}"
+
+
+@pytest.fixture
+def donnees(demo, reference):
+    """One record of each kind, run by the demo animateur's structure."""
+    structure = Structure.objects.get(contrat=reference, nom=STRUCTURE_DE_L_ANIMATEUR)
+    action = ActionFactory(
+        realisation=RealisationAttendue.objects.get(fiche__code="1.2.3", code="R1"),
+        porteur=structure,
+        quartiers=list(structure.quartiers.all()),
+    )
+    inscription = InscriptionFactory(action=action)
+    return {
+        "action": action,
+        "seance": SeanceFactory(action=action),
+        "financement": FinancementFactory(action=action, source=reference.sources_financement.first()),
+        "participant": inscription.participant,
+        "partenaire": reference.partenaires.first(),
+    }
+
+
+def _url(nom, donnees):
+    parametres = {
+        "fiches:detail": {"code": "1.2.3"},
+        "fiches:indicateur": {"code": "1.2.3", "code_indicateur": "IR1"},
+        "partenaires:partenaire": {"pk": donnees["partenaire"].pk},
+        "partenaires:dispositif": {"code": "clas"},
+        "actions:modifier_financement": {"pk": donnees["financement"].pk},
+        "actions:supprimer_financement": {"pk": donnees["financement"].pk},
+        "actions:modifier_seance": {"pk": donnees["seance"].pk},
+        "actions:presences": {"pk": donnees["seance"].pk},
+        "actions:participant": {"pk": donnees["participant"].pk},
+        "actions:modifier_participant": {"pk": donnees["participant"].pk},
+        "actions:exporter_participant": {"pk": donnees["participant"].pk},
+    }
+    if nom in parametres:
+        return reverse(nom, kwargs=parametres[nom])
+    try:
+        return reverse(nom)
+    except Exception:  # noqa: BLE001 - the remaining patterns take the action's pk
+        return reverse(nom, kwargs={"pk": donnees["action"].pk})
+
+
+def test_the_matrix_covers_every_url_of_the_project():
+    noms = {nom for nom in noms_des_urls() if not nom.startswith("admin:")}
+    assert noms == set(MATRICE), f"à ajouter à la matrice : {noms - set(MATRICE)}"
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_every_page_answers_each_role_as_its_scope_says(client, donnees, role):
+    client.force_login(get_user_model().objects.get(username=ROLES[role]))
+    for nom, attendus in MATRICE.items():
+        assert client.get(_url(nom, donnees)).status_code == attendus[role], nom
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_the_django_admin_is_for_administrators_only(client, demo, role):
+    client.force_login(get_user_model().objects.get(username=ROLES[role]))
+    reponse = client.get("/admin/fiches/fiche/")
+    if role == Role.ADMINISTRATEUR:
+        assert reponse.status_code == 200
+    else:
+        assert reponse.status_code == 302 and reponse["Location"].startswith("/admin/login/")
+
+
+def test_the_staff_flag_alone_does_not_open_the_admin(client, demo):
+    chef = get_user_model().objects.get(username="demo-chef")
+    chef.is_staff = True
+    chef.save()
+    client.force_login(chef)
+    assert client.get("/admin/").status_code == 302
+
+
+class TestAnimateur:
+    @pytest.fixture
+    def autre_action(self, reference, demo):
+        """An action of another structure of the same contract."""
+        autre = Structure.objects.filter(contrat=reference).exclude(nom=STRUCTURE_DE_L_ANIMATEUR).first()
+        action = ActionFactory(
+            realisation=RealisationAttendue.objects.get(fiche__code="1.2.3", code="R2"), porteur=autre, titre="Ailleurs"
+        )
+        InscriptionFactory(action=action)
+        SeanceFactory(action=action)
+        return action
+
+    @pytest.fixture
+    def client_animateur(self, client, demo):
+        client.force_login(get_user_model().objects.get(username="demo-animateur"))
+        return client
+
+    def test_records_of_another_structure_answer_404(self, client_animateur, autre_action):
+        for url in [
+            autre_action.get_absolute_url(),
+            reverse("actions:modifier", kwargs={"pk": autre_action.pk}),
+            autre_action.seances.get().get_absolute_url(),
+            autre_action.inscriptions.get().participant.get_absolute_url(),
+        ]:
+            assert client_animateur.get(url).status_code == 404, url
+        html = client_animateur.get("/actions/").content.decode()
+        assert "Ailleurs" not in html
+
+    def test_a_write_out_of_scope_is_refused_and_changes_nothing(self, client_animateur, autre_action):
+        reponse = client_animateur.post(reverse("actions:archiver", kwargs={"pk": autre_action.pk}), {"archivee": "1"})
+        assert reponse.status_code == 404
+        autre_action.refresh_from_db()
+        assert not autre_action.archivee
+        seance = autre_action.seances.get()
+        reponse = client_animateur.post(
+            seance.get_absolute_url(), {"presents": [], "enfants_anonymes": 40, "parents_presents": 0}
+        )
+        assert reponse.status_code == 404
+        seance.refresh_from_db()
+        assert seance.enfants_anonymes == 0
+
+    def test_an_action_cannot_be_given_to_another_structure(self, client_animateur, autre_action, reference):
+        reponse = client_animateur.post(
+            "/actions/nouvelle/",
+            {
+                "titre": "Détournée",
+                "realisation": RealisationAttendue.objects.get(fiche__code="1.2.3", code="R1").pk,
+                "thematiques": [],
+                "porteur": autre_action.porteur_id,
+                "quartiers": [reference.quartiers.first().pk],
+                "date_debut": "01/10/2025",
+                "date_fin": "01/12/2025",
+                "statut": "prevue",
+            },
+        )
+        assert "porteur" in reponse.context["form"].errors
+        assert not Action.objects.filter(titre="Détournée").exists()
+
+    def test_children_of_another_structure_are_out_of_sight(self, client_animateur, autre_action):
+        html = client_animateur.get("/participants/").content.decode()
+        assert autre_action.inscriptions.get().participant.code not in html
+
+    def test_an_animateur_limited_to_a_quartier_sees_only_its_actions(self, client, reference, demo, donnees):
+        animateur = get_user_model().objects.get(username="demo-animateur")
+        structure = Structure.objects.get(contrat=reference, nom=STRUCTURE_DE_L_ANIMATEUR)
+        un, autre = structure.quartiers.order_by("code")[:2]
+        donnees["action"].quartiers.set([un])
+        definir_adhesion(
+            utilisateur=animateur, contrat=reference, role=Role.ANIMATEUR, structures=[structure], quartiers=[autre]
+        )
+        client.force_login(animateur)
+        assert client.get(donnees["action"].get_absolute_url()).status_code == 404
+
+
+def test_a_user_of_one_contract_sees_nothing_of_another(client, demo, donnees):
+    """A second contract with its own fiche 1.2.3 and action: the chef of the first sees neither."""
+    ailleurs = FicheFactory(code="1.2.3", titre="Fiche d’un autre contrat")
+    action = ActionFactory(realisation=RealisationAttendueFactory(fiche=ailleurs), titre="Action d’ailleurs")
+    client.force_login(get_user_model().objects.get(username="demo-chef"))
+    assert "Fiche d’un autre contrat" not in client.get("/fiches/1.2.3/").content.decode()
+    assert client.get(action.get_absolute_url()).status_code == 404
+    assert "Action d’ailleurs" not in client.get("/actions/").content.decode()
+    assert Fiche.objects.filter(code="1.2.3").count() == 2
+
+
+def test_a_user_without_membership_is_refused_everywhere_but_public_pages(client, demo):
+    client.force_login(get_user_model().objects.create_user(username="sans-role", password="x"))
+    assert client.get("/fiches/").status_code == 403
+    assert "Votre rôle ne donne pas accès à cette page" in client.get("/actions/").content.decode()
+    assert client.get("/sante/").status_code == 200
+
+
+def test_an_administrator_gives_a_role_in_the_admin_and_its_rights_follow(client, demo, reference):
+    client.force_login(get_user_model().objects.get(username="demo-admin"))
+    nouveau = get_user_model().objects.create_user(username="mme-martin", password="x")
+    structure = Structure.objects.get(contrat=reference, nom=STRUCTURE_DE_L_ANIMATEUR)
+    reponse = client.post(
+        "/admin/comptes/adhesion/add/",
+        {"utilisateur": nouveau.pk, "contrat": reference.pk, "role": "administrateur", "structures": [structure.pk]},
+    )
+    assert reponse.status_code == 302
+    nouveau.refresh_from_db()
+    assert nouveau.is_staff and nouveau.groups.get().name == "Administrateur"
+
+
+def test_an_animateur_without_structure_is_refused_in_the_admin(client, demo, reference):
+    client.force_login(get_user_model().objects.get(username="demo-admin"))
+    nouveau = get_user_model().objects.create_user(username="m-durand", password="x")
+    reponse = client.post(
+        "/admin/comptes/adhesion/add/", {"utilisateur": nouveau.pk, "contrat": reference.pk, "role": "animateur"}
+    )
+    assert reponse.context["adminform"].form.errors["structures"] == [
+        "Un animateur saisit pour au moins une structure."
+    ]
+    assert not nouveau.adhesions.exists()
