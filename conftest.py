@@ -4,20 +4,24 @@ from django.contrib.auth import get_user_model
 from comptes.demo import adhesions_de_demo
 from fiches.demo import generer_demo
 from fiches.services import charger_reference, lire_reference
+from indicateurs.demo import valeurs_de_demo
+from indicateurs.services import charger_indicateurs, lire_indicateurs
 
 
 @pytest.fixture
 def reference(db):
     contrat, _ = charger_reference(donnees=lire_reference())
+    charger_indicateurs(donnees=lire_indicateurs(), contrat=contrat)
     return contrat
 
 
 @pytest.fixture
 def demo(reference):
-    """The reference fiche, the fictional territory and one member per role; maps each demo
-    username to its password."""
+    """The reference fiche, the fictional territory, one member per role and fictional school
+    results; maps each demo username to its password."""
     identifiants = {username: mot_de_passe for username, _, mot_de_passe in generer_demo(contrat=reference)}
     adhesions_de_demo(contrat=reference)
+    valeurs_de_demo(contrat=reference)
     return identifiants
 
 

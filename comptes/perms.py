@@ -29,3 +29,18 @@ def exige(predicat):
         return vue_protegee
 
     return decorateur
+
+
+def peut_voir_les_tableaux(perimetre):
+    """Dashboards show aggregates only: every member of the contract may read them."""
+    return perimetre.contrat is not None
+
+
+def peut_voir_le_tableau_du_contrat(perimetre):
+    """A partner granted some quartiers reads those, not the whole contract."""
+    return peut_voir_les_tableaux(perimetre) and not (perimetre.partenaire and perimetre.quartier_ids)
+
+
+def peut_piloter(perimetre):
+    """Targets and external values (school results, dropouts) are the officers' to set."""
+    return perimetre.responsable

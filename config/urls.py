@@ -19,6 +19,7 @@ urlpatterns = [
     path("sante/", sante, name="sante"),
     path("fiches/", include("fiches.urls")),
     path("partenaires/", include("partenaires.urls")),
+    path("indicateurs/", include("indicateurs.urls")),
     path("", include("actions.urls")),
     path("admin/", admin.site.urls),
 ]

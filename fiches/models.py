@@ -411,3 +411,6 @@ class Quartier(models.Model):
 
     def __str__(self):
         return f"{self.nom} ({self.code})"
+
+    def get_absolute_url(self):
+        return reverse("indicateurs:quartier", kwargs={"code": self.code})

@@ -57,5 +57,7 @@ def enonce_a_afficher(*, code_fiche, code_indicateur, contrat):
             fiche__code=code_fiche, code=code_indicateur, fiche__enjeu__axe__pilier__contrat=contrat
         )
         .select_related("fiche__enjeu__axe__pilier__contrat")
+        # Its measures (indicateurs.Indicateur) point to it: read through the reverse relation.
+        .prefetch_related("indicateurs")
         .fetch_mode(mode_de_chargement())
     )

@@ -51,7 +51,7 @@ class Bilan:
         return not (self.crees or self.modifies or self.supprimes)
 
 
-def _synchroniser(bilan, modele, cles, valeurs, *, parmi=None):
+def synchroniser(bilan, modele, cles, valeurs, *, parmi=None):
     """Create or update one row, saving only when a value differs so history stays quiet."""
     objet = (modele.objects if parmi is None else parmi).filter(**cles).first()
     if objet is None:
@@ -93,7 +93,7 @@ def _synchroniser_liste(bilan, modele, parent, lignes):
     for ordre, (cles, valeurs) in enumerate(lignes, start=1):
         if "ordre" not in cles:
             valeurs = {"ordre": ordre, **valeurs}
-        objet = _synchroniser(bilan, modele, {"fiche": parent, **cles}, valeurs)
+        objet = synchroniser(bilan, modele, {"fiche": parent, **cles}, valeurs)
         gardes.append(objet.pk)
     if not bilan.ecraser:
         return
@@ -141,10 +141,10 @@ def charger_reference(*, donnees, ecraser=False):
     """Load a contract's structure, partners and fiches; a second run with the same data changes nothing."""
     bilan = Bilan(ecraser=ecraser)
     infos_contrat = dict(donnees["contrat"])
-    contrat = _synchroniser(bilan, Contrat, {"code": infos_contrat.pop("code")}, infos_contrat)
+    contrat = synchroniser(bilan, Contrat, {"code": infos_contrat.pop("code")}, infos_contrat)
 
     piliers = {
-        p["code"]: _synchroniser(
+        p["code"]: synchroniser(
             bilan,
             Pilier,
             {"contrat": contrat, "code": p["code"]},
@@ -157,7 +157,7 @@ def charger_reference(*, donnees, ecraser=False):
         for p in _par_cle(donnees.get("piliers", []), "code", "Le pilier")
     }
     axes = {
-        a["code"]: _synchroniser(
+        a["code"]: synchroniser(
             bilan,
             Axe,
             {"pilier": _chercher(piliers, a["pilier"], "Le pilier"), "code": a["code"]},
@@ -166,7 +166,7 @@ def charger_reference(*, donnees, ecraser=False):
         for a in _par_cle(donnees.get("axes", []), "code", "L’axe")
     }
     enjeux = {
-        e["code"]: _synchroniser(
+        e["code"]: synchroniser(
             bilan,
             Enjeu,
             {"axe": _chercher(axes, e["axe"], "L’axe"), "code": e["code"]},
@@ -175,7 +175,7 @@ def charger_reference(*, donnees, ecraser=False):
         for e in _par_cle(donnees.get("enjeux", []), "code", "L’enjeu")
     }
     partenaires = {
-        p["nom"]: _synchroniser(
+        p["nom"]: synchroniser(
             bilan,
             Partenaire,
             {"contrat": contrat, "nom": p["nom"]},
@@ -184,7 +184,7 @@ def charger_reference(*, donnees, ecraser=False):
         for p in _par_cle(donnees.get("partenaires", []), "nom", "Le partenaire")
     }
     types_acteurs = {
-        t["libelle"]: _synchroniser(
+        t["libelle"]: synchroniser(
             bilan,
             TypeStructure,
             {"libelle": t["libelle"]},
@@ -193,9 +193,9 @@ def charger_reference(*, donnees, ecraser=False):
         for t in _par_cle(donnees.get("types_acteurs", []), "libelle", "Le type d’acteur")
     }
     for ordre, t in enumerate(_par_cle(donnees.get("thematiques", []), "code", "La thématique"), start=1):
-        _synchroniser(bilan, Thematique, {"code": t["code"]}, {"libelle": t["libelle"], "ordre": ordre})
+        synchroniser(bilan, Thematique, {"code": t["code"]}, {"libelle": t["libelle"], "ordre": ordre})
     dispositifs = {
-        d["code"]: _synchroniser(
+        d["code"]: synchroniser(
             bilan,
             Dispositif,
             {"code": d["code"]},
@@ -210,7 +210,7 @@ def charger_reference(*, donnees, ecraser=False):
         for d in _par_cle(donnees.get("dispositifs", []), "code", "Le dispositif")
     }
     sources = {
-        s["libelle"]: _synchroniser(
+        s["libelle"]: synchroniser(
             bilan,
             SourceFinancement,
             {"contrat": contrat, "libelle": s["libelle"]},
@@ -226,7 +226,7 @@ def charger_reference(*, donnees, ecraser=False):
     fiches = {}
     for f in _par_cle(donnees.get("fiches", []), "code", "La fiche"):
         enjeu = _chercher(enjeux, f["enjeu"], "L’enjeu")
-        fiche = _synchroniser(
+        fiche = synchroniser(
             bilan,
             Fiche,
             {"code": f["code"]},
@@ -311,7 +311,7 @@ def _charger_sections(bilan, fiche, f, *, axes, enjeux, fiches):
 # What each role may do in the Django admin. Only administrators reach the admin; the other
 # roles work in the application's own pages. Administrators manage accounts but not the roles'
 # permissions, and cannot make anyone a superuser (see UtilisateurAdmin).
-APPLICATIONS_DE_REFERENCE = {"fiches", "partenaires", "comptes"}
+APPLICATIONS_DE_REFERENCE = {"fiches", "partenaires", "comptes", "indicateurs"}
 PERMISSIONS_COMPTES = {"view_user", "add_user", "change_user", "view_group"}
 # Administrators unlock an account blocked after failed logins by deleting its attempts.
 PERMISSIONS_CONNEXIONS = {"view_accessattempt", "delete_accessattempt", "view_accesslog", "view_accessfailurelog"}

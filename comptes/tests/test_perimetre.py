@@ -61,6 +61,18 @@ MATRICE = {
     "actions:participant": SAISIE,
     "actions:modifier_participant": SAISIE,
     "actions:exporter_participant": SAISIE,
+    # The demo partner is granted two quartiers: the contract's dashboard sends them to theirs.
+    "indicateurs:tableau": {**TOUS, Role.PARTENAIRE: 302},
+    "indicateurs:quartier": TOUS,
+    "indicateurs:export_csv": {**TOUS, Role.PARTENAIRE: 403},
+    "indicateurs:export_xlsx": {**TOUS, Role.PARTENAIRE: 403},
+    "indicateurs:definition": TOUS,
+    "indicateurs:valeurs": {
+        Role.ADMINISTRATEUR: 200,
+        Role.CHEF_DE_PROJET: 200,
+        Role.ANIMATEUR: 403,
+        Role.PARTENAIRE: 403,
+    },
 }
 
 
@@ -104,6 +116,8 @@ def _url(nom, donnees):
         "actions:participant": {"pk": donnees["participant"].pk},
         "actions:modifier_participant": {"pk": donnees["participant"].pk},
         "actions:exporter_participant": {"pk": donnees["participant"].pk},
+        "indicateurs:quartier": {"code": "QN09591A"},
+        "indicateurs:definition": {"code": "nb_actions"},
     }
     if nom in parametres:
         return reverse(nom, kwargs=parametres[nom])

@@ -1,6 +1,8 @@
 """Numbers the French way (1 234,50 €, 75 %), without turning on thousand separators
 everywhere, which would also break ids printed in forms."""
 
+from decimal import Decimal
+
 from django import template
 from django.utils.numberformat import format as formater
 
@@ -31,3 +33,28 @@ def pourcentage(ratio):
     if ratio is None:
         return "–"
     return f"{_nombre(round(ratio * 100, 1), 1)}\u00a0%"
+
+
+@register.filter
+def valeur(valeur, unite=""):
+    """A figure of an indicator: a masked count as it says ("< 5"), a share with its % sign."""
+    if valeur is None:
+        return "–"
+    if not isinstance(valeur, int | float | Decimal):
+        return str(valeur)
+    if unite == "pourcentage":
+        return f"{_nombre(valeur, 1)}\u00a0%"
+    return _nombre(valeur, 0 if valeur == int(valeur) else 1)
+
+
+@register.filter
+def evolution(valeur, unite=""):
+    """A change with its sign, in words as well as figures: the fiche asks for an increase."""
+    if valeur is None:
+        return "–"
+    if valeur == 0:
+        return "stable"
+    sens = "en hausse" if valeur > 0 else "en baisse"
+    points = " point" if unite == "pourcentage" else ""
+    signe = "+" if valeur > 0 else "−"
+    return f"{sens} ({signe}{_nombre(abs(valeur), 1 if unite == 'pourcentage' else 0)}{points})"

@@ -89,4 +89,5 @@ def test_indicator_page_names_its_fiche(reference, client_connecte):
     html = client_connecte.get("/fiches/1.2.3/indicateurs/IR2/").content.decode()
     assert "Indicateur de réalisation IR2" in html
     assert "Nombre d’enfants bénéficiant de ces actions" in html
+    assert 'href="/indicateurs/definitions/nb_enfants_beneficiaires/"' in html
     assert client_connecte.get("/fiches/1.2.3/indicateurs/IR9/").status_code == 404

@@ -5,6 +5,7 @@ from actions.demo import generer_activite
 from comptes.demo import adhesions_de_demo
 from fiches.demo import generer_demo
 from fiches.models import Contrat
+from indicateurs.demo import valeurs_de_demo
 
 
 class Command(BaseCommand):
@@ -24,6 +25,7 @@ class Command(BaseCommand):
             raise CommandError(str(erreur)) from erreur
         adhesions_de_demo(contrat=contrat)
         activite = generer_activite(contrat=contrat)
+        valeurs_de_demo(contrat=contrat)
         self.stdout.write(self.style.SUCCESS(f"Territoire de démonstration prêt dans « {contrat} »."))
         if activite:
             self.stdout.write(

@@ -1,0 +1,66 @@
+"""Fictional school results and targets, so that the effect indicators show on the demo."""
+
+import datetime
+import random
+from decimal import Decimal
+
+from django.db import transaction
+
+from fiches.annees import AnneeScolaire
+from partenaires.models import Etablissement
+
+from .models import Cible, Indicateur, ValeurExterne
+
+SOURCE = "Données fictives de démonstration"
+
+
+@transaction.atomic
+def valeurs_de_demo(*, contrat):
+    if ValeurExterne.objects.filter(contrat=contrat).exists():
+        return
+    alea = random.Random(2026)
+    indicateurs = {i.code: i for i in Indicateur.objects.filter(enonce__fiche__enjeu__axe__pilier__contrat=contrat)}
+    courante = AnneeScolaire.courante()
+    annees = [
+        courante.precedente().precedente().precedente(),
+        courante.precedente().precedente(),
+        courante.precedente(),
+    ]
+    colleges = list(Etablissement.objects.filter(contrat=contrat, type="college"))
+    valeurs = []
+    for rang, annee in enumerate(annees):
+        date_source = datetime.date(annee.annee_de_rentree + 1, 10, 15)
+        for code, base, pas in [
+            ("taux_reussite_dnb", 78, 1.5),
+            ("retard_entree_6e", 14, -0.6),
+            ("nb_decrocheurs", 42, -3),
+        ]:
+            valeur = Decimal(str(round(base + pas * rang + alea.uniform(-1, 1), 1)))
+            valeurs.append(
+                ValeurExterne(
+                    indicateur=indicateurs[code],
+                    contrat=contrat,
+                    annee_scolaire=annee.libelle,
+                    valeur=valeur,
+                    source=SOURCE,
+                    date_source=date_source,
+                )
+            )
+        for college in colleges:
+            valeurs.append(
+                ValeurExterne(
+                    indicateur=indicateurs["taux_reussite_dnb"],
+                    contrat=contrat,
+                    etablissement=college,
+                    annee_scolaire=annee.libelle,
+                    valeur=Decimal(str(round(72 + 2 * rang + alea.uniform(-4, 4), 1))),
+                    source=SOURCE,
+                    date_source=date_source,
+                )
+            )
+    ValeurExterne.objects.bulk_create(valeurs)
+    Cible.objects.bulk_create(
+        Cible(indicateur=indicateurs[code], contrat=contrat, annee_scolaire=annee.libelle, valeur=Decimal(valeur))
+        for annee in (courante.precedente(), courante)
+        for code, valeur in [("nb_actions", 24), ("nb_enfants_beneficiaires", 200), ("taux_assiduite", 70)]
+    )

@@ -1,0 +1,172 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from fiches.annees import AnneeScolaire
+from fiches.enums import NatureIndicateur
+
+from .enums import Mode, Niveau, Sens, Unite
+
+
+def valider_annee_scolaire(valeur):
+    if AnneeScolaire.depuis_libelle(valeur) is None:
+        raise ValidationError(
+            "« %(valeur)s » n’est pas une année scolaire : écrivez-la 2025-2026.", params={"valeur": valeur}
+        )
+
+
+class Indicateur(models.Model):
+    """A measurable definition of one of the fiche's indicators: what it counts, how, and where
+    its values come from."""
+
+    enonce = models.ForeignKey(
+        "fiches.EnonceIndicateur",
+        on_delete=models.PROTECT,
+        related_name="indicateurs",
+        verbose_name=_("indicateur de la fiche"),
+    )
+    code = models.SlugField(_("code"), max_length=40)
+    libelle = models.CharField(_("libellé"), max_length=200)
+    nature = models.CharField(_("nature"), max_length=12, choices=NatureIndicateur.choices)
+    unite = models.CharField(_("unité"), max_length=12, choices=Unite.choices)
+    sens = models.CharField(_("sens souhaité"), max_length=8, choices=Sens.choices)
+    mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices)
+    definition = models.TextField(_("mode de calcul ou source"))
+    niveau = models.CharField(_("niveau"), max_length=15, choices=Niveau.choices, default=Niveau.CONTRAT)
+    frequence = models.CharField(_("fréquence"), max_length=50, default="annuelle, par année scolaire")
+    valeur_reference = models.DecimalField(
+        _("valeur de référence"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    annee_reference = models.CharField(
+        _("année de référence"), max_length=9, blank=True, validators=[valider_annee_scolaire]
+    )
+    ordre = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("indicateur")
+        verbose_name_plural = _("indicateurs")
+        ordering = ["ordre", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enonce", "code"],
+                name="indicateur_code_unique",
+                violation_error_message=_("Cet indicateur de la fiche a déjà une mesure de ce code."),
+            )
+        ]
+
+    def __str__(self):
+        return self.libelle
+
+    def get_absolute_url(self):
+        return reverse("indicateurs:definition", kwargs={"code": self.code})
+
+
+class Cible(models.Model):
+    """A target of an indicator for a school year, for the contract or one quartier."""
+
+    indicateur = models.ForeignKey(
+        Indicateur, on_delete=models.CASCADE, related_name="cibles", verbose_name=_("indicateur")
+    )
+    contrat = models.ForeignKey("fiches.Contrat", on_delete=models.CASCADE, related_name="+", verbose_name=_("contrat"))
+    quartier = models.ForeignKey(
+        "fiches.Quartier",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("quartier"),
+        help_text=_("Vide : la cible du contrat entier."),
+    )
+    annee_scolaire = models.CharField(_("année scolaire"), max_length=9, validators=[valider_annee_scolaire])
+    valeur = models.DecimalField(_("valeur cible"), max_digits=12, decimal_places=2)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("cible")
+        verbose_name_plural = _("cibles")
+        ordering = ["annee_scolaire"]
+        # NULL is never equal to NULL in a unique index: the contract-wide target has its own.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicateur", "contrat", "quartier", "annee_scolaire"],
+                condition=models.Q(quartier__isnull=False),
+                name="cible_unique_quartier",
+                violation_error_message=_("Une cible existe déjà pour cet indicateur, ce quartier et cette année."),
+            ),
+            models.UniqueConstraint(
+                fields=["indicateur", "contrat", "annee_scolaire"],
+                condition=models.Q(quartier__isnull=True),
+                name="cible_unique_contrat",
+                violation_error_message=_("Une cible existe déjà pour cet indicateur, ce contrat et cette année."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicateur} {self.annee_scolaire} : {self.valeur}"
+
+
+class ValeurExterne(models.Model):
+    """A value that comes from outside the records (DNB success rate, early school leavers…)."""
+
+    indicateur = models.ForeignKey(
+        Indicateur, on_delete=models.PROTECT, related_name="valeurs_externes", verbose_name=_("indicateur")
+    )
+    contrat = models.ForeignKey("fiches.Contrat", on_delete=models.CASCADE, related_name="+", verbose_name=_("contrat"))
+    quartier = models.ForeignKey(
+        "fiches.Quartier", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("quartier")
+    )
+    etablissement = models.ForeignKey(
+        "partenaires.Etablissement",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("établissement"),
+    )
+    annee_scolaire = models.CharField(_("année scolaire"), max_length=9, validators=[valider_annee_scolaire])
+    valeur = models.DecimalField(_("valeur"), max_digits=12, decimal_places=2)
+    source = models.CharField(_("source"), max_length=200, help_text=_("ex. DEPP, rectorat, plateforme PSAD"))
+    date_source = models.DateField(_("date de la source"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("valeur externe")
+        verbose_name_plural = _("valeurs externes")
+        ordering = ["-annee_scolaire", "indicateur"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicateur", "contrat", "annee_scolaire"],
+                condition=models.Q(quartier__isnull=True, etablissement__isnull=True),
+                name="valeur_externe_unique_contrat",
+                violation_error_message=_("Une valeur existe déjà pour cet indicateur, ce contrat et cette année."),
+            ),
+            models.UniqueConstraint(
+                fields=["indicateur", "quartier", "annee_scolaire"],
+                condition=models.Q(quartier__isnull=False),
+                name="valeur_externe_unique_quartier",
+                violation_error_message=_("Une valeur existe déjà pour cet indicateur, ce quartier et cette année."),
+            ),
+            models.UniqueConstraint(
+                fields=["indicateur", "etablissement", "annee_scolaire"],
+                condition=models.Q(etablissement__isnull=False),
+                name="valeur_externe_unique_etablissement",
+                violation_error_message=_(
+                    "Une valeur existe déjà pour cet indicateur, cet établissement et cette année."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quartier__isnull=True) | models.Q(etablissement__isnull=True),
+                name="valeur_externe_un_seul_perimetre",
+                violation_error_message=_("Choisissez un quartier ou un établissement, pas les deux."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicateur} {self.annee_scolaire} : {self.valeur}"
+
+    def clean(self):
+        if self.indicateur_id and self.indicateur.mode != Mode.EXTERNE:
+            raise ValidationError({"indicateur": _("Cet indicateur est calculé à partir des saisies, pas saisi.")})

@@ -1,0 +1,59 @@
+"""Writes of the indicator definitions, targets and external values."""
+
+import tomllib
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from fiches.models import EnonceIndicateur
+from fiches.services import Bilan, synchroniser
+
+from .models import Cible, Indicateur, ValeurExterne
+
+FICHIER_INDICATEURS = Path(__file__).resolve().parent / "donnees" / "indicateurs-1.2.3.toml"
+
+
+def lire_indicateurs(chemin=FICHIER_INDICATEURS):
+    with open(chemin, "rb") as fichier:
+        return tomllib.load(fichier)
+
+
+@transaction.atomic
+def charger_indicateurs(*, donnees, contrat, ecraser=False):
+    """The measurable definitions of the fiche's indicators, in the order of the file. Like the
+    fiche, a second load adds only what is missing unless asked to overwrite."""
+    bilan = Bilan(ecraser=ecraser)
+    enonces = {
+        e.code: e
+        for e in EnonceIndicateur.objects.filter(fiche__code=donnees["fiche"]).filter(
+            fiche__enjeu__axe__pilier__contrat=contrat
+        )
+    }
+    for ordre, definition in enumerate(donnees["indicateurs"], start=1):
+        enonce = enonces.get(definition["enonce"])
+        if enonce is None:
+            raise ValidationError(f"L’indicateur de la fiche « {definition['enonce']} » n’existe pas.")
+        champs = {k: v for k, v in definition.items() if k not in ("enonce", "code")}
+        synchroniser(bilan, Indicateur, {"enonce": enonce, "code": definition["code"]}, {**champs, "ordre": ordre})
+    return bilan
+
+
+@transaction.atomic
+def fixer_cible(*, indicateur, contrat, annee_scolaire, quartier, valeur):
+    """Set the target of a perimeter and school year, replacing the one it had."""
+    cible = Cible.objects.filter(
+        indicateur=indicateur, contrat=contrat, quartier=quartier, annee_scolaire=annee_scolaire
+    ).first() or Cible(indicateur=indicateur, contrat=contrat, quartier=quartier, annee_scolaire=annee_scolaire)
+    cible.valeur = valeur
+    cible.full_clean()
+    cible.save()
+    return cible
+
+
+@transaction.atomic
+def enregistrer_valeur_externe(*, contrat, donnees):
+    valeur = ValeurExterne(contrat=contrat, **donnees)
+    valeur.full_clean()
+    valeur.save()
+    return valeur

@@ -1,0 +1,256 @@
+import csv
+import datetime
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from openpyxl import load_workbook
+
+from actions.models import Presence
+from actions.tests.factories import ActionFactory, InscriptionFactory, PresenceFactory, SeanceFactory
+from fiches.annees import AnneeScolaire
+from fiches.models import RealisationAttendue
+from indicateurs.models import Cible, Indicateur, ValeurExterne
+from indicateurs.services import charger_indicateurs, lire_indicateurs
+
+pytestmark = pytest.mark.django_db
+
+ANNEE = "2025-2026"
+CODES_ATTENDUS = {
+    "nb_actions",
+    "nb_interventions_croisees",
+    "nb_actions_parents",
+    "nb_enfants_beneficiaires",
+    "nb_participations_anonymes",
+    "part_residents_qpv",
+    "frequentation",
+    "taux_assiduite",
+    "nb_parents",
+    "taux_reussite_dnb",
+    "retard_entree_6e",
+    "nb_decrocheurs",
+}
+
+
+def _client(client, username):
+    client.force_login(get_user_model().objects.get(username=username))
+    return client
+
+
+def _activite(reference, *, enfants=6, actions=1):
+    """Actions in the first demo quartier, each with `enfants` children present at one session."""
+    quartier = reference.quartiers.order_by("code").first()
+    structure = reference.structures.order_by("pk").first()
+    realisation = RealisationAttendue.objects.get(fiche__code="1.2.3", code="R1")
+    for _ in range(actions):
+        action = ActionFactory(realisation=realisation, porteur=structure, quartiers=[quartier])
+        seance = SeanceFactory(action=action, date=datetime.date(2025, 10, 1), enfants_anonymes=3, parents_presents=2)
+        for _ in range(enfants):
+            participant = InscriptionFactory(action=action, participant__quartier_residence=quartier).participant
+            PresenceFactory(seance=seance, participant=participant)
+    return quartier
+
+
+def _grossir(reference, fois=10):
+    _activite(reference, enfants=6, actions=fois)
+
+
+def test_the_fiche_s_indicators_are_loaded_with_their_definition(reference):
+    assert set(Indicateur.objects.values_list("code", flat=True)) == CODES_ATTENDUS
+    assert Indicateur.objects.get(code="nb_enfants_beneficiaires").enonce.code == "IR2"
+    assert Indicateur.objects.get(code="nb_decrocheurs").get_sens_display() == "à la baisse"
+    bilan = charger_indicateurs(donnees=lire_indicateurs(), contrat=reference)
+    assert bilan.inchange
+
+
+def test_charger_reference_loads_the_indicators_too(db, capsys):
+    call_command("charger_reference")
+    assert Indicateur.objects.count() == len(CODES_ATTENDUS)
+
+
+@pytest.mark.parametrize("url", ["/indicateurs/", "/indicateurs/quartiers/QN09591A/"])
+def test_dashboards_cost_the_same_queries_at_1x_and_10x(client, demo, reference, url, django_assert_num_queries):
+    client = _client(client, "demo-chef")
+    _activite(reference)
+    with django_assert_num_queries(REQUETES[url]):
+        assert client.get(url, {"annee": ANNEE}).status_code == 200
+    _grossir(reference)
+    assert Presence.objects.count() == 66
+    with django_assert_num_queries(REQUETES[url]):
+        client.get(url, {"annee": ANNEE})
+
+
+# Session, user, membership, then: indicators, the 12 queries of the computation, targets,
+# external values, the quartiers of the menu (and the schools' values on a quartier's page,
+# plus the quartier itself).
+REQUETES = {
+    "/indicateurs/": 3 + 1 + 12 + 1 + 1 + 1,
+    "/indicateurs/quartiers/QN09591A/": 3 + 1 + 1 + 12 + 1 + 1 + 1 + 1 - 2,
+}
+
+
+def _figure(html, code):
+    ligne = re.search(rf'<tr id="indicateur-{code}">(.*?)</tr>', html, re.S).group(1)
+    return re.sub(r"<[^>]+>", "", re.findall(r'<td class="text-end fw-bold">(.*?)</td>', ligne)[0]).strip()
+
+
+def test_the_page_shows_each_figure_with_the_previous_year_and_the_target(client, demo, reference):
+    _activite(reference, enfants=6)
+    Cible.objects.update_or_create(
+        indicateur=Indicateur.objects.get(code="nb_enfants_beneficiaires"),
+        contrat=reference,
+        quartier=None,
+        annee_scolaire=ANNEE,
+        defaults={"valeur": 12},
+    )
+    html = _client(client, "demo-chef").get("/indicateurs/", {"annee": ANNEE}).content.decode()
+    assert _figure(html, "nb_enfants_beneficiaires") == "6"
+    assert _figure(html, "frequentation") == "9"  # 6 presences + 3 counted at the door
+    assert _figure(html, "nb_participations_anonymes") == "3"
+    ligne = re.search(r'<tr id="indicateur-nb_enfants_beneficiaires">(.*?)</tr>', html, re.S).group(1)
+    assert "en hausse (+6)" in ligne and "favorable" in ligne
+    assert "50&nbsp;%" in ligne  # 6 children for a target of 12
+    assert 'href="/indicateurs/definitions/nb_enfants_beneficiaires/"' in ligne
+    assert "<svg" in html and "<table" in html
+
+
+def test_an_unknown_school_year_falls_back_to_the_current_one(client, demo):
+    reponse = _client(client, "demo-chef").get("/indicateurs/", {"annee": "2025"})
+    assert reponse.context["tableau"].annee.libelle == reponse.context["annees"][0].libelle
+
+
+class TestExports:
+    def _csv(self, client, **parametres):
+        reponse = client.get("/indicateurs/export.csv", {"annee": ANNEE, **parametres})
+        contenu = reponse.content.decode("utf-8")
+        assert contenu.startswith("\ufeff")
+        return list(csv.DictReader(io.StringIO(contenu[1:]), delimiter=";")), reponse
+
+    def test_csv_has_one_row_per_indicator_and_breakdown_value(self, client, demo, reference):
+        _activite(reference)
+        lignes, reponse = self._csv(_client(client, "demo-chef"))
+        assert reponse["Content-Disposition"] == f'attachment; filename="indicateurs-contrat-{ANNEE}.csv"'
+        assert list(lignes[0]) == [
+            "code", "libelle", "annee_scolaire", "perimetre", "ventilation", "valeur",
+            "valeur_annee_precedente", "cible", "unite",
+        ]  # fmt: skip
+        totaux = {ligne["code"]: ligne for ligne in lignes if not ligne["ventilation"]}
+        assert set(totaux) == CODES_ATTENDUS
+        assert totaux["nb_enfants_beneficiaires"]["valeur"] == "6"
+        assert totaux["taux_assiduite"]["valeur"] == "100,0"
+        sexes = {x["ventilation"]: x["valeur"] for x in lignes if x["ventilation"].startswith("sexe=")}
+        assert sum(int(v) for v in sexes.values()) == 6
+
+    def test_exports_parse_back_to_the_figures_of_the_page(self, client, demo, reference):
+        _activite(reference)
+        client = _client(client, "demo-chef")
+        html = client.get("/indicateurs/", {"annee": ANNEE}).content.decode()
+        lignes, _ = self._csv(client)
+        classeur = load_workbook(io.BytesIO(client.get("/indicateurs/export.xlsx", {"annee": ANNEE}).content))
+        entetes, *rangees = list(classeur.active.values)
+        xlsx = {r[0]: r for r in rangees if not r[entetes.index("ventilation")]}
+        for ligne in lignes:
+            if ligne["ventilation"] or not ligne["valeur"]:
+                continue
+            page = _figure(html, ligne["code"]).replace("\u202f", "").replace("\u00a0%", "")
+            assert page == ligne["valeur"], ligne["code"]
+            assert Decimal(str(xlsx[ligne["code"]][entetes.index("valeur")])) == Decimal(
+                ligne["valeur"].replace(",", ".")
+            )
+
+    def test_a_quartier_export_is_for_that_quartier(self, client, demo, reference):
+        quartier = _activite(reference)
+        lignes, reponse = self._csv(_client(client, "demo-chef"), quartier=quartier.code)
+        assert {ligne["perimetre"] for ligne in lignes} == {quartier.code}
+        assert f"indicateurs-{quartier.code}-{ANNEE}.csv" in reponse["Content-Disposition"]
+
+
+class TestPartenaire:
+    def test_small_counts_are_masked_on_the_page_and_in_exports(self, client, demo, reference):
+        _activite(reference, enfants=4)
+        client = _client(client, "demo-partenaire")
+        reponse = client.get("/indicateurs/quartiers/QN09591A/", {"annee": ANNEE})
+        html = reponse.content.decode()
+        assert _figure(html, "nb_enfants_beneficiaires") == "&lt; 5"
+        lignes = list(
+            csv.DictReader(
+                io.StringIO(
+                    client.get("/indicateurs/export.csv", {"annee": ANNEE, "quartier": "QN09591A"}).content.decode()[1:]
+                ),
+                delimiter=";",
+            )
+        )
+        enfants = [x for x in lignes if x["code"] == "nb_enfants_beneficiaires"]
+        assert enfants and all(x["valeur"] in {"< 5", "0"} for x in enfants)
+
+    def test_officers_see_the_real_counts(self, client, demo, reference):
+        _activite(reference, enfants=4)
+        html = _client(client, "demo-chef").get("/indicateurs/quartiers/QN09591A/", {"annee": ANNEE}).content.decode()
+        assert _figure(html, "nb_enfants_beneficiaires") == "4"
+
+    def test_a_partner_granted_quartiers_sees_only_those(self, client, demo):
+        client = _client(client, "demo-partenaire")
+        reponse = client.get("/indicateurs/")
+        assert reponse.status_code == 302 and reponse["Location"].startswith("/indicateurs/quartiers/QN0959")
+        assert client.get("/indicateurs/quartiers/QN09595E/").status_code == 404
+        assert client.get("/indicateurs/export.csv", {"quartier": "QN09595E"}).status_code == 404
+        assert client.get("/indicateurs/export.csv").status_code == 403
+
+
+class TestCiblesEtValeurs:
+    def test_an_officer_sets_a_target_on_the_definition_sheet(self, client, demo, reference):
+        client = _client(client, "demo-chef")
+        url = "/indicateurs/definitions/taux_assiduite/"
+        assert client.post(url, {"annee_scolaire": ANNEE, "quartier": "", "valeur": "72.5"}).status_code == 302
+        assert client.post(url, {"annee_scolaire": ANNEE, "quartier": "", "valeur": "75"}).status_code == 302
+        cibles = Cible.objects.filter(indicateur__code="taux_assiduite", annee_scolaire=ANNEE, quartier=None)
+        assert list(cibles.values_list("valeur", flat=True)) == [Decimal("75")]
+        reponse = client.post(url, {"annee_scolaire": ANNEE, "quartier": "", "valeur": "beaucoup"})
+        assert reponse.context["form"].errors["valeur"] == ["Saisissez un nombre."]
+
+    def test_a_partner_cannot_set_a_target(self, client, demo):
+        client = _client(client, "demo-partenaire")
+        assert "Fixer une cible" not in client.get("/indicateurs/definitions/taux_assiduite/").content.decode()
+        avant = list(Cible.objects.values_list("pk", "valeur"))
+        reponse = client.post("/indicateurs/definitions/taux_assiduite/", {"annee_scolaire": ANNEE, "valeur": "1"})
+        assert reponse.status_code == 403
+        assert list(Cible.objects.values_list("pk", "valeur")) == avant
+
+    # The demo has school results up to last year: this year is still to enter.
+    ANNEE_A_SAISIR = AnneeScolaire.courante().libelle
+
+    def _valeur(self, client, **modifications):
+        donnees = {
+            "indicateur": Indicateur.objects.get(code="taux_reussite_dnb").pk,
+            "annee_scolaire": self.ANNEE_A_SAISIR,
+            "valeur": "81.5",
+            "source": "DEPP",
+            "date_source": "15/10/2026",
+            **modifications,
+        }
+        return client.post("/indicateurs/valeurs/", donnees)
+
+    def test_an_officer_records_an_external_value_once(self, client, demo, reference):
+        client = _client(client, "demo-chef")
+        assert self._valeur(client).status_code == 302
+        html = client.get("/indicateurs/", {"annee": self.ANNEE_A_SAISIR}).content.decode()
+        assert _figure(html, "taux_reussite_dnb") == "81,5\u00a0%"
+        reponse = self._valeur(client, valeur="90")
+        assert "Une valeur existe déjà pour cet indicateur, ce contrat et cette année." in reponse.content.decode()
+        assert ValeurExterne.objects.get(annee_scolaire=self.ANNEE_A_SAISIR).valeur == Decimal("81.5")
+
+    def test_a_value_for_a_quartier_and_a_school_at_once_is_refused(self, client, demo, reference):
+        client = _client(client, "demo-chef")
+        reponse = self._valeur(
+            client, quartier=reference.quartiers.first().pk, etablissement=reference.etablissements.first().pk
+        )
+        assert "Choisissez un quartier ou un établissement, pas les deux." in reponse.content.decode()
+        assert not ValeurExterne.objects.filter(annee_scolaire=self.ANNEE_A_SAISIR).exists()
+
+    def test_a_computed_indicator_is_not_offered_for_entry(self, client, demo):
+        reponse = self._valeur(_client(client, "demo-chef"), indicateur=Indicateur.objects.get(code="nb_actions").pk)
+        assert "indicateur" in reponse.context["form"].errors
+        assert not ValeurExterne.objects.filter(annee_scolaire=self.ANNEE_A_SAISIR).exists()

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "indicateurs"
+
+urlpatterns = [
+    path("", views.tableau_contrat, name="tableau"),
+    path("quartiers/<str:code>/", views.tableau_quartier, name="quartier"),
+    path("export.csv", views.export_csv, name="export_csv"),
+    path("export.xlsx", views.export_xlsx, name="export_xlsx"),
+    path("definitions/<slug:code>/", views.definition, name="definition"),
+    path("valeurs/", views.valeurs_externes, name="valeurs"),
+]

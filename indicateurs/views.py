@@ -1,0 +1,116 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+
+from comptes.perms import exige, peut_piloter, peut_voir_le_tableau_du_contrat, peut_voir_les_tableaux
+from fiches.annees import annees_recentes
+
+from . import exports, selectors, services
+from .forms import FormulaireCible, FormulaireValeurExterne
+
+
+def _rendre_tableau(request, quartier):
+    annee = selectors.annee_demandee(request.GET.get("annee"))
+    tableau = selectors.tableau_de_bord(perimetre=request.perimetre, annee=annee, quartier=quartier)
+    return render(
+        request,
+        "indicateurs/tableau.html",
+        {
+            "tableau": tableau,
+            "annees": annees_recentes(),
+            "quartiers": selectors.quartiers_visibles(perimetre=request.perimetre),
+            "requete": request.GET.urlencode(),
+        },
+    )
+
+
+@exige(peut_voir_les_tableaux)
+def tableau_contrat(request):
+    if not peut_voir_le_tableau_du_contrat(request.perimetre):
+        # A partner granted some quartiers lands on the first of them.
+        premier = selectors.quartiers_visibles(perimetre=request.perimetre).order_by("nom").first()
+        return redirect(f"{premier.get_absolute_url()}?{request.GET.urlencode()}")
+    return _rendre_tableau(request, None)
+
+
+@exige(peut_voir_les_tableaux)
+def tableau_quartier(request, code):
+    return _rendre_tableau(request, selectors.quartier_a_afficher(code=code, perimetre=request.perimetre))
+
+
+def _tableau_a_exporter(request):
+    """The figures of the page the export link was on: same school year, same quartier."""
+    code = request.GET.get("quartier")
+    if code:
+        quartier = selectors.quartier_a_afficher(code=code, perimetre=request.perimetre)
+    elif peut_voir_le_tableau_du_contrat(request.perimetre):
+        quartier = None
+    else:
+        return None
+    annee = selectors.annee_demandee(request.GET.get("annee"))
+    return selectors.tableau_de_bord(perimetre=request.perimetre, annee=annee, quartier=quartier)
+
+
+def _fichier(contenu, type_mime, tableau, extension):
+    reponse = HttpResponse(contenu, content_type=type_mime)
+    reponse["Content-Disposition"] = (
+        f'attachment; filename="indicateurs-{tableau.perimetre}-{tableau.annee.libelle}.{extension}"'
+    )
+    return reponse
+
+
+@exige(peut_voir_les_tableaux)
+def export_csv(request):
+    tableau = _tableau_a_exporter(request)
+    if tableau is None:
+        return HttpResponse("Choisissez un de vos quartiers (paramètre quartier).", status=403)
+    return _fichier(exports.en_csv(tableau), "text/csv; charset=utf-8", tableau, "csv")
+
+
+@exige(peut_voir_les_tableaux)
+def export_xlsx(request):
+    tableau = _tableau_a_exporter(request)
+    if tableau is None:
+        return HttpResponse("Choisissez un de vos quartiers (paramètre quartier).", status=403)
+    return _fichier(
+        exports.en_xlsx(tableau), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", tableau, "xlsx"
+    )
+
+
+@exige(peut_voir_les_tableaux)
+def definition(request, code):
+    indicateur = selectors.indicateur_a_afficher(code=code, perimetre=request.perimetre)
+    pilote = peut_piloter(request.perimetre)
+    form = FormulaireCible(request.POST or None, contrat=request.perimetre.contrat) if pilote else None
+    if request.method == "POST":
+        if not pilote:
+            return HttpResponse(status=403)
+        if form.is_valid():
+            try:
+                services.fixer_cible(indicateur=indicateur, contrat=request.perimetre.contrat, **form.cleaned_data)
+            except ValidationError as erreur:
+                form.add_error(None, erreur)
+            else:
+                messages.success(request, "Cible enregistrée.")
+                return redirect(indicateur)
+    return render(request, "indicateurs/definition.html", {"indicateur": indicateur, "form": form})
+
+
+@exige(peut_piloter)
+def valeurs_externes(request):
+    contrat = request.perimetre.contrat
+    form = FormulaireValeurExterne(request.POST or None, contrat=contrat)
+    if form.is_valid():
+        try:
+            services.enregistrer_valeur_externe(contrat=contrat, donnees=form.cleaned_data)
+        except ValidationError as erreur:
+            form.add_error(None, erreur)
+        else:
+            messages.success(request, "Valeur enregistrée.")
+            return redirect("indicateurs:valeurs")
+    return render(
+        request,
+        "indicateurs/valeurs.html",
+        {"valeurs": selectors.valeurs_externes(contrat=contrat), "form": form},
+    )
