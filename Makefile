@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 ADRESSE ?= 127.0.0.1:8000
 
-.PHONY: run install db test lint format ci clean
+.PHONY: run install db test e2e lint format ci clean
 
 run: install db
 	$(MANAGE) runserver $(ADRESSE)
@@ -19,8 +19,10 @@ $(VENV)/.installe: requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
+# --ignore-scripts: vnu-jar's install script downloads a Java runtime when it finds none; the
+# system's Java runs the checker, and no other package has a script to run.
 node_modules/.installe: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 db: install
@@ -30,6 +32,10 @@ db: install
 
 test: install
 	$(BIN)/pytest
+
+# The browser tests alone: real Chromium, axe-core and the Nu Html Checker (see README).
+e2e: install
+	$(BIN)/pytest e2e
 
 lint: install
 	$(BIN)/ruff format --check .

@@ -1,6 +1,5 @@
-from crispy_forms.bootstrap import InlineCheckboxes, InlineRadios
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Fieldset, Layout, Row
+from crispy_forms.layout import Column, Div, Fieldset, Layout, Row
 from django import forms
 from django.utils import timezone
 
@@ -82,10 +81,17 @@ class FormulaireAction(forms.ModelForm):
         self.fields["etablissements"].queryset = Etablissement.objects.filter(contrat=contrat)
         self.helper = _aide_sans_balise()
         self.helper.layout = Layout(
-            Fieldset("L’action", "titre", "description", "realisation", InlineCheckboxes("thematiques"), "statut"),
+            Fieldset(
+                "L’action",
+                "titre",
+                "description",
+                "realisation",
+                Div("thematiques", css_class="cases-en-ligne"),
+                "statut",
+            ),
             Fieldset("Qui la porte", "porteur", "partenaires", "dispositif"),
-            Fieldset("Où", InlineCheckboxes("quartiers"), "etablissements", "autres_lieux"),
-            Fieldset("Pour qui", InlineCheckboxes("niveaux"), "public_parents"),
+            Fieldset("Où", Div("quartiers", css_class="cases-en-ligne"), "etablissements", "autres_lieux"),
+            Fieldset("Pour qui", Div("niveaux", css_class="cases-en-ligne"), "public_parents"),
             Fieldset("Quand", Row(Column("date_debut"), Column("date_fin"))),
         )
 
@@ -160,7 +166,7 @@ class FormulaireSerieSeances(forms.Form):
         self.helper = _aide_sans_balise()
         self.helper.layout = Layout(
             Row(Column("date_debut"), Column("date_fin")),
-            InlineCheckboxes("jours"),
+            Div("jours", css_class="cases-en-ligne"),
             Row(Column("duree_minutes"), Column("etablissement"), Column("lieu")),
         )
 
@@ -190,7 +196,7 @@ class FormulaireParticipant(forms.ModelForm):
         self.helper = _aide_sans_balise()
         self.helper.layout = Layout(
             "structure",
-            Row(Column(InlineRadios("sexe")), Column("annee_naissance"), Column("niveau_scolaire")),
+            Row(Column(Div("sexe", css_class="cases-en-ligne")), Column("annee_naissance"), Column("niveau_scolaire")),
             Row(Column("etablissement"), Column("quartier_residence")),
             "date_consentement",
         )

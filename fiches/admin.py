@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.db import models
 from django.db.models import Case, IntegerField, Value, When
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -62,7 +63,6 @@ class LienInline(SectionInline):
     model = LienFiche
     fk_name = "fiche"
     fields = ["ordre", "niveau", "code", "libelle", "complement", "axe", "enjeu", "fiche_liee"]
-    autocomplete_fields = ["axe", "enjeu", "fiche_liee"]
 
 
 class FormulaireFicheAdmin(forms.ModelForm):
@@ -98,8 +98,9 @@ class FicheAdmin(SimpleHistoryAdmin):
     list_select_related = ["enjeu"]
     list_filter = ["enjeu__axe__pilier__contrat", "enjeu__axe"]
     search_fields = ["code", "titre", "enjeu__intitule"]
-    autocomplete_fields = ["enjeu"]
-    filter_horizontal = ["partenaires", "types_acteurs", "dispositifs", "sources_financement"]
+    # Plain checkboxes and selects: the lists are short, and Django's filter_horizontal and
+    # autocomplete widgets fail the accessibility audit (aria-label on a span, empty options).
+    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
     fieldsets = [
         (None, {"fields": ["enjeu", "code", "titre", "ordre"]}),
         (

@@ -1,0 +1,199 @@
+"""The map of the site for the audits: every named URL pattern of the project, found by walking
+the URLconf, and how to build a real URL for it from the demo data. A pattern added to the app
+and missing here fails `test_plan.py`, with the name to add.
+
+Django's admin is Django's own: its index, one changelist and one change form are audited as
+demo-admin (ADMIN_AUDITE); every other admin pattern is left out on purpose (NAMESPACES_EXCLUS)."""
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from actions.models import Action
+from comptes.demo import QUARTIERS_DU_PARTENAIRE, STRUCTURE_DE_L_ANIMATEUR
+from fiches.models import Fiche
+from indicateurs.models import Indicateur
+
+# The demo animateur's structure: its actions are the ones audited, so that the pages of an action
+# open for the animateur as well as for the officers. The quartier audited is one the demo partner
+# is granted, for the same reason.
+STRUCTURE_AUDITEE = STRUCTURE_DE_L_ANIMATEUR
+QUARTIER_AUDITE = QUARTIERS_DU_PARTENAIRE[0]
+
+ANONYME = "anonyme"
+
+
+def motifs_nommes(resolver=None, namespace="", prefixe="/"):
+    """(namespace, name, route) of every pattern of the project; name is None for an unnamed one."""
+    for entree in (resolver or get_resolver()).url_patterns:
+        route = prefixe + str(entree.pattern)
+        if isinstance(entree, URLResolver):
+            yield from motifs_nommes(entree, ":".join(n for n in [namespace, entree.namespace] if n), route)
+        elif isinstance(entree, URLPattern):
+            yield namespace, entree.name, route
+
+
+class Demo:
+    """The objects whose pages are audited, read once from the demo data."""
+
+    @cached_property
+    def fiche(self):
+        return Fiche.objects.get(code="1.2.3")
+
+    @cached_property
+    def indicateur(self):
+        return Indicateur.objects.filter(enonce__fiche=self.fiche).order_by("ordre", "code").first()
+
+    @cached_property
+    def action(self):
+        """An action of the running school year with past sessions, children and funding."""
+        action = (
+            Action.objects.filter(
+                porteur__nom=STRUCTURE_AUDITEE,
+                seances__date__lt=timezone.localdate(),
+                inscriptions__isnull=False,
+                financements__isnull=False,
+            )
+            .distinct()
+            .order_by("-date_debut", "pk")
+            .first()
+        )
+        assert action, f"Aucune action de « {STRUCTURE_AUDITEE} » avec séances, inscrits et financement dans la démo"
+        return action
+
+    @cached_property
+    def seance(self):
+        return self.action.seances.filter(date__lt=timezone.localdate()).order_by("-date").first()
+
+    @cached_property
+    def participant(self):
+        return self.action.inscriptions.order_by("participant__code").first().participant
+
+    def url(self, nom, **kwargs):
+        return reverse(nom, kwargs=kwargs)
+
+
+@dataclass(frozen=True)
+class Page:
+    """How to reach the page of one pattern. `formulaire`: also audited after a POST of the
+    emptied form, which must come back with its errors shown, for every role the form shows to
+    (at least one). `variantes`: query strings of the same page worth their own audit (a filter
+    that shows its errors, say)."""
+
+    chemin: object
+    formulaire: bool = False
+    variantes: tuple = field(default_factory=tuple)
+
+
+def _simple(nom):
+    return Page(lambda demo: reverse(nom))
+
+
+PAGES = {
+    "connexion": Page(lambda demo: reverse("connexion"), formulaire=True),
+    "fiches:liste": _simple("fiches:liste"),
+    "fiches:detail": Page(lambda demo: demo.fiche.get_absolute_url()),
+    "fiches:indicateur": Page(lambda demo: demo.fiche.enonces_indicateurs.order_by("pk").first().get_absolute_url()),
+    "partenaires:annuaire": _simple("partenaires:annuaire"),
+    "partenaires:partenaire": Page(lambda demo: demo.fiche.partenaires.order_by("pk").first().get_absolute_url()),
+    "partenaires:dispositif": Page(lambda demo: demo.fiche.dispositifs.order_by("pk").first().get_absolute_url()),
+    "indicateurs:tableau": _simple("indicateurs:tableau"),
+    "indicateurs:quartier": Page(lambda demo: demo.url("indicateurs:quartier", code=QUARTIER_AUDITE)),
+    # Its form (a target per school year) shows only to those who steer the contract.
+    "indicateurs:definition": Page(lambda demo: demo.indicateur.get_absolute_url(), formulaire=True),
+    "indicateurs:valeurs": Page(lambda demo: reverse("indicateurs:valeurs"), formulaire=True),
+    "actions:liste": Page(
+        lambda demo: reverse("actions:liste"),
+        # Filtered, then a year that is not offered: the filter form shows its error.
+        variantes=("?statut=en_cours&archivees=on", "?annee=1900-1901"),
+    ),
+    "actions:nouvelle": Page(lambda demo: reverse("actions:nouvelle"), formulaire=True),
+    "actions:detail": Page(lambda demo: demo.action.get_absolute_url()),
+    "actions:modifier": Page(lambda demo: demo.url("actions:modifier", pk=demo.action.pk), formulaire=True),
+    "actions:ajouter_financement": Page(
+        lambda demo: demo.url("actions:ajouter_financement", pk=demo.action.pk), formulaire=True
+    ),
+    "actions:modifier_financement": Page(
+        lambda demo: demo.url("actions:modifier_financement", pk=demo.action.financements.order_by("pk").first().pk),
+        formulaire=True,
+    ),
+    # A confirmation: its POST deletes, it has no error to show.
+    "actions:supprimer_financement": Page(
+        lambda demo: demo.url("actions:supprimer_financement", pk=demo.action.financements.order_by("pk").first().pk)
+    ),
+    "actions:ajouter_seance": Page(lambda demo: demo.url("actions:ajouter_seance", pk=demo.action.pk), formulaire=True),
+    "actions:serie_seances": Page(lambda demo: demo.url("actions:serie_seances", pk=demo.action.pk), formulaire=True),
+    "actions:modifier_seance": Page(
+        lambda demo: demo.url("actions:modifier_seance", pk=demo.seance.pk), formulaire=True
+    ),
+    "actions:presences": Page(lambda demo: demo.url("actions:presences", pk=demo.seance.pk), formulaire=True),
+    "actions:inscriptions": Page(lambda demo: demo.url("actions:inscriptions", pk=demo.action.pk), formulaire=True),
+    "actions:participants": _simple("actions:participants"),
+    "actions:nouveau_participant": Page(lambda demo: reverse("actions:nouveau_participant"), formulaire=True),
+    "actions:participant": Page(lambda demo: demo.participant.get_absolute_url()),
+    "actions:modifier_participant": Page(
+        lambda demo: demo.url("actions:modifier_participant", pk=demo.participant.pk), formulaire=True
+    ),
+}
+
+
+@dataclass(frozen=True)
+class SansPage:
+    """A pattern that serves no HTML page of its own; the audit checks that it still answers so."""
+
+    chemin: object
+    statut: int
+    type_de_contenu: str
+    raison: str
+
+
+SANS_PAGE = {
+    "accueil": SansPage(lambda demo: reverse("accueil"), 302, "", "redirige vers la liste des fiches"),
+    "deconnexion": SansPage(lambda demo: reverse("deconnexion"), 405, "", "POST seulement, puis redirige"),
+    "actions:archiver": SansPage(
+        lambda demo: demo.url("actions:archiver", pk=demo.action.pk), 405, "", "POST seulement, puis redirige"
+    ),
+    "indicateurs:export_csv": SansPage(
+        lambda demo: reverse("indicateurs:export_csv"), 200, "text/csv", "export du tableau de bord"
+    ),
+    "indicateurs:export_xlsx": SansPage(
+        lambda demo: reverse("indicateurs:export_xlsx"),
+        200,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "export du tableau de bord",
+    ),
+    "actions:exporter_participant": SansPage(
+        lambda demo: demo.url("actions:exporter_participant", pk=demo.participant.pk),
+        200,
+        "application/json",
+        "export des données d’un enfant",
+    ),
+    "sante": SansPage(lambda demo: reverse("sante"), 200, "application/json", "JSON pour la supervision"),
+}
+
+ADMIN_AUDITE = {
+    "admin:index": lambda demo: reverse("admin:index"),
+    "admin:fiches_fiche_changelist": lambda demo: reverse("admin:fiches_fiche_changelist"),
+    "admin:fiches_fiche_change": lambda demo: reverse("admin:fiches_fiche_change", args=[demo.fiche.pk]),
+}
+NAMESPACES_EXCLUS = {
+    "admin": "l’administration est celle de Django : seules les pages d’ADMIN_AUDITE sont auditées, par demo-admin",
+}
+
+
+def motifs_a_auditer():
+    """Full names of the patterns to audit, and the routes of unnamed patterns outside the excluded
+    namespaces (Django's admin has unnamed ones of its own; ours must all be named)."""
+    noms, sans_nom = set(), []
+    for namespace, nom, route in motifs_nommes():
+        if namespace.split(":")[0] in NAMESPACES_EXCLUS:
+            nom_complet = f"{namespace}:{nom}"
+            if nom_complet in ADMIN_AUDITE:
+                noms.add(nom_complet)
+        elif nom is None:
+            sans_nom.append(route)
+        else:
+            noms.add(f"{namespace}:{nom}" if namespace else nom)
+    return noms, sans_nom
