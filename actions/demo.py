@@ -15,7 +15,7 @@ from partenaires.models import Dispositif, Etablissement, Partenaire, SourceFina
 
 from .enums import NiveauScolaire, Sexe, StatutAction
 from .models import Action, Financement, Inscription, Participant, Presence, Seance
-from .services import _nouveaux_codes
+from .services import nouveaux_codes
 
 ENFANTS_PAR_STRUCTURE = 50
 # Age at the start of the school year, per level.
@@ -79,7 +79,7 @@ def _creer_enfants(alea, structures, ecoles, colleges, annee, premiere_annee):
                     else None,
                 )
             )
-    for enfant, code in zip(enfants, _nouveaux_codes(len(enfants)), strict=True):
+    for enfant, code in zip(enfants, nouveaux_codes(len(enfants)), strict=True):
         enfant.code = code
     return bulk_create_with_history(enfants, Participant)
 

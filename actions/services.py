@@ -104,7 +104,7 @@ def creer_serie_de_seances(*, action, date_debut, date_fin, jours, auteur, **cha
     return bulk_create_with_history(seances, Seance, default_user=auteur)
 
 
-def _nouveaux_codes(nombre):
+def nouveaux_codes(nombre):
     codes = set()
     while len(codes) < nombre:
         candidats = {"E" + "".join(secrets.choice(ALPHABET_CODE) for _ in range(6)) for _ in range(nombre)}
@@ -117,7 +117,7 @@ def _nouveaux_codes(nombre):
 def enregistrer_participant(*, donnees, participant=None):
     """A child's record; a new one gets a random code that says nothing about the child."""
     if participant is None:
-        participant = Participant(code=_nouveaux_codes(1)[0])
+        participant = Participant(code=nouveaux_codes(1)[0])
     return _enregistrer(participant, donnees)
 
 
@@ -209,7 +209,7 @@ def anonymiser_participants_expires(*, aujourdhui, annees, appliquer):
         Participant.objects.filter(anonymise_le__isnull=True).sans_activite_depuis(seuil).select_related("structure")
     )
     if appliquer and expires:
-        for participant, code in zip(expires, _nouveaux_codes(len(expires)), strict=True):
+        for participant, code in zip(expires, nouveaux_codes(len(expires)), strict=True):
             participant.code = "X" + code[1:]
             participant.etablissement = None
             participant.date_consentement = None

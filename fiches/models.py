@@ -384,11 +384,6 @@ class Thematique(models.Model):
         return self.libelle
 
 
-class QuartierQuerySet(models.QuerySet):
-    def du_contrat(self, contrat):
-        return self.filter(contrat=contrat)
-
-
 class Quartier(models.Model):
     contrat = models.ForeignKey(Contrat, on_delete=models.PROTECT, related_name="quartiers", verbose_name=_("contrat"))
     code = models.CharField(
@@ -401,8 +396,6 @@ class Quartier(models.Model):
     nom = models.CharField(_("nom"), max_length=200)
     communes = models.ManyToManyField(Commune, verbose_name=_("communes"), related_name="quartiers")
     history = HistoricalRecords(m2m_fields=[communes])
-
-    objects = QuartierQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("quartier prioritaire")

@@ -32,7 +32,7 @@ def _pendant(annee, champ):
 
 def _par_annee(agregat, champ, annees, condition, **options):
     """One aggregate per school year, e.g. Count("pk", filter=<year>) for both years."""
-    return {f"{nom}": agregat(champ, filter=condition(annee), **options) for nom, annee in annees.items()}
+    return {nom: agregat(champ, filter=condition(annee), **options) for nom, annee in annees.items()}
 
 
 @dataclass

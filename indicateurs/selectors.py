@@ -39,12 +39,6 @@ class LigneTableau:
         return None
 
     @property
-    def evolution_relative(self):
-        if self.evolution is None or not self.precedente:
-            return None
-        return (Decimal(self.evolution) * 100 / Decimal(self.precedente)).quantize(Decimal("0.1"))
-
-    @property
     def favorable(self):
         """Whether the change goes the way the fiche wants ("augmentation", or a fall in dropouts)."""
         if not self.evolution:

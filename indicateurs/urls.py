@@ -7,8 +7,8 @@ app_name = "indicateurs"
 urlpatterns = [
     path("", views.tableau_contrat, name="tableau"),
     path("quartiers/<str:code>/", views.tableau_quartier, name="quartier"),
-    path("export.csv", views.export_csv, name="export_csv"),
-    path("export.xlsx", views.export_xlsx, name="export_xlsx"),
+    path("export.csv", views.exporter, {"extension": "csv"}, name="export_csv"),
+    path("export.xlsx", views.exporter, {"extension": "xlsx"}, name="export_xlsx"),
     path("definitions/<slug:code>/", views.definition, name="definition"),
     path("valeurs/", views.valeurs_externes, name="valeurs"),
 ]

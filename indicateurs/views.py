@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
@@ -39,7 +39,14 @@ def tableau_quartier(request, code):
     return _rendre_tableau(request, selectors.quartier_a_afficher(code=code, perimetre=request.perimetre))
 
 
-def _tableau_a_exporter(request):
+FORMATS_D_EXPORT = {
+    "csv": (exports.en_csv, "text/csv; charset=utf-8"),
+    "xlsx": (exports.en_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+
+
+@exige(peut_voir_les_tableaux)
+def exporter(request, extension):
     """The figures of the page the export link was on: same school year, same quartier."""
     code = request.GET.get("quartier")
     if code:
@@ -47,35 +54,15 @@ def _tableau_a_exporter(request):
     elif peut_voir_le_tableau_du_contrat(request.perimetre):
         quartier = None
     else:
-        return None
+        raise PermissionDenied("Choisissez un de vos quartiers (paramètre quartier).")
     annee = selectors.annee_demandee(request.GET.get("annee"))
-    return selectors.tableau_de_bord(perimetre=request.perimetre, annee=annee, quartier=quartier)
-
-
-def _fichier(contenu, type_mime, tableau, extension):
-    reponse = HttpResponse(contenu, content_type=type_mime)
+    tableau = selectors.tableau_de_bord(perimetre=request.perimetre, annee=annee, quartier=quartier)
+    ecrire, type_mime = FORMATS_D_EXPORT[extension]
+    reponse = HttpResponse(ecrire(tableau), content_type=type_mime)
     reponse["Content-Disposition"] = (
         f'attachment; filename="indicateurs-{tableau.perimetre}-{tableau.annee.libelle}.{extension}"'
     )
     return reponse
-
-
-@exige(peut_voir_les_tableaux)
-def export_csv(request):
-    tableau = _tableau_a_exporter(request)
-    if tableau is None:
-        return HttpResponse("Choisissez un de vos quartiers (paramètre quartier).", status=403)
-    return _fichier(exports.en_csv(tableau), "text/csv; charset=utf-8", tableau, "csv")
-
-
-@exige(peut_voir_les_tableaux)
-def export_xlsx(request):
-    tableau = _tableau_a_exporter(request)
-    if tableau is None:
-        return HttpResponse("Choisissez un de vos quartiers (paramètre quartier).", status=403)
-    return _fichier(
-        exports.en_xlsx(tableau), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", tableau, "xlsx"
-    )
 
 
 @exige(peut_voir_les_tableaux)
@@ -85,7 +72,7 @@ def definition(request, code):
     form = FormulaireCible(request.POST or None, contrat=request.perimetre.contrat) if pilote else None
     if request.method == "POST":
         if not pilote:
-            return HttpResponse(status=403)
+            raise PermissionDenied
         if form.is_valid():
             try:
                 services.fixer_cible(indicateur=indicateur, contrat=request.perimetre.contrat, **form.cleaned_data)

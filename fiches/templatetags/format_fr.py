@@ -21,13 +21,6 @@ def euros(valeur):
 
 
 @register.filter
-def nombre(valeur):
-    if valeur in (None, ""):
-        return "–"
-    return _nombre(valeur, 0)
-
-
-@register.filter
 def pourcentage(ratio):
     """A ratio (0.756) as a percentage (75,6 %); a dash when it cannot be computed."""
     if ratio is None:
