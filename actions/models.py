@@ -14,6 +14,16 @@ from fiches.annees import AnneeScolaire
 from .enums import NiveauScolaire, Sexe, StatutAction
 
 
+def nombre_de(queryset, champ="pk"):
+    """A correlated COUNT(*) usable in an annotation (0 when nothing matches): computed for the
+    rows shown only, where a join would multiply the rows before they are cut into a page."""
+    return Coalesce(
+        models.Subquery(queryset.order_by().values(champ).annotate(n=Count("pk")).values("n")[:1]),
+        models.Value(0),
+        output_field=models.IntegerField(),
+    )
+
+
 class ActionQuerySet(models.QuerySet):
     def non_archivees(self):
         return self.filter(archivee=False)
@@ -45,7 +55,10 @@ class ActionQuerySet(models.QuerySet):
             self.avec_caracteres_derives()
             .select_related("porteur", "realisation")
             .prefetch_related("quartiers", "thematiques")
-            .annotate(nb_seances=Count("seances", distinct=True), nb_inscrits=Count("inscriptions", distinct=True))
+            .annotate(
+                nb_seances=nombre_de(Seance.objects.filter(action=OuterRef("pk")), "action"),
+                nb_inscrits=nombre_de(Inscription.objects.filter(action=OuterRef("pk")), "action"),
+            )
         )
 
 
@@ -236,6 +249,12 @@ class Seance(models.Model):
         verbose_name=_("établissement scolaire"),
     )
     lieu = models.CharField(_("autre lieu"), max_length=200, blank=True)
+    nb_inscrits = models.PositiveIntegerField(
+        _("enfants inscrits à la date"),
+        default=0,
+        editable=False,
+        help_text=_("Tenu à jour à chaque inscription et à chaque changement de date (voir actions.resumes)."),
+    )
     adultes_presents = models.PositiveSmallIntegerField(_("adultes encadrants"), default=0)
     enfants_anonymes = models.PositiveSmallIntegerField(
         _("enfants non inscrits (comptage)"),
@@ -244,7 +263,10 @@ class Seance(models.Model):
     )
     parents_presents = models.PositiveSmallIntegerField(_("parents présents"), default=0)
     notes = models.TextField(_("notes"), blank=True)
-    history = HistoricalRecords(history_change_reason_field=models.TextField(null=True))
+    # The derived count is not a change anyone made: it stays out of the history.
+    history = HistoricalRecords(
+        history_change_reason_field=models.TextField(null=True), excluded_fields=["nb_inscrits"]
+    )
 
     class Meta:
         verbose_name = _("séance")
@@ -396,3 +418,41 @@ class Presence(models.Model):
 
     def __str__(self):
         return f"{self.participant} – {self.seance}"
+
+
+class FrequentationAnnuelle(models.Model):
+    """A child's attendance over a school year, in one perimeter: the whole contract (quartier
+    empty) or one quartier of the actions the child came to. Derived from the presences and
+    rewritten on every write that changes them (actions.resumes), never in a batch: the
+    dashboards count children here, one row per child, instead of deduplicating millions of
+    presences. The child's sex, level and quartier of residence are copied so that the
+    breakdowns need no join; cancelled actions do not count."""
+
+    contrat = models.ForeignKey("fiches.Contrat", on_delete=models.CASCADE, related_name="+")
+    quartier = models.ForeignKey("fiches.Quartier", on_delete=models.CASCADE, null=True, related_name="+")
+    annee_scolaire = models.PositiveSmallIntegerField(_("année de la rentrée"))
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="frequentations")
+    nb_presences = models.PositiveIntegerField(_("présences"))
+    sexe = models.CharField(max_length=1, choices=Sexe.choices)
+    niveau_scolaire = models.CharField(max_length=3, choices=NiveauScolaire.choices)
+    quartier_residence = models.ForeignKey("fiches.Quartier", on_delete=models.CASCADE, null=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("fréquentation annuelle")
+        verbose_name_plural = _("fréquentations annuelles")
+        indexes = [models.Index(fields=["contrat", "annee_scolaire", "quartier"], name="frequentation_perimetre_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "annee_scolaire"],
+                condition=Q(quartier=None),
+                name="frequentation_contrat_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["participant", "annee_scolaire", "quartier"],
+                condition=Q(quartier__isnull=False),
+                name="frequentation_quartier_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.participant} {self.annee_scolaire}"

@@ -1,25 +1,15 @@
 """Reads of the action pages: each page costs a fixed number of queries, whatever the data."""
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from config.lecture import mode_de_chargement
 from partenaires.models import Structure
 
-from .models import Action, Financement, Inscription, Participant, Presence, Seance
+from .models import Action, Financement, Inscription, Participant, Presence, Seance, nombre_de
 
 HISTORIQUE_MAX = 30
-
-
-def _compte(queryset, champ="pk"):
-    """A correlated COUNT(*) usable in an annotation (0 when nothing matches)."""
-    return Coalesce(
-        Subquery(queryset.order_by().values(champ).annotate(n=Count("pk")).values("n")[:1]),
-        Value(0),
-        output_field=IntegerField(),
-    )
 
 
 def structures_de_travail(*, perimetre):
@@ -64,16 +54,11 @@ def action_a_afficher(*, pk, perimetre):
 
 
 def seances_de_l_action(*, action):
-    """Sessions with their attendance: children present over children enrolled by that date."""
+    """Sessions with their attendance: children present over children enrolled by that date
+    (Seance.nb_inscrits)."""
     return list(
         action.seances.select_related("etablissement")
-        .annotate(
-            nb_presents=Count("presences"),
-            nb_inscrits=_compte(
-                Inscription.objects.filter(action=OuterRef("action"), date_inscription__lte=OuterRef("date")),
-                "action",
-            ),
-        )
+        .annotate(nb_presents=Count("presences"))
         .fetch_mode(mode_de_chargement())
     )
 
@@ -84,7 +69,7 @@ def assiduite_des_enfants(*, action):
         action.inscriptions.select_related("participant")
         .annotate(
             nb_presences=Count("participant__presences", filter=Q(participant__presences__seance__action=action)),
-            nb_possibles=_compte(
+            nb_possibles=nombre_de(
                 Seance.objects.filter(
                     action=OuterRef("action"),
                     date__gte=OuterRef("date_inscription"),
@@ -103,7 +88,8 @@ def financements_de_l_action(*, action):
 
 
 TYPES_DE_CHANGEMENT = {"+": "Création", "~": "Modification", "-": "Suppression"}
-CHAMPS_TECHNIQUES = {"id", "cree_le", "cree_par"}
+# Not changes anyone made; nb_inscrits is derived and not even kept in the history.
+CHAMPS_TECHNIQUES = {"id", "cree_le", "cree_par", "nb_inscrits"}
 
 
 def _champs_modifies(modele, ligne, precedente):
@@ -201,7 +187,7 @@ def participant_a_afficher(*, pk, structures):
             Prefetch(
                 "inscriptions",
                 queryset=Inscription.objects.select_related("action").annotate(
-                    nb_presences=_compte(
+                    nb_presences=nombre_de(
                         Presence.objects.filter(participant=OuterRef("participant"), seance__action=OuterRef("action")),
                         "participant",
                     )

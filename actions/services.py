@@ -12,6 +12,7 @@ from simple_history.utils import bulk_create_with_history
 from fiches.annees import AnneeScolaire
 
 from .models import Action, Financement, Inscription, Participant, Presence, Seance
+from .resumes import actualiser_inscrits, recalculer_frequentations
 
 SEANCES_PAR_SERIE_MAX = 200
 # No 0/O, 1/I/L, U: a code read aloud or copied by hand stays unambiguous.
@@ -101,14 +102,21 @@ def creer_serie_de_seances(*, action, date_debut, date_fin, jours, auteur, **cha
     seances = [Seance(action=action, date=jour, **champs_seance) for jour in dates]
     for seance in seances:
         seance.full_clean(exclude=["action"])
-    return bulk_create_with_history(seances, Seance, default_user=auteur)
+    seances = bulk_create_with_history(seances, Seance, default_user=auteur)
+    actualiser_inscrits(seances=action.seances.filter(pk__in=[seance.pk for seance in seances]))
+    return seances
 
 
 def nouveaux_codes(nombre):
     codes = set()
     while len(codes) < nombre:
-        candidats = {"E" + "".join(secrets.choice(ALPHABET_CODE) for _ in range(6)) for _ in range(nombre)}
-        candidats -= set(Participant.objects.filter(code__in=candidats).values_list("code", flat=True))
+        candidats = {"E" + "".join(secrets.choice(ALPHABET_CODE) for _ in range(6)) for _ in range(nombre)} - codes
+        # Checked in slices: SQLite caps the number of parameters of a query.
+        tries = sorted(candidats)
+        for debut in range(0, len(tries), 5000):
+            candidats -= set(
+                Participant.objects.filter(code__in=tries[debut : debut + 5000]).values_list("code", flat=True)
+            )
         codes |= set(list(candidats)[: nombre - len(codes)])
     return list(codes)
 
@@ -141,7 +149,9 @@ def inscrire(*, action, participants, date_inscription, auteur):
         for p in participants
         if p.pk not in deja
     ]
-    return bulk_create_with_history(nouvelles, Inscription, default_user=auteur)
+    nouvelles = bulk_create_with_history(nouvelles, Inscription, default_user=auteur)
+    actualiser_inscrits(seances=action.seances.filter(date__gte=date_inscription))
+    return nouvelles
 
 
 @transaction.atomic
@@ -187,8 +197,10 @@ def enregistrer_presences(*, seance, presents, enfants_anonymes, parents_present
     changements += [f"absent : {inscrits[pk]}" for pk in sorted(a_retirer)]
     seance.enfants_anonymes = enfants_anonymes
     seance.parents_presents = parents_presents
+    if a_ajouter or a_retirer:
+        recalculer_frequentations(participants=a_ajouter | a_retirer)
     seance._change_reason = "Présences – " + (", ".join(changements) or "sans changement d’enfant")
-    seance.save()
+    seance.save(update_fields=["enfants_anonymes", "parents_presents"])
     return len(a_ajouter), len(a_retirer)
 
 

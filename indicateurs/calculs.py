@@ -6,12 +6,11 @@ per indicator, per quartier or per row, and no record is looped over in Python."
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from actions.enums import NiveauScolaire, Sexe, StatutAction
-from actions.models import Action, Inscription, Presence, Seance
+from actions.models import Action, FrequentationAnnuelle, Seance
 
 from .confidentialite import masquer
 
@@ -180,43 +179,31 @@ def calculer(*, contrat, annee, quartier=None, aujourdhui=None):
             )
         )
 
-    # Presences and headcounts count in the school year of their session's date.
-    presences = Presence.objects.filter(
-        seance__action__in=actions,
-        seance__date__range=(annees["precedente"].debut, annees["actuelle"].fin),
+    # Children are counted from the yearly summary (one row per child, year and perimeter,
+    # kept up to date by every write): no deduplication of presences at read time. Presences
+    # and headcounts count in the school year of their session's date.
+    frequentations = FrequentationAnnuelle.objects.filter(
+        contrat=contrat,
+        quartier=quartier,
+        annee_scolaire__in=[a.annee_de_rentree for a in annees.values()],
     )
 
-    def pendant_seance(annee_):
-        return _pendant(annee_, "seance__date")
+    def de_l_annee(annee_):
+        return Q(annee_scolaire=annee_.annee_de_rentree)
 
-    totaux_presences = presences.aggregate(
+    totaux_presences = frequentations.aggregate(
+        **{f"nb_enfants_beneficiaires__{n}": Count("pk", filter=de_l_annee(a)) for n, a in annees.items()},
+        **{f"presences__{n}": Sum("nb_presences", filter=de_l_annee(a)) for n, a in annees.items()},
         **{
-            f"nb_enfants_beneficiaires__{n}": Count("participant", distinct=True, filter=pendant_seance(a))
-            for n, a in annees.items()
-        },
-        **{f"presences__{n}": Count("pk", filter=pendant_seance(a)) for n, a in annees.items()},
-        **{
-            f"residents__{n}": Count(
-                "participant",
-                distinct=True,
-                filter=pendant_seance(a) & Q(participant__quartier_residence__isnull=False),
-            )
+            f"residents__{n}": Count("pk", filter=de_l_annee(a) & Q(quartier_residence__isnull=False))
             for n, a in annees.items()
         },
     )
     enfants = {
-        "sexe": _groupe(presences, ["participant__sexe"], annees, Count, "participant", pendant_seance, distinct=True),
-        "niveau": _groupe(
-            presences, ["participant__niveau_scolaire"], annees, Count, "participant", pendant_seance, distinct=True
-        ),
+        "sexe": _groupe(frequentations, ["sexe"], annees, Count, "pk", de_l_annee),
+        "niveau": _groupe(frequentations, ["niveau_scolaire"], annees, Count, "pk", de_l_annee),
         "residence": _groupe(
-            presences,
-            ["participant__quartier_residence__code", "participant__quartier_residence__nom"],
-            annees,
-            Count,
-            "participant",
-            pendant_seance,
-            distinct=True,
+            frequentations, ["quartier_residence__code", "quartier_residence__nom"], annees, Count, "pk", de_l_annee
         ),
     }
     libelles_sexe = dict(Sexe.choices)
@@ -226,20 +213,14 @@ def calculer(*, contrat, annee, quartier=None, aujourdhui=None):
         Ventilation(
             "sexe",
             "Par sexe (axe T.3, égalité femmes-hommes)",
-            [
-                Ligne(
-                    g["participant__sexe"], str(libelles_sexe[g["participant__sexe"]]), g["actuelle"], g["precedente"]
-                )
-                for g in enfants["sexe"]
-            ],
+            [Ligne(g["sexe"], str(libelles_sexe[g["sexe"]]), g["actuelle"], g["precedente"]) for g in enfants["sexe"]],
         ),
         Ventilation(
             "niveau",
             "Par niveau scolaire",
             [
-                Ligne(n, str(libelles_niveau[n]), g["actuelle"], g["precedente"])
-                for g in sorted(enfants["niveau"], key=lambda g: rang_niveau[g["participant__niveau_scolaire"]])
-                for n in [g["participant__niveau_scolaire"]]
+                Ligne(g["niveau_scolaire"], str(libelles_niveau[g["niveau_scolaire"]]), g["actuelle"], g["precedente"])
+                for g in sorted(enfants["niveau"], key=lambda g: rang_niveau[g["niveau_scolaire"]])
             ],
         ),
         Ventilation(
@@ -247,8 +228,8 @@ def calculer(*, contrat, annee, quartier=None, aujourdhui=None):
             "Par quartier de résidence",
             [
                 Ligne(
-                    g["participant__quartier_residence__code"] or "hors_qpv",
-                    g["participant__quartier_residence__nom"] or "Hors quartier prioritaire",
+                    g["quartier_residence__code"] or "hors_qpv",
+                    g["quartier_residence__nom"] or "Hors quartier prioritaire",
                     g["actuelle"],
                     g["precedente"],
                 )
@@ -257,56 +238,41 @@ def calculer(*, contrat, annee, quartier=None, aujourdhui=None):
         ),
     ]
     if quartier is None:
+        # The summary has a row per quartier a child came to: counting rows counts children.
         par_quartier = _groupe(
-            presences,
-            ["seance__action__quartiers__code", "seance__action__quartiers__nom"],
+            FrequentationAnnuelle.objects.filter(
+                contrat=contrat,
+                quartier__isnull=False,
+                annee_scolaire__in=[a.annee_de_rentree for a in annees.values()],
+            ),
+            ["quartier__code", "quartier__nom"],
             annees,
             Count,
-            "participant",
-            pendant_seance,
-            distinct=True,
+            "pk",
+            de_l_annee,
         )
         figures.ventilations["nb_enfants_beneficiaires"].append(
             Ventilation(
                 "quartier",
                 "Par quartier de l’action (un enfant venu dans deux quartiers compte dans chacun)",
-                [
-                    Ligne(
-                        g["seance__action__quartiers__code"],
-                        g["seance__action__quartiers__nom"],
-                        g["actuelle"],
-                        g["precedente"],
-                    )
-                    for g in par_quartier
-                ],
+                [Ligne(g["quartier__code"], g["quartier__nom"], g["actuelle"], g["precedente"]) for g in par_quartier],
             )
         )
 
-    seances = Seance.objects.filter(
+    # Each session carries its count of children enrolled by its date (kept up to date on
+    # write): the possible presences of the sessions held so far are their sum.
+    totaux_seances = Seance.objects.filter(
         action__in=actions, date__range=(annees["precedente"].debut, annees["actuelle"].fin)
-    )
-    inscrits_a_la_date = Coalesce(
-        Subquery(
-            Inscription.objects.filter(action=OuterRef("action"), date_inscription__lte=OuterRef("date"))
-            .order_by()
-            .values("action")
-            .annotate(n=Count("pk"))
-            .values("n")[:1]
-        ),
-        Value(0),
-        output_field=IntegerField(),
-    )
-    totaux_seances = seances.aggregate(
+    ).aggregate(
         **{f"anonymes__{n}": Sum("enfants_anonymes", filter=_pendant(a, "date")) for n, a in annees.items()},
         **{f"nb_parents__{n}": Sum("parents_presents", filter=_pendant(a, "date")) for n, a in annees.items()},
-    )
-    possibles = (
-        seances.filter(date__lte=aujourdhui)
-        .annotate(inscrits=inscrits_a_la_date)
-        .aggregate(**{f"possibles__{n}": Sum("inscrits", filter=_pendant(a, "date")) for n, a in annees.items()})
+        **{
+            f"possibles__{n}": Sum("nb_inscrits", filter=_pendant(a, "date") & Q(date__lte=aujourdhui))
+            for n, a in annees.items()
+        },
     )
 
-    bruts = {**totaux_actions, **totaux_presences, **totaux_seances, **possibles}
+    bruts = {**totaux_actions, **totaux_presences, **totaux_seances}
 
     def b(code, nom):
         return bruts[f"{code}__{nom}"] or 0

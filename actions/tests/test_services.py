@@ -373,6 +373,7 @@ class TestPresences:
         assert len(requetes) == REQUETES_SAISIE_PRESENCES
 
 
-# Enrolled children, their consent, existing presences, delete, insert, session update and its history row
-# (plus the savepoint pair of the transaction).
-REQUETES_SAISIE_PRESENCES = 9
+# Enrolled children, their consent, existing presences, delete, insert, the yearly summary of
+# the children concerned (delete, their profile, presences per contract and per quartier, insert),
+# session update and its history row (plus the savepoint pair of the transaction).
+REQUETES_SAISIE_PRESENCES = 14

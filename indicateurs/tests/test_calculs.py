@@ -588,7 +588,7 @@ def test_masking_hides_a_second_cell_beside_a_single_small_one(perimetre):
 
 # --- Bounded number of queries -------------------------------------------------------------------
 
-REQUETES = 12
+REQUETES = 11
 
 
 def _peupler(perimetre, taille):

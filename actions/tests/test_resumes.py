@@ -1,0 +1,188 @@
+"""The summaries the dashboards read must equal what the raw records say after every kind of
+write: the expected rows are computed here in Python from the presences, independently of
+actions.resumes."""
+
+import datetime
+from collections import Counter
+
+import pytest
+from django.db.models import Count, Q
+
+from actions import services
+from actions.enums import NiveauScolaire, StatutAction
+from actions.models import FrequentationAnnuelle, Presence, Seance
+from actions.resumes import recalculer_frequentations
+from fiches.annees import AnneeScolaire
+from fiches.tests.factories import QuartierFactory
+
+from .factories import ActionFactory, InscriptionFactory, PresenceFactory, SeanceFactory, action_avec_enfants
+
+pytestmark = pytest.mark.django_db
+
+OCTOBRE = datetime.date(2025, 10, 1)
+NOVEMBRE = datetime.date(2025, 11, 5)
+
+
+def attendu():
+    """Rows (participant, year, quartier or None, presences, sex, level, residence) from the presences."""
+    compte = Counter()
+    for presence in Presence.objects.select_related("seance__action", "participant").prefetch_related(
+        "seance__action__quartiers"
+    ):
+        action = presence.seance.action
+        if action.statut == StatutAction.ANNULEE:
+            continue
+        enfant = presence.participant
+        profil = (enfant.sexe, enfant.niveau_scolaire, enfant.quartier_residence_id)
+        annee = AnneeScolaire.de_la_date(presence.seance.date).annee_de_rentree
+        for quartier in [None, *(q.pk for q in action.quartiers.all())]:
+            compte[(enfant.pk, annee, quartier, *profil)] += 1
+    return {(*cle[:3], n, *cle[3:]) for cle, n in compte.items()}
+
+
+def lignes():
+    return set(
+        FrequentationAnnuelle.objects.values_list(
+            "participant", "annee_scolaire", "quartier", "nb_presences", "sexe", "niveau_scolaire", "quartier_residence"
+        )
+    )
+
+
+def inscrits_attendus():
+    return {
+        seance.pk: seance.action.inscriptions.filter(date_inscription__lte=seance.date).count()
+        for seance in Seance.objects.select_related("action")
+    }
+
+
+def inscrits():
+    return dict(Seance.objects.values_list("pk", "nb_inscrits"))
+
+
+def test_every_write_keeps_the_yearly_summary_equal_to_the_presences():
+    action, seance, enfants = action_avec_enfants(4, date_debut=datetime.date(2025, 8, 1))
+    autre = SeanceFactory(action=action, date=NOVEMBRE)
+
+    services.enregistrer_presences(
+        seance=seance, presents=[e.pk for e in enfants[:3]], enfants_anonymes=0, parents_presents=0
+    )
+    services.enregistrer_presences(
+        seance=autre, presents=[e.pk for e in enfants[1:]], enfants_anonymes=0, parents_presents=0
+    )
+    assert lignes() == attendu() and len(lignes()) == 8  # 4 children, contract and quartier rows
+    assert FrequentationAnnuelle.objects.get(participant=enfants[1], quartier=None).nb_presences == 2
+
+    # Unticking removes the row of a child who no longer came at all.
+    services.enregistrer_presences(seance=seance, presents=[enfants[0].pk], enfants_anonymes=0, parents_presents=0)
+    services.enregistrer_presences(seance=autre, presents=[], enfants_anonymes=0, parents_presents=0)
+    assert lignes() == attendu() and {ligne[0] for ligne in lignes()} == {enfants[0].pk}
+
+    # A second quartier, a session moved back into the previous school year, a new level.
+    services.enregistrer_presences(
+        seance=autre, presents=[e.pk for e in enfants], enfants_anonymes=0, parents_presents=0
+    )
+    action.quartiers.add(QuartierFactory(contrat=action.porteur.contrat))
+    assert lignes() == attendu()
+    services.enregistrer_seance(action=action, seance=autre, donnees={"date": datetime.date(2025, 8, 25)})
+    assert lignes() == attendu()
+    assert FrequentationAnnuelle.objects.filter(annee_scolaire=2024).count() == 4 * 3
+    enfants[2].niveau_scolaire = NiveauScolaire.SIXIEME
+    enfants[2].save()
+    assert lignes() == attendu()
+
+
+def test_removing_a_quartier_from_either_side_or_cancelling_the_action_updates_the_summary():
+    action, seance, enfants = action_avec_enfants(2)
+    quartier = action.quartiers.get()
+    second = QuartierFactory(contrat=action.porteur.contrat)
+    second.actions.add(action)
+    for enfant in enfants:
+        PresenceFactory(seance=seance, participant=enfant)
+    assert lignes() == attendu() and len(lignes()) == 6
+
+    quartier.actions.remove(action)
+    assert lignes() == attendu() and len(lignes()) == 4
+    second.actions.clear()
+    assert lignes() == attendu() and len(lignes()) == 2
+
+    action.statut = StatutAction.ANNULEE
+    action.save()
+    assert lignes() == attendu() == set()
+    action.statut = StatutAction.REALISEE
+    action.save()
+    assert lignes() == attendu() and len(lignes()) == 2
+
+
+def test_deleting_a_session_or_an_action_recounts_its_children():
+    action, seance, enfants = action_avec_enfants(3)
+    autre_action, autre_seance, autres = action_avec_enfants(1)
+    for enfant in enfants:
+        PresenceFactory(seance=seance, participant=enfant)
+    PresenceFactory(seance=SeanceFactory(action=action, date=NOVEMBRE), participant=enfants[0])
+    PresenceFactory(seance=autre_seance, participant=autres[0])
+
+    seance.delete()
+    assert lignes() == attendu() and {ligne[0] for ligne in lignes()} == {enfants[0].pk, autres[0].pk}
+    action.delete()
+    assert lignes() == attendu() and {ligne[0] for ligne in lignes()} == {autres[0].pk}
+    autres[0].delete()
+    assert lignes() == set()
+
+
+def test_each_session_counts_the_children_enrolled_by_its_date():
+    action, seance, enfants = action_avec_enfants(2)
+    plus_tard = SeanceFactory(action=action, date=NOVEMBRE)
+    assert inscrits() == inscrits_attendus() == {seance.pk: 2, plus_tard.pk: 2}
+
+    # An enrolment in between counts for the later session only, whichever way it is written.
+    InscriptionFactory(action=action, date_inscription=datetime.date(2025, 10, 15))
+    nouveaux = [InscriptionFactory.build(action=action).participant for _ in range(2)]
+    for enfant in nouveaux:
+        enfant.save()
+    services.inscrire(action=action, participants=nouveaux, date_inscription=datetime.date(2025, 10, 20), auteur=None)
+    assert inscrits() == inscrits_attendus() == {seance.pk: 2, plus_tard.pk: 5}
+
+    # A series of new sessions and a session moved before the late enrolments.
+    series = services.creer_serie_de_seances(
+        action=action,
+        date_debut=datetime.date(2026, 1, 5),
+        date_fin=datetime.date(2026, 1, 11),
+        jours=[2],
+        auteur=None,
+    )
+    services.enregistrer_seance(action=action, seance=plus_tard, donnees={"date": datetime.date(2025, 10, 10)})
+    assert inscrits() == inscrits_attendus() == {seance.pk: 2, plus_tard.pk: 2, series[0].pk: 5}
+    action.inscriptions.filter(date_inscription=datetime.date(2025, 10, 15)).get().delete()
+    assert inscrits() == inscrits_attendus()
+
+
+def test_the_full_recount_rebuilds_the_same_rows_for_every_contract():
+    """What the migration and the demo generators run: everything from the presences."""
+    for _ in range(2):
+        action, seance, enfants = action_avec_enfants(3)
+        for enfant in enfants[:2]:
+            PresenceFactory(seance=seance, participant=enfant)
+    ActionFactory(annulee=True)
+    avant = lignes()
+    FrequentationAnnuelle.objects.all().delete()
+
+    recalculer_frequentations()
+
+    assert lignes() == avant == attendu()
+    assert len(set(FrequentationAnnuelle.objects.values_list("contrat", flat=True))) == 2
+
+
+def test_a_grid_save_costs_the_same_summary_queries_for_one_child_or_thirty(django_assert_num_queries):
+    for nombre in (1, 30):
+        action, seance, enfants = action_avec_enfants(nombre)
+        # Each child already came to other actions: the recount reads all their year's presences.
+        for enfant in enfants:
+            ailleurs = ActionFactory(porteur=action.porteur, realisation=action.realisation)
+            PresenceFactory(seance=SeanceFactory(action=ailleurs, date=NOVEMBRE), participant=enfant)
+        with django_assert_num_queries(5):
+            recalculer_frequentations(participants=[e.pk for e in enfants])
+    assert lignes() == attendu()
+    assert (
+        FrequentationAnnuelle.objects.filter(quartier=None).aggregate(n=Count("pk", filter=Q(nb_presences=1)))["n"]
+        == 31
+    )
