@@ -15,6 +15,7 @@ from partenaires.models import Dispositif, Etablissement, Partenaire, SourceFina
 
 from .enums import NiveauScolaire, Sexe, StatutAction
 from .models import Action, Financement, Inscription, Participant, Presence, Seance
+from .resumes import resumer_le_contrat
 from .services import nouveaux_codes
 
 ENFANTS_PAR_STRUCTURE = 50
@@ -239,6 +240,7 @@ def generer_activite(*, contrat):
         and alea.random() < assiduite[(seance.action_id, enfant)]
     ]
     Presence.objects.bulk_create(presences, batch_size=2000)
+    resumer_le_contrat(contrat=contrat)
     return {
         "actions": len(actions),
         "seances": len(seances),

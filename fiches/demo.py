@@ -147,3 +147,75 @@ def generer_demo(*, contrat):
         utilisateur.save()
         identifiants.append((username, role.label, mot_de_passe))
     return identifiants
+
+
+# Names for the quartiers a large city adds to the five above; codes follow in the same
+# unused numbering range (96 to 99, any letter).
+NOMS_DE_QUARTIERS = [
+    "Les Peupliers", "La Roseraie", "Les Hauts-de-Seille", "Le Clos-Saint-Jean", "Les Marronniers",
+    "La Grande-Borne", "Le Parc-aux-Lièvres", "Les Aubépines", "Le Val-Fourré", "La Butte-Rouge",
+    "Les Mureaux-Nord", "Le Champ-de-Foire", "Les Glycines", "La Croix-Blanche", "Les Acacias",
+    "Le Moulin-Neuf", "La Fontaine-d’Argent", "Les Châtaigniers", "Le Plateau", "Les Bruyères",
+    "La Chênaie", "Les Vignes-Hautes", "Le Pont-de-Pierre", "Les Lilas", "La Petite-Prairie",
+    "Les Sablons", "Le Mail", "Les Coteaux", "La Garenne", "Les Iris",
+    "Le Bel-Air", "Les Pâquerettes", "La Source-Haute", "Les Érables", "Le Vieux-Port",
+]  # fmt: skip
+
+
+@transaction.atomic
+def etendre_territoire(*, contrat, quartiers):
+    """Grow the demo territory to a large city's: up to `quartiers` quartiers, each with its
+    centre social, two schools, an association for every three quartiers and a collège for
+    every two. Run after generer_demo; does nothing for quartiers that already exist."""
+    communes = list(contrat.communes.order_by("code_insee"))
+    types = {t.libelle: t for t in TypeStructure.objects.all()}
+    codes = [f"QN095{numero}{lettre}" for numero in range(96, 100) for lettre in "ABCDEFGHJKLMNPRSTUVWXYZ"]
+    nouveaux = []
+    for rang, nom in enumerate(NOMS_DE_QUARTIERS[: max(quartiers - len(QUARTIERS), 0)]):
+        commune = communes[rang % len(communes)]
+        quartier, cree = Quartier.objects.get_or_create(code=codes[rang], defaults={"contrat": contrat, "nom": nom})
+        if not cree:
+            continue
+        quartier.communes.set([commune])
+        nouveaux.append(quartier)
+        centre = Structure.objects.create(
+            contrat=contrat, nom=f"Centre social {nom}", type=types["Centre social"], commune=commune
+        )
+        centre.quartiers.set([quartier])
+        for decalage, (suffixe, type_etablissement) in enumerate(
+            [
+                ("École élémentaire", TypeEtablissement.ECOLE_ELEMENTAIRE),
+                ("École maternelle", TypeEtablissement.ECOLE_MATERNELLE),
+            ]
+        ):
+            chiffres = f"095{9100 + 2 * rang + decalage}"
+            Etablissement.objects.create(
+                uai=chiffres + lettre_cle_uai(chiffres),
+                contrat=contrat,
+                nom=f"{suffixe} {nom}",
+                type=type_etablissement,
+                education_prioritaire=EducationPrioritaire.REP_PLUS if rang % 3 == 0 else EducationPrioritaire.REP,
+                commune=commune,
+                quartier=quartier,
+            )
+    for rang in range(0, len(nouveaux), 3):
+        groupe = nouveaux[rang : rang + 3]
+        association = Structure.objects.create(
+            contrat=contrat,
+            nom=f"Association Réussir ensemble {groupe[0].nom}",
+            type=types["Opérateur associatif"],
+            commune=groupe[0].communes.first(),
+        )
+        association.quartiers.set(groupe)
+    for rang in range(0, len(nouveaux), 2):
+        chiffres = f"095{9300 + rang}"
+        Etablissement.objects.create(
+            uai=chiffres + lettre_cle_uai(chiffres),
+            contrat=contrat,
+            nom=f"Collège {nouveaux[rang].nom}",
+            type=TypeEtablissement.COLLEGE,
+            education_prioritaire=EducationPrioritaire.REP,
+            commune=nouveaux[rang].communes.first(),
+            quartier=nouveaux[rang],
+        )
+    return nouveaux

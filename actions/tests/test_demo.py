@@ -1,9 +1,12 @@
 import pytest
 from django.core.management import call_command
-from django.db.models import Count
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.utils import timezone
 
 from actions.demo import generer_activite
-from actions.models import Action, Presence, Seance
+from actions.demo_echelle import ECHELLES, Echelle, en_vacances
+from actions.enums import StatutAction
+from actions.models import Action, FrequentationAnnuelle, Inscription, Participant, Presence, Seance
 from fiches.annees import AnneeScolaire
 from fiches.models import Quartier, RealisationAttendue
 
@@ -35,3 +38,46 @@ def test_demo_activity_is_created_once(demo, reference, capsys):
     call_command("generer_demo")
     assert Action.objects.count() == actions
     assert "Activité créée" not in capsys.readouterr().out
+
+
+def test_a_large_city_s_scale_follows_the_school_calendar_and_keeps_its_summaries(db, reference, monkeypatch):
+    """The generator of `generer_demo --echelle`, on a small scale of the same shape."""
+    monkeypatch.setitem(ECHELLES, "dixieme", Echelle(quartiers=8, actions=120, enfants=900))
+    call_command("generer_demo", echelle="dixieme")
+
+    assert Quartier.objects.filter(contrat=reference).count() == 8
+    assert Action.objects.count() == 120
+    courante = AnneeScolaire.courante()
+    for decalage in range(6):
+        annee = AnneeScolaire(courante.annee_de_rentree - decalage)
+        assert Action.objects.filter(date_debut__range=(annee.debut, annee.fin)).count() == 20, annee
+    assert Participant.objects.count() == 900
+    # No session in the holidays, none for a cancelled action, none outside its action's dates.
+    dates = Seance.objects.values_list("date", flat=True)
+    assert not [jour for jour in dates if en_vacances(jour)]
+    assert not Seance.objects.filter(action__statut=StatutAction.ANNULEE).exists()
+    assert not Seance.objects.filter(Q(date__lt=F("action__date_debut")) | Q(date__gt=F("action__date_fin"))).exists()
+    # Open events are counted at the door; weekly groups get about 20 presences a session.
+    evenements = Seance.objects.filter(enfants_anonymes__gt=0).annotate(n=Count("presences"))
+    assert evenements.exists() and not evenements.filter(n__gt=0).exists()
+    passees = Seance.objects.filter(date__lte=timezone.localdate(), enfants_anonymes=0)
+    assert 12 <= Presence.objects.count() / passees.count() <= 28
+    assert not Presence.objects.filter(seance__date__gt=timezone.localdate()).exists()
+    # Every presence is that of a child enrolled by then, with consent given by then.
+    inscrit = Inscription.objects.filter(
+        action=OuterRef("seance__action"),
+        participant=OuterRef("participant"),
+        date_inscription__lte=OuterRef("seance__date"),
+    )
+    assert not Presence.objects.exclude(Exists(inscrit)).exists()
+    assert not Presence.objects.exclude(participant__date_consentement__lte=F("seance__date")).exists()
+    assert Inscription.objects.filter(date_inscription__gt=F("action__date_debut")).exists()
+    # The summaries are filled: one contract row per child and school year with a presence.
+    enfants_par_annee = {
+        (participant, AnneeScolaire.de_la_date(jour).annee_de_rentree)
+        for participant, jour in Presence.objects.exclude(seance__action__statut=StatutAction.ANNULEE).values_list(
+            "participant", "seance__date"
+        )
+    }
+    assert FrequentationAnnuelle.objects.filter(quartier=None).count() == len(enfants_par_annee)
+    assert Seance.objects.filter(nb_inscrits__gt=0).exists()

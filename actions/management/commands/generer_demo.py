@@ -1,9 +1,12 @@
+import time
+
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from actions.demo import generer_activite
+from actions.demo_echelle import ECHELLES, generer_activite_a_l_echelle
 from comptes.demo import adhesions_de_demo
-from fiches.demo import generer_demo
+from fiches.demo import etendre_territoire, generer_demo
 from fiches.models import Contrat
 from indicateurs.demo import valeurs_de_demo
 
@@ -12,25 +15,42 @@ class Command(BaseCommand):
     help = (
         "Crée un territoire fictif de démonstration (quartiers, structures, écoles), trois années "
         "scolaires d’actions, de séances, d’enfants et de présences, et un compte par rôle, dont il "
-        "affiche les mots de passe. Refusé avec les réglages de production."
+        "affiche les mots de passe. Avec --echelle grande : le contrat d’une grande ville, 40 quartiers "
+        "et six années (6 000 actions, 60 000 enfants, environ 3 millions de présences) ; --echelle "
+        "dixieme : un dixième de ces volumes. Refusé avec les réglages de production."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--echelle",
+            choices=["demo", *ECHELLES],
+            default="demo",
+            help="Volume de l’activité générée (demo par défaut).",
+        )
+
+    def handle(self, *args, echelle, **options):
         contrat = Contrat.objects.order_by("pk").first()
         if contrat is None:
             raise CommandError("Aucun contrat : lancez d’abord « python manage.py charger_reference ».")
+        debut = time.monotonic()
         try:
             identifiants = generer_demo(contrat=contrat)
         except ImproperlyConfigured as erreur:
             raise CommandError(str(erreur)) from erreur
         adhesions_de_demo(contrat=contrat)
-        activite = generer_activite(contrat=contrat)
+        if echelle == "demo":
+            activite = generer_activite(contrat=contrat)
+        else:
+            etendre_territoire(contrat=contrat, quartiers=ECHELLES[echelle].quartiers)
+            activite = generer_activite_a_l_echelle(contrat=contrat, echelle=ECHELLES[echelle])
         valeurs_de_demo(contrat=contrat)
         self.stdout.write(self.style.SUCCESS(f"Territoire de démonstration prêt dans « {contrat} »."))
         if activite:
             self.stdout.write(
-                "Activité créée : {actions} actions, {seances} séances, {enfants} enfants, "
-                "{inscriptions} inscriptions, {presences} présences, {financements} financements.".format(**activite)
+                "Activité créée en {duree:.0f} s : {actions} actions, {seances} séances, {enfants} enfants, "
+                "{inscriptions} inscriptions, {presences} présences, {financements} financements.".format(
+                    duree=time.monotonic() - debut, **activite
+                )
             )
         self.stdout.write("Comptes de démonstration (nouveaux mots de passe à chaque lancement) :")
         for username, role, mot_de_passe in identifiants:
