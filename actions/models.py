@@ -39,7 +39,7 @@ class ActionQuerySet(models.QuerySet):
         lieu_scolaire = Exists(Action.etablissements.through.objects.filter(action=OuterRef("pk")))
         partenaire = Exists(Action.partenaires.through.objects.filter(action=OuterRef("pk")))
         porteur_scolaire = Q(porteur__type__scolaire=True)
-        parents_en_seance = Exists(Seance.objects.filter(action=OuterRef("pk"), parents_presents__gt=0))
+        parents_en_seance = Exists(SeancesAnnuelles.objects.filter(action=OuterRef("pk"), parents_presents__gt=0))
         return self.annotate(
             intervention_croisee=ExpressionWrapper(
                 (Q(lieu_scolaire) | porteur_scolaire) & (~porteur_scolaire | Q(partenaire)),
@@ -272,7 +272,12 @@ class Seance(models.Model):
         verbose_name = _("séance")
         verbose_name_plural = _("séances")
         ordering = ["date", "pk"]
-        indexes = [models.Index(fields=["action", "date"], name="seance_action_date_idx")]
+        indexes = [
+            models.Index(fields=["action", "date"], name="seance_action_date_idx"),
+            # The dashboards sum the children enrolled at the sessions held so far this school
+            # year: read from the index alone.
+            models.Index(fields=["date", "action", "nb_inscrits"], name="seance_inscrits_par_date_idx"),
+        ]
 
     def __str__(self):
         return f"{self.action} – {self.date:%d/%m/%Y}"
@@ -423,10 +428,9 @@ class Presence(models.Model):
 class FrequentationAnnuelle(models.Model):
     """A child's attendance over a school year, in one perimeter: the whole contract (quartier
     empty) or one quartier of the actions the child came to. Derived from the presences and
-    rewritten on every write that changes them (actions.resumes), never in a batch: the
-    dashboards count children here, one row per child, instead of deduplicating millions of
-    presences. The child's sex, level and quartier of residence are copied so that the
-    breakdowns need no join; cancelled actions do not count."""
+    rewritten on every write that changes them (actions.resumes), never in a batch. One row per
+    child is what makes children countable without deduplicating millions of presences; the
+    dashboards read their sums, EffectifAnnuel. Cancelled actions do not count."""
 
     contrat = models.ForeignKey("fiches.Contrat", on_delete=models.CASCADE, related_name="+")
     quartier = models.ForeignKey("fiches.Quartier", on_delete=models.CASCADE, null=True, related_name="+")
@@ -440,7 +444,6 @@ class FrequentationAnnuelle(models.Model):
     class Meta:
         verbose_name = _("fréquentation annuelle")
         verbose_name_plural = _("fréquentations annuelles")
-        indexes = [models.Index(fields=["contrat", "annee_scolaire", "quartier"], name="frequentation_perimetre_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["participant", "annee_scolaire"],
@@ -456,3 +459,58 @@ class FrequentationAnnuelle(models.Model):
 
     def __str__(self):
         return f"{self.participant} {self.annee_scolaire}"
+
+
+class EffectifAnnuel(models.Model):
+    """How many children, and how many presences, per school year, perimeter and profile (sex,
+    level, quartier of residence): the sums of FrequentationAnnuelle, moved by each of its
+    rewrites (actions.resumes). A dashboard reads a few hundred of these rows, however many
+    children came. The perimeter and the residence are quartier ids with 0 for "none" (the
+    whole contract, outside the quartiers): a unique key without null lets one upsert add to
+    the counters, safely when two saves run at once."""
+
+    contrat = models.ForeignKey("fiches.Contrat", on_delete=models.CASCADE, related_name="+")
+    perimetre = models.PositiveIntegerField(_("quartier des actions (0 : tout le contrat)"))
+    annee_scolaire = models.PositiveSmallIntegerField(_("année de la rentrée"))
+    sexe = models.CharField(max_length=1, choices=Sexe.choices)
+    niveau_scolaire = models.CharField(max_length=3, choices=NiveauScolaire.choices)
+    residence = models.PositiveIntegerField(_("quartier de résidence (0 : hors quartier prioritaire)"))
+    # Signed: the upsert proposes a negative change as a row, which a check on the sign refuses
+    # before it is added to the counter.
+    nb_enfants = models.IntegerField(_("enfants"))
+    nb_presences = models.IntegerField(_("présences"))
+
+    class Meta:
+        verbose_name = _("effectif annuel")
+        verbose_name_plural = _("effectifs annuels")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contrat", "perimetre", "annee_scolaire", "sexe", "niveau_scolaire", "residence"],
+                name="effectif_unique",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.annee_scolaire} {self.perimetre}: {self.nb_enfants}"
+
+
+class SeancesAnnuelles(models.Model):
+    """The sessions of an action in a school year, summed: how many, the children counted at the
+    door, the parents, and the children enrolled by each session's date (the presences that
+    were possible). Rewritten with every change to the action's sessions or enrolments
+    (actions.resumes), so that the dashboards read one row per action and year."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="seances_annuelles")
+    annee_scolaire = models.PositiveSmallIntegerField(_("année de la rentrée"))
+    nb_seances = models.PositiveIntegerField(_("séances"))
+    enfants_anonymes = models.PositiveIntegerField(_("enfants non inscrits"))
+    parents_presents = models.PositiveIntegerField(_("parents présents"))
+    nb_inscrits = models.PositiveIntegerField(_("présences possibles"))
+
+    class Meta:
+        verbose_name = _("séances de l’année")
+        verbose_name_plural = _("séances par année")
+        constraints = [models.UniqueConstraint(fields=["action", "annee_scolaire"], name="seances_annuelles_unique")]
+
+    def __str__(self):
+        return f"{self.action_id} {self.annee_scolaire}"

@@ -1,15 +1,19 @@
 """The summaries the dashboards read instead of the raw presences: FrequentationAnnuelle (one row
-per child, school year and perimeter) and Seance.nb_inscrits (the children enrolled by the
-session's date). They are rewritten within the transaction of every write that changes what
-they sum up: the services call these functions after their bulk writes, the receivers below
-after any single save or deletion (forms, shell, tests), so no write leaves them stale and no
-batch is needed. Each call touches only the children or sessions concerned.
+per child, school year and perimeter), the counters of EffectifAnnuel (its sums by profile) and
+Seance.nb_inscrits (the children enrolled by the session's date). They are rewritten within
+the transaction of every write that changes what they sum up: the services call these
+functions after their bulk writes, the receivers below after any single save or deletion
+(forms, shell, tests), so no write leaves them stale and no batch is needed. Each call touches
+only the children or sessions concerned.
 
 The functions take the app registry so that the migration that creates the summary fills it
 with the same code."""
 
+from collections import defaultdict
+
 from django.apps import apps as registre
-from django.db.models import Case, Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db import connection, transaction
+from django.db.models import Case, Count, F, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractYear
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
@@ -29,8 +33,33 @@ def annee_scolaire(champ):
     )
 
 
+def _cle_d_effectif(contrat, quartier, annee, sexe, niveau, residence):
+    return (contrat, quartier or 0, annee, sexe, niveau, residence or 0)
+
+
+def _ajouter_aux_effectifs(ecarts, apps):
+    """Add each change to its counter in one statement per 500: an INSERT that adds to the row
+    when it exists (ON CONFLICT ... DO UPDATE, in PostgreSQL and SQLite alike). The ORM has no
+    upsert that adds, and reading the counters first would lose one of two concurrent saves."""
+    lignes = [(*cle, enfants, presences) for cle, (enfants, presences) in ecarts.items() if enfants or presences]
+    table = connection.ops.quote_name(apps.get_model("actions", "EffectifAnnuel")._meta.db_table)
+    cle = "contrat_id, perimetre, annee_scolaire, sexe, niveau_scolaire, residence"
+    with connection.cursor() as curseur:
+        for debut in range(0, len(lignes), 500):
+            lot = lignes[debut : debut + 500]
+            curseur.execute(
+                f"INSERT INTO {table} ({cle}, nb_enfants, nb_presences) VALUES "
+                + ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(lot))
+                + f" ON CONFLICT ({cle}) DO UPDATE SET nb_enfants = {table}.nb_enfants + excluded.nb_enfants, "
+                f"nb_presences = {table}.nb_presences + excluded.nb_presences",
+                [valeur for ligne in lot for valeur in ligne],
+            )
+
+
+@transaction.atomic(savepoint=False)
 def recalculer_frequentations(*, participants=None, apps=registre):
-    """Rewrite the rows of these children (ids or a query of ids; every child when None)."""
+    """Rewrite the rows of these children (ids or a query of ids; every child when None) and
+    move the counters by the difference."""
     modele = apps.get_model("actions", "FrequentationAnnuelle")
     presences = (
         apps.get_model("actions", "Presence")
@@ -48,6 +77,19 @@ def recalculer_frequentations(*, participants=None, apps=registre):
         presences = presences.filter(participant__in=participants)
         lignes = lignes.filter(participant__in=participants)
         enfants = enfants.filter(pk__in=participants)
+        if not isinstance(participants, QuerySet):
+            # Two saves recounting the same child wait for each other; the second one then
+            # reads the presences the first one committed.
+            list(enfants.select_for_update().order_by("pk").values_list("pk"))
+    ecarts = defaultdict(lambda: [0, 0])
+    for ancien in (
+        lignes.values_list("contrat", "quartier", "annee_scolaire", "sexe", "niveau_scolaire", "quartier_residence")
+        .annotate(n=Count("pk"), p=Sum("nb_presences"))
+        .order_by()
+    ):
+        ecart = ecarts[_cle_d_effectif(*ancien[:6])]
+        ecart[0] -= ancien[6]
+        ecart[1] -= ancien[7]
     lignes.delete()
     par_contrat = presences.values("participant", "annee").annotate(n=Count("pk")).order_by()
     par_quartier = (
@@ -74,10 +116,85 @@ def recalculer_frequentations(*, participants=None, apps=registre):
         for ligne in requete
     ]
     modele.objects.bulk_create(nouvelles, batch_size=LOT)
+    for ligne in nouvelles:
+        ecart = ecarts[
+            _cle_d_effectif(
+                ligne.contrat_id,
+                ligne.quartier_id,
+                ligne.annee_scolaire,
+                ligne.sexe,
+                ligne.niveau_scolaire,
+                ligne.quartier_residence_id,
+            )
+        ]
+        ecart[0] += 1
+        ecart[1] += ligne.nb_presences
+    _ajouter_aux_effectifs(ecarts, apps)
 
 
-def actualiser_inscrits(*, seances, apps=registre):
-    """Set each session's count of children enrolled by its date."""
+def verrouiller_les_actions(actions, apps=registre):
+    """Two writes on the same action's sessions wait for each other, and the second one then
+    reads what the first committed."""
+    list(
+        apps.get_model("actions", "Action")
+        .objects.select_for_update()
+        .filter(pk__in=actions)
+        .order_by("pk")
+        .values_list("pk")
+    )
+
+
+@transaction.atomic(savepoint=False)
+def recalculer_seances_annuelles(*, actions=None, apps=registre):
+    """Rewrite the yearly sums of the sessions of these actions (ids or a query of ids; every
+    action when None)."""
+    modele = apps.get_model("actions", "SeancesAnnuelles")
+    seances = apps.get_model("actions", "Seance").objects.all()
+    lignes = modele.objects.all()
+    if actions is not None:
+        if not isinstance(actions, QuerySet):
+            actions = list(actions)
+            verrouiller_les_actions(actions, apps)
+        seances = seances.filter(action__in=actions)
+        lignes = lignes.filter(action__in=actions)
+    lignes.delete()
+    sommes = (
+        seances.annotate(annee=annee_scolaire("date"))
+        .values("action", "annee")
+        .annotate(
+            n=Count("pk"),
+            anonymes=Sum("enfants_anonymes"),
+            parents=Sum("parents_presents"),
+            inscrits=Sum("nb_inscrits"),
+        )
+        .order_by()
+    )
+    modele.objects.bulk_create(
+        [
+            modele(
+                action_id=somme["action"],
+                annee_scolaire=somme["annee"],
+                nb_seances=somme["n"],
+                enfants_anonymes=somme["anonymes"],
+                parents_presents=somme["parents"],
+                nb_inscrits=somme["inscrits"],
+            )
+            for somme in sommes
+        ],
+        batch_size=LOT,
+    )
+
+
+@transaction.atomic(savepoint=False)
+def actualiser_inscrits(*, actions=None, apps=registre):
+    """Set each session's count of children enrolled by its date, for the sessions of these
+    actions (every action when None), then their yearly sums."""
+    seances = apps.get_model("actions", "Seance").objects.all()
+    if actions is not None:
+        if not isinstance(actions, QuerySet):
+            actions = list(actions)
+            verrouiller_les_actions(actions, apps)
+        seances = seances.filter(action__in=actions)
     inscriptions = apps.get_model("actions", "Inscription").objects.filter(
         action=OuterRef("action"), date_inscription__lte=OuterRef("date")
     )
@@ -87,11 +204,12 @@ def actualiser_inscrits(*, seances, apps=registre):
             Value(0),
         )
     )
+    recalculer_seances_annuelles(actions=actions, apps=apps)
 
 
 def resumer_le_contrat(*, contrat):
     """After records were written in bulk (demo data): every summary of the contract."""
-    actualiser_inscrits(seances=Seance.objects.filter(action__porteur__contrat=contrat))
+    actualiser_inscrits(actions=Action.objects.filter(porteur__contrat=contrat).values("pk"))
     recalculer_frequentations(participants=Participant.objects.filter(structure__contrat=contrat).values("pk"))
 
 
@@ -122,17 +240,24 @@ def apres_suppression(sender, instance, **kwargs):
 
 @receiver(post_save, sender=Seance)
 def seance_enregistree(sender, instance, created, update_fields=None, **kwargs):
-    # Only a new date moves presences to another year or changes who was enrolled by then.
     if update_fields is not None and "date" not in update_fields:
+        # Headcounts only (the attendance grid): the yearly sums.
+        recalculer_seances_annuelles(actions=[instance.action_id])
         return
-    actualiser_inscrits(seances=Seance.objects.filter(pk=instance.pk))
+    # A new date may change who was enrolled by then and move presences to another year.
+    actualiser_inscrits(actions=[instance.action_id])
     if not created:
         recalculer_frequentations(participants=list(instance.presences.values_list("participant_id", flat=True)))
 
 
+@receiver(post_delete, sender=Seance)
+def seance_supprimee(sender, instance, **kwargs):
+    recalculer_seances_annuelles(actions=[instance.action_id])
+
+
 @receiver([post_save, post_delete], sender=Inscription)
 def inscription_modifiee(sender, instance, **kwargs):
-    actualiser_inscrits(seances=Seance.objects.filter(action_id=instance.action_id))
+    actualiser_inscrits(actions=[instance.action_id])
 
 
 @receiver(post_save, sender=Action)
@@ -158,9 +283,6 @@ def quartiers_d_actions_modifies(sender, instance, action, reverse, pk_set, **kw
 
 @receiver(post_save, sender=Participant)
 def participant_enregistre(sender, instance, created, **kwargs):
+    # A new sex, level or residence moves the child's rows to other counters.
     if not created:
-        instance.frequentations.update(
-            sexe=instance.sexe,
-            niveau_scolaire=instance.niveau_scolaire,
-            quartier_residence=instance.quartier_residence_id,
-        )
+        recalculer_frequentations(participants=[instance.pk])

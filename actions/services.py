@@ -12,7 +12,7 @@ from simple_history.utils import bulk_create_with_history
 from fiches.annees import AnneeScolaire
 
 from .models import Action, Financement, Inscription, Participant, Presence, Seance
-from .resumes import actualiser_inscrits, recalculer_frequentations
+from .resumes import actualiser_inscrits, recalculer_frequentations, verrouiller_les_actions
 
 SEANCES_PAR_SERIE_MAX = 200
 # No 0/O, 1/I/L, U: a code read aloud or copied by hand stays unambiguous.
@@ -103,7 +103,7 @@ def creer_serie_de_seances(*, action, date_debut, date_fin, jours, auteur, **cha
     for seance in seances:
         seance.full_clean(exclude=["action"])
     seances = bulk_create_with_history(seances, Seance, default_user=auteur)
-    actualiser_inscrits(seances=action.seances.filter(pk__in=[seance.pk for seance in seances]))
+    actualiser_inscrits(actions=[action.pk])
     return seances
 
 
@@ -150,7 +150,7 @@ def inscrire(*, action, participants, date_inscription, auteur):
         if p.pk not in deja
     ]
     nouvelles = bulk_create_with_history(nouvelles, Inscription, default_user=auteur)
-    actualiser_inscrits(seances=action.seances.filter(date__gte=date_inscription))
+    actualiser_inscrits(actions=[action.pk])
     return nouvelles
 
 
@@ -160,6 +160,8 @@ def enregistrer_presences(*, seance, presents, enfants_anonymes, parents_present
     number of children. Who was ticked or unticked is written in the session's history
     (change reason), one row per save instead of one per child."""
     presents = set(presents)
+    # The action first, then its children: the order every write that recounts takes its locks in.
+    verrouiller_les_actions([seance.action_id])
     inscrits = dict(
         seance.action.inscriptions.filter(date_inscription__lte=seance.date).values_list(
             "participant_id", "participant__code"

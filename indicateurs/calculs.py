@@ -1,7 +1,9 @@
 """The fiche's computed indicators, live, for a school year and the one before it, for the whole
-contract or one quartier. Every figure comes from a fixed number of grouped SQL queries with
-conditional aggregation (one per breakdown), whatever the volume of records: nothing is counted
-per indicator, per quartier or per row, and no record is looped over in Python."""
+contract or one quartier. Every figure comes from nine SQL queries (seven for a quartier, one
+more while the school year is under way), whatever the volume of records: grouped queries with
+conditional aggregation over the actions and over the summaries kept up to date on write
+(actions.resumes). Nothing is counted per indicator, per quartier or per row, and no record is
+looped over in Python, only the few hundred groups the queries return."""
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -10,7 +12,8 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from actions.enums import NiveauScolaire, Sexe, StatutAction
-from actions.models import Action, FrequentationAnnuelle, Seance
+from actions.models import Action, EffectifAnnuel, Seance, SeancesAnnuelles
+from fiches.models import RealisationAttendue
 
 from .confidentialite import masquer
 
@@ -95,59 +98,84 @@ def _groupe(queryset, cles, annees, agregat, champ, condition, **options):
     )
 
 
+def _sommes(groupes, cle):
+    """The yearly counts of fine groups summed by a coarser key: exact, since each record
+    (an action, a child's year) falls in exactly one group."""
+    sommes = {}
+    for groupe in groupes:
+        somme = sommes.get(valeur := cle(groupe))
+        if somme is None:
+            somme = sommes[valeur] = dict.fromkeys(ANNEES, 0)
+        for nom in ANNEES:
+            somme[nom] += groupe[nom] or 0
+    return sommes
+
+
+def _total(groupes, champ=None, condition=lambda groupe: True):
+    """{year: sum} of the groups that meet the condition, of their counts or of another field."""
+    return {
+        nom: sum(groupe[f"{champ}__{nom}" if champ else nom] or 0 for groupe in groupes if condition(groupe))
+        for nom in ANNEES
+    }
+
+
+def _lignes(sommes, libelle, ordre=None):
+    return [
+        Ligne(cle, libelle(cle), somme["actuelle"], somme["precedente"])
+        for cle, somme in sorted(sommes.items(), key=lambda item: ordre(item[0]) if ordre else item[0])
+    ]
+
+
 def calculer(*, contrat, annee, quartier=None, aujourdhui=None):
     aujourdhui = aujourdhui or timezone.localdate()
     annees = _annees(annee)
     actions = actions_du_perimetre(contrat=contrat, quartier=quartier)
     actions_des_deux_annees = actions.filter(_chevauche(annees["actuelle"]) | _chevauche(annees["precedente"]))
+    noms_des_quartiers = {pk: (code, nom) for pk, code, nom in contrat.quartiers.values_list("pk", "code", "nom")}
     figures = Figures()
 
-    derivees = actions_des_deux_annees.avec_caracteres_derives()
-    totaux_actions = derivees.aggregate(
-        **{f"nb_actions__{n}": Count("pk", filter=_chevauche(a)) for n, a in annees.items()},
-        **{
-            f"nb_interventions_croisees__{n}": Count("pk", filter=_chevauche(a) & Q(intervention_croisee=True))
-            for n, a in annees.items()
-        },
-        **{
-            f"nb_actions_parents__{n}": Count("pk", filter=_chevauche(a) & Q(implique_parents=True))
-            for n, a in annees.items()
-        },
+    # Actions: one query grouped by everything a single-valued breakdown needs; the totals and
+    # those breakdowns are sums of its groups. Themes and quartiers are many-to-many: an action
+    # counts in each of its own, so they have a query each.
+    profils_d_actions = list(
+        actions_des_deux_annees.avec_caracteres_derives()
+        # Grouped by ids (hashed) rather than by names (sorted), which come from the two queries below.
+        .values("realisation", "porteur", "intervention_croisee", "implique_parents")
+        .annotate(**_par_annee(Count, "pk", annees, _chevauche))
+        .order_by()
     )
-
-    par = {
-        "realisation": _groupe(
-            actions_des_deux_annees,
-            ["realisation__fiche__code", "realisation__ordre", "realisation__code", "realisation__intitule_court"],
-            annees,
-            Count,
-            "pk",
-            _chevauche,
-        ),
-        "thematique": _groupe(
-            actions_des_deux_annees.filter(thematiques__isnull=False),
-            ["thematiques__ordre", "thematiques__code", "thematiques__libelle"],
-            annees,
-            Count,
-            "pk",
-            _chevauche,
-            distinct=True,
-        ),
-        "structure": _groupe(actions_des_deux_annees, ["porteur__nom"], annees, Count, "pk", _chevauche),
+    bruts = {
+        "nb_actions": _total(profils_d_actions),
+        "nb_interventions_croisees": _total(profils_d_actions, condition=lambda g: g["intervention_croisee"]),
+        "nb_actions_parents": _total(profils_d_actions, condition=lambda g: g["implique_parents"]),
     }
+    realisations = {
+        pk: (fiche, ordre, code, intitule)
+        for pk, fiche, ordre, code, intitule in RealisationAttendue.objects.filter(
+            fiche__enjeu__axe__pilier__contrat=contrat
+        ).values_list("pk", "fiche__code", "ordre", "code", "intitule_court")
+    }
+    noms_des_structures = dict(contrat.structures.values_list("pk", "nom"))
+    thematiques = _groupe(
+        actions_des_deux_annees.filter(thematiques__isnull=False),
+        ["thematiques__ordre", "thematiques__code", "thematiques__libelle"],
+        annees,
+        Count,
+        "pk",
+        _chevauche,
+        distinct=True,
+    )
     figures.ventilations["nb_actions"] = [
         Ventilation(
             "realisation",
             "Par réalisation attendue",
             [
                 # A réalisation's code is unique within its fiche only.
-                Ligne(
-                    f"{g['realisation__fiche__code']}-{g['realisation__code']}",
-                    g["realisation__intitule_court"],
-                    g["actuelle"],
-                    g["precedente"],
+                Ligne(f"{fiche}-{code}", intitule, somme["actuelle"], somme["precedente"])
+                for (fiche, _, code, intitule), somme in sorted(
+                    (realisations[pk], somme)
+                    for pk, somme in _sommes(profils_d_actions, lambda g: g["realisation"]).items()
                 )
-                for g in par["realisation"]
             ],
         ),
         Ventilation(
@@ -155,127 +183,136 @@ def calculer(*, contrat, annee, quartier=None, aujourdhui=None):
             "Par thématique",
             [
                 Ligne(g["thematiques__code"], g["thematiques__libelle"], g["actuelle"], g["precedente"])
-                for g in par["thematique"]
+                for g in thematiques
             ],
         ),
         Ventilation(
             "structure",
             "Par structure porteuse",
-            [Ligne(g["porteur__nom"], g["porteur__nom"], g["actuelle"], g["precedente"]) for g in par["structure"]],
+            _lignes(_sommes(profils_d_actions, lambda g: noms_des_structures[g["porteur"]]), lambda nom: nom),
         ),
     ]
+
+    def par_quartier(groupes, champ):
+        return [
+            Ligne(*noms_des_quartiers[pk], somme["actuelle"], somme["precedente"])
+            for pk, somme in sorted(
+                _sommes(groupes, lambda g: g[champ]).items(), key=lambda i: noms_des_quartiers[i[0]]
+            )
+        ]
+
     if quartier is None:
-        par_quartier = _groupe(
-            actions_des_deux_annees, ["quartiers__code", "quartiers__nom"], annees, Count, "pk", _chevauche
-        )
         figures.ventilations["nb_actions"].append(
             Ventilation(
                 "quartier",
                 "Par quartier concerné",
-                [
-                    Ligne(g["quartiers__code"], g["quartiers__nom"], g["actuelle"], g["precedente"])
-                    for g in par_quartier
-                ],
+                par_quartier(
+                    actions_des_deux_annees.filter(quartiers__isnull=False)
+                    .values("quartiers")
+                    .annotate(**_par_annee(Count, "pk", annees, _chevauche))
+                    .order_by(),
+                    "quartiers",
+                ),
             )
         )
 
-    # Children are counted from the yearly summary (one row per child, year and perimeter,
-    # kept up to date by every write): no deduplication of presences at read time. Presences
-    # and headcounts count in the school year of their session's date.
-    frequentations = FrequentationAnnuelle.objects.filter(
-        contrat=contrat,
-        quartier=quartier,
-        annee_scolaire__in=[a.annee_de_rentree for a in annees.values()],
+    # Children are counted from counters kept up to date by every write (actions.resumes): per
+    # school year, perimeter and profile (sex, level, residence), so that the totals and the
+    # breakdowns are sums of a few hundred rows, with no deduplication of presences at read
+    # time. Presences count in the school year of their session's date.
+    effectifs = EffectifAnnuel.objects.filter(
+        contrat=contrat, annee_scolaire__in=[a.annee_de_rentree for a in annees.values()], nb_enfants__gt=0
     )
 
     def de_l_annee(annee_):
         return Q(annee_scolaire=annee_.annee_de_rentree)
 
-    totaux_presences = frequentations.aggregate(
-        **{f"nb_enfants_beneficiaires__{n}": Count("pk", filter=de_l_annee(a)) for n, a in annees.items()},
-        **{f"presences__{n}": Sum("nb_presences", filter=de_l_annee(a)) for n, a in annees.items()},
-        **{
-            f"residents__{n}": Count("pk", filter=de_l_annee(a) & Q(quartier_residence__isnull=False))
-            for n, a in annees.items()
-        },
+    profils_d_enfants = list(
+        effectifs.filter(perimetre=quartier.pk if quartier else 0)
+        .values("sexe", "niveau_scolaire", "residence")
+        .annotate(
+            **_par_annee(Sum, "nb_enfants", annees, de_l_annee),
+            **{f"presences__{n}": Sum("nb_presences", filter=de_l_annee(a)) for n, a in annees.items()},
+        )
+        .order_by()
     )
-    enfants = {
-        "sexe": _groupe(frequentations, ["sexe"], annees, Count, "pk", de_l_annee),
-        "niveau": _groupe(frequentations, ["niveau_scolaire"], annees, Count, "pk", de_l_annee),
-        "residence": _groupe(
-            frequentations, ["quartier_residence__code", "quartier_residence__nom"], annees, Count, "pk", de_l_annee
-        ),
-    }
+    bruts["nb_enfants_beneficiaires"] = _total(profils_d_enfants)
+    bruts["presences"] = _total(profils_d_enfants, "presences")
+    bruts["residents"] = _total(profils_d_enfants, condition=lambda g: g["residence"])
     libelles_sexe = dict(Sexe.choices)
     rang_niveau = {niveau: rang for rang, niveau in enumerate(NiveauScolaire.values)}
     libelles_niveau = dict(NiveauScolaire.choices)
+    hors_qpv = ("hors_qpv", "Hors quartier prioritaire")
     figures.ventilations["nb_enfants_beneficiaires"] = [
         Ventilation(
             "sexe",
             "Par sexe (axe T.3, égalité femmes-hommes)",
-            [Ligne(g["sexe"], str(libelles_sexe[g["sexe"]]), g["actuelle"], g["precedente"]) for g in enfants["sexe"]],
+            _lignes(_sommes(profils_d_enfants, lambda g: g["sexe"]), lambda sexe: str(libelles_sexe[sexe])),
         ),
         Ventilation(
             "niveau",
             "Par niveau scolaire",
-            [
-                Ligne(g["niveau_scolaire"], str(libelles_niveau[g["niveau_scolaire"]]), g["actuelle"], g["precedente"])
-                for g in sorted(enfants["niveau"], key=lambda g: rang_niveau[g["niveau_scolaire"]])
-            ],
+            _lignes(
+                _sommes(profils_d_enfants, lambda g: g["niveau_scolaire"]),
+                lambda niveau: str(libelles_niveau[niveau]),
+                ordre=rang_niveau.get,
+            ),
         ),
         Ventilation(
             "residence",
             "Par quartier de résidence",
             [
-                Ligne(
-                    g["quartier_residence__code"] or "hors_qpv",
-                    g["quartier_residence__nom"] or "Hors quartier prioritaire",
-                    g["actuelle"],
-                    g["precedente"],
+                Ligne(*noms_des_quartiers.get(pk, hors_qpv), somme["actuelle"], somme["precedente"])
+                # Quartiers by code, children living outside them last.
+                for pk, somme in sorted(
+                    _sommes(profils_d_enfants, lambda g: g["residence"]).items(),
+                    key=lambda item: (not item[0], noms_des_quartiers.get(item[0], hors_qpv)),
                 )
-                for g in enfants["residence"]
             ],
         ),
     ]
     if quartier is None:
-        # The summary has a row per quartier a child came to: counting rows counts children.
-        par_quartier = _groupe(
-            FrequentationAnnuelle.objects.filter(
-                contrat=contrat,
-                quartier__isnull=False,
-                annee_scolaire__in=[a.annee_de_rentree for a in annees.values()],
-            ),
-            ["quartier__code", "quartier__nom"],
-            annees,
-            Count,
-            "pk",
-            de_l_annee,
-        )
+        # A child who came to two quartiers is in the counters of each.
         figures.ventilations["nb_enfants_beneficiaires"].append(
             Ventilation(
                 "quartier",
                 "Par quartier de l’action (un enfant venu dans deux quartiers compte dans chacun)",
-                [Ligne(g["quartier__code"], g["quartier__nom"], g["actuelle"], g["precedente"]) for g in par_quartier],
+                par_quartier(
+                    effectifs.filter(perimetre__gt=0)
+                    .values("perimetre")
+                    .annotate(**_par_annee(Sum, "nb_enfants", annees, de_l_annee))
+                    .order_by(),
+                    "perimetre",
+                ),
             )
         )
 
-    # Each session carries its count of children enrolled by its date (kept up to date on
-    # write): the possible presences of the sessions held so far are their sum.
-    totaux_seances = Seance.objects.filter(
-        action__in=actions, date__range=(annees["precedente"].debut, annees["actuelle"].fin)
+    # Sessions: their yearly sums per action, kept up to date on write. The presences possible
+    # so far in a year under way come from the sessions held by today: the sums of that year
+    # include those to come.
+    # A session falls within its action's dates: the actions of the two years are enough.
+    sommes_des_seances = SeancesAnnuelles.objects.filter(
+        action__in=actions_des_deux_annees, annee_scolaire__in=[a.annee_de_rentree for a in annees.values()]
     ).aggregate(
-        **{f"anonymes__{n}": Sum("enfants_anonymes", filter=_pendant(a, "date")) for n, a in annees.items()},
-        **{f"nb_parents__{n}": Sum("parents_presents", filter=_pendant(a, "date")) for n, a in annees.items()},
-        **{
-            f"possibles__{n}": Sum("nb_inscrits", filter=_pendant(a, "date") & Q(date__lte=aujourdhui))
-            for n, a in annees.items()
-        },
+        **{f"anonymes__{n}": Sum("enfants_anonymes", filter=de_l_annee(a)) for n, a in annees.items()},
+        **{f"nb_parents__{n}": Sum("parents_presents", filter=de_l_annee(a)) for n, a in annees.items()},
+        **{f"possibles__{n}": Sum("nb_inscrits", filter=de_l_annee(a)) for n, a in annees.items()},
     )
-
-    bruts = {**totaux_actions, **totaux_presences, **totaux_seances}
+    for code in ("anonymes", "nb_parents", "possibles"):
+        bruts[code] = {n: sommes_des_seances[f"{code}__{n}"] or 0 for n in ANNEES}
+    for nom, annee_ in annees.items():
+        if annee_.debut > aujourdhui:
+            bruts["possibles"][nom] = 0
+        elif annee_.fin >= aujourdhui:
+            bruts["possibles"][nom] = (
+                Seance.objects.filter(
+                    action__in=actions_des_deux_annees, date__range=(annee_.debut, aujourdhui)
+                ).aggregate(n=Sum("nb_inscrits"))["n"]
+                or 0
+            )
 
     def b(code, nom):
-        return bruts[f"{code}__{nom}"] or 0
+        return bruts[code][nom]
 
     for nom in ANNEES:
         valeurs = {

@@ -373,7 +373,9 @@ class TestPresences:
         assert len(requetes) == REQUETES_SAISIE_PRESENCES
 
 
-# Enrolled children, their consent, existing presences, delete, insert, the yearly summary of
-# the children concerned (delete, their profile, presences per contract and per quartier, insert),
-# session update and its history row (plus the savepoint pair of the transaction).
-REQUETES_SAISIE_PRESENCES = 14
+# Lock the action, enrolled children, their consent, existing presences, delete, insert, the
+# yearly summary of the children concerned (lock them, their previous rows by counter, delete,
+# their profile, presences per contract and per quartier, insert, add to the counters), session
+# update and its history row, the yearly sums of the action's sessions (lock, delete, sums,
+# insert), plus the savepoint pair of the transaction.
+REQUETES_SAISIE_PRESENCES = 22

@@ -81,7 +81,9 @@ def seance(action_, jour, **kwargs):
     """The action's session of that day (created once), with its headcounts when given."""
     seance_ = Seance.objects.filter(action=action_, date=jour).first() or SeanceFactory(action=action_, date=jour)
     if kwargs:
-        Seance.objects.filter(pk=seance_.pk).update(**kwargs)
+        for champ, valeur in kwargs.items():
+            setattr(seance_, champ, valeur)
+        seance_.save()
     return seance_
 
 
@@ -588,7 +590,7 @@ def test_masking_hides_a_second_cell_beside_a_single_small_one(perimetre):
 
 # --- Bounded number of queries -------------------------------------------------------------------
 
-REQUETES = 11
+REQUETES = 9
 
 
 def _peupler(perimetre, taille):

@@ -83,12 +83,12 @@ def test_dashboards_cost_the_same_queries_at_1x_and_10x(client, demo, reference,
         client.get(url, {"annee": ANNEE})
 
 
-# Session, user, membership, then: indicators, the 11 queries of the computation, targets,
+# Session, user, membership, then: indicators, the 9 queries of the computation, targets,
 # external values, the quartiers of the menu (and the schools' values on a quartier's page,
 # plus the quartier itself).
 REQUETES = {
-    "/indicateurs/": 3 + 1 + 11 + 1 + 1 + 1,
-    "/indicateurs/quartiers/QN09591A/": 3 + 1 + 1 + 11 + 1 + 1 + 1 + 1 - 2,
+    "/indicateurs/": 3 + 1 + 9 + 1 + 1 + 1,
+    "/indicateurs/quartiers/QN09591A/": 3 + 1 + 1 + 9 + 1 + 1 + 1 + 1 - 2,
 }
 
 
