@@ -1,6 +1,6 @@
 """Reads of the action pages: each page costs a fixed number of queries, whatever the data."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -58,7 +58,7 @@ def seances_de_l_action(*, action):
     (Seance.nb_inscrits)."""
     return list(
         action.seances.select_related("etablissement")
-        .annotate(nb_presents=Count("presences"))
+        .annotate(nb_presents=nombre_de(Presence.objects.filter(seance=OuterRef("pk")), "seance"))
         .fetch_mode(mode_de_chargement())
     )
 
@@ -68,7 +68,12 @@ def assiduite_des_enfants(*, action):
     return list(
         action.inscriptions.select_related("participant")
         .annotate(
-            nb_presences=Count("participant__presences", filter=Q(participant__presences__seance__action=action)),
+            # Correlated: joining every presence of each child (all actions) cost 69 ms for 30
+            # children at a tenth of a large city.
+            nb_presences=nombre_de(
+                Presence.objects.filter(participant=OuterRef("participant"), seance__action=OuterRef("action")),
+                "participant",
+            ),
             nb_possibles=nombre_de(
                 Seance.objects.filter(
                     action=OuterRef("action"),
