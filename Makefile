@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 ADRESSE ?= 127.0.0.1:8000
 
-.PHONY: run install db test e2e lint format ci clean
+.PHONY: run install db test e2e lint format ci clean bench
 
 run: install db
 	$(MANAGE) runserver $(ADRESSE)
@@ -47,6 +47,11 @@ format: install
 
 ci:
 	bash .ci/run
+
+# Response times over HTTP against PostgreSQL at two data scales, into docs/performance.md
+# (bench/run.py; options through BENCH_ARGS, e.g. BENCH_ARGS="--echelles dixieme").
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles db.sqlite3

@@ -1,0 +1,712 @@
+"""make bench: response times of the main pages, served by gunicorn over HTTP against
+PostgreSQL, at two data scales, written to docs/performance.md.
+
+    .venv/bin/python bench/run.py [--echelles dixieme grande] [--requetes 50] [--regenerer]
+
+Not a test: it fails (exit 1) only when a request does not get the expected status; a
+missed target is reported, not fatal. See docs/performance.md for the method.
+"""
+
+import argparse
+import contextlib
+import http.client
+import math
+import os
+import platform
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from html.parser import HTMLParser
+from http.cookies import SimpleCookie
+from importlib.metadata import version
+from pathlib import Path
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import psycopg2
+from psycopg2 import sql
+
+RACINE = Path(__file__).resolve().parent.parent
+RAPPORT = RACINE / "docs" / "performance.md"
+FUSEAU = ZoneInfo("Europe/Paris")  # settings.TIME_ZONE: "today" and the school year are local
+ECHELLES_STANDARD = ["dixieme", "grande"]
+ORDRE_DES_ECHELLES = ["demo", "dixieme", "grande"]
+LIBELLES_ECHELLES = {"demo": "démonstration", "dixieme": "1/10", "grande": "échelle pleine"}
+ECHAUFFEMENT = 5
+WORKERS = 2
+ENFANTS_PAR_GRILLE = 30
+STATUT_ANNULEE = "annulee"  # actions.enums.StatutAction.ANNULEE
+# Target per page: p95 ceiling at full scale (ms), and whether p95 may at most double from 1/10.
+CIBLES = {
+    "tableau": (150, True),
+    "quartier": (150, True),
+    "liste": (100, False),
+    "action": (100, False),
+    "export": (150, True),
+    "saisie": (100, False),
+}
+# Like the dashboards, the current school year and the one before it.
+PLANCHER = """
+    SELECT COUNT(DISTINCT p.participant_id) FILTER (WHERE s.date BETWEEN %(debut)s AND %(fin)s),
+           COUNT(DISTINCT p.participant_id) FILTER (WHERE s.date < %(debut)s)
+    FROM actions_presence p
+    JOIN actions_seance s ON s.id = p.seance_id
+    JOIN actions_action a ON a.id = s.action_id
+    WHERE s.date BETWEEN %(debut_precedente)s AND %(fin)s AND a.statut <> %(annulee)s
+"""
+
+
+class EchecBanc(Exception):
+    """A request or a step failed: the measures would be meaningless."""
+
+
+@dataclass
+class Mesure:
+    titre: str
+    durees: list = field(default_factory=list)  # ms, one per measured request
+    requetes: list = field(default_factory=list)  # SQL queries, from Server-Timing
+    duree_sql: list = field(default_factory=list)  # ms of SQL, from Server-Timing
+
+    def centile(self, rang):
+        """Nearest-rank percentile."""
+        ordonnees = sorted(self.durees)
+        return ordonnees[max(math.ceil(rang / 100 * len(ordonnees)), 1) - 1]
+
+    @property
+    def p50(self):
+        return self.centile(50)
+
+    @property
+    def p95(self):
+        return self.centile(95)
+
+    @property
+    def requetes_stables(self):
+        return len(set(self.requetes)) <= 1
+
+    @property
+    def libelle_requetes(self):
+        if not self.requetes:
+            return ""
+        if self.requetes_stables:
+            return str(self.requetes[0])
+        return f"{min(self.requetes)}–{max(self.requetes)} (variable)"
+
+
+@dataclass
+class Resultat:
+    echelle: str
+    volumes: dict
+    generation: float | None  # seconds of generer_demo, None when the database was reused
+    choix: list  # what was picked to measure, in words
+    mesures: dict  # page key -> Mesure
+
+
+# --- Database --------------------------------------------------------------------------------
+
+
+def url_de_la_base(echelle):
+    base = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
+    return f"{base}/fiches_bench_{echelle}"
+
+
+def environnement(url):
+    return dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.bench", DATABASE_URL=url)
+
+
+def manage(url, *arguments):
+    # Output captured: generer_demo prints the demo accounts' new passwords.
+    fini = subprocess.run(
+        [sys.executable, "manage.py", *arguments], cwd=RACINE, env=environnement(url), capture_output=True, text=True
+    )
+    if fini.returncode:
+        raise EchecBanc(f"manage.py {' '.join(arguments)} a échoué :\n{fini.stdout}{fini.stderr}")
+
+
+@contextlib.contextmanager
+def curseur_sur(url):
+    """A cursor on the database; unlike psycopg2's own `with`, the connection is closed after."""
+    with contextlib.closing(psycopg2.connect(url)) as connexion, connexion, connexion.cursor() as curseur:
+        yield curseur
+
+
+def a_des_actions(url):
+    try:
+        with curseur_sur(url) as curseur:
+            curseur.execute("SELECT to_regclass('actions_action') IS NOT NULL")
+            if not curseur.fetchone()[0]:
+                return False
+            curseur.execute("SELECT EXISTS (SELECT 1 FROM actions_action)")
+            return curseur.fetchone()[0]
+    except psycopg2.OperationalError:  # no such database
+        return False
+
+
+def recreer_la_base(url):
+    serveur, nom = url.rsplit("/", 1)
+    connexion = psycopg2.connect(f"{serveur}/postgres")
+    connexion.autocommit = True  # CREATE/DROP DATABASE refuse to run in a transaction
+    try:
+        with connexion.cursor() as curseur:
+            curseur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(nom)))
+            curseur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(nom)))
+    finally:
+        connexion.close()
+
+
+def preparer_la_base(echelle, url, regenerer):
+    """Generates the scale's data when missing (or asked), else reuses it; returns the seconds
+    generer_demo took, or None."""
+    if not regenerer and a_des_actions(url):
+        print(f"[{echelle}] base réutilisée ; migrate", flush=True)
+        manage(url, "migrate", "--noinput")
+        return None
+    print(f"[{echelle}] création de la base, migrate, charger_reference, generer_demo…", flush=True)
+    recreer_la_base(url)
+    manage(url, "migrate", "--noinput")
+    manage(url, "charger_reference")
+    # "demo" is the default demo size, generer_demo without option.
+    debut = time.perf_counter()
+    manage(url, "generer_demo", *([] if echelle == "demo" else ["--echelle", echelle]))
+    return time.perf_counter() - debut
+
+
+def vacuum_analyze(url):
+    """What autovacuum does on a live database: fresh statistics for the planner and a
+    visibility map that lets PostgreSQL answer from an index alone."""
+    connexion = psycopg2.connect(url)
+    connexion.autocommit = True  # VACUUM refuses to run in a transaction
+    try:
+        with connexion.cursor() as curseur:
+            curseur.execute("VACUUM ANALYZE")
+    finally:
+        connexion.close()
+
+
+def compter_les_lignes(curseur):
+    volumes = {}
+    for libelle, table in [
+        ("actions", "actions_action"),
+        ("séances", "actions_seance"),
+        ("enfants", "actions_participant"),
+        ("présences", "actions_presence"),
+    ]:
+        curseur.execute(sql.SQL("SELECT COUNT(*) FROM {}").format(sql.Identifier(table)))
+        volumes[libelle] = curseur.fetchone()[0]
+    return volumes
+
+
+def annee_scolaire(jour):
+    """fiches.annees.AnneeScolaire: 1 September to 31 August."""
+    rentree = jour.year if jour.month >= 9 else jour.year - 1
+    return date(rentree, 9, 1), date(rentree + 1, 8, 31)
+
+
+def mediane_basse(lignes):
+    return lignes[(len(lignes) - 1) // 2] if lignes else None
+
+
+def choisir_le_quartier(curseur):
+    """The quartier with the median number of actions (among those that have some)."""
+    curseur.execute(
+        """
+        SELECT q.code, COUNT(*) AS actions
+        FROM fiches_quartier q JOIN actions_action_quartiers aq ON aq.quartier_id = q.id
+        GROUP BY q.id, q.code ORDER BY actions, q.code
+        """
+    )
+    choix = mediane_basse(curseur.fetchall())
+    if choix is None:
+        raise EchecBanc("Aucun quartier n’a d’action.")
+    return choix
+
+
+def choisir_l_action(curseur, aujourdhui):
+    """A typical action: among the non-cancelled actions of the previous school year with at
+    least 20 sessions, the one with the median number of enrolled children."""
+    debut, fin = annee_scolaire(date(aujourdhui.year - 1, aujourdhui.month, 1))
+    curseur.execute(
+        """
+        SELECT a.id, (SELECT COUNT(*) FROM actions_seance s WHERE s.action_id = a.id) AS seances,
+               (SELECT COUNT(*) FROM actions_inscription i WHERE i.action_id = a.id) AS inscrits
+        FROM actions_action a
+        WHERE a.statut <> %s AND NOT a.archivee AND a.date_debut <= %s AND a.date_fin >= %s
+          AND (SELECT COUNT(*) FROM actions_seance s WHERE s.action_id = a.id) >= 20
+        ORDER BY inscrits, a.id
+        """,
+        [STATUT_ANNULEE, fin, debut],
+    )
+    choix = mediane_basse(curseur.fetchall())
+    if choix is None:
+        raise EchecBanc(f"Aucune action non annulée de {debut.year}-{fin.year} n’a 20 séances.")
+    return choix
+
+
+def choisir_la_seance(curseur, aujourdhui):
+    """The latest past session with 30 children enrolled and consenting by its date (or, when
+    none has 30, the one with the most), and those children in the grid's order."""
+    curseur.execute(
+        """
+        SELECT s.id, s.date, COUNT(*) AS eligibles
+        FROM actions_seance s
+        JOIN actions_action a ON a.id = s.action_id
+        JOIN actions_inscription i ON i.action_id = s.action_id AND i.date_inscription <= s.date
+        JOIN actions_participant p ON p.id = i.participant_id AND p.date_consentement <= s.date
+        WHERE s.date <= %s AND a.statut <> %s AND NOT a.archivee
+        GROUP BY s.id, s.date
+        ORDER BY LEAST(COUNT(*), %s) DESC, s.date DESC, s.id DESC
+        LIMIT 1
+        """,
+        [aujourdhui, STATUT_ANNULEE, ENFANTS_PAR_GRILLE],
+    )
+    ligne = curseur.fetchone()
+    if ligne is None:
+        raise EchecBanc("Aucune séance passée n’a d’enfant inscrit et consentant.")
+    seance, jour, _ = ligne
+    curseur.execute(
+        """
+        SELECT p.id FROM actions_inscription i
+        JOIN actions_participant p ON p.id = i.participant_id
+        WHERE i.action_id = (SELECT action_id FROM actions_seance WHERE id = %s)
+          AND i.date_inscription <= %s AND p.date_consentement <= %s
+        ORDER BY p.code
+        """,
+        [seance, jour, jour],
+    )
+    return seance, jour, [pk for (pk,) in curseur.fetchall()]
+
+
+def deux_grilles(eligibles):
+    """Two different sets of ticks, so that every save writes: the first 30 children, then the
+    grid shifted by up to 5 children (or, without more children, its last 5 unticked)."""
+    premiere = eligibles[:ENFANTS_PAR_GRILLE]
+    decalage = min(5, len(eligibles) - len(premiere))
+    if decalage:
+        return premiere, eligibles[decalage : decalage + ENFANTS_PAR_GRILLE]
+    return premiere, premiere[: max(len(premiere) - 5, 0)]
+
+
+def mesurer_le_plancher(curseur, aujourdhui, nombre):
+    """The bare SQL of the distinct-children indicator over the contract, for the current
+    school year and the previous one as the dashboards show them: what no page computing it
+    from the presences can beat."""
+    debut, fin = annee_scolaire(aujourdhui)
+    parametres = {
+        "debut": debut,
+        "fin": fin,
+        "debut_precedente": debut.replace(year=debut.year - 1),
+        "annulee": STATUT_ANNULEE,
+    }
+    mesure = Mesure("Plancher : requête SQL seule des enfants distincts (deux années, contrat)")
+    for rang in range(ECHAUFFEMENT + nombre):
+        debut = time.perf_counter()
+        curseur.execute(PLANCHER, parametres)
+        curseur.fetchone()
+        if rang >= ECHAUFFEMENT:
+            mesure.durees.append((time.perf_counter() - debut) * 1000)
+    return mesure
+
+
+# --- HTTP ------------------------------------------------------------------------------------
+
+
+def port_libre():
+    with socket.socket() as prise:
+        prise.bind(("127.0.0.1", 0))
+        return prise.getsockname()[1]
+
+
+class Serveur:
+    """gunicorn serving config.wsgi with the bench settings, stopped on leaving the block."""
+
+    def __init__(self, url):
+        self.url = url
+        self.port = port_libre()
+        descripteur, chemin = tempfile.mkstemp(prefix="bench-gunicorn-", suffix=".log")
+        os.close(descripteur)
+        self.journal = Path(chemin)
+
+    def __enter__(self):
+        self.processus = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{self.port}"]
+            # Django's own log (a 500's traceback) goes to stderr: --capture-output keeps it too.
+            + ["--workers", str(WORKERS), "--error-logfile", str(self.journal), "--capture-output"],
+            cwd=RACINE,
+            env=environnement(self.url),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        limite = time.monotonic() + 30
+        while time.monotonic() < limite:
+            if self.processus.poll() is not None:
+                raise EchecBanc(f"gunicorn s’est arrêté au démarrage :\n{self.fin_du_journal()}")
+            try:
+                connexion = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                connexion.request("GET", "/sante/")
+                if connexion.getresponse().status == 200:
+                    connexion.close()
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.__exit__(EchecBanc, None, None)
+        raise EchecBanc(f"/sante/ n’a pas répondu 200 en 30 s :\n{self.fin_du_journal()}")
+
+    def __exit__(self, *exception):
+        self.processus.terminate()
+        try:
+            self.processus.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.processus.kill()
+            self.processus.wait()
+        if exception[0] is None:
+            self.journal.unlink(missing_ok=True)
+        else:
+            print(f"Journal de gunicorn : {self.journal}", file=sys.stderr)
+
+    def fin_du_journal(self):
+        return "\n".join(self.journal.read_text(errors="replace").splitlines()[-30:])
+
+
+class Client:
+    """One keep-alive connection; http.client reconnects by itself when the server closes it.
+    Only the session and CSRF cookies are sent: a success message left in a cookie would grow
+    with every save."""
+
+    def __init__(self, port, session):
+        self.connexion = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.cookies = {"sessionid": session}
+
+    def envoyer(self, methode, chemin, donnees=None):
+        entetes = {"Cookie": "; ".join(f"{nom}={valeur}" for nom, valeur in self.cookies.items())}
+        corps = None
+        if donnees is not None:
+            corps = urlencode(donnees)
+            entetes["Content-Type"] = "application/x-www-form-urlencoded"
+        debut = time.perf_counter()
+        self.connexion.request(methode, chemin, body=corps, headers=entetes)
+        reponse = self.connexion.getresponse()
+        contenu = reponse.read()
+        duree = (time.perf_counter() - debut) * 1000
+        for entete in reponse.headers.get_all("Set-Cookie") or []:
+            for nom, morceau in SimpleCookie(entete).items():
+                if nom == "csrftoken":
+                    self.cookies[nom] = morceau.value
+        return reponse, contenu, duree
+
+
+def lire_server_timing(reponse, chemin):
+    entete = reponse.getheader("Server-Timing") or ""
+    requetes = re.search(r'requetes;desc="(\d+)"', entete)
+    duree_sql = re.search(r"sql;dur=([\d.]+)", entete)
+    if not requetes or not duree_sql:
+        raise EchecBanc(f"{chemin} : pas d’en-tête Server-Timing (réglages config.settings.bench ?)")
+    return int(requetes[1]), float(duree_sql[1])
+
+
+def verifier(reponse, contenu, chemin, attendu):
+    if reponse.status != attendu:
+        lieu = reponse.getheader("Location")
+        raise EchecBanc(
+            f"{chemin} a répondu {reponse.status} au lieu de {attendu}"
+            + (f" (redirection vers {lieu})" if lieu else "")
+            + f" :\n{texte_visible(contenu)[:1500]}"
+        )
+
+
+def mesurer(titre, envoyer, nombre, attendu):
+    """ECHAUFFEMENT requests, then `nombre` measured ones; envoyer(rang) sends the request."""
+    mesure = Mesure(titre)
+    for rang in range(ECHAUFFEMENT + nombre):
+        chemin, (reponse, contenu, duree) = envoyer(rang)
+        verifier(reponse, contenu, chemin, attendu)
+        if rang >= ECHAUFFEMENT:
+            requetes, duree_sql = lire_server_timing(reponse, chemin)
+            mesure.durees.append(duree)
+            mesure.requetes.append(requetes)
+            mesure.duree_sql.append(duree_sql)
+    return mesure
+
+
+def mesurer_une_page(client, titre, chemin, nombre):
+    return mesurer(titre, lambda rang: (chemin, client.envoyer("GET", chemin)), nombre, 200)
+
+
+class LecteurDeFormulaires(HTMLParser):
+    """The forms of a page and their fields: [(attributes of the form, [attributes of each input])]."""
+
+    def __init__(self):
+        super().__init__()
+        self.formulaires = []
+
+    def handle_starttag(self, balise, attributs):
+        if balise == "form":
+            self.formulaires.append((dict(attributs), []))
+        elif balise == "input" and self.formulaires:
+            self.formulaires[-1][1].append(dict(attributs))
+
+
+def texte_visible(contenu):
+    texte = re.sub(r"<(script|style)\b.*?</\1>", " ", contenu.decode(errors="replace"), flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", texte)).strip()
+
+
+def mesurer_la_saisie(client, seance, eligibles, nombre):
+    chemin = f"/actions/seances/{seance}/presences/"
+    reponse, contenu, _ = client.envoyer("GET", chemin)
+    verifier(reponse, contenu, chemin, 200)
+    lecteur = LecteurDeFormulaires()
+    lecteur.feed(contenu.decode())
+    champs = next(
+        (champs for _, champs in lecteur.formulaires if any(c.get("name") == "presents" for c in champs)), None
+    )
+    if champs is None:
+        raise EchecBanc(f"{chemin} : pas de grille de présences (champ « presents ») dans la page.")
+    valeurs = {c["name"]: c.get("value", "") for c in champs if c.get("name") and c.get("type") != "checkbox"}
+    cochables = {int(c["value"]) for c in champs if c.get("name") == "presents" and "disabled" not in c}
+    manquants = set(eligibles) - cochables
+    if manquants or not {"csrfmiddlewaretoken", "enfants_anonymes", "parents_presents"} <= valeurs.keys():
+        raise EchecBanc(f"{chemin} : le formulaire ne correspond pas (enfants non cochables : {sorted(manquants)}).")
+    grilles = deux_grilles(eligibles)
+
+    def enregistrer(rang):
+        donnees = list(valeurs.items())
+        donnees += [("presents", pk) for pk in grilles[rang % 2]]
+        reponse, contenu, duree = client.envoyer("POST", chemin, donnees)
+        if reponse.status == 200:
+            raise EchecBanc(f"{chemin} : présences refusées par le formulaire :\n{erreurs_du_formulaire(contenu)}")
+        return chemin, (reponse, contenu, duree)
+
+    titre = f"Enregistrement d’une grille de {len(grilles[0])} présences"
+    return mesurer(titre, enregistrer, nombre, 302)
+
+
+def erreurs_du_formulaire(contenu):
+    alerte = re.search(r'<div class="alert alert-danger".*?</div>', contenu.decode(errors="replace"), flags=re.S)
+    return texte_visible(alerte[0].encode()) if alerte else texte_visible(contenu)[:1500]
+
+
+def ouvrir_une_session(url):
+    fini = subprocess.run(
+        [sys.executable, "-m", "bench.session", "demo-chef"],
+        cwd=RACINE,
+        env=environnement(url),
+        capture_output=True,
+        text=True,
+    )
+    if fini.returncode:
+        raise EchecBanc(f"Session de demo-chef impossible :\n{fini.stderr}")
+    return fini.stdout.strip()
+
+
+# --- One scale -------------------------------------------------------------------------------
+
+
+def mesurer_l_echelle(echelle, nombre, regenerer):
+    url = url_de_la_base(echelle)
+    generation = preparer_la_base(echelle, url, regenerer)
+    vacuum_analyze(url)
+    aujourdhui = datetime.now(FUSEAU).date()
+    with curseur_sur(url) as curseur:
+        volumes = compter_les_lignes(curseur)
+        quartier, actions_du_quartier = choisir_le_quartier(curseur)
+        action, seances, inscrits = choisir_l_action(curseur, aujourdhui)
+        seance, jour, eligibles = choisir_la_seance(curseur, aujourdhui)
+    choix = [
+        f"quartier {quartier} ({actions_du_quartier} actions, la médiane)",
+        f"action {action} ({seances} séances, {inscrits} inscrits, la médiane de l’année précédente)",
+        f"séance {seance} du {jour:%d/%m/%Y} ({len(eligibles)} enfants inscrits et consentants à cette date)",
+    ]
+    if len(eligibles) < ENFANTS_PAR_GRILLE:
+        choix.append(f"aucune séance n’a {ENFANTS_PAR_GRILLE} enfants : grille de {len(eligibles)}, la plus grande")
+    session = ouvrir_une_session(url)
+    print(f"[{echelle}] gunicorn, {WORKERS} workers ; " + " ; ".join(choix), flush=True)
+    mesures = {}
+    with Serveur(url) as serveur:
+        client = Client(serveur.port, session)
+        for cle, titre, chemin in [
+            ("tableau", "Tableau de bord du contrat", "/indicateurs/"),
+            ("quartier", "Tableau de bord d’un quartier", f"/indicateurs/quartiers/{quartier}/"),
+            ("liste", "Liste des actions (1re page)", "/actions/"),
+            ("action", "Page d’une action", f"/actions/{action}/"),
+            ("export", "Export CSV du tableau du contrat", "/indicateurs/export.csv"),
+        ]:
+            mesures[cle] = mesurer_une_page(client, titre, chemin, nombre)
+        mesures["saisie"] = mesurer_la_saisie(client, seance, eligibles, nombre)
+    with curseur_sur(url) as curseur:
+        mesures["plancher"] = mesurer_le_plancher(curseur, aujourdhui, nombre)
+        curseur.execute("SHOW server_version")
+        version_pg = curseur.fetchone()[0]
+    return Resultat(echelle, volumes, generation, choix, mesures), version_pg
+
+
+# --- Report ----------------------------------------------------------------------------------
+
+
+def ms(valeur):
+    return f"{valeur:.1f}".replace(".", ",")
+
+
+def afficher(resultat):
+    print(f"\n{resultat.echelle} : " + ", ".join(f"{n} {libelle}" for libelle, n in resultat.volumes.items()))
+    print(f"{'page':<62} {'p50 ms':>8} {'p95 ms':>8} {'requêtes':>10} {'SQL p50 ms':>11}")
+    for mesure in resultat.mesures.values():
+        sql_p50 = ms(sorted(mesure.duree_sql)[(len(mesure.duree_sql) - 1) // 2]) if mesure.duree_sql else ""
+        print(
+            f"{mesure.titre[:62]:<62} {ms(mesure.p50):>8} {ms(mesure.p95):>8} "
+            f"{mesure.libelle_requetes:>10} {sql_p50:>11}"
+        )
+
+
+def evaluer(cle, petite, pleine):
+    """(text of the target, verdict) for a page measured at full scale and maybe at 1/10."""
+    seuil, relatif = CIBLES[cle]
+    cible = f"p95 ≤ {seuil} ms" + (" et ≤ 2 × p95 au 1/10" if relatif else "") + " ; requêtes identiques"
+    manques = []
+    if pleine.p95 > seuil:
+        manques.append(f"p95 > {seuil} ms")
+    if relatif and petite and pleine.p95 > 2 * petite.p95:
+        manques.append("p95 plus que doublé")
+    mesures = [m for m in (petite, pleine) if m]
+    if not all(m.requetes_stables for m in mesures) or len({m.requetes[0] for m in mesures}) > 1:
+        manques.append("requêtes différentes")
+    verdict = "non (" + ", ".join(manques) + ")" if manques else "oui"
+    return cible, verdict
+
+
+def ecrire_le_rapport(resultats, version_pg, nombre, duree_totale, arguments):
+    # The two standard scales always have a column, left empty when not measured this time.
+    colonnes = sorted({r.echelle for r in resultats} | set(ECHELLES_STANDARD), key=ORDRE_DES_ECHELLES.index)
+    par_echelle = {r.echelle: r for r in resultats}
+    pleine = par_echelle.get("grande") or resultats[-1]
+    petite = resultats[0] if len(resultats) > 1 else None
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    modele = next((ligne.split(":", 1)[1].strip() for ligne in cpuinfo if ligne.startswith("model name")), "inconnu")
+    coeurs = sum(ligne.startswith("processor") for ligne in cpuinfo)
+    memoire = int(re.search(r"MemTotal:\s+(\d+) kB", Path("/proc/meminfo").read_text())[1]) / 1024**2
+    maintenant = datetime.now(FUSEAU)
+
+    lignes = [
+        "# Performances",
+        "",
+        f"Mesures du {maintenant:%d/%m/%Y à %H:%M} (heure de Paris), produites par `make bench` "
+        "(`bench/run.py`) ; ce fichier est réécrit à chaque passage.",
+        "",
+        "## Machine",
+        "",
+        f"- processeur : {modele}, {coeurs} cœurs ; mémoire : {ms(memoire)} Gio",
+        f"- PostgreSQL {version_pg} sur 127.0.0.1 ; Python {platform.python_version()}, "
+        f"Django {version('django')}, gunicorn {version('gunicorn')} ({WORKERS} workers synchrones)",
+        "",
+        "## Méthode et reproduction",
+        "",
+        "```sh",
+        "make bench                                        # échelles dixieme et grande",
+        'make bench BENCH_ARGS="--echelles dixieme"        # une seule échelle',
+        'make bench BENCH_ARGS="--regenerer --requetes 100"  # régénère les données, 100 requêtes par page',
+        "```",
+        "",
+        "Chaque échelle a sa base PostgreSQL `fiches_bench_<échelle>` (serveur : `BENCH_DATABASE_URL`, "
+        "par défaut `postgres://postgres@127.0.0.1:5432`). Absente ou vide, ou avec `--regenerer`, elle est "
+        "recréée : `migrate`, `charger_reference`, `generer_demo --echelle <échelle>` ; sinon elle est "
+        "réutilisée après `migrate`. Puis `VACUUM ANALYZE`, ce que l’autovacuum fait d’une base en service. "
+        "L’application est servie par gunicorn (`config.wsgi`, réglages "
+        "`config.settings.bench` : ceux de la production, en HTTP sur 127.0.0.1, connexions à la base "
+        "gardées 60 s comme dans `.env.example`), connectée en `demo-chef` (chef de projet, tout le contrat).",
+        "",
+        f"Chaque page reçoit {ECHAUFFEMENT} requêtes d’échauffement puis {nombre} requêtes successives sur "
+        "une connexion HTTP persistante (le worker synchrone de gunicorn la ferme après chaque réponse : "
+        "chaque requête compte donc une connexion TCP locale), chronométrées jusqu’à la lecture complète de "
+        "la réponse. p50 et p95 au rang le plus proche. Le nombre de requêtes SQL vient de l’en-tête "
+        "`Server-Timing` posé par `config/mesure.py` (réglages du banc seulement). L’enregistrement des "
+        "présences alterne deux grilles différentes pour que chaque envoi écrive. Le plancher est la "
+        "requête SQL seule qui compte les enfants distincts à partir des présences, sur le contrat, pour "
+        "l’année scolaire en cours et la précédente comme les tableaux de bord, lancée par psycopg2 sans "
+        "passer par l’application : aucune page qui recompterait les présences ne peut faire mieux.",
+        "",
+        "Durée de ce passage : "
+        + (f"{duree_totale:.0f} s" if duree_totale < 120 else f"{duree_totale / 60:.0f} min")
+        + (f" (arguments : `{' '.join(arguments)}`)." if arguments else "."),
+        "",
+        "## Volumes",
+        "",
+        "| échelle | " + " | ".join(resultats[0].volumes) + " | génération |",
+        "| --- | " + " | ".join("---:" for _ in resultats[0].volumes) + " | --- |",
+    ]
+    for r in resultats:
+        generation = f"{r.generation:.0f} s (`generer_demo`)" if r.generation is not None else "base réutilisée"
+        lignes.append(
+            f"| {r.echelle} | "
+            + " | ".join(f"{n:,}".replace(",", " ") for n in r.volumes.values())
+            + f" | {generation} |"
+        )
+    lignes += ["", "Pages mesurées :", ""]
+    lignes += [f"- {r.echelle} : " + " ; ".join(r.choix) for r in resultats]
+    lignes += [
+        "",
+        "## Résultats",
+        "",
+        "Temps en millisecondes, « requêtes » : requêtes SQL par page.",
+        "",
+        "| page | "
+        + " | ".join(f"{LIBELLES_ECHELLES.get(e, e)} (`{e}`) : p50 / p95 ms, requêtes" for e in colonnes)
+        + " | p95 rapport | cible | atteinte |",
+        "| --- | " + " | ".join("---" for _ in colonnes) + " | ---: | --- | --- |",
+    ]
+    for cle, mesure in pleine.mesures.items():
+        cellules = []
+        for echelle in colonnes:
+            m = par_echelle[echelle].mesures[cle] if echelle in par_echelle else None
+            cellules.append(
+                f"{ms(m.p50)} / {ms(m.p95)}" + (f", {m.libelle_requetes}" if m.requetes else "") if m else ""
+            )
+        de_la_petite = petite.mesures[cle] if petite else None
+        rapport = f"{mesure.p95 / de_la_petite.p95:.1f} ×".replace(".", ",") if de_la_petite else ""
+        cible, verdict = evaluer(cle, de_la_petite, mesure) if cle in CIBLES else ("référence", "—")
+        lignes.append(f"| {mesure.titre} | " + " | ".join(cellules) + f" | {rapport} | {cible} | {verdict} |")
+    notes = [f"Échelle `{e}` non mesurée dans ce passage." for e in colonnes if e not in par_echelle]
+    if pleine.echelle != "grande":
+        notes.append(
+            f"Les seuils d’échelle pleine sont appliqués à l’échelle `{pleine.echelle}`, faute de mesure à "
+            "l’échelle `grande` : à titre indicatif."
+        )
+    if petite:
+        notes.append(f"Rapport : p95 à `{pleine.echelle}` / p95 à `{petite.echelle}`.")
+    else:
+        notes.append("Une seule échelle mesurée : ni rapport entre échelles ni comparaison de leurs requêtes.")
+    lignes += [""] + [f"- {note}" for note in notes]
+    RAPPORT.parent.mkdir(exist_ok=True)
+    RAPPORT.write_text("\n".join(lignes) + "\n")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--echelles", nargs="+", default=ECHELLES_STANDARD, choices=ORDRE_DES_ECHELLES, help="échelles à mesurer"
+    )
+    parser.add_argument("--requetes", type=int, default=50, help="requêtes mesurées par page (50)")
+    parser.add_argument("--regenerer", action="store_true", help="recrée les bases même si elles existent")
+    options = parser.parse_args()
+    debut = time.monotonic()
+    resultats = []
+    version_pg = ""
+    try:
+        for echelle in sorted(set(options.echelles), key=ORDRE_DES_ECHELLES.index):
+            resultat, version_pg = mesurer_l_echelle(echelle, options.requetes, options.regenerer)
+            resultats.append(resultat)
+            afficher(resultat)
+    except (EchecBanc, psycopg2.Error) as erreur:
+        print(f"\nÉchec du banc d’essai : {erreur}", file=sys.stderr)
+        return 1
+    ecrire_le_rapport(resultats, version_pg, options.requetes, time.monotonic() - debut, sys.argv[1:])
+    print(f"\nRapport écrit dans {RAPPORT.relative_to(RACINE)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

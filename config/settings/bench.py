@@ -1,0 +1,40 @@
+"""The benchmark (make bench, bench/run.py): production behaviour served over plain HTTP on
+127.0.0.1, against the PostgreSQL database named by DATABASE_URL, with each request's SQL
+queries reported in the Server-Timing header."""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+
+if not os.environ.get("DATABASE_URL"):
+    raise ImproperlyConfigured("DATABASE_URL doit désigner la base PostgreSQL du banc d’essai.")
+
+# As in production.
+DEBUG = False
+FETCH_RAISE = False
+# The benchmark logs in as demo-chef and generates the demo data: demo accounts are refused
+# (fiches.auth) and generer_demo too unless this is true.
+DEMO_AUTORISEE = True
+SECRET_KEY = SECRET_KEY or "bench-only-insecure-key-never-used-in-production"  # noqa: F405
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+# Production reuses connections (.env.example: CONN_MAX_AGE=60); so does the benchmark unless told.
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))  # noqa: F405
+
+# Plain HTTP: no SSL redirect, no HSTS, no secure cookies, default cookie names (sessionid,
+# csrftoken), which the benchmark sends back.
+
+# Whitenoise as in production, but from the finders: no collectstatic, no manifest.
+MIDDLEWARE = [
+    MIDDLEWARE[0],  # noqa: F405
+    "config.mesure.MesureRequetesMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *MIDDLEWARE[1:],  # noqa: F405
+]
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
