@@ -64,6 +64,8 @@ def supprimer_financement(*, financement):
 
 @transaction.atomic
 def enregistrer_seance(*, action, donnees, seance=None):
+    # The action before the session: the attendance grid takes its locks in that order too.
+    verrouiller_les_actions([action.pk])
     return _enregistrer(seance or Seance(action=action), donnees)
 
 

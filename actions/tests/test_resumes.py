@@ -3,9 +3,11 @@ write: the expected rows are computed here in Python from the presences, indepen
 actions.resumes."""
 
 import datetime
+import threading
 from collections import Counter
 
 import pytest
+from django.db import connection
 from django.db.models import Count, Q
 
 from actions import services
@@ -245,3 +247,36 @@ def test_a_grid_save_costs_the_same_summary_queries_for_one_child_or_thirty(djan
         FrequentationAnnuelle.objects.filter(quartier=None).aggregate(n=Count("pk", filter=Q(nb_presences=1)))["n"]
         == 31
     )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite runs one write at a time")
+def test_two_grids_saved_at_once_for_the_same_children_both_count():
+    premiere, seance, enfants = action_avec_enfants(20)
+    seconde = ActionFactory(porteur=premiere.porteur, realisation=premiere.realisation)
+    for enfant in enfants:
+        InscriptionFactory(action=seconde, participant=enfant)
+    autre = SeanceFactory(action=seconde, date=OCTOBRE)
+    depart = threading.Barrier(2)
+    erreurs = []
+
+    def saisir(seance_):
+        try:
+            depart.wait(timeout=10)
+            services.enregistrer_presences(
+                seance=seance_, presents=[e.pk for e in enfants], enfants_anonymes=0, parents_presents=0
+            )
+        except Exception as erreur:  # reported by the assertion below
+            erreurs.append(erreur)
+        finally:
+            connection.close()
+
+    fils = [threading.Thread(target=saisir, args=(s,)) for s in (seance, autre)]
+    for f in fils:
+        f.start()
+    for f in fils:
+        f.join()
+
+    assert erreurs == []
+    assert coherent()
+    assert set(FrequentationAnnuelle.objects.filter(quartier=None).values_list("nb_presences", flat=True)) == {2}
