@@ -627,7 +627,9 @@ def ecrire_le_rapport(resultats, version_pg, nombre, duree_totale, arguments):
         "présences alterne deux grilles différentes pour que chaque envoi écrive. Le plancher est la "
         "requête SQL seule qui compte les enfants distincts à partir des présences, sur le contrat, pour "
         "l’année scolaire en cours et la précédente comme les tableaux de bord, lancée par psycopg2 sans "
-        "passer par l’application : aucune page qui recompterait les présences ne peut faire mieux.",
+        "passer par l’application : aucune page qui recompterait les présences ne peut faire mieux. "
+        "Les tableaux de bord n’en font rien : ils lisent des résumés tenus à jour à chaque écriture "
+        "(README, « Tableaux de bord en direct »).",
         "",
         "Durée de ce passage : "
         + (f"{duree_totale:.0f} s" if duree_totale < 120 else f"{duree_totale / 60:.0f} min")
