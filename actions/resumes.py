@@ -1,6 +1,7 @@
-"""The summaries the dashboards read instead of the raw presences: FrequentationAnnuelle (one row
-per child, school year and perimeter), the counters of EffectifAnnuel (its sums by profile) and
-Seance.nb_inscrits (the children enrolled by the session's date). They are rewritten within
+"""The summaries the dashboards read instead of the raw records: FrequentationAnnuelle (one row
+per child, school year and perimeter), the counters of EffectifAnnuel (its sums by profile),
+Seance.nb_inscrits (the children enrolled by the session's date) and SeancesAnnuelles (each
+action's sessions summed per school year). They are rewritten within
 the transaction of every write that changes what they sum up: the services call these
 functions after their bulk writes, the receivers below after any single save or deletion
 (forms, shell, tests), so no write leaves them stale and no batch is needed. Each call touches

@@ -41,13 +41,14 @@ ECHAUFFEMENT = 5
 WORKERS = 2
 ENFANTS_PAR_GRILLE = 30
 STATUT_ANNULEE = "annulee"  # actions.enums.StatutAction.ANNULEE
-# Target per page: p95 ceiling at full scale (ms), and whether p95 may at most double from 1/10.
+# Target per page: p95 ceiling at full scale (ms), and whether p95 may at most double from 1/10
+# (asked of the dashboards; the export, which computes the same figures, is held to their ceiling).
 CIBLES = {
     "tableau": (150, True),
     "quartier": (150, True),
     "liste": (100, False),
     "action": (100, False),
-    "export": (150, True),
+    "export": (150, False),
     "saisie": (100, False),
 }
 # Like the dashboards, the current school year and the one before it.
