@@ -484,8 +484,10 @@ class EffectifAnnuel(models.Model):
         verbose_name = _("effectif annuel")
         verbose_name_plural = _("effectifs annuels")
         constraints = [
+            # Year before perimeter: a dashboard reads two years of the contract, either the
+            # contract's counters or every quartier's.
             models.UniqueConstraint(
-                fields=["contrat", "perimetre", "annee_scolaire", "sexe", "niveau_scolaire", "residence"],
+                fields=["contrat", "annee_scolaire", "perimetre", "sexe", "niveau_scolaire", "residence"],
                 name="effectif_unique",
             )
         ]

@@ -156,6 +156,7 @@ def calculer(*, contrat, annee, quartier=None, aujourdhui=None):
         ).values_list("pk", "fiche__code", "ordre", "code", "intitule_court")
     }
     noms_des_structures = dict(contrat.structures.values_list("pk", "nom"))
+    # An action has each of its themes once: a plain count, hashed, not a sorted distinct one.
     thematiques = _groupe(
         actions_des_deux_annees.filter(thematiques__isnull=False),
         ["thematiques__ordre", "thematiques__code", "thematiques__libelle"],
@@ -163,7 +164,6 @@ def calculer(*, contrat, annee, quartier=None, aujourdhui=None):
         Count,
         "pk",
         _chevauche,
-        distinct=True,
     )
     figures.ventilations["nb_actions"] = [
         Ventilation(

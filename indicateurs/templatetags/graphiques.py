@@ -1,6 +1,8 @@
 from django import template
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
+
+from fiches.templatetags.format_fr import valeur
 
 register = template.Library()
 
@@ -9,7 +11,7 @@ register = template.Library()
 def barres(ventilation):
     """The bars of a breakdown's chart, one group per line. Built here rather than by a loop in
     the template: a large city's dashboard draws about 200 of them, and the template engine took
-    10 ms to."""
+    10 ms for them and their tables."""
     return format_html_join(
         "\n",
         '<g transform="translate(0 {})"><text x="0" y="9" font-size="9">{}</text>'
@@ -19,4 +21,17 @@ def barres(ventilation):
             (rang * ventilation.HAUTEUR_DE_LIGNE, Truncator(ligne.libelle).chars(34), actuelle, precedente)
             for rang, (ligne, actuelle, precedente) in enumerate(ventilation.barres())
         ),
+    )
+
+
+@register.simple_tag
+def lignes_du_tableau(ventilation):
+    """The rows of the table that follows each chart, with the same figures, built here for
+    the same reason as the bars."""
+    if not ventilation.lignes:
+        return format_html('<tr><td colspan="3">{}</td></tr>', "Aucune donnée.")
+    return format_html_join(
+        "",
+        '<tr><th scope="row" class="fw-normal">{}</th><td class="text-end">{}</td><td class="text-end">{}</td></tr>',
+        ((ligne.libelle, valeur(ligne.actuelle), valeur(ligne.precedente)) for ligne in ventilation.lignes),
     )
