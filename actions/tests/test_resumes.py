@@ -7,6 +7,7 @@ import threading
 from collections import Counter
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, Q
 
@@ -280,3 +281,20 @@ def test_two_grids_saved_at_once_for_the_same_children_both_count():
     assert erreurs == []
     assert coherent()
     assert set(FrequentationAnnuelle.objects.filter(quartier=None).values_list("nb_presences", flat=True)) == {2}
+
+
+def test_the_rebuild_command_repairs_summaries_changed_behind_the_application(capsys):
+    action, seance, enfants = action_avec_enfants(3)
+    for enfant in enfants:
+        PresenceFactory(seance=seance, participant=enfant)
+    # Fixes made directly in the database, which no receiver sees.
+    EffectifAnnuel.objects.update(nb_enfants=99)
+    FrequentationAnnuelle.objects.filter(participant=enfants[0]).delete()
+    Seance.objects.update(nb_inscrits=0)
+    SeancesAnnuelles.objects.all().delete()
+    assert not coherent()
+
+    call_command("recalculer_resumes")
+
+    assert coherent() and inscrits() == inscrits_attendus()
+    assert "Résumés recalculés" in capsys.readouterr().out
