@@ -327,6 +327,8 @@ def generer_activite_a_l_echelle(*, contrat, echelle, aujourdhui=None):
     courante = AnneeScolaire.de_la_date(aujourdhui)
     annees = [AnneeScolaire(courante.annee_de_rentree - decalage) for decalage in reversed(range(echelle.annees))]
     territoire = _territoire(contrat)
+    if not territoire["structures"]:
+        raise ValueError("Aucune structure active du contrat n’intervient dans un quartier : rien à générer.")
     disponibles = _enfants(alea, echelle, territoire, annees)
     actions, details = _actions(alea, echelle, territoire, annees, aujourdhui)
     seances = _seances(alea, actions, details)

@@ -1,11 +1,12 @@
 """The summaries the dashboards read instead of the raw records: FrequentationAnnuelle (one row
 per child, school year and perimeter), the counters of EffectifAnnuel (its sums by profile),
 Seance.nb_inscrits (the children enrolled by the session's date) and SeancesAnnuelles (each
-action's sessions summed per school year). They are rewritten within
-the transaction of every write that changes what they sum up: the services call these
-functions after their bulk writes, the receivers below after any single save or deletion
-(forms, shell, tests), so no write leaves them stale and no batch is needed. Each call touches
-only the children or sessions concerned.
+action's sessions summed per school year). They are rewritten within the transaction of
+every write that changes what they sum up: the services call these functions after their bulk
+writes, the receivers below after single saves and deletions of records (forms, admin, tests),
+so that no batch is needed. Each call touches only the children or sessions concerned. Writes
+that bypass the models (raw SQL, queryset.update) are not seen: `manage.py recalculer_resumes`
+rebuilds everything from the records.
 
 The functions take the app registry so that the migration that creates the summary fills it
 with the same code."""
@@ -20,7 +21,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 
 from .enums import StatutAction
-from .models import Action, Inscription, Participant, Presence, Seance
+from .models import Action, EffectifAnnuel, Inscription, Participant, Presence, Seance
 
 LOT = 5000
 
@@ -42,7 +43,8 @@ def _ajouter_aux_effectifs(ecarts, apps):
     """Add each change to its counter in one statement per 500: an INSERT that adds to the row
     when it exists (ON CONFLICT ... DO UPDATE, in PostgreSQL and SQLite alike). The ORM has no
     upsert that adds, and reading the counters first would lose one of two concurrent saves."""
-    lignes = [(*cle, enfants, presences) for cle, (enfants, presences) in ecarts.items() if enfants or presences]
+    # In key order: two saves adding to the same counters lock them in the same order.
+    lignes = sorted((*cle, enfants, presences) for cle, (enfants, presences) in ecarts.items() if enfants or presences)
     table = connection.ops.quote_name(apps.get_model("actions", "EffectifAnnuel")._meta.db_table)
     cle = "contrat_id, perimetre, annee_scolaire, sexe, niveau_scolaire, residence"
     with connection.cursor() as curseur:
@@ -55,6 +57,30 @@ def _ajouter_aux_effectifs(ecarts, apps):
                 f"nb_presences = {table}.nb_presences + excluded.nb_presences",
                 [valeur for ligne in lot for valeur in ligne],
             )
+
+
+def _retirer(lignes):
+    """Delete these rows; returns what that takes off each counter."""
+    ecarts = defaultdict(lambda: [0, 0])
+    for ancien in (
+        lignes.values_list("contrat", "quartier", "annee_scolaire", "sexe", "niveau_scolaire", "quartier_residence")
+        .annotate(n=Count("pk"), p=Sum("nb_presences"))
+        .order_by()
+    ):
+        ecart = ecarts[_cle_d_effectif(*ancien[:6])]
+        ecart[0] -= ancien[6]
+        ecart[1] -= ancien[7]
+    lignes.delete()
+    return ecarts
+
+
+@transaction.atomic(savepoint=False)
+def oublier_les_enfants(*, participants, apps=registre):
+    """Before children are deleted: their rows go, and the counters lose them."""
+    _ajouter_aux_effectifs(
+        _retirer(apps.get_model("actions", "FrequentationAnnuelle").objects.filter(participant__in=participants)),
+        apps,
+    )
 
 
 @transaction.atomic(savepoint=False)
@@ -82,16 +108,7 @@ def recalculer_frequentations(*, participants=None, apps=registre):
             # Two saves recounting the same child wait for each other; the second one then
             # reads the presences the first one committed.
             list(enfants.select_for_update().order_by("pk").values_list("pk"))
-    ecarts = defaultdict(lambda: [0, 0])
-    for ancien in (
-        lignes.values_list("contrat", "quartier", "annee_scolaire", "sexe", "niveau_scolaire", "quartier_residence")
-        .annotate(n=Count("pk"), p=Sum("nb_presences"))
-        .order_by()
-    ):
-        ecart = ecarts[_cle_d_effectif(*ancien[:6])]
-        ecart[0] -= ancien[6]
-        ecart[1] -= ancien[7]
-    lignes.delete()
+    ecarts = _retirer(lignes)
     par_contrat = presences.values("participant", "annee").annotate(n=Count("pk")).order_by()
     par_quartier = (
         presences.filter(seance__action__quartiers__isnull=False)
@@ -219,8 +236,9 @@ def _presents_aux_actions(actions):
 
 
 # Presences are deleted in bulk by the services, which recount afterwards, or along with their
-# session or action (below): no receiver on their deletion, which keeps those deletions a
-# single DELETE instead of one signal per row.
+# session, action or child (below): no receiver on their own deletion, which keeps those
+# deletions a single DELETE instead of one signal per row. A presence deleted alone from a shell
+# is not seen: `manage.py recalculer_resumes` rebuilds everything.
 @receiver(post_save, sender=Presence)
 def presence_enregistree(sender, instance, **kwargs):
     recalculer_frequentations(participants=[instance.participant_id])
@@ -229,6 +247,8 @@ def presence_enregistree(sender, instance, **kwargs):
 @receiver(pre_delete, sender=Seance)
 @receiver(pre_delete, sender=Action)
 def avant_suppression(sender, instance, **kwargs):
+    # The action first, as every write that recounts: then the children.
+    verrouiller_les_actions([instance.action_id if sender is Seance else instance.pk])
     presences = Presence.objects.filter(**{"seance" if sender is Seance else "seance__action": instance})
     instance._presents = list(presences.values_list("participant_id", flat=True).distinct())
 
@@ -287,3 +307,14 @@ def participant_enregistre(sender, instance, created, **kwargs):
     # A new sex, level or residence moves the child's rows to other counters.
     if not created:
         recalculer_frequentations(participants=[instance.pk])
+
+
+@receiver(pre_delete, sender=Participant)
+def participant_supprime(sender, instance, **kwargs):
+    oublier_les_enfants(participants=[instance.pk])
+
+
+@receiver(post_delete, sender="fiches.Quartier")
+def quartier_supprime(sender, instance, **kwargs):
+    # Its rows went with it; nobody lived there (the children's residence protects it).
+    EffectifAnnuel.objects.filter(perimetre=instance.pk).delete()

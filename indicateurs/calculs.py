@@ -290,9 +290,10 @@ def calculer(*, contrat, annee, quartier=None, aujourdhui=None):
     # Sessions: their yearly sums per action, kept up to date on write. The presences possible
     # so far in a year under way come from the sessions held by today: the sums of that year
     # include those to come.
-    # A session falls within its action's dates: the actions of the two years are enough.
+    # All the perimeter's actions, not only those of the two years: an action's dates can be
+    # changed after its sessions, which then fall outside them and still count.
     sommes_des_seances = SeancesAnnuelles.objects.filter(
-        action__in=actions_des_deux_annees, annee_scolaire__in=[a.annee_de_rentree for a in annees.values()]
+        action__in=actions, annee_scolaire__in=[a.annee_de_rentree for a in annees.values()]
     ).aggregate(
         **{f"anonymes__{n}": Sum("enfants_anonymes", filter=de_l_annee(a)) for n, a in annees.items()},
         **{f"nb_parents__{n}": Sum("parents_presents", filter=de_l_annee(a)) for n, a in annees.items()},
@@ -305,9 +306,9 @@ def calculer(*, contrat, annee, quartier=None, aujourdhui=None):
             bruts["possibles"][nom] = 0
         elif annee_.fin >= aujourdhui:
             bruts["possibles"][nom] = (
-                Seance.objects.filter(
-                    action__in=actions_des_deux_annees, date__range=(annee_.debut, aujourdhui)
-                ).aggregate(n=Sum("nb_inscrits"))["n"]
+                Seance.objects.filter(action__in=actions, date__range=(annee_.debut, aujourdhui)).aggregate(
+                    n=Sum("nb_inscrits")
+                )["n"]
                 or 0
             )
 

@@ -28,7 +28,7 @@ class FormulaireStructureAdmin(forms.ModelForm):
 
     def clean(self):
         donnees = super().clean()
-        contrat = donnees.get("contrat")
+        contrat = donnees.get("contrat") or (self.instance.contrat if self.instance.pk else None)
         etrangers = [str(q) for q in donnees.get("quartiers", []) if contrat and q.contrat_id != contrat.pk]
         if etrangers:
             self.add_error("quartiers", "Ces quartiers appartiennent à un autre contrat : " + ", ".join(etrangers))
@@ -44,6 +44,10 @@ class StructureAdmin(SimpleHistoryAdmin):
     search_fields = ["nom"]
     autocomplete_fields = ["commune"]
     filter_horizontal = ["quartiers"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Its actions answer the fiches of its contract, and its children count there.
+        return ["contrat"] if obj else []
 
 
 @admin.register(Etablissement)

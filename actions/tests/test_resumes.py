@@ -17,6 +17,7 @@ from actions.models import EffectifAnnuel, FrequentationAnnuelle, Participant, P
 from actions.resumes import recalculer_frequentations
 from fiches.annees import AnneeScolaire
 from fiches.tests.factories import QuartierFactory
+from indicateurs.calculs import calculer
 
 from .factories import ActionFactory, InscriptionFactory, PresenceFactory, SeanceFactory, action_avec_enfants
 
@@ -179,8 +180,9 @@ def test_deleting_a_session_or_an_action_recounts_its_children():
     assert coherent() and {ligne[0] for ligne in lignes()} == {enfants[0].pk, autres[0].pk}
     action.delete()
     assert coherent() and {ligne[0] for ligne in lignes()} == {autres[0].pk}
+    # A child deleted takes their rows and their share of the counters along.
     autres[0].delete()
-    assert lignes() == set()
+    assert coherent() and lignes() == set() and effectifs() == {}
 
 
 def test_each_session_counts_the_children_enrolled_by_its_date():
@@ -298,3 +300,17 @@ def test_the_rebuild_command_repairs_summaries_changed_behind_the_application(ca
 
     assert coherent() and inscrits() == inscrits_attendus()
     assert "Résumés recalculés" in capsys.readouterr().out
+
+
+def test_deleting_a_quartier_takes_its_counters_and_leaves_the_contract_s():
+    action, seance, enfants = action_avec_enfants(2)
+    quartier = action.quartiers.get()
+    for enfant in enfants:
+        PresenceFactory(seance=seance, participant=enfant)
+    contrat = action.porteur.contrat
+
+    quartier.delete()
+
+    assert coherent() and {cle[1] for cle in effectifs()} == {0}
+    figures = calculer(contrat=contrat, annee=AnneeScolaire(2025), aujourdhui=datetime.date(2026, 9, 15))
+    assert figures.totaux["nb_enfants_beneficiaires"]["actuelle"] == 2

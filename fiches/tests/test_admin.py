@@ -7,10 +7,10 @@ from django.urls import reverse
 
 from fiches.enums import Rubrique
 from fiches.models import Fiche, LienFiche, ParagrapheFiche, Quartier
-from partenaires.models import Etablissement
+from partenaires.models import Etablissement, Structure
 from partenaires.tests.factories import PartenaireFactory
 
-from .factories import AxeFactory
+from .factories import AxeFactory, QuartierFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -175,3 +175,24 @@ def test_two_fiches_of_one_contract_cannot_share_a_code(client_admin):
     assert reponse.context["adminform"].form.errors["code"] == [
         "Une autre fiche de ce contrat porte déjà le code 1.2.2."
     ]
+
+
+def test_a_structure_stays_in_its_contract_and_its_quartiers_are_still_checked(client_admin, reference):
+    structure = Structure.objects.filter(contrat=reference).first()
+    formulaire = client_admin.get(_url(Structure, "change", structure.pk)).context["adminform"].form
+    # Its actions answer the contract's fiches and its children count there: the contract is shown, not offered.
+    assert "contrat" not in formulaire.fields
+    ailleurs = QuartierFactory()
+    reponse = client_admin.post(
+        _url(Structure, "change", structure.pk),
+        {
+            "nom": structure.nom,
+            "type": structure.type_id,
+            "commune": structure.commune_id,
+            "quartiers": [ailleurs.pk],
+            "active": "on",
+        },
+    )
+    assert reponse.status_code == 200
+    assert "appartiennent à un autre contrat" in reponse.context["adminform"].form.errors["quartiers"][0]
+    assert not structure.quartiers.filter(pk=ailleurs.pk).exists()

@@ -342,6 +342,22 @@ def test_previous_year_values_are_computed_beside_the_current_ones(perimetre):
 # --- Anonymous headcounts ------------------------------------------------------------------------
 
 
+def test_sessions_left_outside_their_action_s_new_dates_still_count(perimetre):
+    atelier = action(perimetre)
+    seance(atelier, OCTOBRE, enfants_anonymes=4, parents_presents=2)
+    venu(atelier, enfant(perimetre), OCTOBRE, NOVEMBRE)
+    # The action is moved to the next school year after its sessions took place; the form
+    # allows it. It no longer counts as an action of 2025-2026, but what happened at its
+    # sessions still does.
+    atelier.date_debut, atelier.date_fin = date(2026, 9, 15), date(2027, 6, 30)
+    atelier.save()
+
+    apres = totaux(figures_de(perimetre))
+    assert apres["nb_actions"] == 0
+    assert apres["nb_participations_anonymes"] == 4 and apres["nb_parents"] == 2
+    assert apres["frequentation"] == 2 + 4 and apres["taux_assiduite"] == Decimal("100.0")
+
+
 def test_headcount_only_sessions_add_to_frequentation_but_not_to_the_children(perimetre):
     fete = action(perimetre)
     seance(fete, OCTOBRE, enfants_anonymes=12)

@@ -43,7 +43,10 @@ class Command(BaseCommand):
             activite = generer_activite(contrat=contrat)
         else:
             etendre_territoire(contrat=contrat, quartiers=ECHELLES[echelle].quartiers)
-            activite = generer_activite_a_l_echelle(contrat=contrat, echelle=ECHELLES[echelle])
+            try:
+                activite = generer_activite_a_l_echelle(contrat=contrat, echelle=ECHELLES[echelle])
+            except ValueError as erreur:
+                raise CommandError(str(erreur)) from erreur
         valeurs_de_demo(contrat=contrat)
         # Until autovacuum passes, the planner would take the tables just filled for empty ones
         # (a nested loop over 29,000 summary rows: 48 ms instead of 14).
