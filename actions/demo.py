@@ -49,6 +49,40 @@ MODELES_D_ACTION = [
 ]
 
 
+def creer_actions_en_lot(actions, details, lot=None):
+    """Insert the actions, with their history, then their quartiers, themes, schools and
+    partners as each detail lists them."""
+    actions = bulk_create_with_history(actions, Action, batch_size=lot)
+    for relation in ["quartiers", "thematiques", "etablissements", "partenaires"]:
+        through = getattr(Action, relation).through
+        cle = getattr(Action, relation).field.m2m_reverse_field_name()
+        through.objects.bulk_create(
+            [
+                through(action=action, **{cle: cible})
+                for action, detail in zip(actions, details, strict=True)
+                for cible in detail[relation]
+            ],
+            batch_size=lot,
+        )
+    return actions
+
+
+def financement_fictif(alea, *, action, sources, aujourdhui, demande_max=8000):
+    """A grant asked for the action, partly granted, fully paid once the action is over."""
+    source = alea.choice(sources)
+    demande = Decimal(alea.randrange(1000, demande_max, 50))
+    accorde = (demande * Decimal(alea.choice(["0.7", "0.8", "0.9", "1"]))).quantize(Decimal("1"))
+    return Financement(
+        action=action,
+        source=source,
+        financeur=source.financeur,
+        annee=action.date_debut.year,
+        montant_demande=demande,
+        montant_accorde=accorde,
+        montant_verse=accorde if action.date_fin < aujourdhui else (accorde / 2).quantize(Decimal("1")),
+    )
+
+
 def _niveau(alea, structure):
     niveaux = list(AGE_A_LA_RENTREE)
     if structure.type.libelle == "Opérateur associatif":
@@ -172,17 +206,7 @@ def generer_activite(*, contrat):
                         "hebdomadaire": hebdomadaire,
                     }
                 )
-    actions = bulk_create_with_history(actions, Action)
-    for relation in ["quartiers", "thematiques", "etablissements", "partenaires"]:
-        through = getattr(Action, relation).through
-        cle = getattr(Action, relation).field.m2m_reverse_field_name()
-        through.objects.bulk_create(
-            [
-                through(action=action, **{cle: cible})
-                for action, detail in zip(actions, details, strict=True)
-                for cible in detail[relation]
-            ]
-        )
+    actions = creer_actions_en_lot(actions, details)
 
     seances, inscriptions, financements, assiduite = [], [], [], {}
     for action, detail in zip(actions, details, strict=True):
@@ -209,20 +233,7 @@ def generer_activite(*, contrat):
             inscriptions.append(Inscription(action=action, participant=enfant, date_inscription=action.date_debut))
             assiduite[(action.pk, enfant.pk)] = alea.uniform(0.45, 0.95)
         if alea.random() < 0.7:
-            source = alea.choice(sources)
-            demande = Decimal(alea.randrange(1000, 8000, 50))
-            accorde = (demande * Decimal(alea.choice(["0.7", "0.8", "0.9", "1"]))).quantize(Decimal("1"))
-            financements.append(
-                Financement(
-                    action=action,
-                    source=source,
-                    financeur=source.financeur,
-                    annee=action.date_debut.year,
-                    montant_demande=demande,
-                    montant_accorde=accorde,
-                    montant_verse=accorde if action.date_fin < aujourdhui else (accorde / 2).quantize(Decimal("1")),
-                )
-            )
+            financements.append(financement_fictif(alea, action=action, sources=sources, aujourdhui=aujourdhui))
     seances = bulk_create_with_history(seances, Seance)
     bulk_create_with_history(inscriptions, Inscription)
     bulk_create_with_history(financements, Financement)

@@ -7,7 +7,6 @@ that trickle in after the start, attendance that varies by child and wanes towar
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,7 +16,7 @@ from fiches.annees import AnneeScolaire
 from fiches.models import RealisationAttendue, Thematique
 from partenaires.models import Dispositif, Etablissement, Partenaire, SourceFinancement, Structure
 
-from .demo import AGE_A_LA_RENTREE, COLLEGE, MODELES_D_ACTION
+from .demo import AGE_A_LA_RENTREE, COLLEGE, MODELES_D_ACTION, creer_actions_en_lot, financement_fictif
 from .enums import StatutAction
 from .models import Action, Financement, Inscription, Participant, Presence, Seance
 from .resumes import resumer_le_contrat
@@ -209,19 +208,7 @@ def _actions(alea, echelle, territoire, annees, aujourdhui):
                     "partenaires": alea.sample(territoire["partenaires"], alea.randint(1, 2)) if en_classe else [],
                 }
             )
-    actions = bulk_create_with_history(actions, Action, batch_size=LOT)
-    for relation in ["quartiers", "thematiques", "etablissements", "partenaires"]:
-        through = getattr(Action, relation).through
-        cle = getattr(Action, relation).field.m2m_reverse_field_name()
-        through.objects.bulk_create(
-            [
-                through(action=action, **{cle: cible})
-                for action, detail in zip(actions, details, strict=True)
-                for cible in detail[relation]
-            ],
-            batch_size=LOT,
-        )
-    return actions, details
+    return creer_actions_en_lot(actions, details, lot=LOT), details
 
 
 def _seances(alea, actions, details):
@@ -295,24 +282,11 @@ def _presences(alea, seances, inscriptions, assiduite, aujourdhui):
 
 
 def _financements(alea, actions, sources, aujourdhui):
-    financements = []
-    for action in actions:
-        if action.statut == StatutAction.ANNULEE or alea.random() > 0.7 or not sources:
-            continue
-        source = alea.choice(sources)
-        demande = Decimal(alea.randrange(1000, 15000, 50))
-        accorde = (demande * Decimal(alea.choice(["0.6", "0.8", "0.9", "1"]))).quantize(Decimal("1"))
-        financements.append(
-            Financement(
-                action=action,
-                source=source,
-                financeur=source.financeur,
-                annee=action.date_debut.year,
-                montant_demande=demande,
-                montant_accorde=accorde,
-                montant_verse=accorde if action.date_fin < aujourdhui else (accorde / 2).quantize(Decimal("1")),
-            )
-        )
+    financements = [
+        financement_fictif(alea, action=action, sources=sources, aujourdhui=aujourdhui, demande_max=15000)
+        for action in actions
+        if sources and action.statut != StatutAction.ANNULEE and alea.random() <= 0.7
+    ]
     return bulk_create_with_history(financements, Financement, batch_size=LOT)
 
 

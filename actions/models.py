@@ -497,14 +497,13 @@ class EffectifAnnuel(models.Model):
 
 
 class SeancesAnnuelles(models.Model):
-    """The sessions of an action in a school year, summed: how many, the children counted at the
-    door, the parents, and the children enrolled by each session's date (the presences that
-    were possible). Rewritten with every change to the action's sessions or enrolments
+    """The sessions of an action in a school year, summed: the children counted at the door,
+    the parents, and the children enrolled by each session's date (the presences that were
+    possible). Rewritten with every change to the action's sessions or enrolments
     (actions.resumes), so that the dashboards read one row per action and year."""
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="seances_annuelles")
     annee_scolaire = models.PositiveSmallIntegerField(_("année de la rentrée"))
-    nb_seances = models.PositiveIntegerField(_("séances"))
     enfants_anonymes = models.PositiveIntegerField(_("enfants non inscrits"))
     parents_presents = models.PositiveIntegerField(_("parents présents"))
     nb_inscrits = models.PositiveIntegerField(_("présences possibles"))

@@ -101,13 +101,12 @@ def recalculer_frequentations(*, participants=None, apps=registre):
             participants = list(participants)
             if not participants:
                 return
+            # Two saves recounting the same child wait for each other; the second one then
+            # reads the presences the first one committed.
+            list(enfants.select_for_update().filter(pk__in=participants).order_by("pk").values_list("pk"))
         presences = presences.filter(participant__in=participants)
         lignes = lignes.filter(participant__in=participants)
         enfants = enfants.filter(pk__in=participants)
-        if not isinstance(participants, QuerySet):
-            # Two saves recounting the same child wait for each other; the second one then
-            # reads the presences the first one committed.
-            list(enfants.select_for_update().order_by("pk").values_list("pk"))
     ecarts = _retirer(lignes)
     par_contrat = presences.values("participant", "annee").annotate(n=Count("pk")).order_by()
     par_quartier = (
@@ -180,7 +179,6 @@ def recalculer_seances_annuelles(*, actions=None, apps=registre):
         seances.annotate(annee=annee_scolaire("date"))
         .values("action", "annee")
         .annotate(
-            n=Count("pk"),
             anonymes=Sum("enfants_anonymes"),
             parents=Sum("parents_presents"),
             inscrits=Sum("nb_inscrits"),
@@ -192,7 +190,6 @@ def recalculer_seances_annuelles(*, actions=None, apps=registre):
             modele(
                 action_id=somme["action"],
                 annee_scolaire=somme["annee"],
-                nb_seances=somme["n"],
                 enfants_anonymes=somme["anonymes"],
                 parents_presents=somme["parents"],
                 nb_inscrits=somme["inscrits"],

@@ -28,13 +28,9 @@ def _chevauche(annee):
     return Q(date_debut__lte=annee.fin, date_fin__gte=annee.debut)
 
 
-def _pendant(annee, champ):
-    return Q(**{f"{champ}__range": (annee.debut, annee.fin)})
-
-
-def _par_annee(agregat, champ, annees, condition, **options):
+def _par_annee(agregat, champ, annees, condition):
     """One aggregate per school year, e.g. Count("pk", filter=<year>) for both years."""
-    return {nom: agregat(champ, filter=condition(annee), **options) for nom, annee in annees.items()}
+    return {nom: agregat(champ, filter=condition(annee)) for nom, annee in annees.items()}
 
 
 @dataclass
@@ -91,11 +87,9 @@ def actions_du_perimetre(*, contrat, quartier=None):
     return actions
 
 
-def _groupe(queryset, cles, annees, agregat, champ, condition, **options):
+def _groupe(queryset, cles, annees, agregat, champ, condition):
     """A breakdown: one grouped query, one count per school year."""
-    return list(
-        queryset.values(*cles).annotate(**_par_annee(agregat, champ, annees, condition, **options)).order_by(*cles)
-    )
+    return list(queryset.values(*cles).annotate(**_par_annee(agregat, champ, annees, condition)).order_by(*cles))
 
 
 def _sommes(groupes, cle):

@@ -1,5 +1,5 @@
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
@@ -9,6 +9,7 @@ from actions.enums import StatutAction
 from actions.models import Action, FrequentationAnnuelle, Inscription, Participant, Presence, Seance
 from fiches.annees import AnneeScolaire
 from fiches.models import Quartier, RealisationAttendue
+from partenaires.models import Structure
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +82,13 @@ def test_a_large_city_s_scale_follows_the_school_calendar_and_keeps_its_summarie
     }
     assert FrequentationAnnuelle.objects.filter(quartier=None).count() == len(enfants_par_annee)
     assert Seance.objects.filter(nb_inscrits__gt=0).exists()
+
+
+def test_a_large_scale_needs_a_structure_working_in_a_quartier(demo, reference, monkeypatch):
+    monkeypatch.setitem(ECHELLES, "dixieme", Echelle(quartiers=5, actions=60, enfants=100))
+    Structure.objects.filter(contrat=reference).update(active=False)
+
+    with pytest.raises(CommandError, match="Aucune structure active du contrat n’intervient dans un quartier"):
+        call_command("generer_demo", echelle="dixieme")
+
+    assert not Action.objects.exists() and not Participant.objects.exists()

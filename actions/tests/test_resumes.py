@@ -87,18 +87,18 @@ def seances_annuelles():
     return {
         cle[:2]: cle[2:]
         for cle in SeancesAnnuelles.objects.values_list(
-            "action", "annee_scolaire", "nb_seances", "enfants_anonymes", "parents_presents", "nb_inscrits"
+            "action", "annee_scolaire", "enfants_anonymes", "parents_presents", "nb_inscrits"
         )
     }
 
 
 def sommes_des_seances():
-    """Per action and school year: sessions, headcounts, parents, children enrolled by each date."""
+    """Per action and school year: headcounts, parents, children enrolled by each date."""
     inscrits = inscrits_attendus()
     sommes = {}
     for seance in Seance.objects.all():
-        somme = sommes.setdefault((seance.action_id, AnneeScolaire.de_la_date(seance.date).annee_de_rentree), [0] * 4)
-        for rang, valeur in enumerate([1, seance.enfants_anonymes, seance.parents_presents, inscrits[seance.pk]]):
+        somme = sommes.setdefault((seance.action_id, AnneeScolaire.de_la_date(seance.date).annee_de_rentree), [0] * 3)
+        for rang, valeur in enumerate([seance.enfants_anonymes, seance.parents_presents, inscrits[seance.pk]]):
             somme[rang] += valeur
     return {cle: tuple(somme) for cle, somme in sommes.items()}
 
@@ -212,9 +212,9 @@ def test_each_session_counts_the_children_enrolled_by_its_date():
     assert inscrits() == inscrits_attendus() and coherent()
     # Headcounts typed in the grid, a session deleted: the yearly sums follow.
     services.enregistrer_presences(seance=seance, presents=[], enfants_anonymes=7, parents_presents=3)
-    assert coherent() and seances_annuelles()[(action.pk, 2025)] == (3, 7, 3, 2 + 2 + 4)
+    assert coherent() and seances_annuelles()[(action.pk, 2025)] == (7, 3, 2 + 2 + 4)
     series[0].delete()
-    assert coherent() and seances_annuelles()[(action.pk, 2025)] == (2, 7, 3, 4)
+    assert coherent() and seances_annuelles()[(action.pk, 2025)] == (7, 3, 4)
 
 
 def test_the_full_recount_rebuilds_the_same_rows_for_every_contract():
