@@ -1,17 +1,16 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from comptes.demo import adhesions_de_demo
-from fiches.demo import generer_demo
-from fiches.services import charger_reference, lire_reference
-from indicateurs.demo import valeurs_de_demo
-from indicateurs.services import charger_indicateurs, lire_indicateurs
+from demo.adhesions import adhesions_de_demo
+from demo.territoire import generer_demo
+from demo.valeurs import valeurs_de_demo
+from fiches.services import lire_reference
+from indicateurs.services import lire_indicateurs, reference_charger
 
 
 @pytest.fixture
 def reference(db):
-    contrat, _ = charger_reference(donnees=lire_reference())
-    charger_indicateurs(donnees=lire_indicateurs(), contrat=contrat)
+    contrat, _ = reference_charger(donnees=lire_reference(), indicateurs=lire_indicateurs())
     return contrat
 
 

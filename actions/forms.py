@@ -103,7 +103,7 @@ class FormulaireFinancement(forms.ModelForm):
 
     def __init__(self, *args, contrat, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["source"].queryset = SourceFinancement.objects.filter(contrat=contrat)
+        self.fields["source"].queryset = SourceFinancement.objects.filter(contrat=contrat).select_related("financeur")
         self.fields["financeur"].queryset = Partenaire.objects.filter(contrat=contrat)
         self.fields["financeur"].help_text = "Par défaut, le financeur de la source."
         self.fields["annee"].initial = timezone.localdate().year

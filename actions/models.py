@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from fiches.annees import AnneeScolaire
+from fiches.chargement import QuerySet
+from fiches.models import Modele
 
 from .enums import NiveauScolaire, Sexe, StatutAction
 
@@ -24,7 +26,7 @@ def nombre_de(queryset, champ="pk"):
     )
 
 
-class ActionQuerySet(models.QuerySet):
+class ActionQuerySet(QuerySet):
     def non_archivees(self):
         return self.filter(archivee=False)
 
@@ -62,7 +64,7 @@ class ActionQuerySet(models.QuerySet):
         )
 
 
-class Action(models.Model):
+class Action(Modele):
     realisation = models.ForeignKey(
         "fiches.RealisationAttendue",
         on_delete=models.PROTECT,
@@ -162,7 +164,7 @@ class Action(models.Model):
         return [NiveauScolaire(niveau).label for niveau in self.niveaux]
 
 
-class FinancementQuerySet(models.QuerySet):
+class FinancementQuerySet(QuerySet):
     def totaux(self):
         return self.aggregate(
             demande=Coalesce(Sum("montant_demande"), 0, output_field=models.DecimalField()),
@@ -171,7 +173,7 @@ class FinancementQuerySet(models.QuerySet):
         )
 
 
-class Financement(models.Model):
+class Financement(Modele):
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="financements", verbose_name=_("action"))
     source = models.ForeignKey(
         "partenaires.SourceFinancement",
@@ -234,7 +236,7 @@ class Financement(models.Model):
             )
 
 
-class Seance(models.Model):
+class Seance(Modele):
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="seances", verbose_name=_("action"))
     date = models.DateField(_("date"))
     duree_minutes = models.PositiveSmallIntegerField(
@@ -297,7 +299,7 @@ class Seance(models.Model):
                 )
 
 
-class ParticipantQuerySet(models.QuerySet):
+class ParticipantQuerySet(QuerySet):
     def de_structures(self, structures):
         return self.filter(structure__in=structures)
 
@@ -310,7 +312,7 @@ class ParticipantQuerySet(models.QuerySet):
         )
 
 
-class Participant(models.Model):
+class Participant(Modele):
     """A child, pseudonymous: no name, no address; what the indicators need and nothing more."""
 
     structure = models.ForeignKey(
@@ -378,7 +380,7 @@ class Participant(models.Model):
             raise ValidationError(erreurs)
 
 
-class Inscription(models.Model):
+class Inscription(Modele):
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="inscriptions", verbose_name=_("action"))
     participant = models.ForeignKey(
         Participant, on_delete=models.CASCADE, related_name="inscriptions", verbose_name=_("participant")
@@ -408,7 +410,7 @@ class Inscription(models.Model):
             )
 
 
-class Presence(models.Model):
+class Presence(Modele):
     seance = models.ForeignKey(Seance, on_delete=models.CASCADE, related_name="presences", verbose_name=_("séance"))
     participant = models.ForeignKey(
         Participant, on_delete=models.CASCADE, related_name="presences", verbose_name=_("participant")
@@ -425,7 +427,7 @@ class Presence(models.Model):
         return f"{self.participant} – {self.seance}"
 
 
-class FrequentationAnnuelle(models.Model):
+class FrequentationAnnuelle(Modele):
     """A child's attendance over a school year, in one perimeter: the whole contract (quartier
     empty) or one quartier of the actions the child came to. Derived from the presences and
     rewritten on every write that changes them (actions.resumes), never in a batch. One row per
@@ -461,7 +463,7 @@ class FrequentationAnnuelle(models.Model):
         return f"{self.participant} {self.annee_scolaire}"
 
 
-class EffectifAnnuel(models.Model):
+class EffectifAnnuel(Modele):
     """How many children, and how many presences, per school year, perimeter and profile (sex,
     level, quartier of residence): the sums of FrequentationAnnuelle, moved by each of its
     rewrites (actions.resumes). A dashboard reads a few hundred of these rows, however many
@@ -496,7 +498,7 @@ class EffectifAnnuel(models.Model):
         return f"{self.annee_scolaire} {self.perimetre}: {self.nb_enfants}"
 
 
-class SeancesAnnuelles(models.Model):
+class SeancesAnnuelles(Modele):
     """The sessions of an action in a school year, summed: the children counted at the door,
     the parents, and the children enrolled by each session's date (the presences that were
     possible). Rewritten with every change to the action's sessions or enrolments

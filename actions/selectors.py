@@ -4,7 +4,6 @@ from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from config.lecture import mode_de_chargement
 from partenaires.models import Structure
 
 from .models import Action, Financement, Inscription, Participant, Presence, Seance, nombre_de
@@ -39,7 +38,7 @@ def actions_visibles(*, perimetre):
 
 
 def liste_des_actions(*, actions):
-    return actions.avec_donnees_de_liste().order_by("-date_debut", "titre", "pk").fetch_mode(mode_de_chargement())
+    return actions.avec_donnees_de_liste().order_by("-date_debut", "titre", "pk")
 
 
 def action_a_afficher(*, pk, perimetre):
@@ -47,8 +46,7 @@ def action_a_afficher(*, pk, perimetre):
         actions_visibles(perimetre=perimetre)
         .avec_caracteres_derives()
         .select_related("realisation__fiche", "porteur__type", "dispositif", "cree_par")
-        .prefetch_related("thematiques", "partenaires", "quartiers", "etablissements")
-        .fetch_mode(mode_de_chargement()),
+        .prefetch_related("thematiques", "partenaires", "quartiers", "etablissements"),
         pk=pk,
     )
 
@@ -57,17 +55,16 @@ def seances_de_l_action(*, action):
     """Sessions with their attendance: children present over children enrolled by that date
     (Seance.nb_inscrits)."""
     return list(
-        action.seances.select_related("etablissement")
-        .annotate(nb_presents=nombre_de(Presence.objects.filter(seance=OuterRef("pk")), "seance"))
-        .fetch_mode(mode_de_chargement())
+        action.seances.select_related("etablissement").annotate(
+            nb_presents=nombre_de(Presence.objects.filter(seance=OuterRef("pk")), "seance")
+        )
     )
 
 
 def assiduite_des_enfants(*, action):
     """Each enrolled child with presences over the sessions held since enrolment, up to today."""
     return list(
-        action.inscriptions.select_related("participant")
-        .annotate(
+        action.inscriptions.select_related("participant").annotate(
             # Correlated: joining every presence of each child (all actions) cost 69 ms for 30
             # children at a tenth of a large city.
             nb_presences=nombre_de(
@@ -83,12 +80,11 @@ def assiduite_des_enfants(*, action):
                 "action",
             ),
         )
-        .fetch_mode(mode_de_chargement())
     )
 
 
 def financements_de_l_action(*, action):
-    financements = action.financements.select_related("source", "financeur").fetch_mode(mode_de_chargement())
+    financements = action.financements.select_related("source", "financeur")
     return list(financements), financements.totaux()
 
 
@@ -150,9 +146,7 @@ def historique_de_l_action(*, action):
 
 def seance_a_saisir(*, pk, perimetre):
     return get_object_or_404(
-        Seance.objects.filter(action__in=actions_visibles(perimetre=perimetre))
-        .select_related("action__porteur")
-        .fetch_mode(mode_de_chargement()),
+        Seance.objects.filter(action__in=actions_visibles(perimetre=perimetre)).select_related("action__porteur"),
         pk=pk,
     )
 
@@ -170,7 +164,10 @@ def grille_de_presences(*, seance):
 
 def financement_a_modifier(*, pk, perimetre):
     return get_object_or_404(
-        Financement.objects.filter(action__in=actions_visibles(perimetre=perimetre)).select_related("action"), pk=pk
+        Financement.objects.filter(action__in=actions_visibles(perimetre=perimetre)).select_related(
+            "action", "source", "financeur"
+        ),
+        pk=pk,
     )
 
 
@@ -180,7 +177,6 @@ def participants_des_structures(*, structures):
         .select_related("structure", "quartier_residence", "etablissement")
         .annotate(nb_inscriptions=Count("inscriptions"))
         .order_by("code")
-        .fetch_mode(mode_de_chargement())
     )
 
 
@@ -198,8 +194,7 @@ def participant_a_afficher(*, pk, structures):
                     )
                 ),
             )
-        )
-        .fetch_mode(mode_de_chargement()),
+        ),
         pk=pk,
     )
 

@@ -6,7 +6,8 @@ from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from comptes.perms import exige, peut_saisir
+from comptes.perms import peut_saisir
+from fiches.perms import exige
 
 from . import selectors, services
 from .filters import FiltreActions

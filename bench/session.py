@@ -19,7 +19,7 @@ def ouvrir_session(username):
 
     utilisateur = get_user_model()._default_manager.get_by_natural_key(username)
     # login() records the backend that authenticated the user: the one checking passwords
-    # (fiches.auth.ComptesReelsBackend), not axes' backend, which only refuses.
+    # (comptes.auth.ComptesReelsBackend), not axes' backend, which only refuses.
     backend = next(
         chemin for chemin in settings.AUTHENTICATION_BACKENDS if issubclass(import_string(chemin), ModelBackend)
     )

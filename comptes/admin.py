@@ -1,9 +1,10 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from fiches.enums import Role
-
+from .enums import Role
 from .models import Adhesion
 from .services import definir_adhesion
 
@@ -51,3 +52,17 @@ class AdhesionAdmin(SimpleHistoryAdmin):
             quartiers=adhesion.quartiers.all(),
             partenaire=adhesion.partenaire,
         )
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class UtilisateurAdmin(UserAdmin):
+    """An administrator gives accounts their role (group); only a superuser grants more."""
+
+    def get_readonly_fields(self, request, obj=None):
+        champs = super().get_readonly_fields(request, obj)
+        if request.user.is_superuser:
+            return champs
+        return [*champs, "is_superuser", "user_permissions", "last_login", "date_joined"]

@@ -3,10 +3,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from fiches.enums import Role
+from fiches.models import Modele
+
+from .enums import Role
 
 
-class Adhesion(models.Model):
+class Adhesion(Modele):
     """What a user may see and do in one contract: a role, and for animateurs their structures,
     for partners the quartiers they are granted (none: the whole contract)."""
 

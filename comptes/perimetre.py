@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 
 from django.utils.functional import SimpleLazyObject
 
-from fiches.enums import Role
 from fiches.models import Contrat
 
+from .enums import Role
 from .models import Adhesion
 
 

@@ -1,7 +1,11 @@
+from functools import wraps
+
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.db.models import FETCH_PEERS
 
-from fiches.enums import Role
+from comptes.enums import Role
+from fiches.chargement import en_mode
 
 
 class SiteAdministration(admin.AdminSite):
@@ -16,6 +20,19 @@ class SiteAdministration(admin.AdminSite):
         if not (utilisateur.is_active and utilisateur.is_staff):
             return False
         return utilisateur.is_superuser or utilisateur.groups.filter(name=Role.ADMINISTRATEUR.label).exists()
+
+    def admin_view(self, view, cacheable=False):
+        """The admin's generic pages read the relations of what they list and edit (its titles,
+        str() of related rows) without knowing them: there, related rows are loaded for the
+        whole page at once, never refused."""
+        vue = super().admin_view(view, cacheable)
+
+        @wraps(vue)
+        def vue_par_lots(request, *args, **kwargs):
+            with en_mode(FETCH_PEERS):
+                return vue(request, *args, **kwargs)
+
+        return vue_par_lots
 
 
 class ConfigAdministration(AdminConfig):

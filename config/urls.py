@@ -3,8 +3,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from fiches.forms import FormulaireConnexion
-from fiches.views import sante
+from comptes.forms import FormulaireConnexion
+
+from .views import sante
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="fiches:liste", permanent=False), name="accueil"),

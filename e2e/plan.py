@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from actions.models import Action
-from comptes.demo import QUARTIERS_DU_PARTENAIRE, STRUCTURE_DE_L_ANIMATEUR
+from demo.adhesions import QUARTIERS_DU_PARTENAIRE, STRUCTURE_DE_L_ANIMATEUR
 from fiches.models import Fiche
 from indicateurs.models import Indicateur
 

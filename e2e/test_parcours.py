@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actions.models import Action, Participant, Seance
-from comptes.demo import QUARTIERS_DU_PARTENAIRE
+from demo.adhesions import QUARTIERS_DU_PARTENAIRE
 from fiches.annees import AnneeScolaire
 from fiches.models import Quartier
 

@@ -1,7 +1,5 @@
 from django import forms
 from django.contrib import admin
-from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
 from django.db import models
 from django.db.models import Case, IntegerField, Value, When
 from simple_history.admin import SimpleHistoryAdmin
@@ -185,17 +183,3 @@ class ThematiqueAdmin(SimpleHistoryAdmin):
     list_editable = ["ordre"]
     search_fields = ["libelle", "code"]
     prepopulated_fields = {"code": ["libelle"]}
-
-
-admin.site.unregister(get_user_model())
-
-
-@admin.register(get_user_model())
-class UtilisateurAdmin(UserAdmin):
-    """An administrator gives accounts their role (group); only a superuser grants more."""
-
-    def get_readonly_fields(self, request, obj=None):
-        champs = super().get_readonly_fields(request, obj)
-        if request.user.is_superuser:
-            return champs
-        return [*champs, "is_superuser", "user_permissions", "last_login", "date_joined"]

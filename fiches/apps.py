@@ -1,19 +1,7 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
-
-
-def _creer_roles(sender, **kwargs):
-    from .services import synchroniser_roles
-
-    synchroniser_roles()
 
 
 class FichesConfig(AppConfig):
     name = "fiches"
     verbose_name = _("Fiches du contrat de ville")
-
-    def ready(self):
-        # Groups need the permissions that post_migrate creates for every app, hence a signal
-        # run after each app (it is idempotent and cheap), not a data migration.
-        post_migrate.connect(_creer_roles, dispatch_uid="fiches_roles")

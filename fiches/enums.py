@@ -25,10 +25,3 @@ class NatureIndicateur(models.TextChoices):
 class NiveauLien(models.TextChoices):
     AXE = "axe", _("Axe")
     ENJEU = "enjeu", _("Enjeu")
-
-
-class Role(models.TextChoices):
-    ADMINISTRATEUR = "administrateur", _("Administrateur")
-    CHEF_DE_PROJET = "chef_de_projet", _("Chef de projet")
-    ANIMATEUR = "animateur", _("Animateur")
-    PARTENAIRE = "partenaire", _("Partenaire")

@@ -4,11 +4,22 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .chargement import QuerySet
 from .enums import NatureIndicateur, NiveauLien, Rubrique
 from .validators import valider_code_de_structure, valider_code_insee, valider_code_qpv
 
 
-class Commune(models.Model):
+class Modele(models.Model):
+    """Abstract base of the project's models: their querysets, and those of their related
+    managers, carry the fetch mode of `fiches.chargement`."""
+
+    objects = QuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class Commune(Modele):
     code_insee = models.CharField(_("code INSEE"), max_length=5, unique=True, validators=[valider_code_insee])
     nom = models.CharField(_("nom"), max_length=150)
     history = HistoricalRecords()
@@ -22,7 +33,7 @@ class Commune(models.Model):
         return f"{self.nom} ({self.code_insee})"
 
 
-class Contrat(models.Model):
+class Contrat(Modele):
     code = models.SlugField(
         _("code"), max_length=60, unique=True, help_text=_("Identifiant court, ex. contrat-de-ville.")
     )
@@ -53,7 +64,7 @@ class Contrat(models.Model):
         return self.nom
 
 
-class Pilier(models.Model):
+class Pilier(Modele):
     contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="piliers", verbose_name=_("contrat"))
     code = models.CharField(
         _("code"),
@@ -87,7 +98,7 @@ class Pilier(models.Model):
         return f"{libelle} – {self.intitule}" if self.intitule else libelle
 
 
-class Axe(models.Model):
+class Axe(Modele):
     pilier = models.ForeignKey(Pilier, on_delete=models.CASCADE, related_name="axes", verbose_name=_("pilier"))
     code = models.CharField(
         _("code"), max_length=10, validators=[valider_code_de_structure], help_text=_("ex. 1.2 ou T.1")
@@ -113,7 +124,7 @@ class Axe(models.Model):
         return f"{libelle} – {self.intitule}" if self.intitule else libelle
 
 
-class Enjeu(models.Model):
+class Enjeu(Modele):
     axe = models.ForeignKey(Axe, on_delete=models.CASCADE, related_name="enjeux", verbose_name=_("axe"))
     code = models.CharField(_("code"), max_length=12, validators=[valider_code_de_structure], help_text=_("ex. 1.2.2"))
     intitule = models.CharField(_("intitulé"), max_length=400)
@@ -136,12 +147,12 @@ class Enjeu(models.Model):
         return f"{_('Enjeu')} {self.code} – {self.intitule}"
 
 
-class FicheQuerySet(models.QuerySet):
+class FicheQuerySet(QuerySet):
     def du_contrat(self, contrat):
         return self.filter(enjeu__axe__pilier__contrat=contrat)
 
 
-class Fiche(models.Model):
+class Fiche(Modele):
     enjeu = models.ForeignKey(Enjeu, on_delete=models.PROTECT, related_name="fiches", verbose_name=_("enjeu"))
     code = models.CharField(_("code"), max_length=12, validators=[valider_code_de_structure], help_text=_("ex. 1.2.3"))
     titre = models.CharField(_("titre"), max_length=300)
@@ -206,7 +217,7 @@ class Fiche(models.Model):
             )
 
 
-class ElementOrdonne(models.Model):
+class ElementOrdonne(Modele):
     """A bullet of a fiche: the signed text, kept word for word, in the document's order."""
 
     ordre = models.PositiveSmallIntegerField(_("ordre"), default=0)
@@ -367,7 +378,7 @@ def _contrat_id(cible):
     return axe.pilier.contrat_id
 
 
-class Thematique(models.Model):
+class Thematique(Modele):
     """A theme of the fiche's actions (culture, sport, numérique…), used to filter and break down."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
@@ -384,7 +395,7 @@ class Thematique(models.Model):
         return self.libelle
 
 
-class Quartier(models.Model):
+class Quartier(Modele):
     contrat = models.ForeignKey(Contrat, on_delete=models.PROTECT, related_name="quartiers", verbose_name=_("contrat"))
     code = models.CharField(
         _("code QPV"),

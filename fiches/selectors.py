@@ -3,28 +3,17 @@
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
-from config.lecture import mode_de_chargement
-from partenaires.models import SourceFinancement
-
 from .enums import NatureIndicateur, Rubrique
-from .models import Enjeu, EnonceIndicateur, Fiche, LienFiche, ParagrapheFiche
+from .models import EnonceIndicateur, Fiche, LienFiche, ParagrapheFiche
 
 
 def sommaire_du_contrat(*, contrat):
     """The contract's piliers, axes, enjeux and fiches, for the list of fiches."""
-    mode = mode_de_chargement()
-    return list(
-        contrat.piliers.fetch_mode(mode).prefetch_related(
-            "axes",
-            Prefetch("axes__enjeux", queryset=Enjeu.objects.fetch_mode(mode)),
-            Prefetch("axes__enjeux__fiches", queryset=Fiche.objects.fetch_mode(mode)),
-        )
-    )
+    return list(contrat.piliers.prefetch_related("axes__enjeux__fiches"))
 
 
 def fiche_a_afficher(*, code, contrat):
     """A fiche of the contract with every section of its page; 404 when the contract has none of that code."""
-    mode = mode_de_chargement()
     fiche = get_object_or_404(
         Fiche.objects.du_contrat(contrat)
         .filter(code=code)
@@ -38,9 +27,12 @@ def fiche_a_afficher(*, code, contrat):
             "partenaires",
             "types_acteurs",
             "dispositifs",
-            Prefetch("sources_financement", queryset=SourceFinancement.objects.select_related("financeur")),
+            # The funding sources belong to the layer above: reached through the relation.
+            Prefetch(
+                "sources_financement",
+                queryset=Fiche.sources_financement.field.related_model.objects.select_related("financeur"),
+            ),
         )
-        .fetch_mode(mode)
     )
     paragraphes = {rubrique: [] for rubrique in Rubrique.values}
     for paragraphe in fiche.paragraphes.all():
@@ -59,5 +51,4 @@ def enonce_a_afficher(*, code_fiche, code_indicateur, contrat):
         .select_related("fiche__enjeu__axe__pilier__contrat")
         # Its measures (indicateurs.Indicateur) point to it: read through the reverse relation.
         .prefetch_related("indicateurs")
-        .fetch_mode(mode_de_chargement())
     )

@@ -4,13 +4,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
-from partenaires.models import Dispositif, Partenaire, SourceFinancement, TypeStructure
-
-from .enums import NiveauLien, Role, Rubrique
+from .enums import NiveauLien, Rubrique
 from .models import (
     Axe,
     Contrat,
@@ -46,6 +42,11 @@ class Bilan:
         nom = str(modele._meta.verbose_name_plural)
         compteur[nom] = compteur.get(nom, 0) + nombre
 
+    def a_charger(self, objet):
+        """A fiche's contents are loaded when it is new or when the load overwrites: otherwise
+        they belong to the administrators."""
+        return self.ecraser or (type(objet), objet.pk) in self.nouveaux
+
     @property
     def inchange(self):
         return not (self.crees or self.modifies or self.supprimes)
@@ -79,7 +80,7 @@ def synchroniser(bilan, modele, cles, valeurs, *, parmi=None):
     return objet
 
 
-def _synchroniser_m2m(bilan, objet, nom_champ, cibles):
+def synchroniser_m2m(bilan, objet, nom_champ, cibles):
     relation = getattr(objet, nom_champ)
     if set(relation.all()) != set(cibles):
         relation.set(cibles)
@@ -123,23 +124,23 @@ def _sans_doublon(cles, libelle):
         vues.append(cle)
 
 
-def _par_cle(elements, cle, libelle):
+def par_cle(elements, cle, libelle):
     """The file's elements indexed by their key, refusing a key given twice (one would be lost)."""
     _sans_doublon([element[cle] for element in elements], libelle)
     return elements
 
 
-def _chercher(table, cle, libelle):
+def chercher(table, cle, libelle):
     try:
         return table[cle]
     except KeyError:
         raise ValidationError(f"{libelle} « {cle} » est cité mais n’est pas défini dans le fichier.") from None
 
 
-@transaction.atomic
-def charger_reference(*, donnees, ecraser=False):
-    """Load a contract's structure, partners and fiches; a second run with the same data changes nothing."""
-    bilan = Bilan(ecraser=ecraser)
+def contrat_charger(*, bilan, donnees):
+    """Load a contract's structure, themes and fiches with their sections; returns the contract
+    and the fiches loaded, by code, with their part of the file (the layers above link their
+    partners, dispositifs and indicators to them)."""
     infos_contrat = dict(donnees["contrat"])
     contrat = synchroniser(bilan, Contrat, {"code": infos_contrat.pop("code")}, infos_contrat)
 
@@ -154,102 +155,44 @@ def charger_reference(*, donnees, ecraser=False):
                 "ordre": p.get("ordre", 0),
             },
         )
-        for p in _par_cle(donnees.get("piliers", []), "code", "Le pilier")
+        for p in par_cle(donnees.get("piliers", []), "code", "Le pilier")
     }
     axes = {
         a["code"]: synchroniser(
             bilan,
             Axe,
-            {"pilier": _chercher(piliers, a["pilier"], "Le pilier"), "code": a["code"]},
+            {"pilier": chercher(piliers, a["pilier"], "Le pilier"), "code": a["code"]},
             {"intitule": a.get("intitule", ""), "ordre": a.get("ordre", 0)},
         )
-        for a in _par_cle(donnees.get("axes", []), "code", "L’axe")
+        for a in par_cle(donnees.get("axes", []), "code", "L’axe")
     }
     enjeux = {
         e["code"]: synchroniser(
             bilan,
             Enjeu,
-            {"axe": _chercher(axes, e["axe"], "L’axe"), "code": e["code"]},
+            {"axe": chercher(axes, e["axe"], "L’axe"), "code": e["code"]},
             {"intitule": e["intitule"], "ordre": e.get("ordre", 0)},
         )
-        for e in _par_cle(donnees.get("enjeux", []), "code", "L’enjeu")
+        for e in par_cle(donnees.get("enjeux", []), "code", "L’enjeu")
     }
-    partenaires = {
-        p["nom"]: synchroniser(
-            bilan,
-            Partenaire,
-            {"contrat": contrat, "nom": p["nom"]},
-            {"sigle": p.get("sigle", ""), "type": p["type"], "description": p.get("description", "")},
-        )
-        for p in _par_cle(donnees.get("partenaires", []), "nom", "Le partenaire")
-    }
-    types_acteurs = {
-        t["libelle"]: synchroniser(
-            bilan,
-            TypeStructure,
-            {"libelle": t["libelle"]},
-            {"description": t.get("description", ""), "scolaire": t.get("scolaire", False), "ordre": t.get("ordre", 0)},
-        )
-        for t in _par_cle(donnees.get("types_acteurs", []), "libelle", "Le type d’acteur")
-    }
-    for ordre, t in enumerate(_par_cle(donnees.get("thematiques", []), "code", "La thématique"), start=1):
+    for ordre, t in enumerate(par_cle(donnees.get("thematiques", []), "code", "La thématique"), start=1):
         synchroniser(bilan, Thematique, {"code": t["code"]}, {"libelle": t["libelle"], "ordre": ordre})
-    dispositifs = {
-        d["code"]: synchroniser(
-            bilan,
-            Dispositif,
-            {"code": d["code"]},
-            {
-                "sigle": d.get("sigle", ""),
-                "nom": d["nom"],
-                "description": d.get("description", ""),
-                "pilote": d.get("pilote", ""),
-                "ordre": d.get("ordre", 0),
-            },
-        )
-        for d in _par_cle(donnees.get("dispositifs", []), "code", "Le dispositif")
-    }
-    sources = {
-        s["libelle"]: synchroniser(
-            bilan,
-            SourceFinancement,
-            {"contrat": contrat, "libelle": s["libelle"]},
-            {
-                "categorie": s["categorie"],
-                "financeur": _chercher(partenaires, s["financeur"], "Le partenaire") if s.get("financeur") else None,
-                "ordre": s.get("ordre", 0),
-            },
-        )
-        for s in _par_cle(donnees.get("sources_financement", []), "libelle", "La source de financement")
-    }
 
     fiches = {}
-    for f in _par_cle(donnees.get("fiches", []), "code", "La fiche"):
-        enjeu = _chercher(enjeux, f["enjeu"], "L’enjeu")
+    for f in par_cle(donnees.get("fiches", []), "code", "La fiche"):
         fiche = synchroniser(
             bilan,
             Fiche,
             {"code": f["code"]},
-            {"enjeu": enjeu, "titre": f["titre"], "ordre": f.get("ordre", 0)},
+            {"enjeu": chercher(enjeux, f["enjeu"], "L’enjeu"), "titre": f["titre"], "ordre": f.get("ordre", 0)},
             parmi=Fiche.objects.du_contrat(contrat),
         )
         fiches[f["code"]] = (fiche, f)
-        if not (bilan.ecraser or (Fiche, fiche.pk) in bilan.nouveaux):
-            continue
-        for nom_champ, table, libelle in [
-            ("partenaires", partenaires, "Le partenaire"),
-            ("types_acteurs", types_acteurs, "Le type d’acteur"),
-            ("dispositifs", dispositifs, "Le dispositif"),
-            ("sources_financement", sources, "La source de financement"),
-        ]:
-            cibles = [_chercher(table, cle, libelle) for cle in f.get(nom_champ, [])]
-            _synchroniser_m2m(bilan, fiche, nom_champ, cibles)
-
     # Sections come after every fiche exists, so that a link can point to a fiche loaded later.
     for fiche, f in fiches.values():
-        if bilan.ecraser or (Fiche, fiche.pk) in bilan.nouveaux:
+        if bilan.a_charger(fiche):
             _charger_sections(bilan, fiche, f, axes=axes, enjeux=enjeux, fiches=fiches)
-    return contrat, bilan
+    return contrat, fiches
 
 
 def _charger_sections(bilan, fiche, f, *, axes, enjeux, fiches):
@@ -300,33 +243,9 @@ def _charger_sections(bilan, fiche, f, *, axes, enjeux, fiches):
                     "complement": lien.get("complement", ""),
                     "axe": axes.get(lien["code"]) if lien["niveau"] == NiveauLien.AXE else None,
                     "enjeu": enjeux.get(lien["code"]) if lien["niveau"] == NiveauLien.ENJEU else None,
-                    "fiche_liee": _chercher(fiches, lien["fiche"], "La fiche")[0] if lien.get("fiche") else None,
+                    "fiche_liee": chercher(fiches, lien["fiche"], "La fiche")[0] if lien.get("fiche") else None,
                 },
             )
             for lien in f.get("liens", [])
         ],
     )
-
-
-# What each role may do in the Django admin. Only administrators reach the admin; the other
-# roles work in the application's own pages. Administrators manage accounts but not the roles'
-# permissions, and cannot make anyone a superuser (see UtilisateurAdmin).
-APPLICATIONS_DE_REFERENCE = {"fiches", "partenaires", "comptes", "indicateurs"}
-PERMISSIONS_COMPTES = {"view_user", "add_user", "change_user", "view_group"}
-# Administrators unlock an account blocked after failed logins by deleting its attempts.
-PERMISSIONS_CONNEXIONS = {"view_accessattempt", "delete_accessattempt", "view_accesslog", "view_accessfailurelog"}
-
-
-@transaction.atomic
-def synchroniser_roles():
-    """One group per role, with the admin permissions of that role; safe to run after every migrate."""
-    for role in Role:
-        groupe, _ = Group.objects.get_or_create(name=role.label)
-        if role == Role.ADMINISTRATEUR:
-            groupe.permissions.set(
-                Permission.objects.filter(content_type__app_label__in=APPLICATIONS_DE_REFERENCE)
-                | Permission.objects.filter(content_type__app_label="auth", codename__in=PERMISSIONS_COMPTES)
-                | Permission.objects.filter(content_type__app_label="axes", codename__in=PERMISSIONS_CONNEXIONS)
-            )
-        else:
-            groupe.permissions.clear()

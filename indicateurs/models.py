@@ -6,6 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from fiches.annees import AnneeScolaire
 from fiches.enums import NatureIndicateur
+from fiches.models import Modele
 
 from .enums import Mode, Niveau, Sens, Unite
 
@@ -17,7 +18,7 @@ def valider_annee_scolaire(valeur):
         )
 
 
-class Indicateur(models.Model):
+class Indicateur(Modele):
     """A measurable definition of one of the fiche's indicators: what it counts, how, and where
     its values come from."""
 
@@ -64,7 +65,7 @@ class Indicateur(models.Model):
         return reverse("indicateurs:definition", kwargs={"code": self.code})
 
 
-class Cible(models.Model):
+class Cible(Modele):
     """A target of an indicator for a school year, for the contract or one quartier."""
 
     indicateur = models.ForeignKey(
@@ -108,7 +109,7 @@ class Cible(models.Model):
         return f"{self.indicateur} {self.annee_scolaire} : {self.valeur}"
 
 
-class ValeurExterne(models.Model):
+class ValeurExterne(Modele):
     """A value that comes from outside the records (DNB success rate, early school leavers…)."""
 
     indicateur = models.ForeignKey(

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
-from config.lecture import mode_de_chargement
 from fiches.annees import AnneeScolaire
 from fiches.enums import NatureIndicateur
 from fiches.models import Quartier
@@ -99,8 +98,7 @@ def quartier_a_afficher(*, code, perimetre):
 
 def tableau_de_bord(*, perimetre, annee, quartier=None):
     contrat = perimetre.contrat
-    mode = mode_de_chargement()
-    indicateurs = list(indicateurs_du_contrat(contrat=contrat).fetch_mode(mode))
+    indicateurs = list(indicateurs_du_contrat(contrat=contrat))
     figures = calculer(contrat=contrat, annee=annee, quartier=quartier)
     # Officers see the records themselves; everyone else sees aggregates with small counts masked.
     masque = not perimetre.responsable
@@ -108,7 +106,7 @@ def tableau_de_bord(*, perimetre, annee, quartier=None):
         masquer_petits_effectifs(figures, seuil=settings.SEUIL_PETITS_EFFECTIFS)
     cibles = {
         c.indicateur_id: c.valeur
-        for c in Cible.objects.filter(contrat=contrat, quartier=quartier, annee_scolaire=annee.libelle).fetch_mode(mode)
+        for c in Cible.objects.filter(contrat=contrat, quartier=quartier, annee_scolaire=annee.libelle)
     }
     externes = {}
     for valeur in ValeurExterne.objects.filter(
@@ -116,7 +114,7 @@ def tableau_de_bord(*, perimetre, annee, quartier=None):
         contrat=contrat,
         etablissement__isnull=True,
         annee_scolaire__in=[annee.libelle, annee.precedente().libelle],
-    ).fetch_mode(mode):
+    ):
         perimetre_valeur = "quartier" if valeur.quartier_id else "contrat"
         externes[(valeur.indicateur_id, perimetre_valeur, valeur.annee_scolaire)] = valeur.valeur
     ici = "quartier" if quartier else "contrat"
@@ -140,7 +138,6 @@ def tableau_de_bord(*, perimetre, annee, quartier=None):
             )
             .select_related("indicateur", "etablissement")
             .order_by("etablissement__nom", "indicateur__ordre")
-            .fetch_mode(mode)
         )
         if quartier
         else []
@@ -152,15 +149,10 @@ def indicateur_a_afficher(*, code, perimetre):
     return get_object_or_404(
         indicateurs_du_contrat(contrat=perimetre.contrat)
         .select_related("enonce__fiche")
-        .prefetch_related("cibles__quartier")
-        .fetch_mode(mode_de_chargement()),
+        .prefetch_related("cibles__quartier"),
         code=code,
     )
 
 
 def valeurs_externes(*, contrat):
-    return (
-        ValeurExterne.objects.filter(contrat=contrat)
-        .select_related("indicateur", "quartier", "etablissement")
-        .fetch_mode(mode_de_chargement())
-    )
+    return ValeurExterne.objects.filter(contrat=contrat).select_related("indicateur", "quartier", "etablissement")

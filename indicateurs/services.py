@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from fiches.models import EnonceIndicateur
-from fiches.services import Bilan, synchroniser
+from fiches.services import Bilan, contrat_charger, synchroniser
+from partenaires.services import partenaires_charger
 
 from .models import Cible, Indicateur, ValeurExterne
 
@@ -20,10 +21,21 @@ def lire_indicateurs(chemin=FICHIER_INDICATEURS):
 
 
 @transaction.atomic
-def charger_indicateurs(*, donnees, contrat, ecraser=False):
+def reference_charger(*, donnees, indicateurs=None, ecraser=False):
+    """Load a contract's reference file layer by layer (structure and fiches, then their
+    partners, then the measures of their indicators when given), all or nothing. Without
+    `ecraser`, a load only adds what is missing; a second run with the same data changes nothing."""
+    bilan = Bilan(ecraser=ecraser)
+    contrat, fiches = contrat_charger(bilan=bilan, donnees=donnees)
+    partenaires_charger(bilan=bilan, donnees=donnees, contrat=contrat, fiches=fiches)
+    if indicateurs is not None:
+        indicateurs_charger(bilan=bilan, donnees=indicateurs, contrat=contrat)
+    return contrat, bilan
+
+
+def indicateurs_charger(*, bilan, donnees, contrat):
     """The measurable definitions of the fiche's indicators, in the order of the file. Like the
     fiche, a second load adds only what is missing unless asked to overwrite."""
-    bilan = Bilan(ecraser=ecraser)
     enonces = {
         e.code: e
         for e in EnonceIndicateur.objects.filter(fiche__code=donnees["fiche"]).filter(
@@ -36,7 +48,6 @@ def charger_indicateurs(*, donnees, contrat, ecraser=False):
             raise ValidationError(f"L’indicateur de la fiche « {definition['enonce']} » n’existe pas.")
         champs = {k: v for k, v in definition.items() if k not in ("enonce", "code")}
         synchroniser(bilan, Indicateur, {"enonce": enonce, "code": definition["code"]}, {**champs, "ordre": ordre})
-    return bilan
 
 
 @transaction.atomic

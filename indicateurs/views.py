@@ -3,8 +3,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from comptes.perms import exige, peut_piloter, peut_voir_le_tableau_du_contrat, peut_voir_les_tableaux
+from comptes.perms import peut_piloter, peut_voir_le_tableau_du_contrat, peut_voir_les_tableaux
 from fiches.annees import annees_recentes
+from fiches.perms import exige
 
 from . import exports, selectors, services
 from .forms import FormulaireCible, FormulaireValeurExterne

@@ -4,12 +4,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from fiches.models import Modele
 from fiches.validators import valider_uai
 
 from .enums import CategorieFinancement, EducationPrioritaire, TypeEtablissement, TypePartenaire
 
 
-class Partenaire(models.Model):
+class Partenaire(Modele):
     """An institution that signs or funds the contract."""
 
     contrat = models.ForeignKey(
@@ -40,7 +41,7 @@ class Partenaire(models.Model):
         return reverse("partenaires:partenaire", kwargs={"pk": self.pk})
 
 
-class TypeStructure(models.Model):
+class TypeStructure(Modele):
     """A kind of acteur (centre social, REAAP, opérateur associatif…), as the fiches name them."""
 
     libelle = models.CharField(_("libellé"), max_length=200, unique=True)
@@ -62,7 +63,7 @@ class TypeStructure(models.Model):
         return self.libelle
 
 
-class Structure(models.Model):
+class Structure(Modele):
     """An organisation that runs actions (porteur): centre social, association, city service…"""
 
     contrat = models.ForeignKey(
@@ -99,7 +100,7 @@ class Structure(models.Model):
         return self.nom
 
 
-class Etablissement(models.Model):
+class Etablissement(Modele):
     uai = models.CharField(
         _("code UAI"),
         max_length=8,
@@ -146,7 +147,7 @@ class Etablissement(models.Model):
             raise ValidationError({"quartier": _("Ce quartier appartient à un autre contrat.")})
 
 
-class Dispositif(models.Model):
+class Dispositif(Modele):
     """A national programme an action can mobilise (CLAS, PRE, PSAD…)."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
@@ -171,7 +172,7 @@ class Dispositif(models.Model):
         return reverse("partenaires:dispositif", kwargs={"code": self.code})
 
 
-class SourceFinancement(models.Model):
+class SourceFinancement(Modele):
     contrat = models.ForeignKey(
         "fiches.Contrat",
         on_delete=models.CASCADE,

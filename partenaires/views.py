@@ -1,6 +1,6 @@
 from django.shortcuts import render
 
-from comptes.perms import exige, peut_consulter_la_reference
+from fiches.perms import exige, peut_consulter_la_reference
 
 from . import selectors
 

@@ -12,9 +12,9 @@ from actions.tests.factories import (
     InscriptionFactory,
     SeanceFactory,
 )
-from comptes.demo import STRUCTURE_DE_L_ANIMATEUR
+from comptes.enums import Role
 from comptes.services import definir_adhesion
-from fiches.enums import Role
+from demo.adhesions import STRUCTURE_DE_L_ANIMATEUR
 from fiches.models import Fiche, RealisationAttendue
 from fiches.tests.factories import FicheFactory, RealisationAttendueFactory
 from partenaires.models import Structure

@@ -37,9 +37,10 @@ INSTALLED_APPS = [
     "axes",
     "fiches",
     "partenaires",
+    "comptes",
     "actions",
     "indicateurs",
-    "comptes",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -51,6 +52,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "comptes.perimetre.PerimetreMiddleware",
+    "fiches.chargement.ChargementMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -100,7 +102,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "fiches.auth.ComptesReelsBackend"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "comptes.auth.ComptesReelsBackend"]
 # Login throttling: after 5 failures for one account from one address, 15 minutes of lockout.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
@@ -160,8 +162,9 @@ SEUIL_PETITS_EFFECTIFS = int(os.environ.get("SEUIL_PETITS_EFFECTIFS", "5"))
 
 # Demo accounts (demo-*) may exist and log in only where this is true.
 DEMO_AUTORISEE = False
-# Selectors load related rows up front; where this is true a lazy load raises instead
-# of issuing one query per row, so an N+1 fails the tests rather than slowing a page.
+# Pages load related rows up front; where this is true a lazy load during a request raises
+# instead of issuing one query per row, so an N+1 fails the tests rather than slowing a page
+# (fiches.chargement).
 FETCH_RAISE = False
 
 LOGGING = {

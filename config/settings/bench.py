@@ -15,7 +15,7 @@ if not os.environ.get("DATABASE_URL"):
 DEBUG = False
 FETCH_RAISE = False
 # The benchmark logs in as demo-chef and generates the demo data: demo accounts are refused
-# (fiches.auth) and generer_demo too unless this is true.
+# (comptes.auth) and generer_demo too unless this is true.
 DEMO_AUTORISEE = True
 SECRET_KEY = SECRET_KEY or "bench-only-insecure-key-never-used-in-production"  # noqa: F405
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]

@@ -21,7 +21,8 @@ from fiches.models import (
     RealisationAttendue,
     Thematique,
 )
-from fiches.services import charger_reference, lire_reference
+from fiches.services import lire_reference
+from indicateurs.services import reference_charger
 from partenaires.models import Dispositif, Partenaire, SourceFinancement, TypeStructure
 
 from .seed import lire_entete, lire_sections
@@ -136,7 +137,7 @@ def test_links_point_to_the_objects_the_contract_holds(reference):
 
 def test_loading_twice_changes_nothing(reference):
     avant = instantane()
-    _, bilan = charger_reference(donnees=lire_reference())
+    _, bilan = reference_charger(donnees=lire_reference())
     assert bilan.inchange
     assert instantane() == avant
 
@@ -147,7 +148,7 @@ def test_loading_again_keeps_what_an_administrator_edited(reference):
     paragraphe.save()
     ParagrapheFiche.objects.create(fiche=paragraphe.fiche, rubrique=Rubrique.CALENDRIER, ordre=2, texte="Bilan en juin")
 
-    _, bilan = charger_reference(donnees=lire_reference())
+    _, bilan = reference_charger(donnees=lire_reference())
 
     assert bilan.inchange
     paragraphe.refresh_from_db()
@@ -161,7 +162,7 @@ def test_overwriting_realigns_on_the_file(reference):
     fiche_123["rubriques"]["contexte"][0] = "Contexte corrigé."
     del fiche_123["rubriques"]["contexte"][1]
 
-    _, bilan = charger_reference(donnees=donnees, ecraser=True)
+    _, bilan = reference_charger(donnees=donnees, ecraser=True)
 
     contexte = ParagrapheFiche.objects.filter(fiche__code="1.2.3", rubrique=Rubrique.CONTEXTE)
     assert list(contexte.values_list("texte", flat=True)) == ["Contexte corrigé."]
@@ -192,7 +193,7 @@ def test_bad_data_is_refused_in_french_and_nothing_is_saved(db, alteration, mess
     donnees = copy.deepcopy(lire_reference())
     alteration(donnees)
     with pytest.raises(ValidationError, match=message):
-        charger_reference(donnees=donnees)
+        reference_charger(donnees=donnees)
     assert all(not modele.objects.exists() for modele in MODELES_DE_REFERENCE)
 
 

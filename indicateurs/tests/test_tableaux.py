@@ -13,8 +13,9 @@ from actions.models import Presence
 from actions.tests.factories import ActionFactory, InscriptionFactory, PresenceFactory, SeanceFactory
 from fiches.annees import AnneeScolaire
 from fiches.models import RealisationAttendue
+from fiches.services import lire_reference
 from indicateurs.models import Cible, Indicateur, ValeurExterne
-from indicateurs.services import charger_indicateurs, lire_indicateurs
+from indicateurs.services import lire_indicateurs, reference_charger
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +63,7 @@ def test_the_fiche_s_indicators_are_loaded_with_their_definition(reference):
     assert set(Indicateur.objects.values_list("code", flat=True)) == CODES_ATTENDUS
     assert Indicateur.objects.get(code="nb_enfants_beneficiaires").enonce.code == "IR2"
     assert Indicateur.objects.get(code="nb_decrocheurs").get_sens_display() == "à la baisse"
-    bilan = charger_indicateurs(donnees=lire_indicateurs(), contrat=reference)
+    _, bilan = reference_charger(donnees=lire_reference(), indicateurs=lire_indicateurs())
     assert bilan.inchange
 
 

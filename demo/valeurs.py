@@ -7,9 +7,8 @@ from decimal import Decimal
 from django.db import transaction
 
 from fiches.annees import AnneeScolaire
+from indicateurs.models import Cible, Indicateur, ValeurExterne
 from partenaires.models import Etablissement
-
-from .models import Cible, Indicateur, ValeurExterne
 
 SOURCE = "Données fictives de démonstration"
 

@@ -4,12 +4,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from actions.demo import generer_activite
-from actions.demo_echelle import ECHELLES, generer_activite_a_l_echelle
-from comptes.demo import adhesions_de_demo
-from fiches.demo import etendre_territoire, generer_demo
+from demo.activite import generer_activite
+from demo.adhesions import adhesions_de_demo
+from demo.echelle import ECHELLES, generer_activite_a_l_echelle
+from demo.territoire import etendre_territoire, generer_demo
+from demo.valeurs import valeurs_de_demo
 from fiches.models import Contrat
-from indicateurs.demo import valeurs_de_demo
 
 
 class Command(BaseCommand):

@@ -7,13 +7,12 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
+from comptes.auth import PREFIXE_DEMO
+from comptes.enums import Role
+from fiches.models import Commune, Quartier
+from fiches.validators import lettre_cle_uai
 from partenaires.enums import EducationPrioritaire, TypeEtablissement
 from partenaires.models import Etablissement, Structure, TypeStructure
-
-from .auth import PREFIXE_DEMO
-from .enums import Role
-from .models import Commune, Quartier
-from .validators import lettre_cle_uai
 
 # INSEE codes starting with 99 designate foreign countries: no French commune can collide.
 COMMUNES = [("99101", "Bellerive"), ("99102", "Saint-Aubin-des-Prés")]

@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from fiches.enums import Role
+from comptes.enums import Role
 from fiches.models import Quartier
 from partenaires.models import Etablissement, Structure
 

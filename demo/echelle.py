@@ -12,15 +12,15 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from actions.enums import StatutAction
+from actions.models import Action, Financement, Inscription, Participant, Presence, Seance
+from actions.resumes import resumer_le_contrat
+from actions.services import nouveaux_codes
 from fiches.annees import AnneeScolaire
 from fiches.models import RealisationAttendue, Thematique
 from partenaires.models import Dispositif, Etablissement, Partenaire, SourceFinancement, Structure
 
-from .demo import AGE_A_LA_RENTREE, COLLEGE, MODELES_D_ACTION, creer_actions_en_lot, financement_fictif
-from .enums import StatutAction
-from .models import Action, Financement, Inscription, Participant, Presence, Seance
-from .resumes import resumer_le_contrat
-from .services import nouveaux_codes
+from .activite import AGE_A_LA_RENTREE, COLLEGE, MODELES_D_ACTION, creer_actions_en_lot, financement_fictif
 
 LOT = 5000
 

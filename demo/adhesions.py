@@ -1,10 +1,9 @@
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from fiches.enums import Role
+from comptes.enums import Role
+from comptes.services import definir_adhesion
 from partenaires.models import Partenaire, Structure
-
-from .services import definir_adhesion
 
 # The demo animateur works for one centre social, the partner (CAF) sees two quartiers.
 STRUCTURE_DE_L_ANIMATEUR = "Centre social Les Tilleuls"

@@ -9,14 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from actions.enums import NiveauScolaire, Sexe, StatutAction
+from actions.models import Action, Financement, Inscription, Participant, Presence, Seance
+from actions.resumes import resumer_le_contrat
+from actions.services import nouveaux_codes
 from fiches.annees import AnneeScolaire
 from fiches.models import RealisationAttendue, Thematique
 from partenaires.models import Dispositif, Etablissement, Partenaire, SourceFinancement, Structure
-
-from .enums import NiveauScolaire, Sexe, StatutAction
-from .models import Action, Financement, Inscription, Participant, Presence, Seance
-from .resumes import resumer_le_contrat
-from .services import nouveaux_codes
 
 ENFANTS_PAR_STRUCTURE = 50
 # Age at the start of the school year, per level.

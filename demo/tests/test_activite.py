@@ -3,10 +3,10 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from actions.demo import generer_activite
-from actions.demo_echelle import ECHELLES, Echelle, en_vacances
 from actions.enums import StatutAction
 from actions.models import Action, FrequentationAnnuelle, Inscription, Participant, Presence, Seance
+from demo.activite import generer_activite
+from demo.echelle import ECHELLES, Echelle, en_vacances
 from fiches.annees import AnneeScolaire
 from fiches.models import Quartier, RealisationAttendue
 from partenaires.models import Structure

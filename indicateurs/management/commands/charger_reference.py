@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from fiches.services import FICHIER_REFERENCE, charger_reference, lire_reference
-from indicateurs.services import charger_indicateurs, lire_indicateurs
+from fiches.services import FICHIER_REFERENCE, lire_reference
+from indicateurs.services import lire_indicateurs, reference_charger
 
 
 class Command(BaseCommand):
@@ -30,12 +30,12 @@ class Command(BaseCommand):
         if not fichier.exists():
             raise CommandError(f"Fichier introuvable : {fichier}")
         try:
-            contrat, bilan = charger_reference(donnees=lire_reference(fichier), ecraser=ecraser)
-            if fichier == FICHIER_REFERENCE:
-                # The fiche's measurable indicators come with it (they hang from its statements).
-                bilan_indicateurs = charger_indicateurs(donnees=lire_indicateurs(), contrat=contrat, ecraser=ecraser)
-                for compteur in ("crees", "modifies", "supprimes"):
-                    getattr(bilan, compteur).update(getattr(bilan_indicateurs, compteur))
+            # The fiche's measurable indicators come with it (they hang from its statements).
+            contrat, bilan = reference_charger(
+                donnees=lire_reference(fichier),
+                indicateurs=lire_indicateurs() if fichier == FICHIER_REFERENCE else None,
+                ecraser=ecraser,
+            )
         except ValidationError as erreur:
             raise CommandError(f"Chargement annulé, rien n’a été enregistré. {' '.join(erreur.messages)}") from erreur
         except KeyError as erreur:

@@ -1,0 +1,67 @@
+"""Writes of the partners, kinds of acteurs, dispositifs and funding sources."""
+
+from fiches.services import chercher, par_cle, synchroniser, synchroniser_m2m
+
+from .models import Dispositif, Partenaire, SourceFinancement, TypeStructure
+
+
+def partenaires_charger(*, bilan, donnees, contrat, fiches):
+    """Load the reference file's partners, kinds of acteurs, dispositifs and funding sources,
+    then link each fiche (by code, as `fiches.services.contrat_charger` returns them) to those
+    it names. Runs inside the caller's transaction."""
+    partenaires = {
+        p["nom"]: synchroniser(
+            bilan,
+            Partenaire,
+            {"contrat": contrat, "nom": p["nom"]},
+            {"sigle": p.get("sigle", ""), "type": p["type"], "description": p.get("description", "")},
+        )
+        for p in par_cle(donnees.get("partenaires", []), "nom", "Le partenaire")
+    }
+    types_acteurs = {
+        t["libelle"]: synchroniser(
+            bilan,
+            TypeStructure,
+            {"libelle": t["libelle"]},
+            {"description": t.get("description", ""), "scolaire": t.get("scolaire", False), "ordre": t.get("ordre", 0)},
+        )
+        for t in par_cle(donnees.get("types_acteurs", []), "libelle", "Le type d’acteur")
+    }
+    dispositifs = {
+        d["code"]: synchroniser(
+            bilan,
+            Dispositif,
+            {"code": d["code"]},
+            {
+                "sigle": d.get("sigle", ""),
+                "nom": d["nom"],
+                "description": d.get("description", ""),
+                "pilote": d.get("pilote", ""),
+                "ordre": d.get("ordre", 0),
+            },
+        )
+        for d in par_cle(donnees.get("dispositifs", []), "code", "Le dispositif")
+    }
+    sources = {
+        s["libelle"]: synchroniser(
+            bilan,
+            SourceFinancement,
+            {"contrat": contrat, "libelle": s["libelle"]},
+            {
+                "categorie": s["categorie"],
+                "financeur": chercher(partenaires, s["financeur"], "Le partenaire") if s.get("financeur") else None,
+                "ordre": s.get("ordre", 0),
+            },
+        )
+        for s in par_cle(donnees.get("sources_financement", []), "libelle", "La source de financement")
+    }
+    for fiche, f in fiches.values():
+        if not bilan.a_charger(fiche):
+            continue
+        for nom_champ, table, libelle in [
+            ("partenaires", partenaires, "Le partenaire"),
+            ("types_acteurs", types_acteurs, "Le type d’acteur"),
+            ("dispositifs", dispositifs, "Le dispositif"),
+            ("sources_financement", sources, "La source de financement"),
+        ]:
+            synchroniser_m2m(bilan, fiche, nom_champ, [chercher(table, cle, libelle) for cle in f.get(nom_champ, [])])
