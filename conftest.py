@@ -4,8 +4,9 @@ from django.contrib.auth import get_user_model
 from demo.adhesions import adhesions_de_demo
 from demo.territoire import generer_demo
 from demo.valeurs import valeurs_de_demo
-from fiches.services import lire_reference
-from indicateurs.services import lire_indicateurs, reference_charger
+from fiches.reference import lire_reference
+from indicateurs.reference import lire_indicateurs
+from indicateurs.services import reference_charger
 
 
 @pytest.fixture

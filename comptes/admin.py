@@ -6,7 +6,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .enums import Role
 from .models import Adhesion
-from .services import definir_adhesion
+from .services import adhesion_definir
 
 
 class FormulaireAdhesion(forms.ModelForm):
@@ -44,7 +44,7 @@ class AdhesionAdmin(SimpleHistoryAdmin):
         # The role's group and the staff flag follow the membership (comptes.services).
         super().save_related(request, form, formsets, change)
         adhesion = form.instance
-        definir_adhesion(
+        adhesion_definir(
             utilisateur=adhesion.utilisateur,
             contrat=adhesion.contrat,
             role=adhesion.role,

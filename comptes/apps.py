@@ -4,9 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _creer_roles(sender, **kwargs):
-    from .services import synchroniser_roles
+    from .services import roles_synchroniser
 
-    synchroniser_roles()
+    roles_synchroniser()
 
 
 class ComptesConfig(AppConfig):

@@ -6,7 +6,7 @@ from .models import Adhesion
 
 
 @transaction.atomic
-def definir_adhesion(*, utilisateur, contrat, role, structures=(), quartiers=(), partenaire=None):
+def adhesion_definir(*, utilisateur, contrat, role, structures=(), quartiers=(), partenaire=None):
     """Give a user their role in a contract. The role's group carries its admin permissions and
     only administrators get the staff flag, so the membership is the one place a role is set."""
     adhesion, _ = Adhesion.objects.update_or_create(
@@ -30,7 +30,7 @@ PERMISSIONS_CONNEXIONS = {"view_accessattempt", "delete_accessattempt", "view_ac
 
 
 @transaction.atomic
-def synchroniser_roles():
+def roles_synchroniser():
     """One group per role, with the admin permissions of that role; safe to run after every migrate."""
     for role in Role:
         groupe, _ = Group.objects.get_or_create(name=role.label)

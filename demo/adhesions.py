@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from comptes.enums import Role
-from comptes.services import definir_adhesion
+from comptes.services import adhesion_definir
 from partenaires.models import Partenaire, Structure
 
 # The demo animateur works for one centre social, the partner (CAF) sees two quartiers.
@@ -13,13 +13,13 @@ QUARTIERS_DU_PARTENAIRE = ["QN09591A", "QN09592B"]
 @transaction.atomic
 def adhesions_de_demo(*, contrat):
     comptes = {u.username: u for u in get_user_model().objects.filter(username__startswith="demo-")}
-    definir_adhesion(utilisateur=comptes["demo-admin"], contrat=contrat, role=Role.ADMINISTRATEUR)
-    definir_adhesion(utilisateur=comptes["demo-chef"], contrat=contrat, role=Role.CHEF_DE_PROJET)
+    adhesion_definir(utilisateur=comptes["demo-admin"], contrat=contrat, role=Role.ADMINISTRATEUR)
+    adhesion_definir(utilisateur=comptes["demo-chef"], contrat=contrat, role=Role.CHEF_DE_PROJET)
     centre_social = Structure.objects.get(contrat=contrat, nom=STRUCTURE_DE_L_ANIMATEUR)
-    definir_adhesion(
+    adhesion_definir(
         utilisateur=comptes["demo-animateur"], contrat=contrat, role=Role.ANIMATEUR, structures=[centre_social]
     )
-    definir_adhesion(
+    adhesion_definir(
         utilisateur=comptes["demo-partenaire"],
         contrat=contrat,
         role=Role.PARTENAIRE,

@@ -1,8 +1,6 @@
 """Writes of the reference data. Each public function runs in one transaction."""
 
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
@@ -20,8 +18,7 @@ from .models import (
     RealisationAttendue,
     Thematique,
 )
-
-FICHIER_REFERENCE = Path(__file__).resolve().parent / "donnees" / "fiche-1.2.3.toml"
+from .reference import chercher, par_cle, sans_doublon
 
 
 @dataclass
@@ -89,7 +86,7 @@ def synchroniser_m2m(bilan, objet, nom_champ, cibles):
 
 def _synchroniser_liste(bilan, modele, parent, lignes):
     """Rows of a fiche section, numbered in the file's order; rows no longer in the file go."""
-    _sans_doublon([cles for cles, _ in lignes], f"Une ligne de « {modele._meta.verbose_name_plural} »")
+    sans_doublon([cles for cles, _ in lignes], f"Une ligne de « {modele._meta.verbose_name_plural} »")
     gardes = []
     for ordre, (cles, valeurs) in enumerate(lignes, start=1):
         if "ordre" not in cles:
@@ -104,37 +101,6 @@ def _synchroniser_liste(bilan, modele, parent, lignes):
         for objet in en_trop:
             objet.delete()
         bilan.compter(bilan.supprimes, modele, nombre)
-
-
-def lire_reference(chemin=FICHIER_REFERENCE):
-    try:
-        with open(chemin, "rb") as fichier:
-            return tomllib.load(fichier)
-    except UnicodeDecodeError as erreur:
-        raise ValidationError(f"Le fichier {chemin} n’est pas encodé en UTF-8.") from erreur
-    except tomllib.TOMLDecodeError as erreur:
-        raise ValidationError(f"Le fichier {chemin} n’est pas un TOML valide : {erreur}") from erreur
-
-
-def _sans_doublon(cles, libelle):
-    vues = []
-    for cle in cles:
-        if cle in vues:
-            raise ValidationError(f"{libelle} apparaît deux fois dans le fichier : {cle}.")
-        vues.append(cle)
-
-
-def par_cle(elements, cle, libelle):
-    """The file's elements indexed by their key, refusing a key given twice (one would be lost)."""
-    _sans_doublon([element[cle] for element in elements], libelle)
-    return elements
-
-
-def chercher(table, cle, libelle):
-    try:
-        return table[cle]
-    except KeyError:
-        raise ValidationError(f"{libelle} « {cle} » est cité mais n’est pas défini dans le fichier.") from None
 
 
 def contrat_charger(*, bilan, donnees):

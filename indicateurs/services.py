@@ -1,8 +1,5 @@
 """Writes of the indicator definitions, targets and external values."""
 
-import tomllib
-from pathlib import Path
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -11,13 +8,6 @@ from fiches.services import Bilan, contrat_charger, synchroniser
 from partenaires.services import partenaires_charger
 
 from .models import Cible, Indicateur, ValeurExterne
-
-FICHIER_INDICATEURS = Path(__file__).resolve().parent / "donnees" / "indicateurs-1.2.3.toml"
-
-
-def lire_indicateurs(chemin=FICHIER_INDICATEURS):
-    with open(chemin, "rb") as fichier:
-        return tomllib.load(fichier)
 
 
 @transaction.atomic
@@ -51,7 +41,7 @@ def indicateurs_charger(*, bilan, donnees, contrat):
 
 
 @transaction.atomic
-def fixer_cible(*, indicateur, contrat, annee_scolaire, quartier, valeur):
+def cible_fixer(*, indicateur, contrat, annee_scolaire, quartier, valeur):
     """Set the target of a perimeter and school year, replacing the one it had."""
     cible = Cible.objects.filter(
         indicateur=indicateur, contrat=contrat, quartier=quartier, annee_scolaire=annee_scolaire
@@ -63,7 +53,7 @@ def fixer_cible(*, indicateur, contrat, annee_scolaire, quartier, valeur):
 
 
 @transaction.atomic
-def enregistrer_valeur_externe(*, contrat, donnees):
+def valeur_externe_enregistrer(*, contrat, donnees):
     valeur = ValeurExterne(contrat=contrat, **donnees)
     valeur.full_clean()
     valeur.save()

@@ -76,7 +76,7 @@ def definition(request, code):
             raise PermissionDenied
         if form.is_valid():
             try:
-                services.fixer_cible(indicateur=indicateur, contrat=request.perimetre.contrat, **form.cleaned_data)
+                services.cible_fixer(indicateur=indicateur, contrat=request.perimetre.contrat, **form.cleaned_data)
             except ValidationError as erreur:
                 form.add_error(None, erreur)
             else:
@@ -91,7 +91,7 @@ def valeurs_externes(request):
     form = FormulaireValeurExterne(request.POST or None, contrat=contrat)
     if form.is_valid():
         try:
-            services.enregistrer_valeur_externe(contrat=contrat, donnees=form.cleaned_data)
+            services.valeur_externe_enregistrer(contrat=contrat, donnees=form.cleaned_data)
         except ValidationError as erreur:
             form.add_error(None, erreur)
         else:

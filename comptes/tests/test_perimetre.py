@@ -13,7 +13,7 @@ from actions.tests.factories import (
     SeanceFactory,
 )
 from comptes.enums import Role
-from comptes.services import definir_adhesion
+from comptes.services import adhesion_definir
 from demo.adhesions import STRUCTURE_DE_L_ANIMATEUR
 from fiches.models import Fiche, RealisationAttendue
 from fiches.tests.factories import FicheFactory, RealisationAttendueFactory
@@ -224,7 +224,7 @@ class TestAnimateur:
         structure = Structure.objects.get(contrat=reference, nom=STRUCTURE_DE_L_ANIMATEUR)
         un, autre = structure.quartiers.order_by("code")[:2]
         donnees["action"].quartiers.set([un])
-        definir_adhesion(
+        adhesion_definir(
             utilisateur=animateur, contrat=reference, role=Role.ANIMATEUR, structures=[structure], quartiers=[autre]
         )
         client.force_login(animateur)

@@ -21,7 +21,7 @@ from fiches.models import (
     RealisationAttendue,
     Thematique,
 )
-from fiches.services import lire_reference
+from fiches.reference import lire_reference
 from indicateurs.services import reference_charger
 from partenaires.models import Dispositif, Partenaire, SourceFinancement, TypeStructure
 

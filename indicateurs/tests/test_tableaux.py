@@ -13,9 +13,10 @@ from actions.models import Presence
 from actions.tests.factories import ActionFactory, InscriptionFactory, PresenceFactory, SeanceFactory
 from fiches.annees import AnneeScolaire
 from fiches.models import RealisationAttendue
-from fiches.services import lire_reference
+from fiches.reference import lire_reference
 from indicateurs.models import Cible, Indicateur, ValeurExterne
-from indicateurs.services import lire_indicateurs, reference_charger
+from indicateurs.reference import lire_indicateurs
+from indicateurs.services import reference_charger
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,9 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from fiches.services import FICHIER_REFERENCE, lire_reference
-from indicateurs.services import lire_indicateurs, reference_charger
+from fiches.reference import FICHIER_REFERENCE, lire_reference
+from indicateurs.reference import lire_indicateurs
+from indicateurs.services import reference_charger
 
 
 class Command(BaseCommand):
