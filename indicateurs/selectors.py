@@ -104,12 +104,8 @@ def tableau_de_bord(*, perimetre, annee, quartier=None):
     contrat = perimetre.contrat
     mode = mode_de_chargement()
     indicateurs = list(indicateurs_du_contrat(contrat=contrat).fetch_mode(mode))
-    figures = calculer(
-        contrat=contrat,
-        annee=annee,
-        quartier=quartier,
-        codes=[indicateur.code for indicateur in indicateurs if indicateur.mode == Mode.CALCULE],
-    )
+    calcules = [indicateur.code for indicateur in indicateurs if indicateur.mode == Mode.CALCULE]
+    figures = calculer(contrat=contrat, annee=annee, quartier=quartier, codes=calcules)
     # Officers see the records themselves; everyone else sees aggregates with small counts masked.
     masque = not perimetre.responsable
     if masque:

@@ -7,15 +7,38 @@ from .registre import indicateur
 from .sources import ANNEES
 
 HORS_QPV = ("hors_qpv", "Hors quartier prioritaire")
+LIBELLES_SEXE = dict(Sexe.choices)
+LIBELLES_NIVEAU = dict(NiveauScolaire.choices)
+RANG_NIVEAU = {niveau: rang for rang, niveau in enumerate(NiveauScolaire.values)}
+
+
+def _ligne(cle, libelle, somme):
+    return Ligne(cle, libelle, somme["actuelle"], somme["precedente"])
 
 
 def _par_quartier(groupes, champ, noms_des_quartiers):
+    sommes = sommes_par(lambda g: g[champ], groupes)
     return [
-        Ligne(*noms_des_quartiers[pk], somme["actuelle"], somme["precedente"])
-        for pk, somme in sorted(
-            sommes_par(lambda g: g[champ], groupes).items(), key=lambda item: noms_des_quartiers[item[0]]
-        )
+        _ligne(*noms_des_quartiers[pk], somme)
+        for pk, somme in sorted(sommes.items(), key=lambda item: noms_des_quartiers[item[0]])
     ]
+
+
+def _par_realisation(profils, realisations):
+    sommes = sommes_par(lambda g: g["realisation"], profils)
+    # A réalisation's code is unique within its fiche only.
+    return [
+        _ligne(f"{fiche}-{code}", intitule, somme)
+        for (fiche, _, code, intitule), somme in sorted((realisations[pk], somme) for pk, somme in sommes.items())
+    ]
+
+
+def _par_thematique(groupes):
+    return [_ligne(g["thematiques__code"], g["thematiques__libelle"], g) for g in groupes]
+
+
+def _par_structure(profils, structures):
+    return lignes_de(sommes_par(lambda g: structures[g["porteur"]], profils), lambda nom: nom)
 
 
 @indicateur(
@@ -34,42 +57,14 @@ def nb_actions(sources):
     """Actions of the contract's fiches, not cancelled, whose dates overlap the school year (for a
     quartier, those that concern it), by réalisation attendue, theme, porteur and quartier."""
     profils = sources.profils_d_actions
-    realisations = sources.realisations
-    structures = sources.noms_des_structures
     ventilations = [
-        Ventilation(
-            "realisation",
-            "Par réalisation attendue",
-            [
-                # A réalisation's code is unique within its fiche only.
-                Ligne(f"{fiche}-{code}", intitule, somme["actuelle"], somme["precedente"])
-                for (fiche, _, code, intitule), somme in sorted(
-                    (realisations[pk], somme) for pk, somme in sommes_par(lambda g: g["realisation"], profils).items()
-                )
-            ],
-        ),
-        Ventilation(
-            "thematique",
-            "Par thématique",
-            [
-                Ligne(g["thematiques__code"], g["thematiques__libelle"], g["actuelle"], g["precedente"])
-                for g in sources.actions_par_thematique
-            ],
-        ),
-        Ventilation(
-            "structure",
-            "Par structure porteuse",
-            lignes_de(sommes_par(lambda g: structures[g["porteur"]], profils), lambda nom: nom),
-        ),
+        Ventilation("realisation", "Par réalisation attendue", _par_realisation(profils, sources.realisations)),
+        Ventilation("thematique", "Par thématique", _par_thematique(sources.actions_par_thematique)),
+        Ventilation("structure", "Par structure porteuse", _par_structure(profils, sources.noms_des_structures)),
     ]
     if sources.quartier is None:
-        ventilations.append(
-            Ventilation(
-                "quartier",
-                "Par quartier concerné",
-                _par_quartier(sources.actions_par_quartier, "quartiers", sources.noms_des_quartiers),
-            )
-        )
+        lignes = _par_quartier(sources.actions_par_quartier, "quartiers", sources.noms_des_quartiers)
+        ventilations.append(Ventilation("quartier", "Par quartier concerné", lignes))
     return Resultat(total(profils), ventilations)
 
 
@@ -85,6 +80,24 @@ def nb_actions_parents(sources):
     return Resultat(total(sources.profils_d_actions, condition=lambda g: g["implique_parents"]))
 
 
+def _par_sexe(profils):
+    return lignes_de(sommes_par(lambda g: g["sexe"], profils), lambda sexe: str(LIBELLES_SEXE[sexe]))
+
+
+def _par_niveau(profils):
+    sommes = sommes_par(lambda g: g["niveau_scolaire"], profils)
+    return lignes_de(sommes, lambda niveau: str(LIBELLES_NIVEAU[niveau]), ordre=RANG_NIVEAU.get)
+
+
+def _par_residence(profils, quartiers):
+    sommes = sommes_par(lambda g: g["residence"], profils)
+    # Quartiers by code, children living outside them last.
+    return [
+        _ligne(*quartiers.get(pk, HORS_QPV), somme)
+        for pk, somme in sorted(sommes.items(), key=lambda item: (not item[0], quartiers.get(item[0], HORS_QPV)))
+    ]
+
+
 @indicateur(
     "nb_enfants_beneficiaires",
     libelle="Nombre d’enfants bénéficiaires",
@@ -95,46 +108,15 @@ def nb_enfants_beneficiaires(sources):
     """Distinct children present at least once in the school year, by sex, school level,
     quartier of residence and quartier of the action."""
     profils = sources.profils_d_enfants
-    quartiers = sources.noms_des_quartiers
-    libelles_sexe = dict(Sexe.choices)
-    libelles_niveau = dict(NiveauScolaire.choices)
-    rang_niveau = {niveau: rang for rang, niveau in enumerate(NiveauScolaire.values)}
     ventilations = [
-        Ventilation(
-            "sexe",
-            "Par sexe (axe T.3, égalité femmes-hommes)",
-            lignes_de(sommes_par(lambda g: g["sexe"], profils), lambda sexe: str(libelles_sexe[sexe])),
-        ),
-        Ventilation(
-            "niveau",
-            "Par niveau scolaire",
-            lignes_de(
-                sommes_par(lambda g: g["niveau_scolaire"], profils),
-                lambda niveau: str(libelles_niveau[niveau]),
-                ordre=rang_niveau.get,
-            ),
-        ),
-        Ventilation(
-            "residence",
-            "Par quartier de résidence",
-            [
-                Ligne(*quartiers.get(pk, HORS_QPV), somme["actuelle"], somme["precedente"])
-                # Quartiers by code, children living outside them last.
-                for pk, somme in sorted(
-                    sommes_par(lambda g: g["residence"], profils).items(),
-                    key=lambda item: (not item[0], quartiers.get(item[0], HORS_QPV)),
-                )
-            ],
-        ),
+        Ventilation("sexe", "Par sexe (axe T.3, égalité femmes-hommes)", _par_sexe(profils)),
+        Ventilation("niveau", "Par niveau scolaire", _par_niveau(profils)),
+        Ventilation("residence", "Par quartier de résidence", _par_residence(profils, sources.noms_des_quartiers)),
     ]
     if sources.quartier is None:
-        ventilations.append(
-            Ventilation(
-                "quartier",
-                "Par quartier de l’action (un enfant venu dans deux quartiers compte dans chacun)",
-                _par_quartier(sources.enfants_par_quartier, "perimetre", quartiers),
-            )
-        )
+        lignes = _par_quartier(sources.enfants_par_quartier, "perimetre", sources.noms_des_quartiers)
+        titre = "Par quartier de l’action (un enfant venu dans deux quartiers compte dans chacun)"
+        ventilations.append(Ventilation("quartier", titre, lignes))
     return Resultat(total(profils), ventilations)
 
 

@@ -3,10 +3,11 @@ over the summaries kept up to date on write (actions.resumes), for a school year
 before it, for the whole contract or one quartier.
 
 Each dataset is one query (conditional aggregation, one count per school year), run the first
-time an indicator reads it and shared with every other indicator of the dashboard: a dashboard
-costs one query per dataset its indicators read, whatever the volume of records. Nothing is
-counted per indicator, per quartier or per row, and no record is looped over in Python, only
-the few hundred groups the queries return."""
+time an indicator reads it and shared with every other indicator of the dashboard, whatever the
+volume of records: the fiche's nine indicators cost nine queries on the contract's dashboard,
+seven on a quartier's (no breakdown by quartier there), one more while the school year is under
+way (the presences possible so far). Nothing is counted per indicator, per quartier or per row,
+and no record is looped over in Python, only the few hundred groups the queries return."""
 
 from functools import cached_property
 
