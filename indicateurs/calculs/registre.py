@@ -25,6 +25,7 @@ class Calcul:
 
 
 _CALCULS = {}
+# Read-only: a calculation is added by its decorator, where its module says what it reads.
 CALCULS = MappingProxyType(_CALCULS)
 
 
