@@ -30,6 +30,9 @@ class LigneTableau:
     cible: Decimal | None = None
     valeur_contrat: object = None
     ventilations: list = field(default_factory=list)
+    # A computed indicator whose code names no registered calculation (an admin's typo, or one
+    # still to write): shown without figures rather than failing the whole dashboard.
+    sans_calcul: bool = False
 
     @property
     def evolution(self):
@@ -99,7 +102,8 @@ def quartier_a_afficher(*, code, perimetre):
 def tableau_de_bord(*, perimetre, annee, quartier=None):
     contrat = perimetre.contrat
     indicateurs = list(indicateurs_du_contrat(contrat=contrat))
-    figures = calculer(contrat=contrat, annee=annee, quartier=quartier)
+    calcules = [indicateur.code for indicateur in indicateurs if indicateur.mode == Mode.CALCULE]
+    figures = calculer(contrat=contrat, annee=annee, quartier=quartier, codes=calcules)
     # Officers see the records themselves; everyone else sees aggregates with small counts masked.
     masque = not perimetre.responsable
     if masque:
@@ -122,9 +126,11 @@ def tableau_de_bord(*, perimetre, annee, quartier=None):
     for indicateur in indicateurs:
         ligne = LigneTableau(indicateur=indicateur, cible=cibles.get(indicateur.pk))
         if indicateur.mode == Mode.CALCULE:
-            ligne.actuelle = figures.totaux[indicateur.code]["actuelle"]
-            ligne.precedente = figures.totaux[indicateur.code]["precedente"]
-            ligne.ventilations = figures.ventilations.get(indicateur.code, [])
+            valeurs = figures.totaux.get(indicateur.code)
+            ligne.sans_calcul = valeurs is None
+            if valeurs is not None:
+                ligne.actuelle, ligne.precedente = valeurs["actuelle"], valeurs["precedente"]
+                ligne.ventilations = figures.ventilations.get(indicateur.code, [])
         else:
             ligne.actuelle = externes.get((indicateur.pk, ici, annee.libelle))
             ligne.precedente = externes.get((indicateur.pk, ici, annee.precedente().libelle))

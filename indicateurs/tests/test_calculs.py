@@ -14,7 +14,7 @@ from actions.tests.factories import ActionFactory, ParticipantFactory, SeanceFac
 from fiches.annees import AnneeScolaire
 from fiches.models import Thematique
 from fiches.tests.factories import FicheFactory, QuartierFactory, RealisationAttendueFactory
-from indicateurs.calculs import calculer, masquer_petits_effectifs
+from indicateurs.calculs import CALCULS, calculer, masquer_petits_effectifs
 from partenaires.tests.factories import PartenaireFactory, StructureFactory
 
 pytestmark = pytest.mark.django_db
@@ -641,3 +641,25 @@ def test_the_number_of_queries_does_not_grow_with_the_data(perimetre, django_ass
     assert figures.totaux["nb_enfants_beneficiaires"] == {"actuelle": 3 * taille, "precedente": 3 * taille}
     assert figures.totaux["frequentation"]["actuelle"] == 8 * taille
     assert figures.totaux["part_residents_qpv"]["actuelle"] == Decimal("66.7")  # 2 of 3 children
+
+
+@pytest.mark.parametrize("code", list(CALCULS))
+def test_an_indicator_computed_alone_gives_its_dashboard_figures_and_reads_only_its_datasets(
+    perimetre, django_assert_max_num_queries, code
+):
+    _peupler(perimetre, 2)
+    tableau = figures_de(perimetre)
+
+    # After both years: each dataset is one query (the presences possible reuse the sessions').
+    with django_assert_max_num_queries(len(CALCULS[code].lit)):
+        seul = calculer(contrat=perimetre.contrat, annee=ANNEE, aujourdhui=APRES_LES_DEUX_ANNEES, codes=[code])
+
+    assert seul.totaux == {code: tableau.totaux[code]}
+    assert seul.ventilations.get(code) == tableau.ventilations.get(code)
+
+
+def test_a_code_with_no_registered_calculation_gets_no_figures(perimetre, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        figures = calculer(contrat=perimetre.contrat, annee=ANNEE, codes=["nb_inconnu", "nb_parents"])
+
+    assert figures.totaux == {"nb_parents": {"actuelle": 0, "precedente": 0}}

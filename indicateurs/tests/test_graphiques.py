@@ -1,6 +1,6 @@
 from indicateurs.calculs import Ligne, Ventilation
 from indicateurs.confidentialite import Effectif
-from indicateurs.templatetags.graphiques import barres, lignes_du_tableau
+from indicateurs.templatetags.graphiques import barres, hauteur, lignes_du_tableau
 
 
 def test_each_line_gets_its_two_bars_scaled_to_the_largest_figure_and_a_masked_count_none():
@@ -21,6 +21,8 @@ def test_each_line_gets_its_two_bars_scaled_to_the_largest_figure_and_a_masked_c
     assert 'width="110"' in html and 'width="55"' in html and 'width="220"' in html and 'width="0"' in html
     assert "Centre social &lt;Les Tilleuls&gt;" in html
     assert "Association Réussir ensemble La P…" in html
+    # Two lines of 14 units, and one more for the margin.
+    assert hauteur(ventilation) == 42
 
 
 def test_the_table_after_the_chart_gives_the_same_figures_and_says_when_there_is_none():

@@ -94,6 +94,51 @@ REQUETES = {
 }
 
 
+def _indicateur_calcule(reference, code):
+    """A computed indicator added in the admin, beside those of the fiche's file."""
+    return Indicateur.objects.create(
+        enonce=Indicateur.objects.get(code="nb_actions").enonce,
+        code=code,
+        libelle=f"Indicateur {code}",
+        nature="realisation",
+        unite="nombre",
+        sens="hausse",
+        mode="calcule",
+        definition="Ajouté dans l’administration.",
+        ordre=99,
+    )
+
+
+def test_a_computed_indicator_with_no_registered_calculation_shows_no_figures(
+    client, demo, reference, django_assert_num_queries
+):
+    _activite(reference)
+    _indicateur_calcule(reference, "nb_sans_calcul")
+    client = _client(client, "demo-chef")
+
+    with django_assert_num_queries(REQUETES["/indicateurs/"]):
+        html = client.get("/indicateurs/", {"annee": ANNEE}).content.decode()
+
+    assert _figure(html, "nb_sans_calcul") == "–"
+    assert "Aucun calcul enregistré sous le code « nb_sans_calcul »" in html
+    assert _figure(html, "nb_enfants_beneficiaires") == "6"
+    export = client.get("/indicateurs/export.csv", {"annee": ANNEE}).content.decode("utf-8")
+    (ligne,) = [x for x in csv.DictReader(io.StringIO(export[1:]), delimiter=";") if x["code"] == "nb_sans_calcul"]
+    assert (ligne["valeur"], ligne["valeur_annee_precedente"]) == ("", "")
+
+
+def test_a_dashboard_computes_only_the_indicators_it_shows(client, demo, reference, django_assert_num_queries):
+    _activite(reference)
+    Indicateur.objects.filter(mode="calcule").exclude(code="nb_parents").delete()
+    client = _client(client, "demo-chef")
+
+    # nb_parents reads one dataset: one query of computation instead of nine.
+    with django_assert_num_queries(REQUETES["/indicateurs/"] - 9 + 1):
+        html = client.get("/indicateurs/", {"annee": ANNEE}).content.decode()
+
+    assert _figure(html, "nb_parents") == "2"
+
+
 def _figure(html, code):
     ligne = re.search(rf'<tr id="indicateur-{code}">(.*?)</tr>', html, re.S).group(1)
     return re.sub(r"<[^>]+>", "", re.findall(r'<td class="text-end fw-bold">(.*?)</td>', ligne)[0]).strip()

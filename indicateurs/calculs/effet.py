@@ -1,0 +1,28 @@
+"""Effect indicators: how often the children came, and the parents with them."""
+
+from .figures import Resultat, ratio, total
+from .registre import indicateur
+from .sources import ANNEES
+
+
+@indicateur("frequentation", libelle="Fréquentation des actions éducatives", lit=("profils_d_enfants", "seances"))
+def frequentation(sources):
+    """Presences of enrolled children, plus the children counted at the door of the sessions."""
+    presences = total(sources.profils_d_enfants, "presences")
+    anonymes = sources.seances["anonymes"]
+    return Resultat({nom: presences[nom] + anonymes[nom] for nom in ANNEES})
+
+
+@indicateur("taux_assiduite", libelle="Taux d’assiduité", lit=("profils_d_enfants", "presences_possibles"))
+def taux_assiduite(sources):
+    """Presences of enrolled children out of the presences possible, in percent: for each
+    session held so far, the children enrolled in its action on its date."""
+    presences = total(sources.profils_d_enfants, "presences")
+    possibles = sources.presences_possibles
+    return Resultat({nom: ratio(presences[nom], possibles[nom]) for nom in ANNEES})
+
+
+@indicateur("nb_parents", libelle="Présences de parents", lit=("seances",))
+def nb_parents(sources):
+    """Parents present at the sessions of the school year."""
+    return Resultat(dict(sources.seances["parents"]))

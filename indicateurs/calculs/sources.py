@@ -1,0 +1,208 @@
+"""What the computed indicators read, for one dashboard: grouped queries over the actions and
+over the summaries kept up to date on write (actions.resumes), for a school year and the one
+before it, for the whole contract or one quartier.
+
+Each dataset is one query (conditional aggregation, one count per school year), run the first
+time an indicator reads it and shared with every other indicator of the dashboard, whatever the
+volume of records: the fiche's nine indicators cost nine queries on the contract's dashboard,
+seven on a quartier's (no breakdown by quartier there), one more while the school year is under
+way (the presences possible so far). Nothing is counted per indicator, per quartier or per row,
+and no record is looped over in Python, only the few hundred groups the queries return."""
+
+from functools import cached_property
+
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.utils import timezone
+
+from actions.enums import StatutAction
+from actions.models import Action, EffectifAnnuel, Seance, SeancesAnnuelles
+from fiches.models import RealisationAttendue
+
+ANNEES = ("actuelle", "precedente")
+
+
+def actions_du_perimetre(*, contrat, quartier=None):
+    """Actions that count: those of the contract's fiches, cancelled ones excluded; for a
+    quartier, those that concern it."""
+    actions = Action.objects.filter(realisation__fiche__enjeu__axe__pilier__contrat=contrat).exclude(
+        statut=StatutAction.ANNULEE
+    )
+    if quartier is not None:
+        concerne = Action.quartiers.through.objects.filter(action=OuterRef("pk"), quartier=quartier)
+        actions = actions.filter(Exists(concerne))
+    return actions
+
+
+def _chevauche(annee):
+    return Q(date_debut__lte=annee.fin, date_fin__gte=annee.debut)
+
+
+def _de_l_annee(annee):
+    return Q(annee_scolaire=annee.annee_de_rentree)
+
+
+class Sources:
+    """The datasets of one dashboard, each computed once, when first read."""
+
+    def __init__(self, *, contrat, annee, quartier=None, aujourdhui=None):
+        self.contrat = contrat
+        self.quartier = quartier
+        self.aujourdhui = aujourdhui or timezone.localdate()
+        self.annees = {"actuelle": annee, "precedente": annee.precedente()}
+        self._rentrees = [a.annee_de_rentree for a in self.annees.values()]
+        self._actions = actions_du_perimetre(contrat=contrat, quartier=quartier)
+        self._actions_des_deux_annees = self._actions.filter(
+            _chevauche(self.annees["actuelle"]) | _chevauche(self.annees["precedente"])
+        )
+        self._effectifs = EffectifAnnuel.objects.filter(
+            contrat=contrat, annee_scolaire__in=self._rentrees, nb_enfants__gt=0
+        )
+
+    def _par_annee(self, agregat, champ, condition, prefixe=""):
+        """One aggregate per school year, e.g. Count("pk", filter=<year>) for both years."""
+        return {f"{prefixe}{nom}": agregat(champ, filter=condition(annee)) for nom, annee in self.annees.items()}
+
+    # --- Names of what the breakdowns are by ---------------------------------------------------
+
+    @cached_property
+    def noms_des_quartiers(self):
+        """fiches.Quartier: {pk: (code, nom)} of the contract's quartiers."""
+        return {pk: (code, nom) for pk, code, nom in self.contrat.quartiers.values_list("pk", "code", "nom")}
+
+    @cached_property
+    def realisations(self):
+        """fiches.RealisationAttendue: {pk: (fiche's code, ordre, code, short title)}."""
+        return {
+            pk: (fiche, ordre, code, intitule)
+            for pk, fiche, ordre, code, intitule in RealisationAttendue.objects.filter(
+                fiche__enjeu__axe__pilier__contrat=self.contrat
+            ).values_list("pk", "fiche__code", "ordre", "code", "intitule_court")
+        }
+
+    @cached_property
+    def noms_des_structures(self):
+        """partenaires.Structure: {pk: nom} of the contract's structures."""
+        return dict(self.contrat.structures.values_list("pk", "nom"))
+
+    # --- Actions -------------------------------------------------------------------------------
+
+    @cached_property
+    def profils_d_actions(self):
+        """actions.Action (and SeancesAnnuelles, for the parents): the actions of the two years
+        grouped by everything a single-valued breakdown needs, so that the totals and those
+        breakdowns are sums of its groups."""
+        return list(
+            self._actions_des_deux_annees.avec_caracteres_derives()
+            # Grouped by ids (hashed) rather than by names (sorted), which come from their own datasets.
+            .values("realisation", "porteur", "intervention_croisee", "implique_parents")
+            .annotate(**self._par_annee(Count, "pk", _chevauche))
+            .order_by()
+        )
+
+    @cached_property
+    def actions_par_thematique(self):
+        """actions.Action and its themes: many-to-many, an action counts under each of its own."""
+        cles = ["thematiques__ordre", "thematiques__code", "thematiques__libelle"]
+        return list(
+            self._actions_des_deux_annees.filter(thematiques__isnull=False)
+            .values(*cles)
+            # An action has each of its themes once: a plain count, hashed, not a sorted distinct one.
+            .annotate(**self._par_annee(Count, "pk", _chevauche))
+            .order_by(*cles)
+        )
+
+    @cached_property
+    def actions_par_quartier(self):
+        """actions.Action and its quartiers: many-to-many, an action counts in each of its own."""
+        return list(
+            self._actions_des_deux_annees.filter(quartiers__isnull=False)
+            .values("quartiers")
+            .annotate(**self._par_annee(Count, "pk", _chevauche))
+            .order_by()
+        )
+
+    # --- Children ------------------------------------------------------------------------------
+    # Counted from counters kept up to date by every write (actions.resumes.EffectifAnnuel), so
+    # that totals and breakdowns are sums of a few hundred rows, with no deduplication of
+    # presences at read time. Presences count in the school year of their session's date.
+
+    @cached_property
+    def profils_d_enfants(self):
+        """actions.EffectifAnnuel of the perimeter: children and their presences per year, by
+        sex, school level and quartier of residence."""
+        return list(
+            self._effectifs.filter(perimetre=self.quartier.pk if self.quartier else 0)
+            .values("sexe", "niveau_scolaire", "residence")
+            .annotate(
+                **self._par_annee(Sum, "nb_enfants", _de_l_annee),
+                **self._par_annee(Sum, "nb_presences", _de_l_annee, prefixe="presences__"),
+            )
+            .order_by()
+        )
+
+    @cached_property
+    def enfants_par_quartier(self):
+        """actions.EffectifAnnuel of every quartier: a child who came to two quartiers is in the
+        counters of each."""
+        return list(
+            self._effectifs.filter(perimetre__gt=0)
+            .values("perimetre")
+            .annotate(**self._par_annee(Sum, "nb_enfants", _de_l_annee))
+            .order_by()
+        )
+
+    # --- Sessions ------------------------------------------------------------------------------
+
+    @cached_property
+    def seances(self):
+        """actions.SeancesAnnuelles: {"anonymes" | "parents" | "possibles": {year: sum}}.
+
+        All the perimeter's actions, not only those of the two years: an action's dates can be
+        changed after its sessions, which then fall outside them and still count."""
+        sommes = SeancesAnnuelles.objects.filter(action__in=self._actions, annee_scolaire__in=self._rentrees).aggregate(
+            **self._par_annee(Sum, "enfants_anonymes", _de_l_annee, prefixe="anonymes__"),
+            **self._par_annee(Sum, "parents_presents", _de_l_annee, prefixe="parents__"),
+            **self._par_annee(Sum, "nb_inscrits", _de_l_annee, prefixe="possibles__"),
+        )
+        return {
+            somme: {nom: sommes[f"{somme}__{nom}"] or 0 for nom in ANNEES}
+            for somme in ("anonymes", "parents", "possibles")
+        }
+
+    @cached_property
+    def presences_possibles(self):
+        """{year: presences possible so far}: a year's sums of actions.SeancesAnnuelles include
+        its sessions to come, so a year under way reads actions.Seance up to today instead."""
+        possibles = {}
+        for nom, annee in self.annees.items():
+            if annee.debut > self.aujourdhui:
+                possibles[nom] = 0
+            elif annee.fin >= self.aujourdhui:
+                possibles[nom] = (
+                    Seance.objects.filter(
+                        action__in=self._actions, date__range=(annee.debut, self.aujourdhui)
+                    ).aggregate(n=Sum("nb_inscrits"))["n"]
+                    or 0
+                )
+            else:
+                possibles[nom] = self.seances["possibles"][nom]
+        return possibles
+
+
+DONNEES = frozenset(nom for nom, attribut in vars(Sources).items() if isinstance(attribut, cached_property))
+
+
+class Lecture:
+    """The sources as one calculation sees them: the perimeter (contrat, quartier, annees,
+    aujourdhui) and only the datasets it declares. A declaration is what tells later work what
+    attaching a calculation costs: reading an undeclared dataset fails at once, in the
+    calculation's tests, rather than leaving the declaration to drift."""
+
+    def __init__(self, sources, lit):
+        self._sources = sources
+        self._lit = frozenset(lit)
+
+    def __getattr__(self, nom):
+        if nom.startswith("_") or (nom in DONNEES and nom not in self._lit):
+            raise AttributeError(f"« {nom} » n’est pas déclaré dans ce que lit ce calcul ({sorted(self._lit)}).")
+        return getattr(self._sources, nom)
