@@ -117,7 +117,7 @@ class PilierInline(admin.TabularInline):
 
 @admin.register(Contrat)
 class ContratAdmin(SimpleHistoryAdmin):
-    list_display = ["nom", "code", "territoire", "annee_debut", "annee_fin"]
+    list_display = ["nom", "code", "territoire", "zone_scolaire", "annee_debut", "annee_fin"]
     search_fields = ["nom", "code", "territoire"]
     prepopulated_fields = {"code": ["nom"]}
     filter_horizontal = ["communes"]

@@ -25,3 +25,12 @@ class NatureIndicateur(models.TextChoices):
 class NiveauLien(models.TextChoices):
     AXE = "axe", _("Axe")
     ENJEU = "enjeu", _("Enjeu")
+
+
+class ZoneScolaire(models.TextChoices):
+    """The school holiday zones of metropolitan France: each académie belongs to one, and the
+    winter and spring holidays differ between them."""
+
+    A = "A", _("Zone A")
+    B = "B", _("Zone B")
+    C = "C", _("Zone C")

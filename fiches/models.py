@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .chargement import QuerySet
-from .enums import NatureIndicateur, NiveauLien, Rubrique
+from .enums import NatureIndicateur, NiveauLien, Rubrique, ZoneScolaire
 from .validators import valider_code_de_structure, valider_code_insee, valider_code_qpv
 
 
@@ -44,6 +44,18 @@ class Contrat(Modele):
     communes = models.ManyToManyField(Commune, verbose_name=_("communes"), blank=True)
     annee_debut = models.PositiveSmallIntegerField(_("année de début"), null=True, blank=True)
     annee_fin = models.PositiveSmallIntegerField(_("année de fin"), null=True, blank=True)
+    # Blank until an administrator sets it: no zone can be guessed for a contract, and a wrong one
+    # would make series skip the wrong weeks. A series of a contract without one skips only public
+    # holidays, and says so.
+    zone_scolaire = models.CharField(
+        _("zone de vacances scolaires"),
+        max_length=1,
+        choices=ZoneScolaire.choices,
+        blank=True,
+        help_text=_(
+            "Zone de l’académie du territoire (A, B ou C) : les séries de séances sautent ses vacances scolaires."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:

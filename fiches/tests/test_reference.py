@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from fiches.enums import NatureIndicateur, Rubrique
+from fiches.enums import NatureIndicateur, Rubrique, ZoneScolaire
 from fiches.models import (
     Axe,
     Contrat,
@@ -171,9 +171,25 @@ def test_overwriting_realigns_on_the_file(reference):
     assert contexte.get().history.first().history_type == "~"
 
 
+def test_the_school_zone_comes_from_the_file_or_an_administrator_and_a_reload_keeps_it(reference):
+    # The signed fiche names no territory: the shipped contract has no zone.
+    assert reference.zone_scolaire == ""
+    reference.zone_scolaire = ZoneScolaire.B
+    reference.save()
+    reference_charger(donnees=lire_reference(), ecraser=True)
+    reference.refresh_from_db()
+    assert reference.zone_scolaire == ZoneScolaire.B
+
+    donnees = lire_reference()
+    donnees["contrat"]["zone_scolaire"] = "C"
+    contrat, _ = reference_charger(donnees=donnees, ecraser=True)
+    assert contrat.zone_scolaire == ZoneScolaire.C
+
+
 @pytest.mark.parametrize(
     ("alteration", "message"),
     [
+        (lambda d: d["contrat"].update(zone_scolaire="D"), "n’est pas un choix valide"),
         (lambda d: d["fiches"][1]["partenaires"].append("Préfecture"), "Le partenaire « Préfecture » est cité"),
         (lambda d: d["partenaires"][0].update(type="ministere"), "n’est pas un choix valide"),
         (lambda d: d["fiches"][1]["rubriques"].update(annexes=["x"]), "Rubrique inconnue"),
