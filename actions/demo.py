@@ -16,7 +16,7 @@ from partenaires.models import Dispositif, Etablissement, Partenaire, SourceFina
 from .enums import NiveauScolaire, Sexe, StatutAction
 from .models import Action, Financement, Inscription, Participant, Presence, Seance
 from .resumes import resumer_le_contrat
-from .services import nouveaux_codes
+from .selectors import nouveaux_codes
 
 ENFANTS_PAR_STRUCTURE = 50
 # Age at the start of the school year, per level.

@@ -20,7 +20,7 @@ from .demo import AGE_A_LA_RENTREE, COLLEGE, MODELES_D_ACTION, creer_actions_en_
 from .enums import StatutAction
 from .models import Action, Financement, Inscription, Participant, Presence, Seance
 from .resumes import resumer_le_contrat
-from .services import nouveaux_codes
+from .selectors import nouveaux_codes
 
 LOT = 5000
 

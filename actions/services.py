@@ -1,22 +1,18 @@
-"""Writes of the action records. Each function runs in one transaction; refusals raise a
-ValidationError whose messages are shown next to the fields concerned."""
-
-import secrets
-from datetime import timedelta
+"""Writes of the action records: keyword-only functions named <entity>_<action>, one
+transaction each; reads live in actions.selectors. Refusals raise a ValidationError whose
+messages are shown next to the fields concerned."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from fiches.annees import AnneeScolaire
-
+from .dates import dates_de_la_serie
 from .models import Action, Financement, Inscription, Participant, Presence, Seance
 from .resumes import actualiser_inscrits, recalculer_frequentations, verrouiller_les_actions
+from .selectors import nouveaux_codes, participants_expires
 
 SEANCES_PAR_SERIE_MAX = 200
-# No 0/O, 1/I/L, U: a code read aloud or copied by hand stays unambiguous.
-ALPHABET_CODE = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 
 CHAMPS_M2M_ACTION = ["thematiques", "partenaires", "quartiers", "etablissements"]
 
@@ -34,7 +30,7 @@ def _enregistrer(objet, donnees, champs_m2m=()):
 
 
 @transaction.atomic
-def enregistrer_action(*, donnees, auteur, action=None):
+def action_enregistrer(*, donnees, auteur, action=None):
     """Create an action (action=None) or update one, with its many-to-many relations."""
     if action is None:
         action = Action(cree_par=auteur)
@@ -42,7 +38,7 @@ def enregistrer_action(*, donnees, auteur, action=None):
 
 
 @transaction.atomic
-def archiver_action(*, action, archivee=True):
+def action_archiver(*, action, archivee=True):
     """Actions are archived, never deleted from the interface: their figures stay in past years."""
     action.archivee = archivee
     action.save(update_fields=["archivee"])
@@ -50,7 +46,7 @@ def archiver_action(*, action, archivee=True):
 
 
 @transaction.atomic
-def enregistrer_financement(*, action, donnees, financement=None):
+def financement_enregistrer(*, action, donnees, financement=None):
     financement = financement or Financement(action=action)
     if not donnees.get("financeur") and donnees.get("source"):
         donnees = {**donnees, "financeur": donnees["source"].financeur}
@@ -58,27 +54,19 @@ def enregistrer_financement(*, action, donnees, financement=None):
 
 
 @transaction.atomic
-def supprimer_financement(*, financement):
+def financement_supprimer(*, financement):
     financement.delete()
 
 
 @transaction.atomic
-def enregistrer_seance(*, action, donnees, seance=None):
+def seance_enregistrer(*, action, donnees, seance=None):
     # The action before the session: the attendance grid takes its locks in that order too.
     verrouiller_les_actions([action.pk])
     return _enregistrer(seance or Seance(action=action), donnees)
 
 
-def dates_de_la_serie(*, date_debut, date_fin, jours):
-    jour = date_debut
-    while jour <= date_fin:
-        if jour.weekday() in jours:
-            yield jour
-        jour += timedelta(days=1)
-
-
 @transaction.atomic
-def creer_serie_de_seances(*, action, date_debut, date_fin, jours, auteur, **champs_seance):
+def seances_creer_en_serie(*, action, date_debut, date_fin, jours, auteur, **champs_seance):
     """One session on each chosen weekday between two dates; a date that already has a
     session of this action is skipped rather than doubled."""
     erreurs = {}
@@ -109,22 +97,8 @@ def creer_serie_de_seances(*, action, date_debut, date_fin, jours, auteur, **cha
     return seances
 
 
-def nouveaux_codes(nombre):
-    codes = set()
-    while len(codes) < nombre:
-        candidats = {"E" + "".join(secrets.choice(ALPHABET_CODE) for _ in range(6)) for _ in range(nombre)} - codes
-        # Checked in slices: SQLite caps the number of parameters of a query.
-        tries = sorted(candidats)
-        for debut in range(0, len(tries), 5000):
-            candidats -= set(
-                Participant.objects.filter(code__in=tries[debut : debut + 5000]).values_list("code", flat=True)
-            )
-        codes |= set(list(candidats)[: nombre - len(codes)])
-    return list(codes)
-
-
 @transaction.atomic
-def enregistrer_participant(*, donnees, participant=None):
+def participant_enregistrer(*, donnees, participant=None):
     """A child's record; a new one gets a random code that says nothing about the child."""
     if participant is None:
         participant = Participant(code=nouveaux_codes(1)[0])
@@ -132,7 +106,7 @@ def enregistrer_participant(*, donnees, participant=None):
 
 
 @transaction.atomic
-def inscrire(*, action, participants, date_inscription, auteur):
+def participants_inscrire(*, action, participants, date_inscription, auteur):
     """Enrol children in an action; each must be followed by the structure that runs it."""
     etrangers = [p.code for p in participants if p.structure_id != action.porteur_id]
     if etrangers:
@@ -157,7 +131,7 @@ def inscrire(*, action, participants, date_inscription, auteur):
 
 
 @transaction.atomic
-def enregistrer_presences(*, seance, presents, enfants_anonymes, parents_presents):
+def presences_enregistrer(*, seance, presents, enfants_anonymes, parents_presents):
     """Save a session's attendance grid in a number of queries that does not depend on the
     number of children. Who was ticked or unticked is written in the session's history
     (change reason), one row per save instead of one per child."""
@@ -208,23 +182,14 @@ def enregistrer_presences(*, seance, presents, enfants_anonymes, parents_present
     return len(a_ajouter), len(a_retirer)
 
 
-def seuil_de_retention(*, aujourdhui, annees):
-    """Records whose last activity is before this date are past retention: their last school
-    year ended more than `annees` school years ago."""
-    courante = AnneeScolaire.de_la_date(aujourdhui)
-    return AnneeScolaire(courante.annee_de_rentree - annees).debut
-
-
 @transaction.atomic
-def anonymiser_participants_expires(*, aujourdhui, annees, appliquer):
-    """Anonymise the children past retention: a new random code, no school, no consent date, and
-    their history rows (which hold the old values) deleted. Sex, level and quartier of residence
-    stay, so that past years' indicators do not change. Returns the children concerned."""
-    seuil = seuil_de_retention(aujourdhui=aujourdhui, annees=annees)
-    expires = list(
-        Participant.objects.filter(anonymise_le__isnull=True).sans_activite_depuis(seuil).select_related("structure")
-    )
-    if appliquer and expires:
+def participants_anonymiser(*, aujourdhui, annees):
+    """Anonymise the children past retention (selectors.participants_expires): a new random code,
+    no school, no consent date, and their history rows (which hold the old values) deleted. Sex,
+    level and quartier of residence stay, so that past years' indicators do not change. Returns
+    the children anonymised."""
+    expires = participants_expires(aujourdhui=aujourdhui, annees=annees)
+    if expires:
         for participant, code in zip(expires, nouveaux_codes(len(expires)), strict=True):
             participant.code = "X" + code[1:]
             participant.etablissement = None

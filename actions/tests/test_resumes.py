@@ -118,27 +118,27 @@ def test_every_write_keeps_the_yearly_summary_equal_to_the_presences():
     action, seance, enfants = action_avec_enfants(4, date_debut=datetime.date(2025, 8, 1))
     autre = SeanceFactory(action=action, date=NOVEMBRE)
 
-    services.enregistrer_presences(
+    services.presences_enregistrer(
         seance=seance, presents=[e.pk for e in enfants[:3]], enfants_anonymes=0, parents_presents=0
     )
-    services.enregistrer_presences(
+    services.presences_enregistrer(
         seance=autre, presents=[e.pk for e in enfants[1:]], enfants_anonymes=0, parents_presents=0
     )
     assert coherent() and len(lignes()) == 8  # 4 children, contract and quartier rows
     assert FrequentationAnnuelle.objects.get(participant=enfants[1], quartier=None).nb_presences == 2
 
     # Unticking removes the row of a child who no longer came at all.
-    services.enregistrer_presences(seance=seance, presents=[enfants[0].pk], enfants_anonymes=0, parents_presents=0)
-    services.enregistrer_presences(seance=autre, presents=[], enfants_anonymes=0, parents_presents=0)
+    services.presences_enregistrer(seance=seance, presents=[enfants[0].pk], enfants_anonymes=0, parents_presents=0)
+    services.presences_enregistrer(seance=autre, presents=[], enfants_anonymes=0, parents_presents=0)
     assert coherent() and {ligne[0] for ligne in lignes()} == {enfants[0].pk}
 
     # A second quartier, a session moved back into the previous school year, a new level.
-    services.enregistrer_presences(
+    services.presences_enregistrer(
         seance=autre, presents=[e.pk for e in enfants], enfants_anonymes=0, parents_presents=0
     )
     action.quartiers.add(QuartierFactory(contrat=action.porteur.contrat))
     assert coherent()
-    services.enregistrer_seance(action=action, seance=autre, donnees={"date": datetime.date(2025, 8, 25)})
+    services.seance_enregistrer(action=action, seance=autre, donnees={"date": datetime.date(2025, 8, 25)})
     assert coherent()
     assert FrequentationAnnuelle.objects.filter(annee_scolaire=2024).count() == 4 * 3
     enfants[2].niveau_scolaire = NiveauScolaire.SIXIEME
@@ -195,23 +195,25 @@ def test_each_session_counts_the_children_enrolled_by_its_date():
     nouveaux = [InscriptionFactory.build(action=action).participant for _ in range(2)]
     for enfant in nouveaux:
         enfant.save()
-    services.inscrire(action=action, participants=nouveaux, date_inscription=datetime.date(2025, 10, 20), auteur=None)
+    services.participants_inscrire(
+        action=action, participants=nouveaux, date_inscription=datetime.date(2025, 10, 20), auteur=None
+    )
     assert inscrits() == inscrits_attendus() == {seance.pk: 2, plus_tard.pk: 5}
 
     # A series of new sessions and a session moved before the late enrolments.
-    series = services.creer_serie_de_seances(
+    series = services.seances_creer_en_serie(
         action=action,
         date_debut=datetime.date(2026, 1, 5),
         date_fin=datetime.date(2026, 1, 11),
         jours=[2],
         auteur=None,
     )
-    services.enregistrer_seance(action=action, seance=plus_tard, donnees={"date": datetime.date(2025, 10, 10)})
+    services.seance_enregistrer(action=action, seance=plus_tard, donnees={"date": datetime.date(2025, 10, 10)})
     assert inscrits() == inscrits_attendus() == {seance.pk: 2, plus_tard.pk: 2, series[0].pk: 5}
     action.inscriptions.filter(date_inscription=datetime.date(2025, 10, 15)).get().delete()
     assert inscrits() == inscrits_attendus() and coherent()
     # Headcounts typed in the grid, a session deleted: the yearly sums follow.
-    services.enregistrer_presences(seance=seance, presents=[], enfants_anonymes=7, parents_presents=3)
+    services.presences_enregistrer(seance=seance, presents=[], enfants_anonymes=7, parents_presents=3)
     assert coherent() and seances_annuelles()[(action.pk, 2025)] == (7, 3, 2 + 2 + 4)
     series[0].delete()
     assert coherent() and seances_annuelles()[(action.pk, 2025)] == (7, 3, 4)
@@ -266,7 +268,7 @@ def test_two_grids_saved_at_once_for_the_same_children_both_count():
     def saisir(seance_):
         try:
             depart.wait(timeout=10)
-            services.enregistrer_presences(
+            services.presences_enregistrer(
                 seance=seance_, presents=[e.pk for e in enfants], enfants_anonymes=0, parents_presents=0
             )
         except Exception as erreur:  # reported by the assertion below

@@ -28,7 +28,7 @@ from partenaires.tests.factories import (
 
 from ..enums import NiveauScolaire, Sexe, StatutAction
 from ..models import Action, Financement, Inscription, Participant, Seance
-from ..services import ALPHABET_CODE
+from ..selectors import ALPHABET_CODE
 from .factories import (
     ActionFactory,
     FinancementFactory,
