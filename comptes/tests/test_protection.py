@@ -117,9 +117,10 @@ def test_the_grid_offers_no_box_for_a_child_without_consent(client_connecte):
 
 
 def test_no_child_code_reaches_the_logs(client_connecte, caplog):
-    caplog.set_level(logging.DEBUG)
     seance = SeanceFactory(date=datetime.date(2025, 10, 1))
     enfant = InscriptionFactory(action=seance.action).participant
+    # From here: the logs of the requests (factory_boy logs the records it creates).
+    caplog.set_level(logging.DEBUG)
     client_connecte.post(
         seance.get_absolute_url(), {"presents": [enfant.pk], "enfants_anonymes": 0, "parents_presents": 0}
     )
