@@ -7,4 +7,4 @@ class ActionsConfig(AppConfig):
     verbose_name = _("Actions éducatives")
 
     def ready(self):
-        from . import resumes  # noqa: F401  (connects the receivers that keep the summaries up to date)
+        from . import signals  # noqa: F401  (a quartier deleted in the admin: see the module)

@@ -1,27 +1,36 @@
 """The summaries the dashboards read instead of the raw records: FrequentationAnnuelle (one row
 per child, school year and perimeter), the counters of EffectifAnnuel (its sums by profile),
 Seance.nb_inscrits (the children enrolled by the session's date) and SeancesAnnuelles (each
-action's sessions summed per school year). They are rewritten within the transaction of
-every write that changes what they sum up: the services call these functions after their bulk
-writes, the receivers below after single saves and deletions of records (forms, admin, tests),
-so that no batch is needed. Each call touches only the children or sessions concerned. Writes
-that bypass the models (raw SQL, queryset.update) are not seen: `manage.py recalculer_resumes`
-rebuilds everything from the records.
+action's sessions summed per school year).
 
-The functions take the app registry so that the migration that creates the summary fills it
-with the same code."""
+No signal keeps them up to date: each service of actions.services that changes what they sum
+calls the functions below, explicitly, for exactly what it changed and within its own
+transaction, so that a reader of the service sees what a write costs, and no batch is needed.
+A write that changes nothing they sum (an action's title, its archiving) calls none of them.
+Each call touches only the children, sessions or actions it is given. The services lock the
+actions concerned first; recalculer_frequentations then locks the children it recounts.
+
+Writes that bypass the services (the shell, raw SQL, queryset.update) are not seen:
+`manage.py recalculer_resumes` rebuilds everything from the records. The one write no service
+makes, a quartier deleted in the admin, is handled by the receiver in actions.signals."""
 
 from collections import defaultdict
 
-from django.apps import apps as registre
 from django.db import connection, transaction
 from django.db.models import Case, Count, F, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractYear
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
-from django.dispatch import receiver
 
 from .enums import StatutAction
-from .models import Action, EffectifAnnuel, Inscription, Participant, Presence, Seance
+from .models import (
+    Action,
+    EffectifAnnuel,
+    FrequentationAnnuelle,
+    Inscription,
+    Participant,
+    Presence,
+    Seance,
+    SeancesAnnuelles,
+)
 
 LOT = 5000
 
@@ -39,13 +48,13 @@ def _cle_d_effectif(contrat, quartier, annee, sexe, niveau, residence):
     return (contrat, quartier or 0, annee, sexe, niveau, residence or 0)
 
 
-def _ajouter_aux_effectifs(ecarts, apps):
+def _ajouter_aux_effectifs(ecarts):
     """Add each change to its counter in one statement per 500: an INSERT that adds to the row
     when it exists (ON CONFLICT ... DO UPDATE, in PostgreSQL and SQLite alike). The ORM has no
     upsert that adds, and reading the counters first would lose one of two concurrent saves."""
     # In key order: two saves adding to the same counters lock them in the same order.
     lignes = sorted((*cle, enfants, presences) for cle, (enfants, presences) in ecarts.items() if enfants or presences)
-    table = connection.ops.quote_name(apps.get_model("actions", "EffectifAnnuel")._meta.db_table)
+    table = connection.ops.quote_name(EffectifAnnuel._meta.db_table)
     cle = "contrat_id, perimetre, annee_scolaire, sexe, niveau_scolaire, residence"
     with connection.cursor() as curseur:
         for debut in range(0, len(lignes), 500):
@@ -75,26 +84,28 @@ def _retirer(lignes):
 
 
 @transaction.atomic(savepoint=False)
-def oublier_les_enfants(*, participants, apps=registre):
+def oublier_les_enfants(*, participants):
     """Before children are deleted: their rows go, and the counters lose them."""
-    _ajouter_aux_effectifs(
-        _retirer(apps.get_model("actions", "FrequentationAnnuelle").objects.filter(participant__in=participants)),
-        apps,
-    )
+    _ajouter_aux_effectifs(_retirer(FrequentationAnnuelle.objects.filter(participant__in=participants)))
+
+
+def oublier_le_quartier(*, quartier):
+    """After a quartier was deleted (its rows went with it, by cascade): its counters go too.
+    Nobody lived there, or the children's residence would have protected it."""
+    EffectifAnnuel.objects.filter(perimetre=quartier).delete()
 
 
 @transaction.atomic(savepoint=False)
-def recalculer_frequentations(*, participants=None, apps=registre):
+def recalculer_frequentations(*, participants=None):
     """Rewrite the rows of these children (ids or a query of ids; every child when None) and
-    move the counters by the difference."""
-    modele = apps.get_model("actions", "FrequentationAnnuelle")
-    presences = (
-        apps.get_model("actions", "Presence")
-        .objects.exclude(seance__action__statut=StatutAction.ANNULEE)
-        .annotate(annee=annee_scolaire("seance__date"))
+    move the counters by the difference. What changes a child's rows: a presence ticked or
+    unticked, a session moved to another date, an action cancelled or given other quartiers,
+    a new sex, level, residence or structure; a session or an action deleted."""
+    presences = Presence.objects.exclude(seance__action__statut=StatutAction.ANNULEE).annotate(
+        annee=annee_scolaire("seance__date")
     )
-    lignes = modele.objects.all()
-    enfants = apps.get_model("actions", "Participant").objects.all()
+    lignes = FrequentationAnnuelle.objects.all()
+    enfants = Participant.objects.all()
     if participants is not None:
         # A query stays a subquery (every child of a contract); ids are sent as they are.
         if not isinstance(participants, QuerySet):
@@ -122,7 +133,7 @@ def recalculer_frequentations(*, participants=None, apps=registre):
         )
     }
     nouvelles = [
-        modele(
+        FrequentationAnnuelle(
             participant_id=ligne["participant"],
             annee_scolaire=ligne["annee"],
             quartier_id=ligne.get("quartier"),
@@ -132,7 +143,7 @@ def recalculer_frequentations(*, participants=None, apps=registre):
         for requete in (par_contrat, par_quartier)
         for ligne in requete
     ]
-    modele.objects.bulk_create(nouvelles, batch_size=LOT)
+    FrequentationAnnuelle.objects.bulk_create(nouvelles, batch_size=LOT)
     for ligne in nouvelles:
         ecart = ecarts[
             _cle_d_effectif(
@@ -146,32 +157,17 @@ def recalculer_frequentations(*, participants=None, apps=registre):
         ]
         ecart[0] += 1
         ecart[1] += ligne.nb_presences
-    _ajouter_aux_effectifs(ecarts, apps)
-
-
-def verrouiller_les_actions(actions, apps=registre):
-    """Two writes on the same action's sessions wait for each other, and the second one then
-    reads what the first committed."""
-    list(
-        apps.get_model("actions", "Action")
-        .objects.select_for_update()
-        .filter(pk__in=actions)
-        .order_by("pk")
-        .values_list("pk")
-    )
+    _ajouter_aux_effectifs(ecarts)
 
 
 @transaction.atomic(savepoint=False)
-def recalculer_seances_annuelles(*, actions=None, apps=registre):
+def recalculer_seances_annuelles(*, actions=None):
     """Rewrite the yearly sums of the sessions of these actions (ids or a query of ids; every
-    action when None)."""
-    modele = apps.get_model("actions", "SeancesAnnuelles")
-    seances = apps.get_model("actions", "Seance").objects.all()
-    lignes = modele.objects.all()
+    action when None): after a session was added, moved, deleted or given other headcounts, and
+    after the children enrolled by its date were recounted (recompter_inscrits), which it sums."""
+    seances = Seance.objects.all()
+    lignes = SeancesAnnuelles.objects.all()
     if actions is not None:
-        if not isinstance(actions, QuerySet):
-            actions = list(actions)
-            verrouiller_les_actions(actions, apps)
         seances = seances.filter(action__in=actions)
         lignes = lignes.filter(action__in=actions)
     lignes.delete()
@@ -185,9 +181,9 @@ def recalculer_seances_annuelles(*, actions=None, apps=registre):
         )
         .order_by()
     )
-    modele.objects.bulk_create(
+    SeancesAnnuelles.objects.bulk_create(
         [
-            modele(
+            SeancesAnnuelles(
                 action_id=somme["action"],
                 annee_scolaire=somme["annee"],
                 enfants_anonymes=somme["anonymes"],
@@ -200,118 +196,28 @@ def recalculer_seances_annuelles(*, actions=None, apps=registre):
     )
 
 
-@transaction.atomic(savepoint=False)
-def actualiser_inscrits(*, actions=None, apps=registre):
-    """Set each session's count of children enrolled by its date, for the sessions of these
-    actions (every action when None), then their yearly sums."""
-    seances = apps.get_model("actions", "Seance").objects.all()
+def recompter_inscrits(*, actions=None, seances=None):
+    """Set each session's count of children enrolled by its date (Seance.nb_inscrits): for these
+    sessions (ids), or every session of these actions (ids or a query of ids), or every session
+    when both are None. The yearly sums read these counts: recalculer_seances_annuelles next."""
+    a_recompter = Seance.objects.all()
+    if seances is not None:
+        a_recompter = a_recompter.filter(pk__in=seances)
     if actions is not None:
-        if not isinstance(actions, QuerySet):
-            actions = list(actions)
-            verrouiller_les_actions(actions, apps)
-        seances = seances.filter(action__in=actions)
-    inscriptions = apps.get_model("actions", "Inscription").objects.filter(
-        action=OuterRef("action"), date_inscription__lte=OuterRef("date")
-    )
-    seances.update(
+        a_recompter = a_recompter.filter(action__in=actions)
+    inscriptions = Inscription.objects.filter(action=OuterRef("action"), date_inscription__lte=OuterRef("date"))
+    a_recompter.update(
         nb_inscrits=Coalesce(
             Subquery(inscriptions.order_by().values("action").annotate(n=Count("pk")).values("n")[:1]),
             Value(0),
         )
     )
-    recalculer_seances_annuelles(actions=actions, apps=apps)
 
 
+@transaction.atomic(savepoint=False)
 def resumer_le_contrat(*, contrat):
     """After records were written in bulk (demo data): every summary of the contract."""
-    actualiser_inscrits(actions=Action.objects.filter(porteur__contrat=contrat).values("pk"))
+    actions = Action.objects.filter(porteur__contrat=contrat).values("pk")
+    recompter_inscrits(actions=actions)
+    recalculer_seances_annuelles(actions=actions)
     recalculer_frequentations(participants=Participant.objects.filter(structure__contrat=contrat).values("pk"))
-
-
-def _presents_aux_actions(actions):
-    return list(Presence.objects.filter(seance__action__in=actions).values_list("participant_id", flat=True).distinct())
-
-
-# Presences are deleted in bulk by the services, which recount afterwards, or along with their
-# session, action or child (below): no receiver on their own deletion, which keeps those
-# deletions a single DELETE instead of one signal per row. A presence deleted alone from a shell
-# is not seen: `manage.py recalculer_resumes` rebuilds everything.
-@receiver(post_save, sender=Presence)
-def presence_enregistree(sender, instance, **kwargs):
-    recalculer_frequentations(participants=[instance.participant_id])
-
-
-@receiver(pre_delete, sender=Seance)
-@receiver(pre_delete, sender=Action)
-def avant_suppression(sender, instance, **kwargs):
-    # The action first, as every write that recounts: then the children.
-    verrouiller_les_actions([instance.action_id if sender is Seance else instance.pk])
-    presences = Presence.objects.filter(**{"seance" if sender is Seance else "seance__action": instance})
-    instance._presents = list(presences.values_list("participant_id", flat=True).distinct())
-
-
-@receiver(post_delete, sender=Seance)
-@receiver(post_delete, sender=Action)
-def apres_suppression(sender, instance, **kwargs):
-    recalculer_frequentations(participants=instance.__dict__.pop("_presents", []))
-
-
-@receiver(post_save, sender=Seance)
-def seance_enregistree(sender, instance, created, update_fields=None, **kwargs):
-    if update_fields is not None and "date" not in update_fields:
-        # Headcounts only (the attendance grid): the yearly sums.
-        recalculer_seances_annuelles(actions=[instance.action_id])
-        return
-    # A new date may change who was enrolled by then and move presences to another year.
-    actualiser_inscrits(actions=[instance.action_id])
-    if not created:
-        recalculer_frequentations(participants=list(instance.presences.values_list("participant_id", flat=True)))
-
-
-@receiver(post_delete, sender=Seance)
-def seance_supprimee(sender, instance, **kwargs):
-    recalculer_seances_annuelles(actions=[instance.action_id])
-
-
-@receiver([post_save, post_delete], sender=Inscription)
-def inscription_modifiee(sender, instance, **kwargs):
-    actualiser_inscrits(actions=[instance.action_id])
-
-
-@receiver(post_save, sender=Action)
-def action_enregistree(sender, instance, created, **kwargs):
-    # A cancelled action stops counting; a new one has no presence yet.
-    if not created:
-        recalculer_frequentations(participants=_presents_aux_actions([instance.pk]))
-
-
-@receiver(m2m_changed, sender=Action.quartiers.through)
-def quartiers_d_actions_modifies(sender, instance, action, reverse, pk_set, **kwargs):
-    """From the action (action.quartiers.set) or from the quartier (quartier.actions.add)."""
-    if reverse and action == "pre_clear":
-        instance._actions_avant_retrait = list(instance.actions.values_list("pk", flat=True))
-    if action not in {"post_add", "post_remove", "post_clear"}:
-        return
-    if not reverse:
-        actions = [instance.pk]
-    else:
-        actions = pk_set if action != "post_clear" else instance.__dict__.pop("_actions_avant_retrait", [])
-    recalculer_frequentations(participants=_presents_aux_actions(actions))
-
-
-@receiver(post_save, sender=Participant)
-def participant_enregistre(sender, instance, created, **kwargs):
-    # A new sex, level or residence moves the child's rows to other counters.
-    if not created:
-        recalculer_frequentations(participants=[instance.pk])
-
-
-@receiver(pre_delete, sender=Participant)
-def participant_supprime(sender, instance, **kwargs):
-    oublier_les_enfants(participants=[instance.pk])
-
-
-@receiver(post_delete, sender="fiches.Quartier")
-def quartier_supprime(sender, instance, **kwargs):
-    # Its rows went with it; nobody lived there (the children's residence protects it).
-    EffectifAnnuel.objects.filter(perimetre=instance.pk).delete()

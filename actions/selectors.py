@@ -1,11 +1,14 @@
 """Reads of the action pages: each page costs a fixed number of queries, whatever the data."""
 
+import secrets
+
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from partenaires.models import Structure
 
+from .dates import seuil_de_retention
 from .models import Action, Financement, Inscription, Participant, Presence, Seance, nombre_de
 
 HISTORIQUE_MAX = 30
@@ -231,3 +234,30 @@ def donnees_d_un_enfant(*, participant):
             for ligne in historique
         ],
     }
+
+
+# No 0/O, 1/I/L, U: a code read aloud or copied by hand stays unambiguous.
+ALPHABET_CODE = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+
+
+def nouveaux_codes(nombre):
+    """`nombre` random children's codes that no child holds yet: they say nothing about the child."""
+    codes = set()
+    while len(codes) < nombre:
+        candidats = {"E" + "".join(secrets.choice(ALPHABET_CODE) for _ in range(6)) for _ in range(nombre)} - codes
+        # Checked in slices: SQLite caps the number of parameters of a query.
+        tries = sorted(candidats)
+        for debut in range(0, len(tries), 5000):
+            candidats -= set(
+                Participant.objects.filter(code__in=tries[debut : debut + 5000]).values_list("code", flat=True)
+            )
+        codes |= set(list(candidats)[: nombre - len(codes)])
+    return list(codes)
+
+
+def participants_expires(*, aujourdhui, annees):
+    """The children past retention (no activity for `annees` school years) and not yet anonymised."""
+    seuil = seuil_de_retention(aujourdhui=aujourdhui, annees=annees)
+    return list(
+        Participant.objects.filter(anonymise_le__isnull=True).sans_activite_depuis(seuil).select_related("structure")
+    )

@@ -1,8 +1,13 @@
-"""Writes of the action records. Each function runs in one transaction; refusals raise a
-ValidationError whose messages are shown next to the fields concerned."""
+"""Writes of the action records: keyword-only functions named <entity>_<action>, one
+transaction each; reads live in actions.selectors.
 
-import secrets
-from datetime import timedelta
+Each write updates, explicitly and in its own transaction, the summaries the dashboards read
+(actions.resumes) that it changes, and only those: a change that alters nothing they sum (an
+action's title or description, its archiving, a funding line, a session's place) recounts
+nothing. Writes that recount lock the actions concerned first, then the children
+(resumes.recalculer_frequentations), always in that order: two grids saved at once for the same
+children both count. Refusals raise a ValidationError whose messages are shown next to the
+fields concerned."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,14 +16,23 @@ from simple_history.utils import bulk_create_with_history
 
 from fiches.annees import AnneeScolaire
 
+from .dates import dates_de_la_serie
+from .enums import StatutAction
 from .models import Action, Financement, Inscription, Participant, Presence, Seance
-from .resumes import actualiser_inscrits, recalculer_frequentations, verrouiller_les_actions
+from .resumes import (
+    oublier_les_enfants,
+    recalculer_frequentations,
+    recalculer_seances_annuelles,
+    recompter_inscrits,
+)
+from .selectors import nouveaux_codes, participants_expires
 
 SEANCES_PAR_SERIE_MAX = 200
-# No 0/O, 1/I/L, U: a code read aloud or copied by hand stays unambiguous.
-ALPHABET_CODE = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 
 CHAMPS_M2M_ACTION = ["thematiques", "partenaires", "quartiers", "etablissements"]
+# What a child's rows of FrequentationAnnuelle carry besides the presences (the structure gives
+# the contract): a change of any of them moves the rows to other counters.
+PROFIL_DE_L_ENFANT = ["structure_id", "sexe", "niveau_scolaire", "quartier_residence_id"]
 
 
 def _enregistrer(objet, donnees, champs_m2m=()):
@@ -33,24 +47,66 @@ def _enregistrer(objet, donnees, champs_m2m=()):
     return objet
 
 
+def _verrouiller_les_actions(actions):
+    """Two writes on the same action wait for each other, and the second one then reads what the
+    first committed. Taken before any child is locked."""
+    list(Action.objects.select_for_update().filter(pk__in=actions).order_by("pk").values_list("pk"))
+
+
+def _presents(presences):
+    """The children of these presences, once each."""
+    return list(presences.values_list("participant_id", flat=True).distinct())
+
+
+def _annee(jour):
+    return AnneeScolaire.de_la_date(jour).annee_de_rentree
+
+
 @transaction.atomic
-def enregistrer_action(*, donnees, auteur, action=None):
-    """Create an action (action=None) or update one, with its many-to-many relations."""
+def action_enregistrer(*, donnees, auteur, action=None):
+    """Create an action (action=None) or update one, with its many-to-many relations. The
+    children who came to it are recounted only when what their rows sum changes: its quartiers,
+    or its statut to or from « annulée » (a cancelled action counts nowhere). A new action has
+    no presence yet; its dates, title or public change no summary."""
     if action is None:
-        action = Action(cree_par=auteur)
-    return _enregistrer(action, donnees, CHAMPS_M2M_ACTION)
+        return _enregistrer(Action(cree_par=auteur), donnees, CHAMPS_M2M_ACTION)
+    # Locked, then read as committed: the form has already changed the action in hand.
+    statut = Action.objects.select_for_update().filter(pk=action.pk).values_list("statut", flat=True).get()
+    annulee_avant = statut == StatutAction.ANNULEE
+    quartiers_avant = quartiers = None
+    if "quartiers" in donnees:
+        liens = Action.quartiers.through.objects.filter(action_id=action.pk)
+        quartiers_avant = set(liens.values_list("quartier_id", flat=True))
+        quartiers = {getattr(quartier, "pk", quartier) for quartier in donnees["quartiers"]}
+    _enregistrer(action, donnees, CHAMPS_M2M_ACTION)
+    annulee = action.statut == StatutAction.ANNULEE
+    if annulee != annulee_avant or (quartiers != quartiers_avant and not annulee):
+        recalculer_frequentations(participants=_presents(Presence.objects.filter(seance__action=action)))
+    return action
 
 
 @transaction.atomic
-def archiver_action(*, action, archivee=True):
-    """Actions are archived, never deleted from the interface: their figures stay in past years."""
+def action_archiver(*, action, archivee=True):
+    """Actions are archived, never deleted from the interface: their figures stay in past years,
+    so archiving changes no summary."""
     action.archivee = archivee
     action.save(update_fields=["archivee"])
     return action
 
 
 @transaction.atomic
-def enregistrer_financement(*, action, donnees, financement=None):
+def action_supprimer(*, action):
+    """Delete an action with its sessions, enrolments, presences and funding (the interface
+    archives instead; this is for corrections). The children who came to it are recounted; its
+    yearly sums go with it."""
+    _verrouiller_les_actions([action.pk])
+    presents = _presents(Presence.objects.filter(seance__action=action))
+    action.delete()
+    recalculer_frequentations(participants=presents)
+
+
+@transaction.atomic
+def financement_enregistrer(*, action, donnees, financement=None):
     financement = financement or Financement(action=action)
     if not donnees.get("financeur") and donnees.get("source"):
         donnees = {**donnees, "financeur": donnees["source"].financeur}
@@ -58,29 +114,54 @@ def enregistrer_financement(*, action, donnees, financement=None):
 
 
 @transaction.atomic
-def supprimer_financement(*, financement):
+def financement_supprimer(*, financement):
     financement.delete()
 
 
 @transaction.atomic
-def enregistrer_seance(*, action, donnees, seance=None):
+def seance_enregistrer(*, action, donnees, seance=None):
+    """Create a session of the action or update one. A new session, or one moved to another
+    date, counts the children enrolled by its date, and the action's yearly sums follow; moved
+    to another school year, it moves its children's presences there. Other headcounts change the
+    yearly sums only; its place, duration or notes change no summary."""
     # The action before the session: the attendance grid takes its locks in that order too.
-    verrouiller_les_actions([action.pk])
-    return _enregistrer(seance or Seance(action=action), donnees)
-
-
-def dates_de_la_serie(*, date_debut, date_fin, jours):
-    jour = date_debut
-    while jour <= date_fin:
-        if jour.weekday() in jours:
-            yield jour
-        jour += timedelta(days=1)
+    _verrouiller_les_actions([action.pk])
+    if seance is None:
+        seance = _enregistrer(Seance(action=action), donnees)
+        recompter_inscrits(seances=[seance.pk])
+        recalculer_seances_annuelles(actions=[action.pk])
+        return seance
+    # As committed: the session in hand was read before the lock (and changed by the form), and
+    # saving it writes every field, its count of children enrolled too.
+    date, seance.nb_inscrits, *effectifs = Seance.objects.values_list(
+        "date", "nb_inscrits", "enfants_anonymes", "parents_presents"
+    ).get(pk=seance.pk)
+    _enregistrer(seance, donnees)
+    if seance.date != date:
+        recompter_inscrits(seances=[seance.pk])
+        if _annee(seance.date) != _annee(date):
+            recalculer_frequentations(participants=_presents(seance.presences.all()))
+    if seance.date != date or [seance.enfants_anonymes, seance.parents_presents] != effectifs:
+        recalculer_seances_annuelles(actions=[action.pk])
+    return seance
 
 
 @transaction.atomic
-def creer_serie_de_seances(*, action, date_debut, date_fin, jours, auteur, **champs_seance):
+def seance_supprimer(*, seance):
+    """Delete a session with its presences: the children who came are recounted, and the
+    action's yearly sums."""
+    _verrouiller_les_actions([seance.action_id])
+    presents = _presents(seance.presences.all())
+    seance.delete()
+    recalculer_seances_annuelles(actions=[seance.action_id])
+    recalculer_frequentations(participants=presents)
+
+
+@transaction.atomic
+def seances_creer_en_serie(*, action, date_debut, date_fin, jours, auteur, **champs_seance):
     """One session on each chosen weekday between two dates; a date that already has a
-    session of this action is skipped rather than doubled."""
+    session of this action is skipped rather than doubled. The new sessions count the children
+    enrolled by their dates, and the action's yearly sums follow."""
     erreurs = {}
     if date_fin < date_debut:
         erreurs["date_fin"] = "La date de fin précède la date de début."
@@ -91,6 +172,7 @@ def creer_serie_de_seances(*, action, date_debut, date_fin, jours, auteur, **cha
         )
     if erreurs:
         raise ValidationError(erreurs)
+    _verrouiller_les_actions([action.pk])
     deja = set(action.seances.filter(date__range=(date_debut, date_fin)).values_list("date", flat=True))
     dates = [
         jour for jour in dates_de_la_serie(date_debut=date_debut, date_fin=date_fin, jours=jours) if jour not in deja
@@ -105,35 +187,45 @@ def creer_serie_de_seances(*, action, date_debut, date_fin, jours, auteur, **cha
     for seance in seances:
         seance.full_clean(exclude=["action"])
     seances = bulk_create_with_history(seances, Seance, default_user=auteur)
-    actualiser_inscrits(actions=[action.pk])
+    recompter_inscrits(seances=[seance.pk for seance in seances])
+    recalculer_seances_annuelles(actions=[action.pk])
     return seances
 
 
-def nouveaux_codes(nombre):
-    codes = set()
-    while len(codes) < nombre:
-        candidats = {"E" + "".join(secrets.choice(ALPHABET_CODE) for _ in range(6)) for _ in range(nombre)} - codes
-        # Checked in slices: SQLite caps the number of parameters of a query.
-        tries = sorted(candidats)
-        for debut in range(0, len(tries), 5000):
-            candidats -= set(
-                Participant.objects.filter(code__in=tries[debut : debut + 5000]).values_list("code", flat=True)
-            )
-        codes |= set(list(candidats)[: nombre - len(codes)])
-    return list(codes)
-
-
 @transaction.atomic
-def enregistrer_participant(*, donnees, participant=None):
-    """A child's record; a new one gets a random code that says nothing about the child."""
+def participant_enregistrer(*, donnees, participant=None):
+    """A child's record; a new one gets a random code that says nothing about the child, and has
+    no presence yet. A new sex, level, residence or structure moves the child's rows to other
+    counters; the school, birth year or consent date change no summary."""
     if participant is None:
-        participant = Participant(code=nouveaux_codes(1)[0])
-    return _enregistrer(participant, donnees)
+        return _enregistrer(Participant(code=nouveaux_codes(1)[0]), donnees)
+    # Locked, then read as committed: the form has already changed the child in hand.
+    avant = Participant.objects.select_for_update().values_list(*PROFIL_DE_L_ENFANT).get(pk=participant.pk)
+    _enregistrer(participant, donnees)
+    if tuple(getattr(participant, champ) for champ in PROFIL_DE_L_ENFANT) != avant:
+        recalculer_frequentations(participants=[participant.pk])
+    return participant
 
 
 @transaction.atomic
-def inscrire(*, action, participants, date_inscription, auteur):
-    """Enrol children in an action; each must be followed by the structure that runs it."""
+def participant_supprimer(*, participant):
+    """Delete a child with their enrolments and presences (past retention, participants_anonymiser
+    keeps the figures instead). Their rows and their share of the counters go; the sessions of
+    the actions they were enrolled in count one child fewer."""
+    actions = list(participant.inscriptions.values_list("action_id", flat=True))
+    _verrouiller_les_actions(actions)
+    # Then the child, before their rows: a grid that recounts them waits here, not on their rows.
+    list(Participant.objects.select_for_update().filter(pk=participant.pk).values_list("pk"))
+    oublier_les_enfants(participants=[participant.pk])
+    participant.delete()
+    recompter_inscrits(actions=actions)
+    recalculer_seances_annuelles(actions=actions)
+
+
+@transaction.atomic
+def participants_inscrire(*, action, participants, date_inscription, auteur):
+    """Enrol children in an action; each must be followed by the structure that runs it. The
+    sessions count the children enrolled by their dates, and the action's yearly sums follow."""
     etrangers = [p.code for p in participants if p.structure_id != action.porteur_id]
     if etrangers:
         raise ValidationError(
@@ -145,6 +237,7 @@ def inscrire(*, action, participants, date_inscription, auteur):
         )
     if not action.date_debut <= date_inscription <= action.date_fin:
         raise ValidationError({"date_inscription": "La date d’inscription doit tomber pendant l’action."})
+    _verrouiller_les_actions([action.pk])
     deja = set(action.inscriptions.values_list("participant_id", flat=True))
     nouvelles = [
         Inscription(action=action, participant=p, date_inscription=date_inscription)
@@ -152,18 +245,33 @@ def inscrire(*, action, participants, date_inscription, auteur):
         if p.pk not in deja
     ]
     nouvelles = bulk_create_with_history(nouvelles, Inscription, default_user=auteur)
-    actualiser_inscrits(actions=[action.pk])
+    recompter_inscrits(actions=[action.pk])
+    recalculer_seances_annuelles(actions=[action.pk])
     return nouvelles
 
 
 @transaction.atomic
-def enregistrer_presences(*, seance, presents, enfants_anonymes, parents_presents):
+def inscription_supprimer(*, inscription):
+    """Unenrol a child: the sessions from the enrolment date on count one child fewer, and the
+    action's yearly sums follow. The child's presences stay: they came."""
+    _verrouiller_les_actions([inscription.action_id])
+    inscription.delete()
+    recompter_inscrits(actions=[inscription.action_id])
+    recalculer_seances_annuelles(actions=[inscription.action_id])
+
+
+@transaction.atomic
+def presences_enregistrer(*, seance, presents, enfants_anonymes, parents_presents):
     """Save a session's attendance grid in a number of queries that does not depend on the
     number of children. Who was ticked or unticked is written in the session's history
-    (change reason), one row per save instead of one per child."""
+    (change reason), one row per save instead of one per child. The children ticked or unticked
+    are recounted (their rows and the counters); the action's yearly sums only when the
+    headcounts typed in the grid changed."""
     presents = set(presents)
     # The action first, then its children: the order every write that recounts takes its locks in.
-    verrouiller_les_actions([seance.action_id])
+    _verrouiller_les_actions([seance.action_id])
+    # As committed: the session in hand may have been read before another grid was saved.
+    effectifs_avant = Seance.objects.values_list("enfants_anonymes", "parents_presents").get(pk=seance.pk)
     inscrits = dict(
         seance.action.inscriptions.filter(date_inscription__lte=seance.date).values_list(
             "participant_id", "participant__code"
@@ -205,26 +313,19 @@ def enregistrer_presences(*, seance, presents, enfants_anonymes, parents_present
         recalculer_frequentations(participants=a_ajouter | a_retirer)
     seance._change_reason = "Présences – " + (", ".join(changements) or "sans changement d’enfant")
     seance.save(update_fields=["enfants_anonymes", "parents_presents"])
+    if (enfants_anonymes, parents_presents) != effectifs_avant:
+        recalculer_seances_annuelles(actions=[seance.action_id])
     return len(a_ajouter), len(a_retirer)
 
 
-def seuil_de_retention(*, aujourdhui, annees):
-    """Records whose last activity is before this date are past retention: their last school
-    year ended more than `annees` school years ago."""
-    courante = AnneeScolaire.de_la_date(aujourdhui)
-    return AnneeScolaire(courante.annee_de_rentree - annees).debut
-
-
 @transaction.atomic
-def anonymiser_participants_expires(*, aujourdhui, annees, appliquer):
-    """Anonymise the children past retention: a new random code, no school, no consent date, and
-    their history rows (which hold the old values) deleted. Sex, level and quartier of residence
-    stay, so that past years' indicators do not change. Returns the children concerned."""
-    seuil = seuil_de_retention(aujourdhui=aujourdhui, annees=annees)
-    expires = list(
-        Participant.objects.filter(anonymise_le__isnull=True).sans_activite_depuis(seuil).select_related("structure")
-    )
-    if appliquer and expires:
+def participants_anonymiser(*, aujourdhui, annees):
+    """Anonymise the children past retention (selectors.participants_expires): a new random code,
+    no school, no consent date, and their history rows (which hold the old values) deleted. Sex,
+    level and quartier of residence stay, so that past years' indicators, and the summaries, do
+    not change. Returns the children anonymised."""
+    expires = participants_expires(aujourdhui=aujourdhui, annees=annees)
+    if expires:
         for participant, code in zip(expires, nouveaux_codes(len(expires)), strict=True):
             participant.code = "X" + code[1:]
             participant.etablissement = None

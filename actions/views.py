@@ -74,7 +74,7 @@ def nouvelle_action(request):
     action = _traiter(
         request,
         form,
-        lambda donnees: services.enregistrer_action(donnees=donnees, auteur=request.user),
+        lambda donnees: services.action_enregistrer(donnees=donnees, auteur=request.user),
         lambda action: f"L’action « {action} » est enregistrée.",
     )
     if action:
@@ -115,7 +115,7 @@ def modifier_action(request, pk):
     if _traiter(
         request,
         form,
-        lambda donnees: services.enregistrer_action(action=action, donnees=donnees, auteur=request.user),
+        lambda donnees: services.action_enregistrer(action=action, donnees=donnees, auteur=request.user),
         "Modifications enregistrées.",
     ):
         return redirect(action)
@@ -127,7 +127,7 @@ def modifier_action(request, pk):
 def archiver_action(request, pk):
     action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
     archivee = request.POST.get("archivee") == "1"
-    services.archiver_action(action=action, archivee=archivee)
+    services.action_archiver(action=action, archivee=archivee)
     messages.success(request, "L’action est archivée." if archivee else "L’action est de nouveau active.")
     return redirect(action)
 
@@ -140,7 +140,7 @@ def ajouter_financement(request, pk):
     if _traiter(
         request,
         form,
-        lambda donnees: services.enregistrer_financement(action=action, donnees=donnees),
+        lambda donnees: services.financement_enregistrer(action=action, donnees=donnees),
         "Financement ajouté.",
     ):
         return redirect(action)
@@ -158,7 +158,7 @@ def modifier_financement(request, pk):
     if _traiter(
         request,
         form,
-        lambda donnees: services.enregistrer_financement(
+        lambda donnees: services.financement_enregistrer(
             action=financement.action, financement=financement, donnees=donnees
         ),
         "Financement modifié.",
@@ -176,7 +176,7 @@ def modifier_financement(request, pk):
 def supprimer_financement(request, pk):
     _, financement = _financement(request, pk)
     if request.method == "POST":
-        services.supprimer_financement(financement=financement)
+        services.financement_supprimer(financement=financement)
         messages.success(request, "Financement supprimé.")
         return redirect(financement.action)
     return render(request, "actions/supprimer_financement.html", {"financement": financement})
@@ -190,7 +190,7 @@ def ajouter_seance(request, pk):
     if _traiter(
         request,
         form,
-        lambda donnees: services.enregistrer_seance(action=action, donnees=donnees),
+        lambda donnees: services.seance_enregistrer(action=action, donnees=donnees),
         lambda seance: f"Séance du {seance.date:%d/%m/%Y} ajoutée.",
     ):
         return redirect(action)
@@ -205,7 +205,7 @@ def modifier_seance(request, pk):
     if _traiter(
         request,
         form,
-        lambda donnees: services.enregistrer_seance(action=seance.action, seance=seance, donnees=donnees),
+        lambda donnees: services.seance_enregistrer(action=seance.action, seance=seance, donnees=donnees),
         "Séance modifiée.",
     ):
         return redirect(seance.action)
@@ -222,7 +222,7 @@ def serie_de_seances(request, pk):
     if _traiter(
         request,
         form,
-        lambda donnees: services.creer_serie_de_seances(action=action, auteur=request.user, **donnees),
+        lambda donnees: services.seances_creer_en_serie(action=action, auteur=request.user, **donnees),
         lambda seances: f"{len(seances)} séances ajoutées.",
     ):
         return redirect(action)
@@ -249,7 +249,7 @@ def saisir_presences(request, pk):
     if _traiter(
         request,
         form,
-        lambda donnees: services.enregistrer_presences(seance=seance, **donnees),
+        lambda donnees: services.presences_enregistrer(seance=seance, **donnees),
         f"Présences du {seance.date:%d/%m/%Y} enregistrées.",
     ):
         return redirect(seance.action)
@@ -276,7 +276,7 @@ def inscrire_participants(request, pk):
         _traiter(
             request,
             form,
-            lambda donnees: services.inscrire(action=action, auteur=request.user, **donnees),
+            lambda donnees: services.participants_inscrire(action=action, auteur=request.user, **donnees),
             lambda inscriptions: f"{len(inscriptions)} enfant(s) inscrit(s).",
         )
         is not None
@@ -307,7 +307,7 @@ def nouveau_participant(request):
     participant = _traiter(
         request,
         form,
-        lambda donnees: services.enregistrer_participant(donnees=donnees),
+        lambda donnees: services.participant_enregistrer(donnees=donnees),
         lambda participant: f"Enfant enregistré sous le code {participant.code}.",
     )
     if participant:
@@ -347,7 +347,7 @@ def modifier_participant(request, pk):
     if _traiter(
         request,
         form,
-        lambda donnees: services.enregistrer_participant(participant=participant, donnees=donnees),
+        lambda donnees: services.participant_enregistrer(participant=participant, donnees=donnees),
         "Fiche de l’enfant modifiée.",
     ):
         return redirect(participant)

@@ -12,7 +12,7 @@ from simple_history.utils import bulk_create_with_history
 from actions.enums import NiveauScolaire, Sexe, StatutAction
 from actions.models import Action, Financement, Inscription, Participant, Presence, Seance
 from actions.resumes import resumer_le_contrat
-from actions.services import nouveaux_codes
+from actions.selectors import nouveaux_codes
 from fiches.annees import AnneeScolaire
 from fiches.models import RealisationAttendue, Thematique
 from partenaires.models import Dispositif, Etablissement, Partenaire, SourceFinancement, Structure

@@ -170,6 +170,10 @@ class CommuneAdmin(SimpleHistoryAdmin):
 
 @admin.register(Quartier)
 class QuartierAdmin(SimpleHistoryAdmin):
+    """Its fields sum nothing in the dashboards' summaries, and its actions are chosen on the
+    action's form (actions.services), not here. A deletion takes its summary rows along; its
+    counters go by the one receiver of actions.signals, fiches being below actions."""
+
     list_display = ["code", "nom", "contrat"]
     list_select_related = ["contrat"]
     list_filter = ["contrat", "communes"]

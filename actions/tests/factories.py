@@ -1,3 +1,7 @@
+"""Factories of the action records. Those that create sessions, enrolments or presences keep
+the summaries the dashboards read exact, as the services do: they call the same functions of
+actions.resumes once the record is saved (there is no signal to do it for them)."""
+
 import datetime
 
 import factory
@@ -7,6 +11,7 @@ from partenaires.tests.factories import EtablissementFactory, StructureFactory
 
 from ..enums import NiveauScolaire, Sexe, StatutAction
 from ..models import Action, Financement, Inscription, Participant, Presence, Seance
+from ..resumes import recalculer_frequentations, recalculer_seances_annuelles, recompter_inscrits
 
 CONTRAT_DE_LA_REALISATION = "realisation.fiche.enjeu.axe.pilier.contrat"
 
@@ -53,9 +58,18 @@ class ActionFactory(factory.django.DjangoModelFactory):
 class SeanceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Seance
+        skip_postgeneration_save = True
 
     action = factory.SubFactory(ActionFactory)
     date = factory.LazyAttribute(lambda o: o.action.date_debut)
+
+    @factory.post_generation
+    def resumes(self, create, extracted, **kwargs):
+        """As services.seance_enregistrer: the children enrolled by its date, the yearly sums."""
+        if create:
+            recompter_inscrits(seances=[self.pk])
+            recalculer_seances_annuelles(actions=[self.action_id])
+            self.refresh_from_db(fields=["nb_inscrits"])
 
 
 class ParticipantFactory(factory.django.DjangoModelFactory):
@@ -73,18 +87,33 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
 class InscriptionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Inscription
+        skip_postgeneration_save = True
 
     action = factory.SubFactory(ActionFactory)
     participant = factory.SubFactory(ParticipantFactory, structure=factory.SelfAttribute("..action.porteur"))
     date_inscription = factory.LazyAttribute(lambda o: o.action.date_debut)
 
+    @factory.post_generation
+    def resumes(self, create, extracted, **kwargs):
+        """As services.participants_inscrire: the sessions' children enrolled, the yearly sums."""
+        if create:
+            recompter_inscrits(actions=[self.action_id])
+            recalculer_seances_annuelles(actions=[self.action_id])
+
 
 class PresenceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Presence
+        skip_postgeneration_save = True
 
     seance = factory.SubFactory(SeanceFactory)
     participant = factory.SubFactory(ParticipantFactory, structure=factory.SelfAttribute("..seance.action.porteur"))
+
+    @factory.post_generation
+    def resumes(self, create, extracted, **kwargs):
+        """As services.presences_enregistrer: the child's rows and the counters."""
+        if create:
+            recalculer_frequentations(participants=[self.participant_id])
 
 
 class FinancementFactory(factory.django.DjangoModelFactory):

@@ -1,30 +1,47 @@
 """The summaries the dashboards read must equal what the raw records say after every kind of
 write: the expected rows are computed here in Python from the presences, independently of
-actions.resumes."""
+actions.resumes, and compared with what the full recount (recalculer_resumes) rebuilds. No
+signal updates them: every write path of actions.services is exercised below, and a write that
+changes nothing they sum must not touch them at all."""
 
 import datetime
+import importlib
+import io
 import threading
 from collections import Counter
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, Q
+from django.test.utils import CaptureQueriesContext
 
 from actions import services
-from actions.enums import NiveauScolaire, StatutAction
+from actions.enums import NiveauScolaire, Sexe, StatutAction
+from actions.forms import FormulaireAction
 from actions.models import EffectifAnnuel, FrequentationAnnuelle, Participant, Presence, Seance, SeancesAnnuelles
 from actions.resumes import recalculer_frequentations
 from fiches.annees import AnneeScolaire
 from fiches.tests.factories import QuartierFactory
 from indicateurs.calculs import calculer
+from partenaires.tests.factories import SourceFinancementFactory, StructureFactory
 
-from .factories import ActionFactory, InscriptionFactory, PresenceFactory, SeanceFactory, action_avec_enfants
+from .factories import (
+    ActionFactory,
+    InscriptionFactory,
+    ParticipantFactory,
+    PresenceFactory,
+    SeanceFactory,
+    action_avec_enfants,
+)
 
 pytestmark = pytest.mark.django_db
 
 OCTOBRE = datetime.date(2025, 10, 1)
 NOVEMBRE = datetime.date(2025, 11, 5)
+CHAMPS_M2M_ACTION = ["thematiques", "partenaires", "quartiers", "etablissements"]
 
 
 def attendu():
@@ -69,7 +86,8 @@ def effectifs():
 
 
 def coherent():
-    """The rows per child match the presences, and the counters match the rows."""
+    """The rows per child match the presences, the counters match the rows, and each session's
+    children enrolled and each action's yearly sums match the sessions and enrolments."""
     attendues = attendu()
     contrats = dict(Participant.objects.values_list("pk", "structure__contrat"))
     sommes = Counter()
@@ -80,7 +98,12 @@ def coherent():
     effectifs_attendus = {
         cle[:6]: (sommes[cle], sommes[(*cle[:6], "presences")]) for cle in sommes if cle[6] == "enfants"
     }
-    return lignes() == attendues and effectifs() == effectifs_attendus and seances_annuelles() == sommes_des_seances()
+    return (
+        lignes() == attendues
+        and effectifs() == effectifs_attendus
+        and seances_annuelles() == sommes_des_seances()
+        and inscrits() == inscrits_attendus()
+    )
 
 
 def seances_annuelles():
@@ -114,75 +137,104 @@ def inscrits():
     return dict(Seance.objects.values_list("pk", "nb_inscrits"))
 
 
+def resumes():
+    return lignes(), effectifs(), seances_annuelles(), inscrits()
+
+
+def egal_au_recomptage():
+    """The summaries as the writes left them are those the full recount rebuilds from scratch."""
+    avant = resumes()
+    call_command("recalculer_resumes", stdout=io.StringIO())
+    return resumes() == avant
+
+
+# What each summary is called in the SQL: a query that names one reads or writes it.
+RESUMES = {
+    "frequentations": '"actions_frequentationannuelle"',
+    "effectifs": '"actions_effectifannuel"',
+    "seances annuelles": '"actions_seancesannuelles"',
+    "inscrits": 'SET "nb_inscrits" = COALESCE',
+}
+
+
+def recomptes(requetes):
+    """The summaries these queries touched."""
+    return {nom for nom, trace in RESUMES.items() if any(trace in q["sql"] for q in requetes.captured_queries)}
+
+
+def donnees_de(action, **changements):
+    """What the action form sends back for this action, with these changes."""
+    donnees = {champ: getattr(action, champ) for champ in FormulaireAction._meta.fields}
+    donnees.update({champ: list(getattr(action, champ).all()) for champ in CHAMPS_M2M_ACTION})
+    return {**donnees, **changements}
+
+
+def grille(seance, enfants, anonymes=0, parents=0):
+    return services.presences_enregistrer(
+        seance=seance, presents=[e.pk for e in enfants], enfants_anonymes=anonymes, parents_presents=parents
+    )
+
+
 def test_every_write_keeps_the_yearly_summary_equal_to_the_presences():
     action, seance, enfants = action_avec_enfants(4, date_debut=datetime.date(2025, 8, 1))
     autre = SeanceFactory(action=action, date=NOVEMBRE)
 
-    services.enregistrer_presences(
-        seance=seance, presents=[e.pk for e in enfants[:3]], enfants_anonymes=0, parents_presents=0
-    )
-    services.enregistrer_presences(
-        seance=autre, presents=[e.pk for e in enfants[1:]], enfants_anonymes=0, parents_presents=0
-    )
+    grille(seance, enfants[:3])
+    grille(autre, enfants[1:])
     assert coherent() and len(lignes()) == 8  # 4 children, contract and quartier rows
     assert FrequentationAnnuelle.objects.get(participant=enfants[1], quartier=None).nb_presences == 2
 
     # Unticking removes the row of a child who no longer came at all.
-    services.enregistrer_presences(seance=seance, presents=[enfants[0].pk], enfants_anonymes=0, parents_presents=0)
-    services.enregistrer_presences(seance=autre, presents=[], enfants_anonymes=0, parents_presents=0)
+    grille(seance, enfants[:1])
+    grille(autre, [])
     assert coherent() and {ligne[0] for ligne in lignes()} == {enfants[0].pk}
 
     # A second quartier, a session moved back into the previous school year, a new level.
-    services.enregistrer_presences(
-        seance=autre, presents=[e.pk for e in enfants], enfants_anonymes=0, parents_presents=0
-    )
-    action.quartiers.add(QuartierFactory(contrat=action.porteur.contrat))
+    grille(autre, enfants)
+    quartiers = [*action.quartiers.all(), QuartierFactory(contrat=action.porteur.contrat)]
+    services.action_enregistrer(action=action, donnees={"quartiers": quartiers}, auteur=None)
     assert coherent()
-    services.enregistrer_seance(action=action, seance=autre, donnees={"date": datetime.date(2025, 8, 25)})
+    services.seance_enregistrer(action=action, seance=autre, donnees={"date": datetime.date(2025, 8, 25)})
     assert coherent()
     assert FrequentationAnnuelle.objects.filter(annee_scolaire=2024).count() == 4 * 3
-    enfants[2].niveau_scolaire = NiveauScolaire.SIXIEME
-    enfants[2].save()
+    services.participant_enregistrer(participant=enfants[2], donnees={"niveau_scolaire": NiveauScolaire.SIXIEME})
     assert coherent()
 
 
-def test_removing_a_quartier_from_either_side_or_cancelling_the_action_updates_the_summary():
+def test_removing_a_quartier_or_cancelling_the_action_updates_the_summary():
     action, seance, enfants = action_avec_enfants(2)
     quartier = action.quartiers.get()
     second = QuartierFactory(contrat=action.porteur.contrat)
-    second.actions.add(action)
-    for enfant in enfants:
-        PresenceFactory(seance=seance, participant=enfant)
+    services.action_enregistrer(action=action, donnees={"quartiers": [quartier, second]}, auteur=None)
+    grille(seance, enfants)
     assert coherent() and len(lignes()) == 6
 
-    quartier.actions.remove(action)
+    services.action_enregistrer(action=action, donnees={"quartiers": [second]}, auteur=None)
     assert coherent() and len(lignes()) == 4
-    second.actions.clear()
+    services.action_enregistrer(action=action, donnees={"quartiers": []}, auteur=None)
     assert coherent() and len(lignes()) == 2
 
-    action.statut = StatutAction.ANNULEE
-    action.save()
+    services.action_enregistrer(action=action, donnees={"statut": StatutAction.ANNULEE}, auteur=None)
     assert coherent() and lignes() == set()
-    action.statut = StatutAction.REALISEE
-    action.save()
+    services.action_enregistrer(action=action, donnees={"statut": StatutAction.REALISEE}, auteur=None)
     assert coherent() and len(lignes()) == 2
 
 
-def test_deleting_a_session_or_an_action_recounts_its_children():
+def test_deleting_a_session_an_action_or_a_child_recounts():
     action, seance, enfants = action_avec_enfants(3)
     autre_action, autre_seance, autres = action_avec_enfants(1)
-    for enfant in enfants:
-        PresenceFactory(seance=seance, participant=enfant)
-    PresenceFactory(seance=SeanceFactory(action=action, date=NOVEMBRE), participant=enfants[0])
-    PresenceFactory(seance=autre_seance, participant=autres[0])
+    grille(seance, enfants)
+    grille(SeanceFactory(action=action, date=NOVEMBRE), enfants[:1])
+    grille(autre_seance, autres)
 
-    seance.delete()
+    services.seance_supprimer(seance=seance)
     assert coherent() and {ligne[0] for ligne in lignes()} == {enfants[0].pk, autres[0].pk}
-    action.delete()
+    services.action_supprimer(action=action)
     assert coherent() and {ligne[0] for ligne in lignes()} == {autres[0].pk}
     # A child deleted takes their rows and their share of the counters along.
-    autres[0].delete()
+    services.participant_supprimer(participant=autres[0])
     assert coherent() and lignes() == set() and effectifs() == {}
+    assert seances_annuelles()[(autre_action.pk, 2025)] == (0, 0, 0)
 
 
 def test_each_session_counts_the_children_enrolled_by_its_date():
@@ -190,35 +242,267 @@ def test_each_session_counts_the_children_enrolled_by_its_date():
     plus_tard = SeanceFactory(action=action, date=NOVEMBRE)
     assert inscrits() == inscrits_attendus() == {seance.pk: 2, plus_tard.pk: 2} and coherent()
 
-    # An enrolment in between counts for the later session only, whichever way it is written.
+    # An enrolment in between counts for the later session only.
     InscriptionFactory(action=action, date_inscription=datetime.date(2025, 10, 15))
-    nouveaux = [InscriptionFactory.build(action=action).participant for _ in range(2)]
-    for enfant in nouveaux:
-        enfant.save()
-    services.inscrire(action=action, participants=nouveaux, date_inscription=datetime.date(2025, 10, 20), auteur=None)
+    nouveaux = [ParticipantFactory(structure=action.porteur) for _ in range(2)]
+    services.participants_inscrire(
+        action=action, participants=nouveaux, date_inscription=datetime.date(2025, 10, 20), auteur=None
+    )
     assert inscrits() == inscrits_attendus() == {seance.pk: 2, plus_tard.pk: 5}
 
     # A series of new sessions and a session moved before the late enrolments.
-    series = services.creer_serie_de_seances(
+    series = services.seances_creer_en_serie(
         action=action,
         date_debut=datetime.date(2026, 1, 5),
         date_fin=datetime.date(2026, 1, 11),
         jours=[2],
         auteur=None,
     )
-    services.enregistrer_seance(action=action, seance=plus_tard, donnees={"date": datetime.date(2025, 10, 10)})
+    services.seance_enregistrer(action=action, seance=plus_tard, donnees={"date": datetime.date(2025, 10, 10)})
     assert inscrits() == inscrits_attendus() == {seance.pk: 2, plus_tard.pk: 2, series[0].pk: 5}
-    action.inscriptions.filter(date_inscription=datetime.date(2025, 10, 15)).get().delete()
+    services.inscription_supprimer(inscription=action.inscriptions.get(date_inscription=datetime.date(2025, 10, 15)))
     assert inscrits() == inscrits_attendus() and coherent()
     # Headcounts typed in the grid, a session deleted: the yearly sums follow.
-    services.enregistrer_presences(seance=seance, presents=[], enfants_anonymes=7, parents_presents=3)
+    grille(seance, [], anonymes=7, parents=3)
     assert coherent() and seances_annuelles()[(action.pk, 2025)] == (7, 3, 2 + 2 + 4)
-    series[0].delete()
+    services.seance_supprimer(seance=series[0])
     assert coherent() and seances_annuelles()[(action.pk, 2025)] == (7, 3, 4)
 
 
+@pytest.fixture
+def activite():
+    """Two actions of one structure, each in a quartier of its own, written through the services:
+    three children enrolled in both (the third one later in the second), who came to sessions of
+    two school years, headcounts and parents typed, the second child living in the second
+    action's quartier. The children were created long ago: they are past retention in 2029."""
+    action, seance, enfants = action_avec_enfants(3, date_debut=datetime.date(2025, 8, 1))
+    Participant.objects.update(
+        date_consentement=datetime.date(2025, 1, 6), cree_le=datetime.datetime(2020, 9, 1, tzinfo=datetime.UTC)
+    )
+    aout = services.seance_enregistrer(action=action, donnees={"date": datetime.date(2025, 8, 20)})
+    autre = ActionFactory(porteur=action.porteur, realisation=action.realisation)
+    services.participants_inscrire(
+        action=autre, participants=enfants[:2], date_inscription=autre.date_debut, auteur=None
+    )
+    (tardive,) = services.participants_inscrire(
+        action=autre, participants=enfants[2:], date_inscription=datetime.date(2025, 10, 15), auteur=None
+    )
+    premiere = services.seance_enregistrer(action=autre, donnees={"date": OCTOBRE})
+    seconde = services.seance_enregistrer(action=autre, donnees={"date": NOVEMBRE})
+    grille(aout, enfants[:1])
+    grille(seance, enfants[:2], anonymes=3)
+    grille(premiere, enfants[:2], parents=2)
+    grille(seconde, enfants)
+    enfants = list(Participant.objects.order_by("pk"))
+    services.participant_enregistrer(participant=enfants[1], donnees={"quartier_residence": autre.quartiers.get()})
+    return SimpleNamespace(
+        action=action,
+        autre=autre,
+        seance=seance,
+        aout=aout,
+        premiere=premiere,
+        seconde=seconde,
+        enfants=enfants,
+        tardive=tardive,
+    )
+
+
+def _financement(d):
+    source = SourceFinancementFactory(contrat=d.action.porteur.contrat)
+    donnees = {"source": source, "annee": 2025, "montant_demande": 900, "montant_accorde": 800, "montant_verse": 0}
+    financement = services.financement_enregistrer(action=d.action, donnees=donnees)
+    services.financement_enregistrer(action=d.action, financement=financement, donnees={"montant_verse": 400})
+    services.financement_supprimer(financement=financement)
+
+
+def _nouvelle_action(d):
+    donnees = donnees_de(d.action, titre="Club lecture", quartiers=[QuartierFactory(contrat=d.action.porteur.contrat)])
+    services.action_enregistrer(donnees=donnees, auteur=None)
+
+
+def _nouvel_enfant(d):
+    donnees = {
+        "structure": d.action.porteur,
+        "sexe": Sexe.FILLE,
+        "annee_naissance": 2016,
+        "niveau_scolaire": NiveauScolaire.CM1,
+        "date_consentement": datetime.date(2025, 9, 1),
+    }
+    services.participant_enregistrer(donnees=donnees)
+
+
+def _enfant(d, rang, **donnees):
+    services.participant_enregistrer(participant=d.enfants[rang], donnees=donnees)
+
+
+def _nouvel_inscrit(d):
+    enfant = ParticipantFactory(structure=d.autre.porteur)
+    services.participants_inscrire(
+        action=d.autre, participants=[enfant], date_inscription=datetime.date(2025, 10, 20), auteur=None
+    )
+
+
+# Writes that change nothing the summaries sum: no summary is read or written.
+ECRITURES_SANS_RECOMPTE = {
+    "action créée": _nouvelle_action,
+    "titre et description": lambda d: services.action_enregistrer(
+        action=d.action, donnees=donnees_de(d.action, titre="Autre titre", description="Autre texte"), auteur=None
+    ),
+    "dates de l’action": lambda d: services.action_enregistrer(
+        action=d.autre, donnees={"date_fin": datetime.date(2026, 7, 3)}, auteur=None
+    ),
+    "action archivée": lambda d: services.action_archiver(action=d.action),
+    "financements": _financement,
+    "lieu et notes d’une séance": lambda d: services.seance_enregistrer(
+        action=d.autre, seance=d.premiere, donnees={"lieu": "Gymnase", "notes": "Sous la pluie."}
+    ),
+    "enfant créé": _nouvel_enfant,
+    "naissance et consentement d’un enfant": lambda d: _enfant(
+        d, 0, annee_naissance=2015, date_consentement=datetime.date(2025, 1, 3)
+    ),
+    "grille enregistrée sans changement": lambda d: grille(d.premiere, d.enfants[:2], parents=2),
+    "enfants anonymisés": lambda d: services.participants_anonymiser(aujourdhui=datetime.date(2029, 9, 15), annees=3),
+}
+
+# F: FrequentationAnnuelle, E: EffectifAnnuel, S: SeancesAnnuelles, N: Seance.nb_inscrits.
+F, E, S, N = "frequentations", "effectifs", "seances annuelles", "inscrits"
+# Writes that change what the summaries sum, and the summaries each one touches.
+ECRITURES_QUI_RECOMPTENT = {
+    "quartiers de l’action": (
+        lambda d: services.action_enregistrer(
+            action=d.action,
+            donnees=donnees_de(d.action, quartiers=[QuartierFactory(contrat=d.action.porteur.contrat)]),
+            auteur=None,
+        ),
+        {F, E},
+    ),
+    "action annulée": (
+        lambda d: services.action_enregistrer(
+            action=d.autre, donnees=donnees_de(d.autre, statut=StatutAction.ANNULEE), auteur=None
+        ),
+        {F, E},
+    ),
+    "action supprimée": (lambda d: services.action_supprimer(action=d.autre), {F, E, S}),
+    "séance créée": (
+        lambda d: services.seance_enregistrer(action=d.autre, donnees={"date": datetime.date(2025, 10, 8)}),
+        {S, N},
+    ),
+    "séance déplacée après une inscription": (
+        lambda d: services.seance_enregistrer(
+            action=d.autre, seance=d.premiere, donnees={"date": datetime.date(2025, 10, 22)}
+        ),
+        {S, N},
+    ),
+    "séance déplacée à l’année d’avant": (
+        lambda d: services.seance_enregistrer(
+            action=d.action, seance=d.seance, donnees={"date": datetime.date(2025, 8, 27)}
+        ),
+        {F, E, S, N},
+    ),
+    "effectifs d’une séance": (
+        lambda d: services.seance_enregistrer(
+            action=d.autre, seance=d.premiere, donnees={"enfants_anonymes": 9, "parents_presents": 4}
+        ),
+        {S},
+    ),
+    "séance supprimée": (lambda d: services.seance_supprimer(seance=d.seconde), {F, E, S}),
+    "série de séances": (
+        lambda d: services.seances_creer_en_serie(
+            action=d.autre,
+            date_debut=datetime.date(2025, 10, 6),
+            date_fin=datetime.date(2025, 10, 26),
+            jours=[0],
+            auteur=None,
+        ),
+        {S, N},
+    ),
+    "sexe d’un enfant": (
+        lambda d: _enfant(d, 0, sexe=Sexe.GARCON if d.enfants[0].sexe == Sexe.FILLE else Sexe.FILLE),
+        {F, E},
+    ),
+    "niveau d’un enfant": (lambda d: _enfant(d, 1, niveau_scolaire=NiveauScolaire.SIXIEME), {F, E}),
+    "résidence d’un enfant": (lambda d: _enfant(d, 1, quartier_residence=None), {F, E}),
+    "structure d’un enfant, dans un autre contrat": (lambda d: _enfant(d, 2, structure=StructureFactory()), {F, E}),
+    "enfant supprimé": (lambda d: services.participant_supprimer(participant=d.enfants[2]), {F, E, S, N}),
+    "enfant inscrit": (_nouvel_inscrit, {S, N}),
+    "inscription supprimée": (lambda d: services.inscription_supprimer(inscription=d.tardive), {S, N}),
+    "grille : un enfant coché": (lambda d: grille(d.seance, d.enfants, anonymes=3), {F, E}),
+    "grille : un enfant décoché": (lambda d: grille(d.seconde, d.enfants[:2]), {F, E}),
+    "grille : effectifs": (lambda d: grille(d.premiere, d.enfants[:2], anonymes=5, parents=1), {S}),
+    "quartier supprimé dans l’administration": (lambda d: d.action.quartiers.get().delete(), {F, E}),
+}
+
+
+@pytest.mark.parametrize("ecriture", ECRITURES_SANS_RECOMPTE.values(), ids=ECRITURES_SANS_RECOMPTE.keys())
+def test_a_write_that_changes_nothing_summed_touches_no_summary(activite, ecriture):
+    avant = resumes()
+    with CaptureQueriesContext(connection) as requetes:
+        ecriture(activite)
+    assert recomptes(requetes) == set()
+    assert resumes() == avant and coherent() and egal_au_recomptage()
+
+
+@pytest.mark.parametrize(
+    ("ecriture", "touches"), ECRITURES_QUI_RECOMPTENT.values(), ids=ECRITURES_QUI_RECOMPTENT.keys()
+)
+def test_a_write_that_changes_what_is_summed_updates_those_summaries_exactly(activite, ecriture, touches):
+    avant = resumes()
+    with CaptureQueriesContext(connection) as requetes:
+        ecriture(activite)
+    assert recomptes(requetes) == touches
+    assert resumes() != avant
+    assert coherent() and egal_au_recomptage()
+
+
+def test_a_title_or_an_archiving_costs_the_same_few_queries_for_one_child_or_thirty(django_assert_num_queries):
+    for nombre in (1, 30):
+        action, seance, enfants = action_avec_enfants(nombre)
+        grille(seance, enfants)
+        donnees = donnees_de(action, titre="Nouveau titre", description="Une autre description.")
+        with django_assert_num_queries(REQUETES_TITRE) as requetes:
+            services.action_enregistrer(action=action, donnees=donnees, auteur=None)
+        assert recomptes(requetes) == set()
+        with django_assert_num_queries(REQUETES_ARCHIVAGE) as requetes:
+            services.action_archiver(action=action)
+        assert recomptes(requetes) == set()
+    assert coherent()
+
+
+# Savepoint, lock the action and read its statut, its quartiers as committed, the réalisation
+# and porteur exist, the dates' check (in a savepoint of its own), update, history row, the
+# history of the four many-to-many relations (four reads, one insert for the quartier), the four
+# relations set (four reads, nothing changed), release. It was 26 while a receiver of the
+# action's save recounted every child who came to it (8 queries).
+REQUETES_TITRE = 20
+# Savepoint, update, history row and its many-to-many history (four reads, one insert), release.
+# It was 17 with the recount of every child who came.
+REQUETES_ARCHIVAGE = 9
+
+
+def test_changing_what_is_summed_recounts_and_changing_it_back_restores_the_summaries(activite):
+    d = activite
+    depart = resumes()
+    services.action_enregistrer(action=d.autre, donnees={"statut": StatutAction.ANNULEE}, auteur=None)
+    assert coherent() and {ligne[0] for ligne in lignes() if ligne[1] == 2025} == {d.enfants[0].pk, d.enfants[1].pk}
+    services.action_enregistrer(action=d.autre, donnees={"statut": StatutAction.EN_COURS}, auteur=None)
+    assert resumes() == depart
+    niveau = d.enfants[1].niveau_scolaire
+    _enfant(d, 1, niveau_scolaire=NiveauScolaire.SIXIEME)
+    assert coherent() and {ligne[5] for ligne in lignes() if ligne[0] == d.enfants[1].pk} == {"6E"}
+    _enfant(d, 1, niveau_scolaire=niveau)
+    assert resumes() == depart
+    # A cancelled action counts nowhere: its quartiers may change without a recount.
+    services.action_enregistrer(action=d.autre, donnees={"statut": StatutAction.ANNULEE}, auteur=None)
+    annulee = resumes()
+    with CaptureQueriesContext(connection) as requetes:
+        services.action_enregistrer(
+            action=d.autre, donnees={"quartiers": [QuartierFactory(contrat=d.autre.porteur.contrat)]}, auteur=None
+        )
+    assert recomptes(requetes) == set() and resumes() == annulee and coherent()
+
+
 def test_the_full_recount_rebuilds_the_same_rows_for_every_contract():
-    """What the migration and the demo generators run: everything from the presences."""
+    """What the rebuild command and the demo generators run: everything from the presences."""
     for _ in range(2):
         action, seance, enfants = action_avec_enfants(3)
         for enfant in enfants[:2]:
@@ -242,7 +526,7 @@ def test_a_grid_save_costs_the_same_summary_queries_for_one_child_or_thirty(djan
             ailleurs = ActionFactory(porteur=action.porteur, realisation=action.realisation)
             PresenceFactory(seance=SeanceFactory(action=ailleurs, date=NOVEMBRE), participant=enfant)
         # Lock, previous rows by counter, delete, profiles, two groupings, insert; the counters
-        # are already right (the factories' saves recounted), so nothing is added to them.
+        # are already right (the factories recounted), so nothing is added to them.
         with django_assert_num_queries(7):
             recalculer_frequentations(participants=[e.pk for e in enfants])
     assert coherent()
@@ -266,9 +550,7 @@ def test_two_grids_saved_at_once_for_the_same_children_both_count():
     def saisir(seance_):
         try:
             depart.wait(timeout=10)
-            services.enregistrer_presences(
-                seance=seance_, presents=[e.pk for e in enfants], enfants_anonymes=0, parents_presents=0
-            )
+            grille(seance_, enfants)
         except Exception as erreur:  # reported by the assertion below
             erreurs.append(erreur)
         finally:
@@ -289,7 +571,7 @@ def test_the_rebuild_command_repairs_summaries_changed_behind_the_application(ca
     action, seance, enfants = action_avec_enfants(3)
     for enfant in enfants:
         PresenceFactory(seance=seance, participant=enfant)
-    # Fixes made directly in the database, which no receiver sees.
+    # Fixes made directly in the database, behind the services.
     EffectifAnnuel.objects.update(nb_enfants=99)
     FrequentationAnnuelle.objects.filter(participant=enfants[0]).delete()
     Seance.objects.update(nb_inscrits=0)
@@ -303,6 +585,7 @@ def test_the_rebuild_command_repairs_summaries_changed_behind_the_application(ca
 
 
 def test_deleting_a_quartier_takes_its_counters_and_leaves_the_contract_s():
+    """The one write no service makes (the admin's), and the one receiver (actions.signals)."""
     action, seance, enfants = action_avec_enfants(2)
     quartier = action.quartiers.get()
     for enfant in enfants:
@@ -314,3 +597,18 @@ def test_deleting_a_quartier_takes_its_counters_and_leaves_the_contract_s():
     assert coherent() and {cle[1] for cle in effectifs()} == {0}
     figures = calculer(contrat=contrat, annee=AnneeScolaire(2025), aujourdhui=datetime.date(2026, 9, 15))
     assert figures.totaux["nb_enfants_beneficiaires"]["actuelle"] == 2
+
+
+def test_the_migration_that_created_the_summaries_fills_them_as_the_services_keep_them(activite):
+    """actions/0003 carries its own copy of the recount, as it was: run on today's records, it
+    rebuilds what the services kept."""
+    migration = importlib.import_module("actions.migrations.0003_resumes_des_presences")
+    avant = resumes()
+    FrequentationAnnuelle.objects.all().delete()
+    EffectifAnnuel.objects.all().delete()
+    SeancesAnnuelles.objects.all().delete()
+    Seance.objects.update(nb_inscrits=0)
+
+    migration.remplir(apps, None)
+
+    assert resumes() == avant and coherent()

@@ -26,9 +26,10 @@ from partenaires.tests.factories import (
     TypeStructureFactory,
 )
 
+from .. import services
 from ..enums import NiveauScolaire, Sexe, StatutAction
 from ..models import Action, Financement, Inscription, Participant, Seance
-from ..services import ALPHABET_CODE
+from ..selectors import ALPHABET_CODE
 from .factories import (
     ActionFactory,
     FinancementFactory,
@@ -453,10 +454,9 @@ def test_list_query_count_holds_from_3_to_30_actions(client_connecte, django_ass
 @pytest.fixture
 def action_suivie():
     """Three children, two past sessions; the third child enrolled between them."""
-    action, premiere, (a, b, c) = action_avec_enfants(3)
-    Inscription.objects.filter(action=action, participant=c).update(date_inscription=datetime.date(2025, 10, 5))
-    premiere.parents_presents = 2
-    premiere.save()
+    action, premiere, (a, b) = action_avec_enfants(2)
+    c = InscriptionFactory(action=action, date_inscription=datetime.date(2025, 10, 5)).participant
+    services.seance_enregistrer(action=action, seance=premiere, donnees={"parents_presents": 2})
     seconde = SeanceFactory(action=action, date=datetime.date(2025, 10, 8), parents_presents=3)
     for seance, venus in [(premiere, [a, b]), (seconde, [a, c])]:
         for enfant in venus:

@@ -6,8 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
+from actions.dates import seuil_de_retention
 from actions.models import Participant
-from actions.services import anonymiser_participants_expires, seuil_de_retention
+from actions.selectors import participants_expires
+from actions.services import participants_anonymiser
 from actions.tests.factories import InscriptionFactory, ParticipantFactory, PresenceFactory, SeanceFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,11 +65,11 @@ class TestConservation:
         recent = self._enfant(datetime.date(2026, 9, 1))
         code = ancien.code
 
-        simulation = anonymiser_participants_expires(aujourdhui=self.AUJOURDHUI, annees=3, appliquer=False)
+        simulation = participants_expires(aujourdhui=self.AUJOURDHUI, annees=3)
         assert [p.pk for p in simulation] == [ancien.pk]
         assert Participant.objects.get(pk=ancien.pk).code == code
 
-        anonymiser_participants_expires(aujourdhui=self.AUJOURDHUI, annees=3, appliquer=True)
+        participants_anonymiser(aujourdhui=self.AUJOURDHUI, annees=3)
         ancien.refresh_from_db()
         assert ancien.code != code and ancien.code.startswith("X")
         assert ancien.date_consentement is None and ancien.etablissement is None
@@ -75,13 +77,11 @@ class TestConservation:
         assert not Participant.history.filter(id=ancien.pk).exists()
         assert ancien.presences.count() == 1, "the presence stays: past indicators do not change"
         assert Participant.objects.get(pk=recent.pk).anonymise_le is None
-        assert anonymiser_participants_expires(aujourdhui=self.AUJOURDHUI, annees=3, appliquer=True) == []
+        assert participants_anonymiser(aujourdhui=self.AUJOURDHUI, annees=3) == []
 
     def test_a_child_created_recently_without_presence_is_kept(self):
         enfant = ParticipantFactory()
-        assert enfant not in anonymiser_participants_expires(
-            aujourdhui=datetime.date.today(), annees=3, appliquer=False
-        )
+        assert enfant not in participants_expires(aujourdhui=datetime.date.today(), annees=3)
 
     def test_the_command_simulates_first_and_reports(self, capsys):
         enfant = self._enfant(datetime.date(2021, 5, 1))
@@ -117,9 +117,10 @@ def test_the_grid_offers_no_box_for_a_child_without_consent(client_connecte):
 
 
 def test_no_child_code_reaches_the_logs(client_connecte, caplog):
-    caplog.set_level(logging.DEBUG)
     seance = SeanceFactory(date=datetime.date(2025, 10, 1))
     enfant = InscriptionFactory(action=seance.action).participant
+    # From here: the logs of the requests (factory_boy logs the records it creates).
+    caplog.set_level(logging.DEBUG)
     client_connecte.post(
         seance.get_absolute_url(), {"presents": [enfant.pk], "enfants_anonymes": 0, "parents_presents": 0}
     )

@@ -8,9 +8,16 @@ from types import SimpleNamespace
 
 import pytest
 
+from actions import services
 from actions.enums import NiveauScolaire, Sexe
-from actions.models import Inscription, Presence, Seance
-from actions.tests.factories import ActionFactory, ParticipantFactory, SeanceFactory
+from actions.models import Seance
+from actions.tests.factories import (
+    ActionFactory,
+    InscriptionFactory,
+    ParticipantFactory,
+    PresenceFactory,
+    SeanceFactory,
+)
 from fiches.annees import AnneeScolaire
 from fiches.models import Thematique
 from fiches.tests.factories import FicheFactory, QuartierFactory, RealisationAttendueFactory
@@ -81,23 +88,20 @@ def seance(action_, jour, **kwargs):
     """The action's session of that day (created once), with its headcounts when given."""
     seance_ = Seance.objects.filter(action=action_, date=jour).first() or SeanceFactory(action=action_, date=jour)
     if kwargs:
-        for champ, valeur in kwargs.items():
-            setattr(seance_, champ, valeur)
-        seance_.save()
+        services.seance_enregistrer(action=action_, seance=seance_, donnees=kwargs)
     return seance_
 
 
 def inscrire(action_, enfant_, le=None):
-    Inscription.objects.get_or_create(
-        action=action_, participant=enfant_, defaults={"date_inscription": le or action_.date_debut}
-    )
+    if not action_.inscriptions.filter(participant=enfant_).exists():
+        InscriptionFactory(action=action_, participant=enfant_, date_inscription=le or action_.date_debut)
 
 
 def venu(action_, enfant_, *jours):
     """The child, enrolled in the action, attended its sessions of those days."""
     inscrire(action_, enfant_)
     for jour in jours:
-        Presence.objects.create(seance=seance(action_, jour), participant=enfant_)
+        PresenceFactory(seance=seance(action_, jour), participant=enfant_)
 
 
 def figures_de(perimetre, quartier=None, aujourdhui=APRES_LES_DEUX_ANNEES):

@@ -4,7 +4,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from actions.services import anonymiser_participants_expires, seuil_de_retention
+from actions.dates import seuil_de_retention
+from actions.selectors import participants_expires
+from actions.services import participants_anonymiser
 
 
 class Command(BaseCommand):
@@ -21,7 +23,10 @@ class Command(BaseCommand):
         aujourdhui = timezone.localdate()
         annees = settings.RETENTION_ANNEES_SCOLAIRES
         seuil = seuil_de_retention(aujourdhui=aujourdhui, annees=annees)
-        expires = anonymiser_participants_expires(aujourdhui=aujourdhui, annees=annees, appliquer=appliquer)
+        if appliquer:
+            expires = participants_anonymiser(aujourdhui=aujourdhui, annees=annees)
+        else:
+            expires = participants_expires(aujourdhui=aujourdhui, annees=annees)
         verbe = "anonymisé(s)" if appliquer else "à anonymiser (simulation : rien n’est modifié)"
         self.stdout.write(
             f"Durée de conservation : {annees} années scolaires ; aucune activité depuis le {seuil:%d/%m/%Y}."

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from actions.models import EffectifAnnuel, FrequentationAnnuelle, SeancesAnnuelles
-from actions.resumes import actualiser_inscrits, recalculer_frequentations
+from actions.resumes import recalculer_frequentations, recalculer_seances_annuelles, recompter_inscrits
 
 
 class Command(BaseCommand):
@@ -29,7 +29,8 @@ class Command(BaseCommand):
             # From scratch: counters that drifted from the rows would otherwise stay off.
             FrequentationAnnuelle.objects.all().delete()
             EffectifAnnuel.objects.all().delete()
-            actualiser_inscrits()
+            recompter_inscrits()
+            recalculer_seances_annuelles()
             recalculer_frequentations()
         self.stdout.write(
             self.style.SUCCESS(
