@@ -36,9 +36,7 @@ def test_a_lazy_load_during_a_request_raises_where_fetch_raise_is_on(reference):
 
 
 @override_settings(FETCH_RAISE=False)
-def test_in_production_a_request_loads_a_forgotten_relation_for_all_rows_at_once(
-    reference, django_assert_num_queries
-):
+def test_in_production_a_request_loads_a_forgotten_relation_for_all_rows_at_once(reference, django_assert_num_queries):
     vue = ChargementMiddleware(_lire_l_enjeu_de_chaque_fiche)
     nombre_de_fiches = Fiche.objects.count()
     assert nombre_de_fiches > 1
