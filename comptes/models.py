@@ -12,6 +12,7 @@ class Adhesion(Modele):
     """What a user may see and do in one contract: a role, and for animateurs their structures,
     for partners the quartiers they are granted (none: the whole contract)."""
 
+    chemin_du_contrat = "contrat"
     utilisateur = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="adhesions", verbose_name=_("utilisateur")
     )

@@ -1,5 +1,9 @@
+from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
+
+from fiches.models import PARTAGE
 
 from .enums import Role
 from .models import Adhesion
@@ -29,6 +33,23 @@ PERMISSIONS_COMPTES = {"view_user", "add_user", "change_user", "view_group"}
 PERMISSIONS_CONNEXIONS = {"view_accessattempt", "delete_accessattempt", "view_accesslog", "view_accessfailurelog"}
 
 
+def _ecritures_reservees():
+    """What an administrator may read but only a superuser writes: what every contract shares
+    (changing a dispositif or a commune would change the other contracts' fiches), and the
+    contracts themselves, which their administrator neither creates (they would not administer
+    the new one) nor deletes (with every record of it)."""
+    reservees = Q(content_type__app_label="fiches", content_type__model="contrat") & (
+        Q(codename__startswith="add_") | Q(codename__startswith="delete_")
+    )
+    for label in APPLICATIONS_DE_REFERENCE:
+        for modele in apps.get_app_config(label).get_models():
+            if getattr(modele, "chemin_du_contrat", "") is PARTAGE:
+                reservees |= Q(content_type__app_label=label, content_type__model=modele._meta.model_name) & ~Q(
+                    codename__startswith="view_"
+                )
+    return reservees
+
+
 @transaction.atomic
 def synchroniser_roles():
     """One group per role, with the admin permissions of that role; safe to run after every migrate."""
@@ -36,7 +57,9 @@ def synchroniser_roles():
         groupe, _ = Group.objects.get_or_create(name=role.label)
         if role == Role.ADMINISTRATEUR:
             groupe.permissions.set(
-                Permission.objects.filter(content_type__app_label__in=APPLICATIONS_DE_REFERENCE)
+                Permission.objects.filter(content_type__app_label__in=APPLICATIONS_DE_REFERENCE).exclude(
+                    _ecritures_reservees()
+                )
                 | Permission.objects.filter(content_type__app_label="auth", codename__in=PERMISSIONS_COMPTES)
                 | Permission.objects.filter(content_type__app_label="axes", codename__in=PERMISSIONS_CONNEXIONS)
             )
