@@ -271,7 +271,9 @@ def saisir_presences(request, pk):
 @exige(peut_saisir)
 def inscrire_participants(request, pk):
     action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
-    form = FormulaireInscription(request.POST or None, action=action)
+    form = FormulaireInscription(
+        request.POST or None, action=action, participants=selectors.participants_visibles(perimetre=request.perimetre)
+    )
     if (
         _traiter(
             request,
@@ -294,8 +296,7 @@ def inscrire_participants(request, pk):
 
 @exige(peut_saisir)
 def liste_participants(request):
-    _, structures = _perimetre(request)
-    participants = selectors.participants_des_structures(structures=structures)
+    participants = selectors.liste_des_participants(perimetre=request.perimetre)
     page = Paginator(participants, 50).get_page(request.GET.get("page"))
     return render(request, "actions/participants.html", {"page": page})
 
@@ -323,17 +324,16 @@ def nouveau_participant(request):
 
 @exige(peut_saisir)
 def detail_participant(request, pk):
-    _, structures = _perimetre(request)
-    participant = selectors.participant_a_afficher(pk=pk, structures=structures)
+    participant = selectors.participant_a_afficher(pk=pk, perimetre=request.perimetre)
     return render(request, "actions/participant.html", {"participant": participant})
 
 
 @exige(peut_saisir)
 def exporter_participant(request, pk):
-    _, structures = _perimetre(request)
-    participant = selectors.participant_a_afficher(pk=pk, structures=structures)
+    participant = selectors.participant_a_afficher(pk=pk, perimetre=request.perimetre)
     reponse = JsonResponse(
-        selectors.donnees_d_un_enfant(participant=participant), json_dumps_params={"ensure_ascii": False, "indent": 2}
+        selectors.donnees_d_un_enfant(participant=participant, perimetre=request.perimetre),
+        json_dumps_params={"ensure_ascii": False, "indent": 2},
     )
     reponse["Content-Disposition"] = f'attachment; filename="enfant-{participant.code}.json"'
     return reponse
@@ -342,7 +342,7 @@ def exporter_participant(request, pk):
 @exige(peut_saisir)
 def modifier_participant(request, pk):
     contrat, structures = _perimetre(request)
-    participant = selectors.participant_a_afficher(pk=pk, structures=structures)
+    participant = selectors.participant_a_afficher(pk=pk, perimetre=request.perimetre)
     form = FormulaireParticipant(request.POST or None, instance=participant, contrat=contrat, structures=structures)
     if _traiter(
         request,
