@@ -103,10 +103,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "comptes.auth.ComptesReelsBackend"]
-# Login throttling: after 5 failures for one account from one address, 15 minutes of lockout.
+# Login throttling (comptes.connexion, docs/securite.md): 5 failures for one account from one
+# address lock it there for 15 minutes; 20 for the account from all addresses together lock it
+# everywhere but the addresses it logged in from in the last 30 days.
 AXES_FAILURE_LIMIT = 5
+ECHECS_PAR_COMPTE = 20
+ADRESSES_CONNUES_JOURS = 30
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = "comptes.connexion.parametres_de_verrouillage"
+# The client's address: X-Forwarded-For is believed only from these reverse proxies (addresses or
+# networks, comma-separated, e.g. "127.0.0.1" when nginx runs on the same machine); empty: the
+# app is reached directly and the socket's peer address is the client's.
+PROXYS_DE_CONFIANCE = env_list("PROXYS_DE_CONFIANCE")
+AXES_CLIENT_IP_CALLABLE = "comptes.connexion.adresse_du_client"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "verrouillage.html"
 # Usernames are personal data: axes logs attempts without them.
