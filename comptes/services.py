@@ -1,12 +1,16 @@
+from datetime import timedelta
+
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from fiches.models import PARTAGE
 
 from .enums import Role
-from .models import Adhesion
+from .models import Adhesion, DemandeDeReinitialisation
 
 
 @transaction.atomic
@@ -65,3 +69,34 @@ def synchroniser_roles():
             )
         else:
             groupe.permissions.clear()
+
+
+# Password reset requests: each sends an e-mail. Per hour, a few for one e-mail (a person who
+# did not get the message asks again) and more for one address (a city hall's offices share one).
+DEMANDES_PAR_COURRIEL = 3
+DEMANDES_PAR_ADRESSE = 10
+FENETRE_DES_DEMANDES = timedelta(hours=1)
+
+
+def _empreinte(valeur):
+    return salted_hmac("comptes.reinitialisation", valeur, algorithm="sha256").hexdigest()
+
+
+@transaction.atomic
+def accepter_demande_de_reinitialisation(*, adresse, courriel):
+    """Count a password reset request and say whether to serve it. The same count runs whether
+    an account has this e-mail or not, so that a refusal tells nothing of who has an account; a
+    refused request is not counted, so that the refusal ends an hour after the requests served."""
+    maintenant = timezone.now()
+    DemandeDeReinitialisation.objects.filter(demandee_le__lt=maintenant - FENETRE_DES_DEMANDES).delete()
+    demande = DemandeDeReinitialisation(
+        adresse=_empreinte(adresse or ""), courriel=_empreinte(courriel.strip().lower())
+    )
+    recentes = DemandeDeReinitialisation.objects.filter(demandee_le__gte=maintenant - FENETRE_DES_DEMANDES)
+    if (
+        recentes.filter(courriel=demande.courriel).count() >= DEMANDES_PAR_COURRIEL
+        or recentes.filter(adresse=demande.adresse).count() >= DEMANDES_PAR_ADRESSE
+    ):
+        return False
+    demande.save()
+    return True

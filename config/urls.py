@@ -17,6 +17,7 @@ urlpatterns = [
         name="connexion",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="deconnexion"),
+    path("", include("comptes.urls")),
     path("sante/", sante, name="sante"),
     path("fiches/", include("fiches.urls")),
     path("partenaires/", include("partenaires.urls")),

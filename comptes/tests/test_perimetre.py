@@ -38,6 +38,13 @@ MATRICE = {
     "connexion": dict.fromkeys(Role, 302),
     "deconnexion": dict.fromkeys(Role, 405),
     "sante": TOUS,
+    # Every account has a password, whatever its role.
+    "comptes:mot_de_passe_oublie": TOUS,
+    "comptes:mot_de_passe_envoye": TOUS,
+    "comptes:nouveau_mot_de_passe": TOUS,
+    "comptes:mot_de_passe_reinitialise": TOUS,
+    "comptes:changer_mot_de_passe": TOUS,
+    "comptes:mot_de_passe_change": TOUS,
     "fiches:liste": TOUS,
     "fiches:detail": TOUS,
     "fiches:indicateur": TOUS,
@@ -119,6 +126,7 @@ def _url(nom, donnees):
         "actions:exporter_participant": {"pk": donnees["participant"].pk},
         "indicateurs:quartier": {"code": "QN09591A"},
         "indicateurs:definition": {"code": "nb_actions"},
+        "comptes:nouveau_mot_de_passe": {"uidb64": "MQ", "token": "perime"},
     }
     if nom in parametres:
         return reverse(nom, kwargs=parametres[nom])

@@ -120,6 +120,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "verrouillage.html"
 # Usernames are personal data: axes logs attempts without them.
 AXES_VERBOSE = False
+# A password reset link is valid for an hour, once (the e-mail says so, comptes.views).
+PASSWORD_RESET_TIMEOUT = 60 * 60
 LOGIN_URL = "connexion"
 LOGIN_REDIRECT_URL = "fiches:liste"
 LOGOUT_REDIRECT_URL = "connexion"
@@ -162,6 +164,25 @@ SECURE_CSP = {
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# E-mail (password reset links): SMTP configured from the environment; the console in development
+# (dev.py), memory in tests.
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": os.environ.get("EMAIL_HOST", "localhost"),
+            "port": int(os.environ.get("EMAIL_PORT", "25")),
+            "username": os.environ.get("EMAIL_HOST_USER", ""),
+            "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("EMAIL_USE_TLS", False),
+            "use_ssl": env_bool("EMAIL_USE_SSL", False),
+            "timeout": 10,
+        },
+    }
+}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ne-pas-repondre@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # A child's record is anonymised once this many school years have passed after its last
 # presence (purger_donnees_enfants).
