@@ -1,5 +1,7 @@
 """Who sees what. The matrix walks every URL pattern of the project for every role, so a page
-added later is refused to the wrong roles or fails here until its line is written."""
+added later is refused to the wrong roles or fails here until its line is written; a fifth
+column is an animateur limited to a quartier facing their structure's records elsewhere. The
+admin's patterns, contract by contract and model by model, are walked in test_administration.py."""
 
 import pytest
 from django.contrib.auth import get_user_model
