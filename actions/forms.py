@@ -211,12 +211,11 @@ class FormulaireInscription(forms.Form):
     )
     date_inscription = ChampDate(label="Date d’inscription")
 
-    def __init__(self, *args, action, **kwargs):
+    def __init__(self, *args, action, participants, **kwargs):
+        """`participants`: the children the user may see (actions.selectors.participants_visibles)."""
         super().__init__(*args, **kwargs)
         self.fields["participants"].queryset = (
-            Participant.objects.filter(structure=action.porteur_id)
-            .exclude(inscriptions__action=action)
-            .order_by("code")
+            participants.filter(structure=action.porteur_id).exclude(inscriptions__action=action).order_by("code")
         )
         aujourdhui = timezone.localdate()
         self.fields["date_inscription"].initial = min(max(aujourdhui, action.date_debut), action.date_fin)

@@ -174,23 +174,41 @@ def financement_a_modifier(*, pk, perimetre):
     )
 
 
-def participants_des_structures(*, structures):
+def participants_visibles(*, perimetre):
+    """The children whose record a user may open: those of the structures they work for. An
+    animateur limited to some quartiers reaches a child only through an action in scope (one
+    they are enrolled in), or while the child is enrolled nowhere yet: a record just created,
+    waiting for its first enrolment, tells nothing of another quartier."""
+    participants = Participant.objects.de_structures(structures_de_travail(perimetre=perimetre))
+    if perimetre.animateur and perimetre.quartier_ids:
+        inscriptions = Inscription.objects.filter(participant=OuterRef("pk"))
+        participants = participants.filter(
+            Exists(inscriptions.filter(action__in=actions_visibles(perimetre=perimetre))) | ~Exists(inscriptions)
+        )
+    return participants
+
+
+def liste_des_participants(*, perimetre):
     return (
-        Participant.objects.de_structures(structures)
+        participants_visibles(perimetre=perimetre)
         .select_related("structure", "quartier_residence", "etablissement")
         .annotate(nb_inscriptions=Count("inscriptions"))
         .order_by("code")
     )
 
 
-def participant_a_afficher(*, pk, structures):
+def participant_a_afficher(*, pk, perimetre):
+    """The child's record with its enrolments in the actions the user sees (all of the child's,
+    but for an animateur limited to some quartiers)."""
     return get_object_or_404(
-        Participant.objects.de_structures(structures)
+        participants_visibles(perimetre=perimetre)
         .select_related("structure", "quartier_residence", "etablissement")
         .prefetch_related(
             Prefetch(
                 "inscriptions",
-                queryset=Inscription.objects.select_related("action").annotate(
+                queryset=Inscription.objects.filter(action__in=actions_visibles(perimetre=perimetre))
+                .select_related("action")
+                .annotate(
                     nb_presences=nombre_de(
                         Presence.objects.filter(participant=OuterRef("participant"), seance__action=OuterRef("action")),
                         "participant",
@@ -202,11 +220,24 @@ def participant_a_afficher(*, pk, structures):
     )
 
 
-def donnees_d_un_enfant(*, participant):
-    """Everything the application holds on one child, for a parent's access request (RGPD art. 15)."""
-    presences = participant.presences.select_related("seance__action").order_by("seance__date")
+def donnees_d_un_enfant(*, participant, perimetre):
+    """Everything the application holds on one child, for a parent's access request (RGPD art. 15).
+    An animateur limited to some quartiers exports the enrolments and presences of their actions
+    only, and the file says so: the whole record is exported by an officer."""
+    actions = actions_visibles(perimetre=perimetre)
+    presences = (
+        participant.presences.filter(seance__action__in=actions)
+        .select_related("seance__action")
+        .order_by("seance__date")
+    )
     historique = participant.history.select_related("history_user").order_by("history_date")
-    return {
+    limite = {}
+    if perimetre.animateur and perimetre.quartier_ids:
+        limite = {
+            "limite": "Inscriptions et présences des actions de vos quartiers seulement : "
+            "l’export complet est fait par un chef de projet."
+        }
+    return limite | {
         "enfant": {
             "code": participant.code,
             "structure": str(participant.structure),

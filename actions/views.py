@@ -1,13 +1,19 @@
+"""The pages of actions, sessions, funding and children. Each answers only the methods it
+handles (fiches.perms.lecture, formulaire). The pages that show children (their record, their
+export, their codes with attendance) are never kept by a browser or a cache (never_cache:
+Cache-Control no-store), so that a shared computer does not show them to the next person."""
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from comptes.perms import peut_saisir
-from fiches.perms import exige
+from fiches.perms import exige, formulaire, lecture
 
 from . import selectors, services
 from .filters import FiltreActions
@@ -52,6 +58,7 @@ def _traiter(request, form, ecrire, message):
     return resultat
 
 
+@lecture
 @exige(peut_saisir)
 def liste_actions(request):
     contrat, structures = _perimetre(request)
@@ -67,6 +74,7 @@ def liste_actions(request):
     return render(request, "actions/liste.html", {"filtre": filtre, "page": page, "parametres": parametres.urlencode()})
 
 
+@formulaire
 @exige(peut_saisir)
 def nouvelle_action(request):
     contrat, structures = _perimetre(request)
@@ -82,6 +90,8 @@ def nouvelle_action(request):
     return _formulaire(request, titre="Nouvelle action", form=form, retour="actions:liste")
 
 
+@lecture
+@never_cache
 @exige(peut_saisir)
 def detail_action(request, pk):
     action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
@@ -107,6 +117,7 @@ def detail_action(request, pk):
     )
 
 
+@formulaire
 @exige(peut_saisir)
 def modifier_action(request, pk):
     contrat, structures = _perimetre(request)
@@ -122,8 +133,8 @@ def modifier_action(request, pk):
     return _formulaire(request, titre=f"Modifier « {action} »", form=form, retour=action.get_absolute_url())
 
 
-@exige(peut_saisir)
 @require_POST
+@exige(peut_saisir)
 def archiver_action(request, pk):
     action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
     archivee = request.POST.get("archivee") == "1"
@@ -132,6 +143,7 @@ def archiver_action(request, pk):
     return redirect(action)
 
 
+@formulaire
 @exige(peut_saisir)
 def ajouter_financement(request, pk):
     contrat = request.perimetre.contrat
@@ -151,6 +163,7 @@ def _financement(request, pk):
     return request.perimetre.contrat, selectors.financement_a_modifier(pk=pk, perimetre=request.perimetre)
 
 
+@formulaire
 @exige(peut_saisir)
 def modifier_financement(request, pk):
     contrat, financement = _financement(request, pk)
@@ -172,6 +185,7 @@ def modifier_financement(request, pk):
     )
 
 
+@formulaire
 @exige(peut_saisir)
 def supprimer_financement(request, pk):
     _, financement = _financement(request, pk)
@@ -182,6 +196,7 @@ def supprimer_financement(request, pk):
     return render(request, "actions/supprimer_financement.html", {"financement": financement})
 
 
+@formulaire
 @exige(peut_saisir)
 def ajouter_seance(request, pk):
     contrat = request.perimetre.contrat
@@ -197,6 +212,7 @@ def ajouter_seance(request, pk):
     return _formulaire(request, titre=f"Nouvelle séance de « {action} »", form=form, retour=action.get_absolute_url())
 
 
+@formulaire
 @exige(peut_saisir)
 def modifier_seance(request, pk):
     contrat = request.perimetre.contrat
@@ -214,6 +230,7 @@ def modifier_seance(request, pk):
     )
 
 
+@formulaire
 @exige(peut_saisir)
 def serie_de_seances(request, pk):
     contrat = request.perimetre.contrat
@@ -236,6 +253,8 @@ def serie_de_seances(request, pk):
     )
 
 
+@formulaire
+@never_cache
 @exige(peut_saisir)
 def saisir_presences(request, pk):
     seance = selectors.seance_a_saisir(pk=pk, perimetre=request.perimetre)
@@ -268,10 +287,14 @@ def saisir_presences(request, pk):
     )
 
 
+@formulaire
+@never_cache
 @exige(peut_saisir)
 def inscrire_participants(request, pk):
     action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
-    form = FormulaireInscription(request.POST or None, action=action)
+    form = FormulaireInscription(
+        request.POST or None, action=action, participants=selectors.participants_visibles(perimetre=request.perimetre)
+    )
     if (
         _traiter(
             request,
@@ -292,14 +315,17 @@ def inscrire_participants(request, pk):
     )
 
 
+@lecture
+@never_cache
 @exige(peut_saisir)
 def liste_participants(request):
-    _, structures = _perimetre(request)
-    participants = selectors.participants_des_structures(structures=structures)
+    participants = selectors.liste_des_participants(perimetre=request.perimetre)
     page = Paginator(participants, 50).get_page(request.GET.get("page"))
     return render(request, "actions/participants.html", {"page": page})
 
 
+@formulaire
+@never_cache
 @exige(peut_saisir)
 def nouveau_participant(request):
     contrat, structures = _perimetre(request)
@@ -321,28 +347,33 @@ def nouveau_participant(request):
     )
 
 
+@lecture
+@never_cache
 @exige(peut_saisir)
 def detail_participant(request, pk):
-    _, structures = _perimetre(request)
-    participant = selectors.participant_a_afficher(pk=pk, structures=structures)
+    participant = selectors.participant_a_afficher(pk=pk, perimetre=request.perimetre)
     return render(request, "actions/participant.html", {"participant": participant})
 
 
+@lecture
+@never_cache
 @exige(peut_saisir)
 def exporter_participant(request, pk):
-    _, structures = _perimetre(request)
-    participant = selectors.participant_a_afficher(pk=pk, structures=structures)
+    participant = selectors.participant_a_afficher(pk=pk, perimetre=request.perimetre)
     reponse = JsonResponse(
-        selectors.donnees_d_un_enfant(participant=participant), json_dumps_params={"ensure_ascii": False, "indent": 2}
+        selectors.donnees_d_un_enfant(participant=participant, perimetre=request.perimetre),
+        json_dumps_params={"ensure_ascii": False, "indent": 2},
     )
     reponse["Content-Disposition"] = f'attachment; filename="enfant-{participant.code}.json"'
     return reponse
 
 
+@formulaire
+@never_cache
 @exige(peut_saisir)
 def modifier_participant(request, pk):
     contrat, structures = _perimetre(request)
-    participant = selectors.participant_a_afficher(pk=pk, structures=structures)
+    participant = selectors.participant_a_afficher(pk=pk, perimetre=request.perimetre)
     form = FormulaireParticipant(request.POST or None, instance=participant, contrat=contrat, structures=structures)
     if _traiter(
         request,

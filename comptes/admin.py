@@ -1,11 +1,16 @@
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from fiches.administration import DuContrat, tout_administrer
+
 from .enums import Role
 from .models import Adhesion
+from .selectors import comptes_administrables
 from .services import adhesion_definir
 
 
@@ -31,7 +36,7 @@ class FormulaireAdhesion(forms.ModelForm):
 
 
 @admin.register(Adhesion)
-class AdhesionAdmin(SimpleHistoryAdmin):
+class AdhesionAdmin(DuContrat, SimpleHistoryAdmin):
     form = FormulaireAdhesion
     list_display = ["utilisateur", "role", "contrat", "partenaire"]
     list_select_related = ["utilisateur", "contrat", "partenaire"]
@@ -39,6 +44,18 @@ class AdhesionAdmin(SimpleHistoryAdmin):
     search_fields = ["utilisateur__username", "utilisateur__last_name", "utilisateur__email"]
     autocomplete_fields = ["utilisateur", "partenaire"]
     filter_horizontal = ["structures", "quartiers"]
+
+    def restreindre(self, queryset, request):
+        # A membership of an account out of reach is that account's rights: changing its role
+        # would change what a superuser or another contract's member can do.
+        queryset = super().restreindre(queryset, request)
+        if tout_administrer(request):
+            return queryset
+        return queryset.filter(
+            utilisateur__in=comptes_administrables(
+                get_user_model().objects.all(), contrats=request.perimetre.contrats_administres
+            )
+        )
 
     def save_related(self, request, form, formsets, change):
         # The role's group and the staff flag follow the membership (comptes.services).
@@ -54,15 +71,58 @@ class AdhesionAdmin(SimpleHistoryAdmin):
         )
 
 
+class DesComptesAdministrables(DuContrat):
+    """Rows of accounts rather than of a contract: an object is within reach when the queryset
+    the admin class restricts to still holds it."""
+
+    def dans_le_perimetre(self, request, objet):
+        if tout_administrer(request) or objet is None:
+            return True
+        return self.restreindre(type(objet)._default_manager.filter(pk=objet.pk), request).exists()
+
+
 admin.site.unregister(get_user_model())
 
 
 @admin.register(get_user_model())
-class UtilisateurAdmin(UserAdmin):
-    """An administrator gives accounts their role (group); only a superuser grants more."""
+class UtilisateurAdmin(DesComptesAdministrables, UserAdmin):
+    """An administrator manages the accounts of their contracts; only a superuser grants more.
+
+    Outside a superuser, the accounts listed, opened, renamed, deactivated or given a new
+    password or e-mail are those comptes_administrables allows: any other answers 404, on every
+    page of this admin (password included). The role, its group and the staff flag follow the
+    membership (Adhésions, comptes.services.adhesion_definir), so they are shown, not edited."""
+
+    def restreindre(self, queryset, request):
+        if tout_administrer(request):
+            return queryset
+        return comptes_administrables(queryset, contrats=request.perimetre.contrats_administres)
 
     def get_readonly_fields(self, request, obj=None):
         champs = super().get_readonly_fields(request, obj)
-        if request.user.is_superuser:
+        if tout_administrer(request):
             return champs
-        return [*champs, "is_superuser", "user_permissions", "last_login", "date_joined"]
+        return [*champs, "is_superuser", "is_staff", "groups", "user_permissions", "last_login", "date_joined"]
+
+
+class ConnexionsDesComptesAdministrables(DesComptesAdministrables):
+    """Login attempts and logs name an account and an address: an administrator sees those of the
+    accounts they manage, and unlocks those only. Attempts on names that are no account are a
+    superuser's to read."""
+
+    def restreindre(self, queryset, request):
+        if tout_administrer(request):
+            return queryset
+        comptes = comptes_administrables(
+            get_user_model().objects.all(), contrats=request.perimetre.contrats_administres
+        )
+        return queryset.filter(username__in=comptes.values("username"))
+
+
+for modele, classe in [
+    (AccessAttempt, AccessAttemptAdmin),
+    (AccessLog, AccessLogAdmin),
+    (AccessFailureLog, AccessFailureLogAdmin),
+]:
+    admin.site.unregister(modele)
+    admin.site.register(modele, type(classe.__name__, (ConnexionsDesComptesAdministrables, classe), {}))

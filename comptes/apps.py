@@ -17,3 +17,4 @@ class ComptesConfig(AppConfig):
         # Groups need the permissions that post_migrate creates for every app, hence a signal
         # run after each app (it is idempotent and cheap), not a data migration.
         post_migrate.connect(_creer_roles, dispatch_uid="comptes_roles")
+        from . import checks  # noqa: F401 - registers the checks of the proxy setting

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -12,6 +13,7 @@ class Adhesion(Modele):
     """What a user may see and do in one contract: a role, and for animateurs their structures,
     for partners the quartiers they are granted (none: the whole contract)."""
 
+    chemin_du_contrat = "contrat"
     utilisateur = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="adhesions", verbose_name=_("utilisateur")
     )
@@ -61,3 +63,17 @@ class Adhesion(Modele):
 
     def __str__(self):
         return f"{self.utilisateur} – {self.get_role_display()} – {self.contrat}"
+
+
+class DemandeDeReinitialisation(Modele):
+    """A password reset request, kept an hour so that they can be counted per address and per
+    e-mail (comptes.services.accepter_demande_de_reinitialisation). Neither the address nor the
+    e-mail is kept: only digests keyed with the secret key, enough to count, not to read."""
+
+    adresse = models.CharField(_("empreinte de l’adresse"), max_length=64, db_index=True)
+    courriel = models.CharField(_("empreinte du courriel"), max_length=64, db_index=True)
+    demandee_le = models.DateTimeField(_("demandée le"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("demande de réinitialisation")
+        verbose_name_plural = _("demandes de réinitialisation")

@@ -2,6 +2,7 @@
 quartiers. Every view and selector filters by it; nothing is shown outside it."""
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.utils.functional import SimpleLazyObject
 
@@ -17,6 +18,20 @@ class Perimetre:
     role: str | None
     structure_ids: frozenset = field(default_factory=frozenset)
     quartier_ids: frozenset = field(default_factory=frozenset)
+    utilisateur_id: int | None = None
+
+    @cached_property
+    def contrats_administres(self):
+        """The ids of the contracts whose reference and accounts the user edits in the admin:
+        those where their membership makes them administrator. Read by the admin only, hence
+        on first use rather than for every page."""
+        if self.utilisateur_id is None:
+            return frozenset()
+        return frozenset(
+            Adhesion.objects.filter(utilisateur=self.utilisateur_id, role=Role.ADMINISTRATEUR).values_list(
+                "contrat_id", flat=True
+            )
+        )
 
     @property
     def responsable(self):
@@ -42,14 +57,22 @@ def perimetre_de(utilisateur):
     adhesion = Adhesion.objects.filter(utilisateur=utilisateur).select_related("contrat").order_by("contrat_id").first()
     if adhesion is None:
         if utilisateur.is_superuser:
-            return Perimetre(contrat=Contrat.objects.order_by("pk").first(), role=Role.ADMINISTRATEUR)
+            return Perimetre(
+                contrat=Contrat.objects.order_by("pk").first(), role=Role.ADMINISTRATEUR, utilisateur_id=utilisateur.pk
+            )
         return AUCUN
     structures = quartiers = frozenset()
     if adhesion.role == Role.ANIMATEUR:
         structures = frozenset(adhesion.structures.values_list("pk", flat=True))
     if adhesion.role in (Role.ANIMATEUR, Role.PARTENAIRE):
         quartiers = frozenset(adhesion.quartiers.values_list("pk", flat=True))
-    return Perimetre(contrat=adhesion.contrat, role=adhesion.role, structure_ids=structures, quartier_ids=quartiers)
+    return Perimetre(
+        contrat=adhesion.contrat,
+        role=adhesion.role,
+        structure_ids=structures,
+        quartier_ids=quartiers,
+        utilisateur_id=utilisateur.pk,
+    )
 
 
 class PerimetreMiddleware:

@@ -1,8 +1,16 @@
+from datetime import timedelta
+
+from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from fiches.models import PARTAGE
 
 from .enums import Role
-from .models import Adhesion
+from .models import Adhesion, DemandeDeReinitialisation
 
 
 @transaction.atomic
@@ -29,6 +37,23 @@ PERMISSIONS_COMPTES = {"view_user", "add_user", "change_user", "view_group"}
 PERMISSIONS_CONNEXIONS = {"view_accessattempt", "delete_accessattempt", "view_accesslog", "view_accessfailurelog"}
 
 
+def _ecritures_reservees():
+    """What an administrator may read but only a superuser writes: what every contract shares
+    (changing a dispositif or a commune would change the other contracts' fiches), and the
+    contracts themselves, which their administrator neither creates (they would not administer
+    the new one) nor deletes (with every record of it)."""
+    reservees = Q(content_type__app_label="fiches", content_type__model="contrat") & (
+        Q(codename__startswith="add_") | Q(codename__startswith="delete_")
+    )
+    for label in APPLICATIONS_DE_REFERENCE:
+        for modele in apps.get_app_config(label).get_models():
+            if getattr(modele, "chemin_du_contrat", "") is PARTAGE:
+                reservees |= Q(content_type__app_label=label, content_type__model=modele._meta.model_name) & ~Q(
+                    codename__startswith="view_"
+                )
+    return reservees
+
+
 @transaction.atomic
 def roles_synchroniser():
     """One group per role, with the admin permissions of that role; safe to run after every migrate."""
@@ -36,9 +61,42 @@ def roles_synchroniser():
         groupe, _ = Group.objects.get_or_create(name=role.label)
         if role == Role.ADMINISTRATEUR:
             groupe.permissions.set(
-                Permission.objects.filter(content_type__app_label__in=APPLICATIONS_DE_REFERENCE)
+                Permission.objects.filter(content_type__app_label__in=APPLICATIONS_DE_REFERENCE).exclude(
+                    _ecritures_reservees()
+                )
                 | Permission.objects.filter(content_type__app_label="auth", codename__in=PERMISSIONS_COMPTES)
                 | Permission.objects.filter(content_type__app_label="axes", codename__in=PERMISSIONS_CONNEXIONS)
             )
         else:
             groupe.permissions.clear()
+
+
+# Password reset requests: each sends an e-mail. Per hour, a few for one e-mail (a person who
+# did not get the message asks again) and more for one address (a city hall's offices share one).
+DEMANDES_PAR_COURRIEL = 3
+DEMANDES_PAR_ADRESSE = 10
+FENETRE_DES_DEMANDES = timedelta(hours=1)
+
+
+def _empreinte(valeur):
+    return salted_hmac("comptes.reinitialisation", valeur, algorithm="sha256").hexdigest()
+
+
+@transaction.atomic
+def accepter_demande_de_reinitialisation(*, adresse, courriel):
+    """Count a password reset request and say whether to serve it. The same count runs whether
+    an account has this e-mail or not, so that a refusal tells nothing of who has an account; a
+    refused request is not counted, so that the refusal ends an hour after the requests served."""
+    maintenant = timezone.now()
+    DemandeDeReinitialisation.objects.filter(demandee_le__lt=maintenant - FENETRE_DES_DEMANDES).delete()
+    demande = DemandeDeReinitialisation(
+        adresse=_empreinte(adresse or ""), courriel=_empreinte(courriel.strip().lower())
+    )
+    recentes = DemandeDeReinitialisation.objects.filter(demandee_le__gte=maintenant - FENETRE_DES_DEMANDES)
+    if (
+        recentes.filter(courriel=demande.courriel).count() >= DEMANDES_PAR_COURRIEL
+        or recentes.filter(adresse=demande.adresse).count() >= DEMANDES_PAR_ADRESSE
+    ):
+        return False
+    demande.save()
+    return True

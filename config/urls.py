@@ -1,22 +1,31 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.decorators.http import require_POST
 from django.views.generic import RedirectView
 
 from comptes.forms import FormulaireConnexion
+from fiches.perms import formulaire, lecture
 
 from .views import sante
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="fiches:liste", permanent=False), name="accueil"),
+    # Class-based views answer more methods than they handle (a redirection any, a form PUT as
+    # POST): each is held to its own, as every view of the apps is (fiches.perms).
+    path("", lecture(RedirectView.as_view(pattern_name="fiches:liste", permanent=False)), name="accueil"),
     path(
         "connexion/",
-        auth_views.LoginView.as_view(
-            template_name="connexion.html", authentication_form=FormulaireConnexion, redirect_authenticated_user=True
+        formulaire(
+            auth_views.LoginView.as_view(
+                template_name="connexion.html",
+                authentication_form=FormulaireConnexion,
+                redirect_authenticated_user=True,
+            )
         ),
         name="connexion",
     ),
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="deconnexion"),
+    path("deconnexion/", require_POST(auth_views.LogoutView.as_view()), name="deconnexion"),
+    path("", include("comptes.urls")),
     path("sante/", sante, name="sante"),
     path("fiches/", include("fiches.urls")),
     path("partenaires/", include("partenaires.urls")),

@@ -85,7 +85,7 @@ ETABLISSEMENTS = [
     ("0959007", "Collège Simone-Veil", TypeEtablissement.COLLEGE, EducationPrioritaire.REP, "99102", None),
 ]
 
-# Their memberships (role, structures, quartiers) are given by comptes.demo.
+# Their memberships (role, structures, quartiers) are given by demo.adhesions.
 UTILISATEURS = [
     (f"{PREFIXE_DEMO}admin", Role.ADMINISTRATEUR, "Administratrice", "Démo"),
     (f"{PREFIXE_DEMO}chef", Role.CHEF_DE_PROJET, "Cheffe de projet", "Démo"),

@@ -8,8 +8,12 @@ demo-admin (ADMIN_AUDITE); every other admin pattern is left out on purpose (NAM
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from actions.models import Action
 from demo.adhesions import QUARTIERS_DU_PARTENAIRE, STRUCTURE_DE_L_ANIMATEUR
@@ -74,17 +78,31 @@ class Demo:
     def url(self, nom, **kwargs):
         return reverse(nom, kwargs=kwargs)
 
+    def lien_de_reinitialisation(self):
+        """The link a password reset e-mail carries, for the demo officer: computed on each call,
+        as a login changes the account and ends the links made before."""
+        compte = get_user_model().objects.get(username="demo-chef")
+        return self.url(
+            "comptes:nouveau_mot_de_passe",
+            uidb64=urlsafe_base64_encode(force_bytes(compte.pk)),
+            token=default_token_generator.make_token(compte),
+        )
+
 
 @dataclass(frozen=True)
 class Page:
     """How to reach the page of one pattern. `formulaire`: also audited after a POST of the
     emptied form, which must come back with its errors shown, for every role the form shows to
     (at least one). `variantes`: query strings of the same page worth their own audit (a filter
-    that shows its errors, say)."""
+    that shows its errors, say), or (name, function of the demo giving an address) for another
+    address of the same pattern. `redirige`: the address redirects to the page itself (a
+    password reset link hides its token behind a redirection); otherwise a redirection means
+    the role is refused."""
 
     chemin: object
     formulaire: bool = False
     variantes: tuple = field(default_factory=tuple)
+    redirige: bool = False
 
 
 def _simple(nom):
@@ -93,6 +111,18 @@ def _simple(nom):
 
 PAGES = {
     "connexion": Page(lambda demo: reverse("connexion"), formulaire=True),
+    "comptes:mot_de_passe_oublie": Page(lambda demo: reverse("comptes:mot_de_passe_oublie"), formulaire=True),
+    "comptes:mot_de_passe_envoye": _simple("comptes:mot_de_passe_envoye"),
+    "comptes:nouveau_mot_de_passe": Page(
+        lambda demo: demo.lien_de_reinitialisation(),
+        formulaire=True,
+        redirige=True,
+        # The page of a link that expired or served already.
+        variantes=(("lien-perime", lambda demo: demo.url("comptes:nouveau_mot_de_passe", uidb64="MQ", token="x-y")),),
+    ),
+    "comptes:mot_de_passe_reinitialise": _simple("comptes:mot_de_passe_reinitialise"),
+    "comptes:changer_mot_de_passe": Page(lambda demo: reverse("comptes:changer_mot_de_passe"), formulaire=True),
+    "comptes:mot_de_passe_change": _simple("comptes:mot_de_passe_change"),
     "fiches:liste": _simple("fiches:liste"),
     "fiches:detail": Page(lambda demo: demo.fiche.get_absolute_url()),
     "fiches:indicateur": Page(lambda demo: demo.fiche.enonces_indicateurs.order_by("pk").first().get_absolute_url()),

@@ -104,11 +104,11 @@ class Auditeur:
         if not url.endswith("/favicon.ico"):
             self.incidents.append(f"{url} : {cause}")
 
-    def ouvrir(self, page, role, nom, url):
+    def ouvrir(self, page, role, nom, url, redirige=False):
         """Go to the page; returns its response when it opened for this role, None when refused."""
         self.incidents.clear()
         reponse = page.goto(url)
-        if reponse.request.redirected_from is not None or reponse.status in (403, 404):
+        if (reponse.request.redirected_from is not None and not redirige) or reponse.status in (403, 404):
             if reponse.status in (403, 404):
                 self.page_d_erreur(page, reponse, role)
             return None
@@ -168,14 +168,17 @@ class Auditeur:
 def _parcourir(auditeur, page, role, demo):
     for nom, cible in PAGES.items():
         url = cible.chemin(demo)
-        reponse = auditeur.ouvrir(page, role, nom, url)
+        reponse = auditeur.ouvrir(page, role, nom, url, redirige=cible.redirige)
         if reponse is None:
             continue
         auditeur.controler(page, reponse, role, nom, "")
         if cible.formulaire:
             auditeur.controler_erreurs_du_formulaire(page, role, nom)
         for variante in cible.variantes:
-            reponse = auditeur.ouvrir(page, role, nom, url + variante)
+            variante, adresse = (
+                (variante[0], variante[1](demo)) if isinstance(variante, tuple) else (variante, url + variante)
+            )
+            reponse = auditeur.ouvrir(page, role, nom, adresse)
             if reponse is not None:
                 auditeur.controler(page, reponse, role, nom, variante)
 

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Case, IntegerField, Value, When
 from simple_history.admin import SimpleHistoryAdmin
 
+from .administration import DuContrat
 from .enums import Rubrique
 from .models import (
     Axe,
@@ -22,7 +23,7 @@ from .models import (
 )
 
 
-class SectionInline(admin.StackedInline):
+class SectionInline(DuContrat, admin.StackedInline):
     """A section of the fiche: its bullets are edited in place and ordered by their number."""
 
     extra = 0
@@ -90,7 +91,7 @@ class FormulaireFicheAdmin(forms.ModelForm):
 
 
 @admin.register(Fiche)
-class FicheAdmin(SimpleHistoryAdmin):
+class FicheAdmin(DuContrat, SimpleHistoryAdmin):
     form = FormulaireFicheAdmin
     list_display = ["code", "titre", "enjeu"]
     list_select_related = ["enjeu"]
@@ -109,14 +110,14 @@ class FicheAdmin(SimpleHistoryAdmin):
     inlines = [ParagrapheInline, RealisationInline, EffetInline, EnonceIndicateurInline, LienInline]
 
 
-class PilierInline(admin.TabularInline):
+class PilierInline(DuContrat, admin.TabularInline):
     model = Pilier
     extra = 0
     fields = ["ordre", "code", "intitule", "transversal"]
 
 
 @admin.register(Contrat)
-class ContratAdmin(SimpleHistoryAdmin):
+class ContratAdmin(DuContrat, SimpleHistoryAdmin):
     list_display = ["nom", "code", "territoire", "zone_scolaire", "annee_debut", "annee_fin"]
     search_fields = ["nom", "code", "territoire"]
     prepopulated_fields = {"code": ["nom"]}
@@ -124,28 +125,28 @@ class ContratAdmin(SimpleHistoryAdmin):
     inlines = [PilierInline]
 
 
-class AxeInline(admin.TabularInline):
+class AxeInline(DuContrat, admin.TabularInline):
     model = Axe
     extra = 0
     fields = ["ordre", "code", "intitule"]
 
 
 @admin.register(Pilier)
-class PilierAdmin(SimpleHistoryAdmin):
+class PilierAdmin(DuContrat, SimpleHistoryAdmin):
     list_display = ["code", "intitule", "transversal", "contrat"]
     list_filter = ["contrat", "transversal"]
     search_fields = ["code", "intitule"]
     inlines = [AxeInline]
 
 
-class EnjeuInline(admin.TabularInline):
+class EnjeuInline(DuContrat, admin.TabularInline):
     model = Enjeu
     extra = 0
     fields = ["ordre", "code", "intitule"]
 
 
 @admin.register(Axe)
-class AxeAdmin(SimpleHistoryAdmin):
+class AxeAdmin(DuContrat, SimpleHistoryAdmin):
     list_display = ["code", "intitule", "pilier"]
     list_select_related = ["pilier"]
     list_filter = ["pilier__contrat", "pilier"]
@@ -154,7 +155,7 @@ class AxeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Enjeu)
-class EnjeuAdmin(SimpleHistoryAdmin):
+class EnjeuAdmin(DuContrat, SimpleHistoryAdmin):
     list_display = ["code", "intitule", "axe"]
     list_select_related = ["axe"]
     list_filter = ["axe__pilier__contrat", "axe"]
@@ -163,13 +164,13 @@ class EnjeuAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Commune)
-class CommuneAdmin(SimpleHistoryAdmin):
+class CommuneAdmin(DuContrat, SimpleHistoryAdmin):
     list_display = ["nom", "code_insee"]
     search_fields = ["nom", "code_insee"]
 
 
 @admin.register(Quartier)
-class QuartierAdmin(SimpleHistoryAdmin):
+class QuartierAdmin(DuContrat, SimpleHistoryAdmin):
     """Its fields sum nothing in the dashboards' summaries, and its actions are chosen on the
     action's form (actions.services), not here. A deletion takes its summary rows along; its
     counters go by the one receiver of actions.signals, fiches being below actions."""
@@ -182,7 +183,7 @@ class QuartierAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Thematique)
-class ThematiqueAdmin(SimpleHistoryAdmin):
+class ThematiqueAdmin(DuContrat, SimpleHistoryAdmin):
     list_display = ["libelle", "code", "ordre"]
     list_editable = ["ordre"]
     search_fields = ["libelle", "code"]

@@ -8,18 +8,27 @@ from .chargement import QuerySet
 from .enums import NatureIndicateur, NiveauLien, Rubrique, ZoneScolaire
 from .validators import valider_code_de_structure, valider_code_insee, valider_code_qpv
 
+# The value of `chemin_du_contrat` for what every contract shares (communes, thématiques...):
+# every administrator reads it, only a superuser writes it (fiches.administration).
+PARTAGE = None
+
 
 class Modele(models.Model):
     """Abstract base of the project's models: their querysets, and those of their related
     managers, carry the fetch mode of `fiches.chargement`."""
 
     objects = QuerySet.as_manager()
+    # Each concrete model says where its contract is, as a lookup path from its rows ("contrat",
+    # "enjeu__axe__pilier__contrat"...) or PARTAGE: the admin shows an administrator only the rows
+    # of their contracts (fiches.administration). Not set here, so that a model that forgets it
+    # fails in the admin instead of being shown to everyone.
 
     class Meta:
         abstract = True
 
 
 class Commune(Modele):
+    chemin_du_contrat = PARTAGE  # a commune may belong to several contracts
     code_insee = models.CharField(_("code INSEE"), max_length=5, unique=True, validators=[valider_code_insee])
     nom = models.CharField(_("nom"), max_length=150)
     history = HistoricalRecords()
@@ -34,6 +43,7 @@ class Commune(Modele):
 
 
 class Contrat(Modele):
+    chemin_du_contrat = "pk"
     code = models.SlugField(
         _("code"), max_length=60, unique=True, help_text=_("Identifiant court, ex. contrat-de-ville.")
     )
@@ -77,6 +87,7 @@ class Contrat(Modele):
 
 
 class Pilier(Modele):
+    chemin_du_contrat = "contrat"
     contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="piliers", verbose_name=_("contrat"))
     code = models.CharField(
         _("code"),
@@ -111,6 +122,7 @@ class Pilier(Modele):
 
 
 class Axe(Modele):
+    chemin_du_contrat = "pilier__contrat"
     pilier = models.ForeignKey(Pilier, on_delete=models.CASCADE, related_name="axes", verbose_name=_("pilier"))
     code = models.CharField(
         _("code"), max_length=10, validators=[valider_code_de_structure], help_text=_("ex. 1.2 ou T.1")
@@ -137,6 +149,7 @@ class Axe(Modele):
 
 
 class Enjeu(Modele):
+    chemin_du_contrat = "axe__pilier__contrat"
     axe = models.ForeignKey(Axe, on_delete=models.CASCADE, related_name="enjeux", verbose_name=_("axe"))
     code = models.CharField(_("code"), max_length=12, validators=[valider_code_de_structure], help_text=_("ex. 1.2.2"))
     intitule = models.CharField(_("intitulé"), max_length=400)
@@ -165,6 +178,7 @@ class FicheQuerySet(QuerySet):
 
 
 class Fiche(Modele):
+    chemin_du_contrat = "enjeu__axe__pilier__contrat"
     enjeu = models.ForeignKey(Enjeu, on_delete=models.PROTECT, related_name="fiches", verbose_name=_("enjeu"))
     code = models.CharField(_("code"), max_length=12, validators=[valider_code_de_structure], help_text=_("ex. 1.2.3"))
     titre = models.CharField(_("titre"), max_length=300)
@@ -232,6 +246,7 @@ class Fiche(Modele):
 class ElementOrdonne(Modele):
     """A bullet of a fiche: the signed text, kept word for word, in the document's order."""
 
+    chemin_du_contrat = "fiche__enjeu__axe__pilier__contrat"
     ordre = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
     class Meta:
@@ -393,6 +408,7 @@ def _contrat_id(cible):
 class Thematique(Modele):
     """A theme of the fiche's actions (culture, sport, numérique…), used to filter and break down."""
 
+    chemin_du_contrat = PARTAGE
     code = models.SlugField(_("code"), max_length=40, unique=True)
     libelle = models.CharField(_("libellé"), max_length=100, unique=True)
     ordre = models.PositiveSmallIntegerField(_("ordre"), default=0)
@@ -408,6 +424,7 @@ class Thematique(Modele):
 
 
 class Quartier(Modele):
+    chemin_du_contrat = "contrat"
     contrat = models.ForeignKey(Contrat, on_delete=models.PROTECT, related_name="quartiers", verbose_name=_("contrat"))
     code = models.CharField(
         _("code QPV"),

@@ -7,6 +7,12 @@ that read roles live there (`comptes.perms`). This layer only reads the scope's 
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+from django.views.decorators.http import require_http_methods, require_safe
+
+# The methods a view answers; any other (PUT, DELETE, PATCH, TRACE, OPTIONS...) gets 405 before
+# anything is read, for every user alike. Pages that only show: `lecture`; forms: `formulaire`.
+lecture = require_safe
+formulaire = require_http_methods(["GET", "HEAD", "POST"])
 
 
 def exige(predicat):

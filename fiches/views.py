@@ -1,9 +1,10 @@
 from django.shortcuts import render
 
 from . import selectors
-from .perms import exige, peut_consulter_la_reference
+from .perms import exige, lecture, peut_consulter_la_reference
 
 
+@lecture
 @exige(peut_consulter_la_reference)
 def liste_fiches(request):
     contrat = request.perimetre.contrat
@@ -11,6 +12,7 @@ def liste_fiches(request):
     return render(request, "fiches/liste.html", {"contrat": contrat, "piliers": piliers})
 
 
+@lecture
 @exige(peut_consulter_la_reference)
 def detail_fiche(request, code):
     fiche, paragraphes, indicateurs = selectors.fiche_a_afficher(code=code, contrat=request.perimetre.contrat)
@@ -21,6 +23,7 @@ def detail_fiche(request, code):
     )
 
 
+@lecture
 @exige(peut_consulter_la_reference)
 def detail_indicateur(request, code, code_indicateur):
     enonce = selectors.enonce_a_afficher(

@@ -1,17 +1,19 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from fiches.administration import DuContrat
+
 from .models import Cible, Indicateur, ValeurExterne
 
 
-class CibleInline(admin.TabularInline):
+class CibleInline(DuContrat, admin.TabularInline):
     model = Cible
     extra = 0
     fields = ["annee_scolaire", "contrat", "quartier", "valeur"]
 
 
 @admin.register(Indicateur)
-class IndicateurAdmin(SimpleHistoryAdmin):
+class IndicateurAdmin(DuContrat, SimpleHistoryAdmin):
     list_display = ["libelle", "code", "nature", "mode", "unite", "sens", "enonce"]
     list_select_related = ["enonce"]
     list_filter = ["nature", "mode", "unite", "sens"]
@@ -20,7 +22,7 @@ class IndicateurAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ValeurExterne)
-class ValeurExterneAdmin(SimpleHistoryAdmin):
+class ValeurExterneAdmin(DuContrat, SimpleHistoryAdmin):
     list_display = ["indicateur", "annee_scolaire", "quartier", "etablissement", "valeur", "source"]
     list_select_related = ["indicateur", "quartier", "etablissement"]
     list_filter = ["indicateur", "annee_scolaire", "contrat"]
@@ -29,7 +31,7 @@ class ValeurExterneAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Cible)
-class CibleAdmin(SimpleHistoryAdmin):
+class CibleAdmin(DuContrat, SimpleHistoryAdmin):
     list_display = ["indicateur", "annee_scolaire", "quartier", "valeur"]
     list_select_related = ["indicateur", "quartier"]
     list_filter = ["indicateur", "annee_scolaire", "contrat"]

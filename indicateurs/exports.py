@@ -1,11 +1,14 @@
 """The dashboard's figures as files: CSV for Excel in French (UTF-8 with BOM, ';', decimal
-comma) and XLSX. One row per indicator and per breakdown value."""
+comma) and XLSX. One row per indicator and per breakdown value, each cell made safe to open in
+a spreadsheet (fiches.tableurs)."""
 
 import csv
 import io
 from decimal import Decimal
 
 from openpyxl import Workbook
+
+from fiches.tableurs import cellule_sure
 
 from .confidentialite import Effectif
 
@@ -49,6 +52,13 @@ def lignes_d_export(tableau):
                 }
 
 
+def _lignes_sures(tableau):
+    """The rows both files write: no text of theirs (a libellé, a quartier's name) can start a
+    formula. Numbers are formatted after, and stay numbers."""
+    for ligne in lignes_d_export(tableau):
+        yield {cle: cellule_sure(valeur) for cle, valeur in ligne.items()}
+
+
 def _texte(valeur, unite):
     """As on the page, without thousand separators: shares with one decimal, counts whole."""
     if valeur is None:
@@ -64,7 +74,7 @@ def en_csv(tableau):
     tampon = io.StringIO()
     ecrivain = csv.DictWriter(tampon, fieldnames=COLONNES, delimiter=";", lineterminator="\r\n")
     ecrivain.writeheader()
-    for ligne in lignes_d_export(tableau):
+    for ligne in _lignes_sures(tableau):
         ecrivain.writerow(
             {
                 cle: _texte(valeur, ligne["unite"]) if cle in ("valeur", "valeur_annee_precedente", "cible") else valeur
@@ -87,7 +97,7 @@ def en_xlsx(tableau):
     feuille = classeur.active
     feuille.title = f"Indicateurs {tableau.annee.libelle}"
     feuille.append(COLONNES)
-    for ligne in lignes_d_export(tableau):
+    for ligne in _lignes_sures(tableau):
         feuille.append([_cellule(ligne[colonne]) for colonne in COLONNES])
     feuille.freeze_panes = "A2"
     tampon = io.BytesIO()

@@ -22,6 +22,7 @@ class Indicateur(Modele):
     """A measurable definition of one of the fiche's indicators: what it counts, how, and where
     its values come from."""
 
+    chemin_du_contrat = "enonce__fiche__enjeu__axe__pilier__contrat"
     enonce = models.ForeignKey(
         "fiches.EnonceIndicateur",
         on_delete=models.PROTECT,
@@ -68,6 +69,7 @@ class Indicateur(Modele):
 class Cible(Modele):
     """A target of an indicator for a school year, for the contract or one quartier."""
 
+    chemin_du_contrat = "contrat"
     indicateur = models.ForeignKey(
         Indicateur, on_delete=models.CASCADE, related_name="cibles", verbose_name=_("indicateur")
     )
@@ -112,6 +114,7 @@ class Cible(Modele):
 class ValeurExterne(Modele):
     """A value that comes from outside the records (DNB success rate, early school leavers…)."""
 
+    chemin_du_contrat = "contrat"
     indicateur = models.ForeignKey(
         Indicateur, on_delete=models.PROTECT, related_name="valeurs_externes", verbose_name=_("indicateur")
     )

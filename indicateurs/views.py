@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 
 from comptes.perms import peut_piloter, peut_voir_le_tableau_du_contrat, peut_voir_les_tableaux
 from fiches.annees import annees_recentes
-from fiches.perms import exige
+from fiches.perms import exige, formulaire, lecture
 
 from . import exports, selectors, services
 from .forms import FormulaireCible, FormulaireValeurExterne
@@ -26,6 +26,7 @@ def _rendre_tableau(request, quartier):
     )
 
 
+@lecture
 @exige(peut_voir_les_tableaux)
 def tableau_contrat(request):
     if not peut_voir_le_tableau_du_contrat(request.perimetre):
@@ -35,6 +36,7 @@ def tableau_contrat(request):
     return _rendre_tableau(request, None)
 
 
+@lecture
 @exige(peut_voir_les_tableaux)
 def tableau_quartier(request, code):
     return _rendre_tableau(request, selectors.quartier_a_afficher(code=code, perimetre=request.perimetre))
@@ -46,6 +48,7 @@ FORMATS_D_EXPORT = {
 }
 
 
+@lecture
 @exige(peut_voir_les_tableaux)
 def exporter(request, extension):
     """The figures of the page the export link was on: same school year, same quartier."""
@@ -66,6 +69,7 @@ def exporter(request, extension):
     return reponse
 
 
+@formulaire
 @exige(peut_voir_les_tableaux)
 def definition(request, code):
     indicateur = selectors.indicateur_a_afficher(code=code, perimetre=request.perimetre)
@@ -85,6 +89,7 @@ def definition(request, code):
     return render(request, "indicateurs/definition.html", {"indicateur": indicateur, "form": form})
 
 
+@formulaire
 @exige(peut_piloter)
 def valeurs_externes(request):
     contrat = request.perimetre.contrat

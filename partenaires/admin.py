@@ -2,11 +2,13 @@ from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from fiches.administration import DuContrat
+
 from .models import Dispositif, Etablissement, Partenaire, SourceFinancement, Structure, TypeStructure
 
 
 @admin.register(Partenaire)
-class PartenaireAdmin(SimpleHistoryAdmin):
+class PartenaireAdmin(DuContrat, SimpleHistoryAdmin):
     list_display = ["nom", "sigle", "type", "contrat"]
     list_select_related = ["contrat"]
     list_filter = ["type", "contrat"]
@@ -14,7 +16,7 @@ class PartenaireAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TypeStructure)
-class TypeStructureAdmin(SimpleHistoryAdmin):
+class TypeStructureAdmin(DuContrat, SimpleHistoryAdmin):
     list_display = ["libelle", "scolaire", "ordre"]
     list_editable = ["ordre"]
     list_filter = ["scolaire"]
@@ -36,7 +38,7 @@ class FormulaireStructureAdmin(forms.ModelForm):
 
 
 @admin.register(Structure)
-class StructureAdmin(SimpleHistoryAdmin):
+class StructureAdmin(DuContrat, SimpleHistoryAdmin):
     form = FormulaireStructureAdmin
     list_display = ["nom", "type", "commune", "active"]
     list_select_related = ["type", "commune"]
@@ -51,7 +53,7 @@ class StructureAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Etablissement)
-class EtablissementAdmin(SimpleHistoryAdmin):
+class EtablissementAdmin(DuContrat, SimpleHistoryAdmin):
     list_display = ["nom", "uai", "type", "education_prioritaire", "quartier"]
     list_select_related = ["quartier"]
     list_filter = ["type", "education_prioritaire", "contrat", "quartier"]
@@ -60,7 +62,7 @@ class EtablissementAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Dispositif)
-class DispositifAdmin(SimpleHistoryAdmin):
+class DispositifAdmin(DuContrat, SimpleHistoryAdmin):
     list_display = ["nom", "sigle", "pilote", "ordre"]
     list_editable = ["ordre"]
     search_fields = ["nom", "sigle", "pilote"]
@@ -68,7 +70,7 @@ class DispositifAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SourceFinancement)
-class SourceFinancementAdmin(SimpleHistoryAdmin):
+class SourceFinancementAdmin(DuContrat, SimpleHistoryAdmin):
     list_display = ["libelle", "categorie", "financeur", "ordre"]
     list_select_related = ["financeur"]
     list_editable = ["ordre"]

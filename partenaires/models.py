@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from fiches.models import Modele
+from fiches.models import PARTAGE, Modele
 from fiches.validators import valider_uai
 
 from .enums import CategorieFinancement, EducationPrioritaire, TypeEtablissement, TypePartenaire
@@ -13,6 +13,7 @@ from .enums import CategorieFinancement, EducationPrioritaire, TypeEtablissement
 class Partenaire(Modele):
     """An institution that signs or funds the contract."""
 
+    chemin_du_contrat = "contrat"
     contrat = models.ForeignKey(
         "fiches.Contrat", on_delete=models.CASCADE, related_name="partenaires", verbose_name=_("contrat")
     )
@@ -44,6 +45,7 @@ class Partenaire(Modele):
 class TypeStructure(Modele):
     """A kind of acteur (centre social, REAAP, opérateur associatif…), as the fiches name them."""
 
+    chemin_du_contrat = PARTAGE
     libelle = models.CharField(_("libellé"), max_length=200, unique=True)
     description = models.TextField(_("description"), blank=True)
     scolaire = models.BooleanField(
@@ -66,6 +68,7 @@ class TypeStructure(Modele):
 class Structure(Modele):
     """An organisation that runs actions (porteur): centre social, association, city service…"""
 
+    chemin_du_contrat = "contrat"
     contrat = models.ForeignKey(
         "fiches.Contrat", on_delete=models.CASCADE, related_name="structures", verbose_name=_("contrat")
     )
@@ -101,6 +104,7 @@ class Structure(Modele):
 
 
 class Etablissement(Modele):
+    chemin_du_contrat = "contrat"
     uai = models.CharField(
         _("code UAI"),
         max_length=8,
@@ -150,6 +154,7 @@ class Etablissement(Modele):
 class Dispositif(Modele):
     """A national programme an action can mobilise (CLAS, PRE, PSAD…)."""
 
+    chemin_du_contrat = PARTAGE
     code = models.SlugField(_("code"), max_length=40, unique=True)
     sigle = models.CharField(_("sigle"), max_length=30, blank=True)
     nom = models.CharField(_("nom"), max_length=200)
@@ -173,6 +178,7 @@ class Dispositif(Modele):
 
 
 class SourceFinancement(Modele):
+    chemin_du_contrat = "contrat"
     contrat = models.ForeignKey(
         "fiches.Contrat",
         on_delete=models.CASCADE,

@@ -1,5 +1,7 @@
 """Who sees what. The matrix walks every URL pattern of the project for every role, so a page
-added later is refused to the wrong roles or fails here until its line is written."""
+added later is refused to the wrong roles or fails here until its line is written; a fifth
+column is an animateur limited to a quartier facing their structure's records elsewhere. The
+admin's patterns, contract by contract and model by model, are walked in test_administration.py."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -10,6 +12,7 @@ from actions.tests.factories import (
     ActionFactory,
     FinancementFactory,
     InscriptionFactory,
+    PresenceFactory,
     SeanceFactory,
 )
 from comptes.enums import Role
@@ -29,7 +32,8 @@ ROLES = {
 }
 TOUS = dict.fromkeys(Role, 200)
 SAISIE = {Role.ADMINISTRATEUR: 200, Role.CHEF_DE_PROJET: 200, Role.ANIMATEUR: 200, Role.PARTENAIRE: 403}
-ECRITURE_POST = {Role.ADMINISTRATEUR: 405, Role.CHEF_DE_PROJET: 405, Role.ANIMATEUR: 405, Role.PARTENAIRE: 403}
+# A method a view does not handle is refused first, for every role alike.
+ECRITURE_POST = dict.fromkeys(Role, 405)
 
 # Expected status of a GET, per URL name and role, on objects within the animateur's scope.
 MATRICE = {
@@ -37,6 +41,13 @@ MATRICE = {
     "connexion": dict.fromkeys(Role, 302),
     "deconnexion": dict.fromkeys(Role, 405),
     "sante": TOUS,
+    # Every account has a password, whatever its role.
+    "comptes:mot_de_passe_oublie": TOUS,
+    "comptes:mot_de_passe_envoye": TOUS,
+    "comptes:nouveau_mot_de_passe": TOUS,
+    "comptes:mot_de_passe_reinitialise": TOUS,
+    "comptes:changer_mot_de_passe": TOUS,
+    "comptes:mot_de_passe_change": TOUS,
     "fiches:liste": TOUS,
     "fiches:detail": TOUS,
     "fiches:indicateur": TOUS,
@@ -118,6 +129,7 @@ def _url(nom, donnees):
         "actions:exporter_participant": {"pk": donnees["participant"].pk},
         "indicateurs:quartier": {"code": "QN09591A"},
         "indicateurs:definition": {"code": "nb_actions"},
+        "comptes:nouveau_mot_de_passe": {"uidb64": "MQ", "token": "perime"},
     }
     if nom in parametres:
         return reverse(nom, kwargs=parametres[nom])
@@ -137,6 +149,40 @@ def test_every_page_answers_each_role_as_its_scope_says(client, donnees, role):
     client.force_login(get_user_model().objects.get(username=ROLES[role]))
     for nom, attendus in MATRICE.items():
         assert client.get(_url(nom, donnees)).status_code == attendus[role], nom
+
+
+def _limiter_l_animateur_a_un_autre_quartier(reference, donnees):
+    """The demo animateur limited to one quartier of their structure, and the records of `donnees`
+    moved to another: the same structure, out of their scope."""
+    animateur = get_user_model().objects.get(username="demo-animateur")
+    structure = Structure.objects.get(contrat=reference, nom=STRUCTURE_DE_L_ANIMATEUR)
+    un, autre = structure.quartiers.order_by("code")[:2]
+    donnees["action"].quartiers.set([un])
+    adhesion_definir(
+        utilisateur=animateur, contrat=reference, role=Role.ANIMATEUR, structures=[structure], quartiers=[autre]
+    )
+    return animateur
+
+
+# The pages that name a record: out of the animateur's quartiers, each answers 404 (archiver is
+# POST only, refused before any record is read).
+PAGES_D_UN_ENREGISTREMENT = {
+    nom: 404
+    for nom in MATRICE
+    if nom.startswith("actions:")
+    and nom not in ("actions:liste", "actions:nouvelle", "actions:participants")
+    and nom != "actions:nouveau_participant"
+} | {"actions:archiver": 405}
+
+
+def test_every_page_answers_an_animateur_limited_to_a_quartier_as_its_scope_says(client, donnees, reference):
+    """The fifth column of the matrix: records of the animateur's own structure, in a quartier
+    they are not given. A child seen only in an action there is out of scope too."""
+    client.force_login(_limiter_l_animateur_a_un_autre_quartier(reference, donnees))
+    for nom, attendus in MATRICE.items():
+        attendu = PAGES_D_UN_ENREGISTREMENT.get(nom, attendus[Role.ANIMATEUR])
+        assert client.get(_url(nom, donnees)).status_code == attendu, nom
+    assert donnees["participant"].code not in client.get("/participants/").content.decode()
 
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
@@ -220,15 +266,83 @@ class TestAnimateur:
         assert autre_action.inscriptions.get().participant.code not in html
 
     def test_an_animateur_limited_to_a_quartier_sees_only_its_actions(self, client, reference, demo, donnees):
-        animateur = get_user_model().objects.get(username="demo-animateur")
-        structure = Structure.objects.get(contrat=reference, nom=STRUCTURE_DE_L_ANIMATEUR)
-        un, autre = structure.quartiers.order_by("code")[:2]
-        donnees["action"].quartiers.set([un])
-        adhesion_definir(
-            utilisateur=animateur, contrat=reference, role=Role.ANIMATEUR, structures=[structure], quartiers=[autre]
-        )
-        client.force_login(animateur)
+        client.force_login(_limiter_l_animateur_a_un_autre_quartier(reference, donnees))
         assert client.get(donnees["action"].get_absolute_url()).status_code == 404
+
+
+class TestAnimateurLimiteAUnQuartier:
+    """Issue 16, point 2: an animateur of Les Tilleuls limited to one quartier opened the record,
+    the edit page and the export of a child seen only in an action elsewhere."""
+
+    @pytest.fixture
+    def situation(self, client, reference, donnees):
+        animateur = _limiter_l_animateur_a_un_autre_quartier(reference, donnees)
+        structure = donnees["action"].porteur
+        ici = ActionFactory(
+            realisation=donnees["action"].realisation,
+            porteur=structure,
+            quartiers=list(animateur.adhesions.get().quartiers.all()),
+            titre="Action de son quartier",
+        )
+        partage = InscriptionFactory(action=ici).participant
+        InscriptionFactory(action=donnees["action"], participant=partage)
+        PresenceFactory(seance=SeanceFactory(action=donnees["action"]), participant=partage)
+        client.force_login(animateur)
+        return {
+            "ailleurs": donnees["participant"],
+            "partage": partage,
+            "ici": ici,
+            "action_ailleurs": donnees["action"],
+        }
+
+    def test_a_child_seen_only_elsewhere_answers_404_everywhere(self, client, situation):
+        enfant = situation["ailleurs"]
+        for url in [
+            enfant.get_absolute_url(),
+            reverse("actions:modifier_participant", kwargs={"pk": enfant.pk}),
+            reverse("actions:exporter_participant", kwargs={"pk": enfant.pk}),
+        ]:
+            assert client.get(url).status_code == 404, url
+        reponse = client.post(
+            reverse("actions:modifier_participant", kwargs={"pk": enfant.pk}),
+            {"structure": enfant.structure_id, "sexe": "F", "annee_naissance": 2015, "niveau_scolaire": "CM1"},
+        )
+        assert reponse.status_code == 404
+        assert enfant.code not in client.get("/participants/").content.decode()
+        # Nor can it be brought into scope by enrolling it in one of their actions.
+        formulaire = client.get(reverse("actions:inscriptions", kwargs={"pk": situation["ici"].pk})).context["form"]
+        assert enfant not in formulaire.fields["participants"].queryset
+
+    def test_a_child_of_their_actions_shows_only_what_happened_there(self, client, situation):
+        enfant = situation["partage"]
+        html = client.get(enfant.get_absolute_url()).content.decode()
+        assert "Action de son quartier" in html
+        assert situation["action_ailleurs"].titre not in html
+        donnees = client.get(reverse("actions:exporter_participant", kwargs={"pk": enfant.pk})).json()
+        assert [i["action"] for i in donnees["inscriptions"]] == ["Action de son quartier"]
+        assert donnees["presences"] == []
+        assert donnees["limite"].startswith("Inscriptions et présences des actions de vos quartiers seulement")
+        assert enfant.code in client.get("/participants/").content.decode()
+
+    def test_a_child_just_created_is_reached_until_its_first_enrolment(self, client, situation):
+        reponse = client.post(
+            reverse("actions:nouveau_participant"),
+            {
+                "structure": situation["ici"].porteur_id,
+                "sexe": "F",
+                "annee_naissance": 2016,
+                "niveau_scolaire": "CE2",
+                "date_consentement": "01/09/2025",
+            },
+            follow=True,
+        )
+        assert reponse.status_code == 200 and "Enfant enregistré sous le code" in reponse.content.decode()
+
+    def test_an_officer_still_sees_the_whole_record(self, client, situation):
+        client.force_login(get_user_model().objects.get(username="demo-chef"))
+        donnees = client.get(reverse("actions:exporter_participant", kwargs={"pk": situation["partage"].pk})).json()
+        assert len(donnees["inscriptions"]) == 2 and len(donnees["presences"]) == 1
+        assert "limite" not in donnees
 
 
 def test_a_user_of_one_contract_sees_nothing_of_another(client, demo, donnees):

@@ -42,6 +42,111 @@ class TestLimitationDesConnexions:
         )
 
 
+PROXY = "10.0.0.2"
+UTILISATRICE = "203.0.113.5"
+INTRUS = "198.51.100.7"
+BON = "mot-de-passe-solide-42"
+
+
+def _connexion(client, mot_de_passe, *, depuis, relais=None, en_tete=None):
+    """A login POST from `depuis`, through the reverse proxy `relais` when given (which appends
+    the address it saw to what the client sent as X-Forwarded-For)."""
+    meta = {"REMOTE_ADDR": depuis}
+    if relais:
+        meta = {"REMOTE_ADDR": relais, "HTTP_X_FORWARDED_FOR": ", ".join([*(en_tete or []), depuis])}
+    elif en_tete:
+        meta["HTTP_X_FORWARDED_FOR"] = ", ".join(en_tete)
+    client.logout()
+    return client.post("/connexion/", {"username": "agent", "password": mot_de_passe}, **meta).status_code
+
+
+@pytest.fixture
+def axes_derriere_le_proxy(settings):
+    settings.AXES_ENABLED = True
+    settings.PROXYS_DE_CONFIANCE = [PROXY]
+
+
+@pytest.mark.usefixtures("axes_derriere_le_proxy")
+class TestVerrouillageDerriereUnProxy:
+    """Issue 16, point 4: behind the TLS proxy every user shared its address, so five wrong
+    passwords typed anywhere locked the real user out."""
+
+    def test_a_stranger_s_failures_lock_the_stranger_not_the_user(self, client, utilisateur, reference):
+        for _ in range(4):
+            assert _connexion(client, "faux", depuis=INTRUS, relais=PROXY) == 200
+        assert _connexion(client, "faux", depuis=INTRUS, relais=PROXY) == 429
+        assert _connexion(client, BON, depuis=INTRUS, relais=PROXY) == 429
+        assert _connexion(client, BON, depuis=UTILISATRICE, relais=PROXY) == 302
+
+    def test_an_address_written_by_the_client_is_not_believed(self, client, utilisateur, reference):
+        # The stranger claims to be the user's address: the proxy appends the real one, read from the right.
+        for _ in range(5):
+            _connexion(client, "faux", depuis=INTRUS, relais=PROXY, en_tete=[UTILISATRICE])
+        assert _connexion(client, BON, depuis=UTILISATRICE, relais=PROXY) == 302
+        # Nor can the stranger get fresh guesses by changing what they write.
+        assert _connexion(client, BON, depuis=INTRUS, relais=PROXY, en_tete=["192.0.2.1"]) == 429
+
+    def test_guessing_from_many_addresses_is_bounded_but_the_user_s_usual_address_stays_open(
+        self, client, utilisateur, reference
+    ):
+        assert _connexion(client, BON, depuis=UTILISATRICE, relais=PROXY) == 302  # where she works
+        for rang in range(4):
+            for _ in range(5):
+                _connexion(client, "faux", depuis=f"198.51.100.{10 + rang}", relais=PROXY)
+        # 20 failures from four addresses: the account is closed to any new address, right
+        # password included...
+        assert _connexion(client, BON, depuis="198.51.100.99", relais=PROXY) == 429
+        # ...but not to the address it logs in from.
+        assert _connexion(client, BON, depuis=UTILISATRICE, relais=PROXY) == 302
+
+    def test_one_address_alone_never_reaches_the_account_s_limit(self, client, utilisateur, reference):
+        for _ in range(30):
+            _connexion(client, "faux", depuis=INTRUS, relais=PROXY)
+        assert _connexion(client, BON, depuis="192.0.2.44", relais=PROXY) == 302
+
+
+@pytest.mark.usefixtures("axes_derriere_le_proxy")
+class TestVerrouillageEnDirect:
+    """Reached directly (the peer is not a trusted proxy), X-Forwarded-For is ignored."""
+
+    def test_the_header_of_a_direct_client_is_ignored(self, client, utilisateur, reference):
+        for rang in range(5):
+            _connexion(client, "faux", depuis=INTRUS, en_tete=[f"192.0.2.{rang}", UTILISATRICE])
+        assert _connexion(client, BON, depuis=INTRUS, en_tete=["192.0.2.200"]) == 429
+        assert _connexion(client, BON, depuis=UTILISATRICE) == 302
+
+    def test_without_a_trusted_proxy_the_peer_address_is_the_client_s(self, client, utilisateur, reference, settings):
+        settings.PROXYS_DE_CONFIANCE = []
+        for _ in range(5):
+            _connexion(client, "faux", depuis=PROXY, en_tete=[INTRUS])
+        assert _connexion(client, BON, depuis=PROXY, en_tete=[UTILISATRICE]) == 429
+
+
+class TestAdresseDuClient:
+    def _adresse(self, rf, **meta):
+        from comptes.connexion import adresse_du_client
+
+        return adresse_du_client(rf.get("/", **meta))
+
+    def test_read_from_the_right_through_every_trusted_proxy(self, rf, settings):
+        settings.PROXYS_DE_CONFIANCE = ["10.0.0.0/24", "::1"]
+        assert self._adresse(rf, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.5, 10.0.0.9") == (
+            "203.0.113.5"
+        )
+        assert self._adresse(rf, REMOTE_ADDR="::1", HTTP_X_FORWARDED_FOR="2001:db8::7") == "2001:db8::7"
+        # Garbage written by a client stops the reading; a proxy without header is its own client.
+        assert self._adresse(rf, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="pirate, 10.0.0.3") == "10.0.0.3"
+        assert self._adresse(rf, REMOTE_ADDR="10.0.0.2") == "10.0.0.2"
+        assert self._adresse(rf, REMOTE_ADDR="192.0.2.8", HTTP_X_FORWARDED_FOR="203.0.113.5") == "192.0.2.8"
+
+    def test_a_wrong_proxy_setting_is_reported_at_startup(self):
+        from django.core.management import call_command
+        from django.core.management.base import SystemCheckError
+
+        with override_settings(PROXYS_DE_CONFIANCE=["10.0.0.x"]), pytest.raises(SystemCheckError, match="E001"):
+            call_command("check")
+
+
 class TestConservation:
     AUJOURDHUI = datetime.date(2029, 9, 15)  # school year 2029-2030
 

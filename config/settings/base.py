@@ -45,6 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -103,14 +104,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "comptes.auth.ComptesReelsBackend"]
-# Login throttling: after 5 failures for one account from one address, 15 minutes of lockout.
+# Login throttling (comptes.connexion, docs/securite.md): 5 failures for one account from one
+# address lock it there for 15 minutes; 20 for the account from all addresses together lock it
+# everywhere but the addresses it logged in from in the last 30 days.
 AXES_FAILURE_LIMIT = 5
+ECHECS_PAR_COMPTE = 20
+ADRESSES_CONNUES_JOURS = 30
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = "comptes.connexion.parametres_de_verrouillage"
+# The client's address: X-Forwarded-For is believed only from these reverse proxies (addresses or
+# networks, comma-separated, e.g. "127.0.0.1" when nginx runs on the same machine); empty: the
+# app is reached directly and the socket's peer address is the client's.
+PROXYS_DE_CONFIANCE = env_list("PROXYS_DE_CONFIANCE")
+AXES_CLIENT_IP_CALLABLE = "comptes.connexion.adresse_du_client"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "verrouillage.html"
 # Usernames are personal data: axes logs attempts without them.
 AXES_VERBOSE = False
+# A password reset link is valid for an hour, once (the e-mail says so, comptes.views).
+PASSWORD_RESET_TIMEOUT = 60 * 60
 LOGIN_URL = "connexion"
 LOGIN_REDIRECT_URL = "fiches:liste"
 LOGOUT_REDIRECT_URL = "connexion"
@@ -150,9 +162,61 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+# Nor any of the browser's powerful features: no page of the app films, locates, pays or pops up
+# full screen, and none of the pages it could be framed in may ask for them (Permissions-Policy,
+# on every response, django-permissions-policy).
+PERMISSIONS_POLICY = dict.fromkeys(
+    [
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "local-fonts",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "sync-xhr",
+        "usb",
+        "web-share",
+        "xr-spatial-tracking",
+    ],
+    [],
+)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# E-mail (password reset links): SMTP configured from the environment; the console in development
+# (dev.py), memory in tests.
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": os.environ.get("EMAIL_HOST", "localhost"),
+            "port": int(os.environ.get("EMAIL_PORT", "25")),
+            "username": os.environ.get("EMAIL_HOST_USER", ""),
+            "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("EMAIL_USE_TLS", False),
+            "use_ssl": env_bool("EMAIL_USE_SSL", False),
+            "timeout": 10,
+        },
+    }
+}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ne-pas-repondre@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # A child's record is anonymised once this many school years have passed after its last
 # presence (purger_donnees_enfants).

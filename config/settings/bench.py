@@ -26,11 +26,12 @@ DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
 # csrftoken), which the benchmark sends back.
 
 # Whitenoise as in production, but from the finders: no collectstatic, no manifest.
+_EN_TETES = MIDDLEWARE.index("django_permissions_policy.PermissionsPolicyMiddleware") + 1  # noqa: F405
 MIDDLEWARE = [
-    MIDDLEWARE[0],  # noqa: F405
+    *MIDDLEWARE[:_EN_TETES],  # noqa: F405
     "config.mesure.MesureRequetesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    *MIDDLEWARE[1:],  # noqa: F405
+    *MIDDLEWARE[_EN_TETES:],  # noqa: F405
 ]
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True

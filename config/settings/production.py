@@ -29,8 +29,10 @@ CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
 
-# Static files are served by the app servers themselves, compressed and cache-busted.
-MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]  # noqa: F405
+# Static files are served by the app servers themselves, compressed and cache-busted, behind the
+# middleware that set the security headers, which they carry too.
+_EN_TETES = MIDDLEWARE.index("django_permissions_policy.PermissionsPolicyMiddleware") + 1  # noqa: F405
+MIDDLEWARE = [*MIDDLEWARE[:_EN_TETES], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[_EN_TETES:]]  # noqa: F405
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -11,7 +11,16 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 
 pytestmark = pytest.mark.django_db
 
-PUBLIQUES = {"/connexion/", "/sante/", "/admin/login/"}
+PUBLIQUES = {
+    "/connexion/",
+    "/sante/",
+    "/admin/login/",
+    # The way back into an account is for those who cannot log in.
+    "/mot-de-passe/oublie/",
+    "/mot-de-passe/oublie/envoye/",
+    "/mot-de-passe/nouveau/x/x/",
+    "/mot-de-passe/nouveau/enregistre/",
+}
 # Values that make a converter match; the page behind them need not exist to test the login wall.
 VALEURS = {"int": "1", "str": "x", "slug": "x", "path": "x/y", "uuid": "00000000-0000-0000-0000-000000000000"}
 VALEURS_REGEX = {"app_label": "fiches", "url": "x"}

@@ -44,7 +44,8 @@ def test_an_administrator_cannot_make_anyone_superuser_nor_edit_roles(client_adm
     formulaire = client_admin.get(_url(get_user_model(), "change", compte.pk)).context["adminform"].form
     assert "is_superuser" not in formulaire.fields
     assert "user_permissions" not in formulaire.fields
-    assert "groups" in formulaire.fields
+    # The role's group and the staff flag follow the membership (Adhésions), never set by hand.
+    assert "groups" not in formulaire.fields and "is_staff" not in formulaire.fields
     assert client_admin.get(_url(Group, "add")).status_code == 403
 
 
@@ -151,12 +152,17 @@ def test_a_link_to_an_axe_of_another_contract_or_with_another_code_is_refused(re
         lien.full_clean()
 
 
-def test_a_fiche_cannot_mobilise_the_partner_of_another_contract(client_admin):
+def test_a_fiche_cannot_mobilise_the_partner_of_another_contract(client_admin, client):
     fiche = Fiche.objects.get(code="1.2.3")
     donnees = _formulaire_de_fiche(client_admin, fiche)
     etranger = PartenaireFactory(nom="CAF d’ailleurs")
     donnees["partenaires"] = [*donnees["partenaires"], etranger.pk]
+    # The contract's administrator is not even offered it (fiches.administration)...
     reponse = client_admin.post(_url(Fiche, "change", fiche.pk), donnees)
+    assert "n’en fait pas partie" in reponse.context["adminform"].form.errors["partenaires"][0]
+    # ...and a superuser, who sees every contract, is told why.
+    client.force_login(get_user_model().objects.create_superuser(username="technique", password="x"))
+    reponse = client.post(_url(Fiche, "change", fiche.pk), donnees)
     assert "autre contrat que la fiche : CAF d’ailleurs" in reponse.context["adminform"].form.errors["partenaires"][0]
     assert not fiche.partenaires.filter(pk=etranger.pk).exists()
 
@@ -177,13 +183,16 @@ def test_two_fiches_of_one_contract_cannot_share_a_code(client_admin):
     ]
 
 
-def test_a_structure_stays_in_its_contract_and_its_quartiers_are_still_checked(client_admin, reference):
+def test_a_structure_stays_in_its_contract_and_its_quartiers_are_still_checked(client_admin, client, reference):
     structure = Structure.objects.filter(contrat=reference).first()
     formulaire = client_admin.get(_url(Structure, "change", structure.pk)).context["adminform"].form
     # Its actions answer the contract's fiches and its children count there: the contract is shown, not offered.
     assert "contrat" not in formulaire.fields
     ailleurs = QuartierFactory()
-    reponse = client_admin.post(
+    assert ailleurs not in formulaire.fields["quartiers"].queryset
+    # A superuser is offered every contract's quartiers: the form still refuses another one's.
+    client.force_login(get_user_model().objects.create_superuser(username="technique", password="x"))
+    reponse = client.post(
         _url(Structure, "change", structure.pk),
         {
             "nom": structure.nom,
