@@ -51,12 +51,20 @@ def changements_a_appliquer(*, objet, donnees, version, champs_m2m=()):
         vues = {nom: object() for nom in donnees}
     else:
         vues = {nom: _valeur_historique(vue, modele, nom, champs_m2m) for nom in donnees}
-    par_l_utilisateur = {nom for nom in donnees if soumises[nom] != vues[nom]}
-    par_d_autres = [nom for nom in donnees if actuelles[nom] != vues[nom]]
-    conflits = [nom for nom in par_d_autres if nom in par_l_utilisateur and soumises[nom] != actuelles[nom]]
+    par_l_utilisateur = {nom for nom in donnees if not _egales(soumises[nom], vues[nom])}
+    par_d_autres = [nom for nom in donnees if not _egales(actuelles[nom], vues[nom])]
+    conflits = [nom for nom in par_d_autres if nom in par_l_utilisateur and not _egales(soumises[nom], actuelles[nom])]
     if conflits:
         raise _refus(objet, modele, version, par_d_autres, conflits, actuelles, par_l_utilisateur)
     return {nom: valeur for nom, valeur in donnees.items() if nom in par_l_utilisateur}
+
+
+def _egales(une, autre):
+    """Two values of a field; a list's order aside (the levels an action targets are a set the
+    form sends in its own order)."""
+    if isinstance(une, list) and isinstance(autre, list):
+        return sorted(map(str, une)) == sorted(map(str, autre))
+    return une == autre
 
 
 def _valeur_actuelle(objet, nom, champs_m2m):

@@ -124,6 +124,23 @@ def test_the_refused_form_shows_what_was_saved_since_where_the_user_changed_noth
     assert list(action.quartiers.all()) == [autre_quartier]
 
 
+def test_levels_saved_in_another_order_are_not_a_change(camille_et_dominique):
+    camille, dominique = camille_et_dominique
+    action = action_a_modifier()
+    services.action_enregistrer(action=action, donnees={"niveaux": ["CE1", "CP"]}, auteur=None)
+    url = url_modifier(action)
+    premiere, seconde = formulaire(camille.get(url), "titre"), formulaire(dominique.get(url), "titre")
+    # Dominique's form sends the levels in its own order, CP before CE1.
+    seconde["titre"] = ["Club lecture"]
+    assert dominique.post(url, seconde).status_code == 302
+    premiere["niveaux"] = ["CP", "CE1", "CE2"]
+
+    assert camille.post(url, premiere).status_code == 302
+
+    action.refresh_from_db()
+    assert (action.titre, action.niveaux) == ("Club lecture", ["CP", "CE1", "CE2"])
+
+
 def test_a_relation_changed_on_both_sides_is_refused_with_its_new_value(camille_et_dominique):
     camille, dominique = camille_et_dominique
     action = action_a_modifier()
