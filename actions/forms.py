@@ -22,10 +22,51 @@ class ChampDate(forms.DateField):
         super().__init__(**kwargs)
 
 
+class ChampVersion(forms.IntegerField):
+    """The version of the record the form was loaded at, sent back hidden (actions.versions)."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        message = "Cette page ne dit pas quelle version de la fiche elle modifie : rechargez-la."
+        super().__init__(
+            min_value=0,
+            max_value=2**31 - 1,
+            error_messages={"required": message, "invalid": message, "min_value": message, "max_value": message},
+            **kwargs,
+        )
+
+
+class ChampIdentifiants(forms.CharField):
+    """Record ids a page carries in one hidden field, separated by commas."""
+
+    widget = forms.HiddenInput
+
+    def prepare_value(self, value):
+        if isinstance(value, set | frozenset | list | tuple):
+            return ",".join(str(pk) for pk in sorted(value))
+        return value
+
+    def to_python(self, value):
+        morceaux = [morceau.strip() for morceau in super().to_python(value).split(",") if morceau.strip()]
+        # An id has at most 18 digits (a bigint); anything else was not written by the page.
+        if not all(morceau.isdigit() and len(morceau) <= 18 for morceau in morceaux):
+            raise forms.ValidationError("Cette page a été modifiée avant l’envoi : rechargez-la.")
+        return {int(morceau) for morceau in morceaux}
+
+
 def _aide_sans_balise():
     helper = FormHelper()
     helper.form_tag = False
     return helper
+
+
+def _version_de(form):
+    """The form of a record being edited carries its version: the layout's hidden field for it."""
+    if form.instance.pk is None:
+        return []
+    form.fields["version"] = ChampVersion(initial=form.instance.version)
+    return ["version"]
 
 
 class FormulaireAction(forms.ModelForm):
@@ -81,6 +122,7 @@ class FormulaireAction(forms.ModelForm):
         self.fields["etablissements"].queryset = Etablissement.objects.filter(contrat=contrat)
         self.helper = _aide_sans_balise()
         self.helper.layout = Layout(
+            *_version_de(self),
             Fieldset(
                 "L’action",
                 "titre",
@@ -135,6 +177,7 @@ class FormulaireSeance(forms.ModelForm):
         self.fields["etablissement"].queryset = Etablissement.objects.filter(contrat=contrat)
         self.helper = _aide_sans_balise()
         self.helper.layout = Layout(
+            *_version_de(self),
             Row(Column("date"), Column("duree_minutes")),
             Row(Column("etablissement"), Column("lieu")),
             Row(Column("adultes_presents"), Column("enfants_anonymes"), Column("parents_presents")),
@@ -214,9 +257,14 @@ class FormulaireInscription(forms.Form):
     def __init__(self, *args, action, participants, **kwargs):
         """`participants`: the children the user may see (actions.selectors.participants_visibles)."""
         super().__init__(*args, **kwargs)
-        self.fields["participants"].queryset = (
-            participants.filter(structure=action.porteur_id).exclude(inscriptions__action=action).order_by("code")
-        )
+        # Offered: the visible children of the porteur not enrolled yet. Accepted: all of them, so
+        # that a child enrolled by someone else since the page was loaded is answered « déjà
+        # inscrit » (services.participants_inscrire), not « choix invalide ».
+        champ = self.fields["participants"]
+        champ.queryset = participants.filter(structure=action.porteur_id).order_by("code")
+        champ.choices = [
+            (participant.pk, participant.code) for participant in champ.queryset.exclude(inscriptions__action=action)
+        ]
         aujourdhui = timezone.localdate()
         self.fields["date_inscription"].initial = min(max(aujourdhui, action.date_debut), action.date_fin)
         self.helper = _aide_sans_balise()
@@ -226,6 +274,9 @@ class FormulairePresences(forms.Form):
     presents = forms.TypedMultipleChoiceField(label="Présents", coerce=int, required=False)
     enfants_anonymes = forms.IntegerField(label="Enfants non inscrits venus", min_value=0, initial=0)
     parents_presents = forms.IntegerField(label="Parents présents", min_value=0, initial=0)
+    # What the grid showed when loaded: its user's changes are what differs from it.
+    presents_au_chargement = ChampIdentifiants(required=False)
+    version = ChampVersion()
 
     def __init__(self, *args, inscrits, **kwargs):
         super().__init__(*args, **kwargs)

@@ -121,6 +121,9 @@ class Action(Modele):
         verbose_name=_("créée par"),
     )
     cree_le = models.DateTimeField(_("créée le"), default=timezone.now, editable=False)
+    # Raised by each save (actions.services): a form sends the one it was loaded at, and a save
+    # made meanwhile by someone else is merged or refused (actions.versions), never overwritten.
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
     history = HistoricalRecords(m2m_fields=[thematiques, partenaires, quartiers, etablissements])
 
     objects = ActionQuerySet.as_manager()
@@ -265,6 +268,8 @@ class Seance(Modele):
     )
     parents_presents = models.PositiveSmallIntegerField(_("parents présents"), default=0)
     notes = models.TextField(_("notes"), blank=True)
+    # As Action.version: raised by each save of the session, its form's or its grid's.
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
     # The derived count is not a change anyone made: it stays out of the history.
     history = HistoricalRecords(
         history_change_reason_field=models.TextField(null=True), excluded_fields=["nb_inscrits"]

@@ -92,8 +92,9 @@ def financements_de_l_action(*, action):
 
 
 TYPES_DE_CHANGEMENT = {"+": "Création", "~": "Modification", "-": "Suppression"}
-# Not changes anyone made; nb_inscrits is derived and not even kept in the history.
-CHAMPS_TECHNIQUES = {"id", "cree_le", "cree_par", "nb_inscrits"}
+# Not changes anyone made; nb_inscrits is derived and not even kept in the history, version
+# counts the saves (actions.versions).
+CHAMPS_TECHNIQUES = {"id", "cree_le", "cree_par", "nb_inscrits", "version"}
 
 
 def _champs_modifies(modele, ligne, precedente):

@@ -7,7 +7,12 @@ action's title or description, its archiving, a funding line, a session's place)
 nothing. Writes that recount lock the actions concerned first, then the children
 (resumes.recalculer_frequentations), always in that order: two grids saved at once for the same
 children both count. Refusals raise a ValidationError whose messages are shown next to the
-fields concerned."""
+fields concerned.
+
+An action or a session saved from a form loaded at a `version` keeps what someone else saved
+meanwhile (actions.versions): only the user's changes are written, and none when both changed
+the same field. The record is read again once locked, never saved from the copy in hand, which
+the form changed and which may predate another save."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,6 +31,7 @@ from .resumes import (
     recompter_inscrits,
 )
 from .selectors import nouveaux_codes, participants_expires
+from .versions import changements_a_appliquer
 
 SEANCES_PAR_SERIE_MAX = 200
 
@@ -63,21 +69,26 @@ def _annee(jour):
 
 
 @transaction.atomic
-def action_enregistrer(*, donnees, auteur, action=None):
-    """Create an action (action=None) or update one, with its many-to-many relations. The
-    children who came to it are recounted only when what their rows sum changes: its quartiers,
-    or its statut to or from « annulée » (a cancelled action counts nowhere). A new action has
-    no presence yet; its dates, title or public change no summary."""
+def action_enregistrer(*, donnees, auteur, action=None, version=None):
+    """Create an action (action=None) or update one, with its many-to-many relations, from a
+    form loaded at `version` (None: the caller states the fields outright). The children who
+    came to it are recounted only when what their rows sum changes: its quartiers, or its
+    statut to or from « annulée » (a cancelled action counts nowhere). A new action has no
+    presence yet; its dates, title or public change no summary."""
     if action is None:
         return _enregistrer(Action(cree_par=auteur), donnees, CHAMPS_M2M_ACTION)
-    # Locked, then read as committed: the form has already changed the action in hand.
-    statut = Action.objects.select_for_update().filter(pk=action.pk).values_list("statut", flat=True).get()
-    annulee_avant = statut == StatutAction.ANNULEE
+    # Locked alone (not its réalisation and fiche, read along for the check of the dispositif).
+    action.refresh_from_db(
+        from_queryset=Action.objects.select_for_update(of=("self",)).select_related("realisation__fiche")
+    )
+    donnees = changements_a_appliquer(objet=action, donnees=donnees, version=version, champs_m2m=CHAMPS_M2M_ACTION)
+    annulee_avant = action.statut == StatutAction.ANNULEE
     quartiers_avant = quartiers = None
     if "quartiers" in donnees:
         liens = Action.quartiers.through.objects.filter(action_id=action.pk)
         quartiers_avant = set(liens.values_list("quartier_id", flat=True))
         quartiers = {getattr(quartier, "pk", quartier) for quartier in donnees["quartiers"]}
+    action.version += 1
     _enregistrer(action, donnees, CHAMPS_M2M_ACTION)
     annulee = action.statut == StatutAction.ANNULEE
     if annulee != annulee_avant or (quartiers != quartiers_avant and not annulee):
@@ -88,9 +99,12 @@ def action_enregistrer(*, donnees, auteur, action=None):
 @transaction.atomic
 def action_archiver(*, action, archivee=True):
     """Actions are archived, never deleted from the interface: their figures stay in past years,
-    so archiving changes no summary."""
+    so archiving changes no summary. Read as committed first: the history row of the archiving
+    would otherwise record the older copy in hand, undoing on paper a save made since."""
+    action.refresh_from_db(from_queryset=Action.objects.select_for_update())
     action.archivee = archivee
-    action.save(update_fields=["archivee"])
+    action.version += 1
+    action.save(update_fields=["archivee", "version"])
     return action
 
 
@@ -119,11 +133,12 @@ def financement_supprimer(*, financement):
 
 
 @transaction.atomic
-def seance_enregistrer(*, action, donnees, seance=None):
-    """Create a session of the action or update one. A new session, or one moved to another
-    date, counts the children enrolled by its date, and the action's yearly sums follow; moved
-    to another school year, it moves its children's presences there. Other headcounts change the
-    yearly sums only; its place, duration or notes change no summary."""
+def seance_enregistrer(*, action, donnees, seance=None, version=None):
+    """Create a session of the action or update one, from a form loaded at `version` (None: the
+    caller states the fields outright). A new session, or one moved to another date, counts the
+    children enrolled by its date, and the action's yearly sums follow; moved to another school
+    year, it moves its children's presences there. Other headcounts change the yearly sums
+    only; its place, duration or notes change no summary."""
     # The action before the session: the attendance grid takes its locks in that order too.
     _verrouiller_les_actions([action.pk])
     if seance is None:
@@ -131,11 +146,12 @@ def seance_enregistrer(*, action, donnees, seance=None):
         recompter_inscrits(seances=[seance.pk])
         recalculer_seances_annuelles(actions=[action.pk])
         return seance
-    # As committed: the session in hand was read before the lock (and changed by the form), and
-    # saving it writes every field, its count of children enrolled too.
-    date, seance.nb_inscrits, *effectifs = Seance.objects.values_list(
-        "date", "nb_inscrits", "enfants_anonymes", "parents_presents"
-    ).get(pk=seance.pk)
+    # As committed: saving writes every field, its count of children enrolled too. Its action
+    # comes along, for the check of its dates.
+    seance.refresh_from_db(from_queryset=Seance.objects.select_related("action"))
+    date, effectifs = seance.date, [seance.enfants_anonymes, seance.parents_presents]
+    donnees = changements_a_appliquer(objet=seance, donnees=donnees, version=version)
+    seance.version += 1
     _enregistrer(seance, donnees)
     if seance.date != date:
         recompter_inscrits(seances=[seance.pk])
@@ -224,7 +240,9 @@ def participant_supprimer(*, participant):
 
 @transaction.atomic
 def participants_inscrire(*, action, participants, date_inscription, auteur):
-    """Enrol children in an action; each must be followed by the structure that runs it. The
+    """Enrol children in an action; each must be followed by the structure that runs it. A child
+    already enrolled, by another request a moment before as well (the action is locked first),
+    is left as is: the new enrolments are returned, the caller tells the others apart. The
     sessions count the children enrolled by their dates, and the action's yearly sums follow."""
     etrangers = [p.code for p in participants if p.structure_id != action.porteur_id]
     if etrangers:
@@ -261,17 +279,29 @@ def inscription_supprimer(*, inscription):
 
 
 @transaction.atomic
-def presences_enregistrer(*, seance, presents, enfants_anonymes, parents_presents):
+def presences_enregistrer(
+    *, seance, presents, enfants_anonymes, parents_presents, presents_au_chargement=None, version=None
+):
     """Save a session's attendance grid in a number of queries that does not depend on the
-    number of children. Who was ticked or unticked is written in the session's history
-    (change reason), one row per save instead of one per child. The children ticked or unticked
-    are recounted (their rows and the counters); the action's yearly sums only when the
-    headcounts typed in the grid changed."""
+    number of children. A grid loaded with `presents_au_chargement` ticked writes only what its
+    user changed, the children they ticked or unticked since, on top of what is saved now: two
+    grids saved at once for different children keep both (None: `presents` is the whole grid).
+    Its headcounts are fields of the session, merged as its form's are, from the `version` the
+    grid was loaded at. Who was ticked or unticked is written in the session's history (change
+    reason), one row per save instead of one per child. The children ticked or unticked are
+    recounted (their rows and the counters); the action's yearly sums only when the headcounts
+    changed."""
     presents = set(presents)
     # The action first, then its children: the order every write that recounts takes its locks in.
     _verrouiller_les_actions([seance.action_id])
     # As committed: the session in hand may have been read before another grid was saved.
-    effectifs_avant = Seance.objects.values_list("enfants_anonymes", "parents_presents").get(pk=seance.pk)
+    seance.refresh_from_db(from_queryset=Seance.objects.select_related("action"))
+    effectifs_avant = (seance.enfants_anonymes, seance.parents_presents)
+    effectifs = changements_a_appliquer(
+        objet=seance,
+        donnees={"enfants_anonymes": enfants_anonymes, "parents_presents": parents_presents},
+        version=version,
+    )
     inscrits = dict(
         seance.action.inscriptions.filter(date_inscription__lte=seance.date).values_list(
             "participant_id", "participant__code"
@@ -300,6 +330,9 @@ def presences_enregistrer(*, seance, presents, enfants_anonymes, parents_present
     if presents and seance.date > timezone.localdate():
         raise ValidationError({"presents": "On ne peut pas noter de présence pour une séance à venir."})
     existants = set(seance.presences.values_list("participant_id", flat=True))
+    if presents_au_chargement is not None:
+        avant = set(presents_au_chargement)
+        presents = (existants - (avant - presents)) | (presents - avant)
     a_retirer, a_ajouter = existants - presents, presents - existants
     if a_retirer:
         seance.presences.filter(participant_id__in=a_retirer).delete()
@@ -307,13 +340,14 @@ def presences_enregistrer(*, seance, presents, enfants_anonymes, parents_present
         Presence.objects.bulk_create([Presence(seance=seance, participant_id=pk) for pk in a_ajouter])
     changements = [f"présent : {inscrits[pk]}" for pk in sorted(a_ajouter)]
     changements += [f"absent : {inscrits[pk]}" for pk in sorted(a_retirer)]
-    seance.enfants_anonymes = enfants_anonymes
-    seance.parents_presents = parents_presents
+    for nom, valeur in effectifs.items():
+        setattr(seance, nom, valeur)
+    seance.version += 1
     if a_ajouter or a_retirer:
         recalculer_frequentations(participants=a_ajouter | a_retirer)
     seance._change_reason = "Présences – " + (", ".join(changements) or "sans changement d’enfant")
-    seance.save(update_fields=["enfants_anonymes", "parents_presents"])
-    if (enfants_anonymes, parents_presents) != effectifs_avant:
+    seance.save(update_fields=["enfants_anonymes", "parents_presents", "version"])
+    if (seance.enfants_anonymes, seance.parents_presents) != effectifs_avant:
         recalculer_seances_annuelles(actions=[seance.action_id])
     return len(a_ajouter), len(a_retirer)
 

@@ -3,6 +3,7 @@ handles (fiches.perms.lecture, formulaire). The pages that show children (their 
 export, their codes with attendance) are never kept by a browser or a cache (never_cache:
 Cache-Control no-store), so that a shared computer does not show them to the next person."""
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -26,6 +27,7 @@ from .forms import (
     FormulaireSeance,
     FormulaireSerieSeances,
 )
+from .versions import ModificationConcurrente
 
 ACTIONS_PAR_PAGE = 25
 
@@ -53,9 +55,32 @@ def _traiter(request, form, ecrire, message):
         resultat = ecrire(form.cleaned_data)
     except ValidationError as erreur:
         form.add_error(None, erreur)
+        if isinstance(erreur, ModificationConcurrente):
+            # Shown again with what was saved meanwhile where the user changed nothing, the form
+            # now stands for that version: sent again, it keeps the user's values, and only those.
+            form.data = form.data.copy()
+            form.data["version"] = erreur.version
+            for nom, valeur in erreur.valeurs.items():
+                form.data.setlist(nom, _comme_envoye(form.fields[nom], valeur))
         return None
     messages.success(request, message(resultat) if callable(message) else message)
     return resultat
+
+
+def _comme_envoye(champ, valeur):
+    """A saved value as the field's widget posts it: a list of strings (none for an unticked box)."""
+    if isinstance(champ.widget, forms.CheckboxInput):
+        return ["on"] if valeur else []
+    envoye = champ.widget.format_value(champ.prepare_value(valeur))
+    if envoye is None:
+        return []
+    return [str(element) for element in envoye] if isinstance(envoye, list) else [str(envoye)]
+
+
+def _avec_version(donnees):
+    """The fields a form writes and, apart, the version of the record it was loaded at."""
+    champs = dict(donnees)
+    return {"version": champs.pop("version"), "donnees": champs}
 
 
 @lecture
@@ -126,7 +151,7 @@ def modifier_action(request, pk):
     if _traiter(
         request,
         form,
-        lambda donnees: services.action_enregistrer(action=action, donnees=donnees, auteur=request.user),
+        lambda donnees: services.action_enregistrer(action=action, auteur=request.user, **_avec_version(donnees)),
         "Modifications enregistrées.",
     ):
         return redirect(action)
@@ -221,7 +246,7 @@ def modifier_seance(request, pk):
     if _traiter(
         request,
         form,
-        lambda donnees: services.seance_enregistrer(action=seance.action, seance=seance, donnees=donnees),
+        lambda donnees: services.seance_enregistrer(action=seance.action, seance=seance, **_avec_version(donnees)),
         "Séance modifiée.",
     ):
         return redirect(seance.action)
@@ -263,6 +288,10 @@ def saisir_presences(request, pk):
         "presents": presents,
         "enfants_anonymes": seance.enfants_anonymes,
         "parents_presents": seance.parents_presents,
+        # The children the grid shows ticked: a child present but no longer enrolled is not
+        # shown, and so never unticked by this grid.
+        "presents_au_chargement": presents & {p.pk for p in inscrits},
+        "version": seance.version,
     }
     form = FormulairePresences(request.POST or None, initial=initial, inscrits=inscrits)
     if _traiter(
@@ -295,12 +324,21 @@ def inscrire_participants(request, pk):
     form = FormulaireInscription(
         request.POST or None, action=action, participants=selectors.participants_visibles(perimetre=request.perimetre)
     )
+
+    def annoncer(inscriptions):
+        nouveaux = {inscription.participant_id for inscription in inscriptions}
+        deja = sorted(p.code for p in form.cleaned_data["participants"] if p.pk not in nouveaux)
+        message = [f"{len(inscriptions)} enfant(s) inscrit(s)."] if inscriptions else []
+        if deja:
+            message.append(f"Déjà inscrit(s) à cette action : {', '.join(deja)}.")
+        return " ".join(message)
+
     if (
         _traiter(
             request,
             form,
             lambda donnees: services.participants_inscrire(action=action, auteur=request.user, **donnees),
-            lambda inscriptions: f"{len(inscriptions)} enfant(s) inscrit(s).",
+            annoncer,
         )
         is not None
     ):

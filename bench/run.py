@@ -459,24 +459,35 @@ def texte_visible(contenu):
 
 def mesurer_la_saisie(client, seance, eligibles, nombre):
     chemin = f"/actions/seances/{seance}/presences/"
-    reponse, contenu, _ = client.envoyer("GET", chemin)
-    verifier(reponse, contenu, chemin, 200)
-    lecteur = LecteurDeFormulaires()
-    lecteur.feed(contenu.decode())
-    champs = next(
-        (champs for _, champs in lecteur.formulaires if any(c.get("name") == "presents" for c in champs)), None
-    )
-    if champs is None:
-        raise EchecBanc(f"{chemin} : pas de grille de présences (champ « presents ») dans la page.")
-    valeurs = {c["name"]: c.get("value", "") for c in champs if c.get("name") and c.get("type") != "checkbox"}
-    cochables = {int(c["value"]) for c in champs if c.get("name") == "presents" and "disabled" not in c}
-    manquants = set(eligibles) - cochables
-    if manquants or not {"csrfmiddlewaretoken", "enfants_anonymes", "parents_presents"} <= valeurs.keys():
-        raise EchecBanc(f"{chemin} : le formulaire ne correspond pas (enfants non cochables : {sorted(manquants)}).")
+
+    def charger():
+        """The grid as a user loads it before saving: its hidden fields say what it showed
+        (the children ticked, the session's version), and a save writes what changed since."""
+        reponse, contenu, _ = client.envoyer("GET", chemin)
+        verifier(reponse, contenu, chemin, 200)
+        lecteur = LecteurDeFormulaires()
+        lecteur.feed(contenu.decode())
+        champs = next(
+            (champs for _, champs in lecteur.formulaires if any(c.get("name") == "presents" for c in champs)), None
+        )
+        if champs is None:
+            raise EchecBanc(f"{chemin} : pas de grille de présences (champ « presents ») dans la page.")
+        valeurs = {c["name"]: c.get("value", "") for c in champs if c.get("name") and c.get("type") != "checkbox"}
+        cochables = {int(c["value"]) for c in champs if c.get("name") == "presents" and "disabled" not in c}
+        manquants = set(eligibles) - cochables
+        attendus = {"csrfmiddlewaretoken", "enfants_anonymes", "parents_presents", "presents_au_chargement", "version"}
+        if manquants or not attendus <= valeurs.keys():
+            raise EchecBanc(
+                f"{chemin} : le formulaire ne correspond pas (enfants non cochables : {sorted(manquants)})."
+            )
+        return valeurs
+
+    charger()
     grilles = deux_grilles(eligibles)
 
     def enregistrer(rang):
-        donnees = list(valeurs.items())
+        # Loaded again before each save, untimed: only the save is measured.
+        donnees = list(charger().items())
         donnees += [("presents", pk) for pk in grilles[rang % 2]]
         reponse, contenu, duree = client.envoyer("POST", chemin, donnees)
         if reponse.status == 200:
@@ -625,7 +636,8 @@ def ecrire_le_rapport(resultats, version_pg, nombre, duree_totale, arguments):
         "chaque requête compte donc une connexion TCP locale), chronométrées jusqu’à la lecture complète de "
         "la réponse. p50 et p95 au rang le plus proche. Le nombre de requêtes SQL vient de l’en-tête "
         "`Server-Timing` posé par `config/mesure.py` (réglages du banc seulement). L’enregistrement des "
-        "présences alterne deux grilles différentes pour que chaque envoi écrive. Le plancher est la "
+        "présences alterne deux grilles différentes pour que chaque envoi écrive ; la grille est rechargée "
+        "avant chaque envoi, hors chronométrage, comme le ferait un utilisateur. Le plancher est la "
         "requête SQL seule qui compte les enfants distincts à partir des présences, sur le contrat, pour "
         "l’année scolaire en cours et la précédente comme les tableaux de bord, lancée par psycopg2 sans "
         "passer par l’application : aucune page qui recompterait les présences ne peut faire mieux. "

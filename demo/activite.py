@@ -50,16 +50,31 @@ MODELES_D_ACTION = [
 
 def creer_actions_en_lot(actions, details, lot=None):
     """Insert the actions, with their history, then their quartiers, themes, schools and
-    partners as each detail lists them."""
+    partners as each detail lists them, in their history too: as after a service's save, the
+    history tells what each version of an action was (actions.versions reads it back)."""
     actions = bulk_create_with_history(actions, Action, batch_size=lot)
+    versions = dict(Action.history.filter(id__in=[action.pk for action in actions]).values_list("id", "history_id"))
     for relation in ["quartiers", "thematiques", "etablissements", "partenaires"]:
         through = getattr(Action, relation).through
         cle = getattr(Action, relation).field.m2m_reverse_field_name()
-        through.objects.bulk_create(
+        liens = through.objects.bulk_create(
             [
                 through(action=action, **{cle: cible})
                 for action, detail in zip(actions, details, strict=True)
                 for cible in detail[relation]
+            ],
+            batch_size=lot,
+        )
+        historique = getattr(Action.history.model, relation).model
+        historique.objects.bulk_create(
+            [
+                historique(
+                    id=lien.pk,
+                    history_id=versions[lien.action_id],
+                    action_id=lien.action_id,
+                    **{cle: getattr(lien, cle)},
+                )
+                for lien in liens
             ],
             batch_size=lot,
         )

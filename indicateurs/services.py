@@ -2,9 +2,11 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from fiches.models import EnonceIndicateur
 from fiches.services import Bilan, contrat_charger, synchroniser
+from fiches.templatetags.format_fr import valeur as en_chiffres
 from partenaires.services import partenaires_charger
 
 from .models import Cible, Indicateur, ValeurExterne
@@ -40,12 +42,44 @@ def indicateurs_charger(*, bilan, donnees, contrat):
         synchroniser(bilan, Indicateur, {"enonce": enonce, "code": definition["code"]}, {**champs, "ordre": ordre})
 
 
+def _verrouiller_l_indicateur(indicateur):
+    """Two writes of the targets or external values of one indicator wait for each other, and
+    the second then reads what the first committed: neither finds free a place just taken."""
+    list(Indicateur.objects.select_for_update().filter(pk=indicateur.pk).values_list("pk"))
+
+
+def _saisie(objet):
+    """« par Camille Martin le 30/11/2026 à 09:35 », from its last history row, if it has one."""
+    ligne = objet.history.select_related("history_user").order_by("-history_date", "-history_id").first()
+    if ligne is None:
+        return ""
+    quand = f"le {timezone.localtime(ligne.history_date):%d/%m/%Y à %H:%M}"
+    if ligne.history_user is None:
+        return f" {quand}"
+    return f" par {ligne.history_user.get_full_name() or ligne.history_user.get_username()} {quand}"
+
+
 @transaction.atomic
-def cible_fixer(*, indicateur, contrat, annee_scolaire, quartier, valeur):
-    """Set the target of a perimeter and school year, replacing the one it had."""
+def cible_fixer(*, indicateur, contrat, annee_scolaire, quartier, valeur, vues=None):
+    """Set the target of a perimeter and school year, replacing the one it had. From the
+    definition sheet, `vues` maps each target the page listed to its value: a target set or
+    changed by someone else since is not replaced unseen, the refusal says what it is (and the
+    page shown again lists it, so that saving again replaces it knowingly). None: the caller
+    replaces outright."""
+    _verrouiller_l_indicateur(indicateur)
     cible = Cible.objects.filter(
         indicateur=indicateur, contrat=contrat, quartier=quartier, annee_scolaire=annee_scolaire
-    ).first() or Cible(indicateur=indicateur, contrat=contrat, quartier=quartier, annee_scolaire=annee_scolaire)
+    ).first()
+    if cible is not None and vues is not None and cible.valeur != valeur and vues.get(cible.pk) != cible.valeur:
+        unite = indicateur.unite
+        raise ValidationError(
+            {
+                "valeur": f"Une cible de {en_chiffres(cible.valeur, unite)} a été fixée entre-temps pour "
+                f"{annee_scolaire} ({quartier or 'tout le contrat'}){_saisie(cible)} : votre cible de "
+                f"{en_chiffres(valeur, unite)} n’a pas été enregistrée. Enregistrez de nouveau pour la remplacer."
+            }
+        )
+    cible = cible or Cible(indicateur=indicateur, contrat=contrat, quartier=quartier, annee_scolaire=annee_scolaire)
     cible.valeur = valeur
     cible.full_clean()
     cible.save()
@@ -54,6 +88,34 @@ def cible_fixer(*, indicateur, contrat, annee_scolaire, quartier, valeur):
 
 @transaction.atomic
 def valeur_externe_enregistrer(*, contrat, donnees):
+    """Record an external value: one per indicator, school year and perimeter (the contract, a
+    quartier or a school). Entered twice at once, the second waits for the first and is told
+    which value was saved and by whom; it does not replace it (an administrator corrects a
+    wrong value)."""
+    indicateur, quartier, etablissement = donnees["indicateur"], donnees.get("quartier"), donnees.get("etablissement")
+    _verrouiller_l_indicateur(indicateur)
+    # The perimeters of the model's unique constraints (both at once is refused by its check).
+    if etablissement:
+        cle, perimetre = {"etablissement": etablissement}, "cet établissement"
+    elif quartier:
+        cle, perimetre = {"quartier": quartier}, "ce quartier"
+    else:
+        cle, perimetre = {"contrat": contrat, "quartier": None, "etablissement": None}, "ce contrat"
+    existante = None
+    if not (quartier and etablissement):
+        existante = ValeurExterne.objects.filter(
+            indicateur=indicateur, annee_scolaire=donnees["annee_scolaire"], **cle
+        ).first()
+    if existante:
+        saisie = _saisie(existante)
+        raise ValidationError(
+            {
+                "valeur": f"Une valeur existe déjà pour cet indicateur, {perimetre} et cette année : "
+                f"{en_chiffres(existante.valeur, indicateur.unite)} ({existante.source}, "
+                f"{existante.date_source:%d/%m/%Y}){', saisie' + saisie if saisie else ''}. La vôtre n’a "
+                "pas été enregistrée ; un administrateur peut corriger celle-ci."
+            }
+        )
     valeur = ValeurExterne(contrat=contrat, **donnees)
     valeur.full_clean()
     valeur.save()

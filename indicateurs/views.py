@@ -8,7 +8,7 @@ from fiches.annees import annees_recentes
 from fiches.perms import exige, formulaire, lecture
 
 from . import exports, selectors, services
-from .forms import FormulaireCible, FormulaireValeurExterne
+from .forms import FormulaireCible, FormulaireValeurExterne, cibles_vues
 
 
 def _rendre_tableau(request, quartier):
@@ -74,7 +74,9 @@ def exporter(request, extension):
 def definition(request, code):
     indicateur = selectors.indicateur_a_afficher(code=code, perimetre=request.perimetre)
     pilote = peut_piloter(request.perimetre)
-    form = FormulaireCible(request.POST or None, contrat=request.perimetre.contrat) if pilote else None
+    form = None
+    if pilote:
+        form = FormulaireCible(request.POST or None, contrat=request.perimetre.contrat, cibles=indicateur.cibles.all())
     if request.method == "POST":
         if not pilote:
             raise PermissionDenied
@@ -83,6 +85,11 @@ def definition(request, code):
                 services.cible_fixer(indicateur=indicateur, contrat=request.perimetre.contrat, **form.cleaned_data)
             except ValidationError as erreur:
                 form.add_error(None, erreur)
+                # The targets as they are now, listed on the page and carried by the form: saved
+                # again, it replaces the one the refusal named, knowingly.
+                indicateur = selectors.indicateur_a_afficher(code=code, perimetre=request.perimetre)
+                form.data = form.data.copy()
+                form.data["vues"] = cibles_vues(indicateur.cibles.all())
             else:
                 messages.success(request, "Cible enregistrée.")
                 return redirect(indicateur)

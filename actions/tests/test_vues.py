@@ -171,14 +171,24 @@ def creer_serie(client, action, **modifications):
     return client.post(f"/actions/{action.pk}/seances/serie/", donnees_serie(**modifications))
 
 
-def saisir(client, seance, enfants, enfants_anonymes=0, parents_presents=0):
-    """Post the attendance grid with `enfants` ticked."""
+def chargement(seance):
+    """What the grid page carries hidden when loaded now: the children it shows ticked, and the
+    session's version."""
+    return {
+        "presents_au_chargement": ",".join(str(pk) for pk in sorted(presents(seance))),
+        "version": Seance.objects.values_list("version", flat=True).get(pk=seance.pk),
+    }
+
+
+def saisir(client, seance, enfants, enfants_anonymes=0, parents_presents=0, charge=None):
+    """Post the attendance grid with `enfants` ticked, as loaded just before (or `charge`)."""
     return client.post(
         url_presences(seance),
         {
             "presents": [enfant.pk for enfant in enfants],
             "enfants_anonymes": enfants_anonymes,
             "parents_presents": parents_presents,
+            **(charge or chargement(seance)),
         },
     )
 
@@ -503,7 +513,7 @@ def test_action_page_history_names_who_made_each_change_through_the_views(client
     thematiques = list(action.thematiques.values_list("pk", flat=True))
     client_connecte.post(
         f"/actions/{action.pk}/modifier/",
-        donnees_action(base, titre="Club lecture du mercredi", thematiques=thematiques),
+        donnees_action(base, titre="Club lecture du mercredi", thematiques=thematiques, version=0),
     )
     html = html_de(client_connecte.get(url_detail(action)))
     historique = [cellules(brute)[1:] for brute in lignes(html, TABLE_HISTORIQUE)]
@@ -620,7 +630,7 @@ def test_editing_an_action_keeps_its_history_with_the_user(client_connecte, util
     lecture = thematique("Lecture")
     action.thematiques.add(lecture)
     avant = action.history.count()
-    donnees = donnees_action(action, titre="Nouveau titre", thematiques=[lecture.pk])
+    donnees = donnees_action(action, titre="Nouveau titre", thematiques=[lecture.pk], version=0)
     reponse = client_connecte.post(f"/actions/{action.pk}/modifier/", donnees)
     assert reponse.url == url_detail(action)
     action.refresh_from_db()
@@ -825,9 +835,9 @@ def test_a_wrong_series_is_refused_and_creates_nothing(client_connecte, modifica
 def test_editing_a_session_keeps_it_within_the_action(client_connecte):
     seance = SeanceFactory()
     url = f"/actions/seances/{seance.pk}/modifier/"
-    reponse = client_connecte.post(url, donnees_seance(date="01/07/2026"))
+    reponse = client_connecte.post(url, donnees_seance(date="01/07/2026", version=0))
     assert erreurs(reponse, "date") == ["La séance doit avoir lieu pendant l’action, du 15/09/2025 au 30/06/2026."]
-    assert client_connecte.post(url, donnees_seance(lieu="Gymnase")).url == url_detail(seance.action)
+    assert client_connecte.post(url, donnees_seance(lieu="Gymnase", version=0)).url == url_detail(seance.action)
     seance.refresh_from_db()
     assert (seance.date, seance.lieu) == (datetime.date(2025, 10, 8), "Gymnase")
 
@@ -909,8 +919,9 @@ def test_saving_the_grid_query_count_does_not_depend_on_the_number_of_children(
 ):
     _, seance, enfants = action_avec_enfants(nombre)
     PresenceFactory(seance=seance, participant=enfants[0])
+    charge = chargement(seance)
     with django_assert_num_queries(REQUETES_ENREGISTRER_GRILLE):
-        assert saisir(client_connecte, seance, enfants[1:], parents_presents=1).status_code == 302
+        assert saisir(client_connecte, seance, enfants[1:], parents_presents=1, charge=charge).status_code == 302
     assert presents(seance) == {e.pk for e in enfants[1:]}
 
 

@@ -90,6 +90,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# SQLite (development, small trials; production is PostgreSQL) writes one transaction at a time.
+# A transaction that read before writing fails at once with "database is locked" when another
+# holds the write lock; begun IMMEDIATE, it takes the lock first and waits up to `timeout`
+# seconds for it instead.
+OPTIONS_SQLITE = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(OPTIONS_SQLITE)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The dashboards' aggregates are cheap but their estimated cost crosses PostgreSQL's JIT
     # threshold: compiling them took 50 of the 87 ms of the contract's action totals on a large

@@ -33,6 +33,19 @@ def test_demo_activity_covers_every_quartier_realisation_and_year(demo, referenc
     assert RealisationAttendue.objects.filter(actions__public_parents=True, code="R3").exists()
 
 
+def test_the_history_of_a_generated_action_tells_its_relations(demo, reference):
+    """As after a service's save: an edit from a page loaded before someone else's save reads
+    back from the history what the page showed (actions.versions)."""
+    generer_activite(contrat=reference)
+    for action in Action.objects.prefetch_related("quartiers", "thematiques", "etablissements", "partenaires")[:20]:
+        (creation,) = action.history.all()
+        for relation in ["quartiers", "thematiques", "etablissements", "partenaires"]:
+            cle = f"{getattr(Action, relation).field.m2m_reverse_field_name()}_id"
+            assert set(getattr(creation, relation).values_list(cle, flat=True)) == {
+                cible.pk for cible in getattr(action, relation).all()
+            }, relation
+
+
 def test_demo_activity_is_created_once(demo, reference, capsys):
     generer_activite(contrat=reference)
     actions = Action.objects.count()

@@ -7,10 +7,12 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.test import Client
 from openpyxl import load_workbook
 
 from actions.models import Presence
 from actions.tests.factories import ActionFactory, InscriptionFactory, PresenceFactory, SeanceFactory
+from actions.tests.navigateur import formulaire
 from fiches.annees import AnneeScolaire
 from fiches.models import RealisationAttendue
 from fiches.reference import lire_reference
@@ -248,15 +250,49 @@ class TestPartenaire:
 
 
 class TestCiblesEtValeurs:
+    URL_CIBLE = "/indicateurs/definitions/taux_assiduite/"
+
+    def _cible(self, client, valeur, page=None):
+        """Set the contract's target of ANNEE from the definition sheet, loaded just before (or `page`)."""
+        donnees = formulaire(page or client.get(self.URL_CIBLE), "valeur")
+        donnees.update(annee_scolaire=[ANNEE], quartier=[""], valeur=[valeur])
+        return client.post(self.URL_CIBLE, donnees)
+
     def test_an_officer_sets_a_target_on_the_definition_sheet(self, client, demo, reference):
         client = _client(client, "demo-chef")
-        url = "/indicateurs/definitions/taux_assiduite/"
-        assert client.post(url, {"annee_scolaire": ANNEE, "quartier": "", "valeur": "72.5"}).status_code == 302
-        assert client.post(url, {"annee_scolaire": ANNEE, "quartier": "", "valeur": "75"}).status_code == 302
+        assert self._cible(client, "72.5").status_code == 302
+        assert self._cible(client, "75").status_code == 302
         cibles = Cible.objects.filter(indicateur__code="taux_assiduite", annee_scolaire=ANNEE, quartier=None)
         assert list(cibles.values_list("valeur", flat=True)) == [Decimal("75")]
-        reponse = client.post(url, {"annee_scolaire": ANNEE, "quartier": "", "valeur": "beaucoup"})
+        reponse = self._cible(client, "beaucoup")
         assert reponse.context["form"].errors["valeur"] == ["Saisissez un nombre."]
+
+    def test_a_target_set_by_someone_else_since_the_page_was_loaded_is_not_replaced_unseen(
+        self, client, demo, reference
+    ):
+        Cible.objects.filter(indicateur__code="taux_assiduite", annee_scolaire=ANNEE, quartier=None).delete()
+        client = _client(client, "demo-chef")
+        page = client.get(self.URL_CIBLE)
+        autre = _client(Client(), "demo-admin")
+        assert self._cible(autre, "80").status_code == 302
+
+        reponse = self._cible(client, "75", page=page)
+
+        cible = Cible.objects.get(indicateur__code="taux_assiduite", annee_scolaire=ANNEE, quartier=None)
+        assert cible.valeur == Decimal("80")
+        (message,) = reponse.context["form"].errors["valeur"]
+        assert message.startswith(
+            f"Une cible de 80,0\u00a0% a été fixée entre-temps pour {ANNEE} (tout le contrat) "
+            "par Administratrice Démo le "
+        )
+        assert message.endswith(
+            ": votre cible de 75,0\u00a0% n’a pas été enregistrée. Enregistrez de nouveau pour la remplacer."
+        )
+        assert "80,0\u00a0%" in reponse.content.decode(), "the page lists the target set meanwhile"
+        # Sent again as shown, the form replaces it knowingly.
+        assert client.post(self.URL_CIBLE, formulaire(reponse, "valeur")).status_code == 302
+        cible.refresh_from_db()
+        assert cible.valeur == Decimal("75")
 
     def test_a_partner_cannot_set_a_target(self, client, demo):
         client = _client(client, "demo-partenaire")
@@ -286,7 +322,12 @@ class TestCiblesEtValeurs:
         html = client.get("/indicateurs/", {"annee": self.ANNEE_A_SAISIR}).content.decode()
         assert _figure(html, "taux_reussite_dnb") == "81,5\u00a0%"
         reponse = self._valeur(client, valeur="90")
-        assert "Une valeur existe déjà pour cet indicateur, ce contrat et cette année." in reponse.content.decode()
+        (message,) = reponse.context["form"].errors["valeur"]
+        assert message.startswith(
+            "Une valeur existe déjà pour cet indicateur, ce contrat et cette année : 81,5\u00a0% (DEPP, 15/10/2026), "
+            "saisie par Cheffe de projet Démo le "
+        )
+        assert message.endswith(". La vôtre n’a pas été enregistrée ; un administrateur peut corriger celle-ci.")
         assert ValeurExterne.objects.get(annee_scolaire=self.ANNEE_A_SAISIR).valeur == Decimal("81.5")
 
     def test_a_value_for_a_quartier_and_a_school_at_once_is_refused(self, client, demo, reference):

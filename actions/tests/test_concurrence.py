@@ -1,0 +1,153 @@
+"""Several people saving the same records at the same moment, on PostgreSQL, through the pages:
+each user loads the form first, as a browser would, then every save is sent at once from its
+own thread (its own database connection), released together by a barrier. Nothing is lost
+without a word, no race ends in a server error, and the summaries stay exact.
+
+SQLite runs one write at a time: these races exist only on PostgreSQL (production)."""
+
+import datetime
+from functools import partial
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+
+from fiches.models import Thematique
+
+from ..models import Inscription, Seance
+from .factories import ActionFactory, ParticipantFactory, PresenceFactory, SeanceFactory, action_avec_enfants
+from .navigateur import NOMS, formulaire, navigateurs, simultanement, texte
+from .test_resumes import coherent
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite runs one write at a time"),
+]
+
+
+def action_a_modifier():
+    action = ActionFactory(description="Lecture à voix haute.")
+    action.thematiques.add(Thematique.objects.create(code="lecture", libelle="Lecture"))
+    return action
+
+
+def test_two_grids_saved_at_once_keep_what_each_user_ticked_or_unticked():
+    action, seance, (a, b, c) = action_avec_enfants(3)
+    PresenceFactory(seance=seance, participant=c)
+    url = f"/actions/seances/{seance.pk}/presences/"
+    camille, dominique = navigateurs(2)
+    # Both load the grid with C present; Camille ticks A, Dominique ticks B and unticks C.
+    premiere, seconde = (
+        formulaire(camille.get(url), "parents_presents"),
+        formulaire(dominique.get(url), "parents_presents"),
+    )
+    premiere["presents"] = [str(a.pk), str(c.pk)]
+    seconde["presents"] = [str(b.pk)]
+
+    reponses = simultanement(partial(camille.post, url, premiere), partial(dominique.post, url, seconde))
+
+    assert [r.status_code for r in reponses] == [302, 302]
+    assert set(seance.presences.values_list("participant_id", flat=True)) == {a.pk, b.pk}
+    assert coherent()
+
+
+@pytest.mark.parametrize(
+    ("champ", "valeur"), [("titre", "Club lecture du mercredi"), ("description", "Lecture, puis un goûter.")]
+)
+def test_two_edits_of_different_fields_of_an_action_at_once_are_both_kept(champ, valeur):
+    action = action_a_modifier()
+    url = f"/actions/{action.pk}/modifier/"
+    camille, dominique = navigateurs(2)
+    premiere, seconde = formulaire(camille.get(url), "titre"), formulaire(dominique.get(url), "titre")
+    premiere["statut"] = ["realisee"]
+    seconde[champ] = [valeur]
+
+    reponses = simultanement(partial(camille.post, url, premiere), partial(dominique.post, url, seconde))
+
+    assert [r.status_code for r in reponses] == [302, 302]
+    action.refresh_from_db()
+    assert (action.statut, getattr(action, champ)) == ("realisee", valeur)
+
+
+def test_two_edits_of_the_same_title_at_once_refuse_the_second_in_french():
+    action = action_a_modifier()
+    url = f"/actions/{action.pk}/modifier/"
+    camille, dominique = navigateurs(2)
+    premiere, seconde = formulaire(camille.get(url), "titre"), formulaire(dominique.get(url), "titre")
+    premiere["titre"], seconde["titre"] = ["Club lecture"], ["Atelier lecture"]
+
+    reponses = simultanement(partial(camille.post, url, premiere), partial(dominique.post, url, seconde))
+
+    assert sorted(r.status_code for r in reponses) == [200, 302]
+    action.refresh_from_db()
+    gagnant = 0 if reponses[0].status_code == 302 else 1
+    refus = texte(reponses[1 - gagnant])
+    assert action.titre == ["Club lecture", "Atelier lecture"][gagnant]
+    assert (
+        f"{' '.join(NOMS[gagnant])} a enregistré des modifications pendant que vous remplissiez ce formulaire" in refus
+    )
+    assert f"titre : « {action.titre} »" in refus
+    assert f"Modifié entre-temps par {' '.join(NOMS[gagnant])} : « {action.titre} »." in refus
+
+
+def test_two_edits_of_a_session_at_once_merge_different_fields_and_refuse_the_same_one():
+    seance = SeanceFactory(action=action_a_modifier(), date=datetime.date(2025, 10, 8))
+    url = f"/actions/seances/{seance.pk}/modifier/"
+    camille, dominique = navigateurs(2)
+    premiere, seconde = formulaire(camille.get(url), "lieu"), formulaire(dominique.get(url), "lieu")
+    premiere["lieu"], seconde["notes"] = ["Gymnase"], ["Sortie à la médiathèque."]
+
+    reponses = simultanement(partial(camille.post, url, premiere), partial(dominique.post, url, seconde))
+
+    assert [r.status_code for r in reponses] == [302, 302]
+    seance.refresh_from_db()
+    assert (seance.lieu, seance.notes) == ("Gymnase", "Sortie à la médiathèque.")
+
+    premiere, seconde = formulaire(camille.get(url), "lieu"), formulaire(dominique.get(url), "lieu")
+    premiere["parents_presents"], seconde["parents_presents"] = ["3"], ["4"]
+
+    reponses = simultanement(partial(camille.post, url, premiere), partial(dominique.post, url, seconde))
+
+    assert sorted(r.status_code for r in reponses) == [200, 302]
+    seance.refresh_from_db()
+    gagnant = 0 if reponses[0].status_code == 302 else 1
+    assert seance.parents_presents == [3, 4][gagnant]
+    refus = texte(reponses[1 - gagnant])
+    assert (
+        f"{' '.join(NOMS[gagnant])} a enregistré des modifications pendant que vous remplissiez ce formulaire" in refus
+    )
+    assert f"parents présents : « {seance.parents_presents} »" in refus
+
+
+def test_eight_series_created_at_once_create_each_session_once():
+    action = ActionFactory()
+    url = f"/actions/{action.pk}/seances/serie/"
+    serie = {"date_debut": "01/10/2025", "date_fin": "30/11/2025", "jours": ["2", "5"], "duree_minutes": "90"}
+
+    reponses = simultanement(*(partial(client.post, url, serie) for client in navigateurs(8)))
+
+    assert [r.status_code for r in reponses].count(302) == 1
+    assert all("Aucune nouvelle date" in texte(r) for r in reponses if r.status_code != 302)
+    assert not Seance.objects.values("action", "date").annotate(n=Count("pk")).filter(n__gt=1).exists()
+    assert action.seances.count() == 18  # 9 Wednesdays and 9 Saturdays
+    assert coherent()
+
+
+def test_the_same_child_enrolled_by_eight_requests_at_once_is_enrolled_once():
+    action = ActionFactory()
+    enfant = ParticipantFactory(structure=action.porteur)
+    url = f"/actions/{action.pk}/inscriptions/"
+    envois = []
+    for client in navigateurs(8):
+        donnees = formulaire(client.get(url), "date_inscription")
+        donnees["participants"] = [str(enfant.pk)]
+        envois.append(partial(client.post, url, donnees, follow=True))
+
+    reponses = simultanement(*envois)
+
+    assert {r.status_code for r in reponses} == {200}
+    assert Inscription.objects.filter(action=action, participant=enfant).count() == 1
+    textes = [texte(r) for r in reponses]
+    assert sum("1 enfant(s) inscrit(s)." in t for t in textes) == 1
+    assert sum(f"Déjà inscrit(s) à cette action : {enfant.code}." in t for t in textes) == 7
+    assert coherent()
