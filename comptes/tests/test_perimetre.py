@@ -48,12 +48,17 @@ MATRICE = {
     "actions:detail": SAISIE,
     "actions:modifier": SAISIE,
     "actions:archiver": ECRITURE_POST,
+    "actions:annuler": SAISIE,
+    "actions:supprimer": SAISIE,
     "actions:ajouter_financement": SAISIE,
     "actions:modifier_financement": SAISIE,
     "actions:supprimer_financement": SAISIE,
     "actions:ajouter_seance": SAISIE,
     "actions:serie_seances": SAISIE,
     "actions:modifier_seance": SAISIE,
+    "actions:annuler_seance": SAISIE,
+    "actions:retablir_seance": ECRITURE_POST,
+    "actions:supprimer_seance": SAISIE,
     "actions:presences": SAISIE,
     "actions:inscriptions": SAISIE,
     "actions:participants": SAISIE,
@@ -112,6 +117,9 @@ def _url(nom, donnees):
         "actions:modifier_financement": {"pk": donnees["financement"].pk},
         "actions:supprimer_financement": {"pk": donnees["financement"].pk},
         "actions:modifier_seance": {"pk": donnees["seance"].pk},
+        "actions:annuler_seance": {"pk": donnees["seance"].pk},
+        "actions:retablir_seance": {"pk": donnees["seance"].pk},
+        "actions:supprimer_seance": {"pk": donnees["seance"].pk},
         "actions:presences": {"pk": donnees["seance"].pk},
         "actions:participant": {"pk": donnees["participant"].pk},
         "actions:modifier_participant": {"pk": donnees["participant"].pk},
@@ -197,6 +205,15 @@ class TestAnimateur:
         assert reponse.status_code == 404
         seance.refresh_from_db()
         assert seance.enfants_anonymes == 0
+        for nom, cible, donnees in [
+            ("actions:annuler", autre_action, {"motif": "Détournement"}),
+            ("actions:supprimer", autre_action, {}),
+            ("actions:annuler_seance", seance, {"motif": "Détournement"}),
+            ("actions:supprimer_seance", seance, {}),
+        ]:
+            assert client_animateur.post(reverse(nom, kwargs={"pk": cible.pk}), donnees).status_code == 404, nom
+        seance.refresh_from_db()
+        assert seance.annulee_le is None and Action.objects.get(pk=autre_action.pk).statut != "annulee"
 
     def test_an_action_cannot_be_given_to_another_structure(self, client_animateur, autre_action, reference):
         reponse = client_animateur.post(
