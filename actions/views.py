@@ -44,8 +44,8 @@ def _formulaire(
 
 def _traiter(request, form, ecrire, message):
     """Validate the form and run the write with its cleaned data. A refusal lands next to the
-    fields it concerns and nothing is saved; success is announced. Returns what was written,
-    or None."""
+    fields it concerns and nothing is saved; success is announced (unless the next page says
+    it all: message None). Returns what was written, or None."""
     if not form.is_valid():
         return None
     try:
@@ -53,7 +53,8 @@ def _traiter(request, form, ecrire, message):
     except ValidationError as erreur:
         form.add_error(None, erreur)
         return None
-    messages.success(request, message(resultat) if callable(message) else message)
+    if message:
+        messages.success(request, message(resultat) if callable(message) else message)
     return resultat
 
 
@@ -278,12 +279,12 @@ def serie_de_seances(request, pk):
     contrat = request.perimetre.contrat
     action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
     form = FormulaireSerieSeances(request.POST or None, contrat=contrat)
-    # The dates skipped and why are a table: a page of their own, not a message.
+    # The dates skipped and why are a table: a page of their own says it all, not a message.
     serie = _traiter(
         request,
         form,
         lambda donnees: services.seances_creer_en_serie(action=action, auteur=request.user, **donnees),
-        lambda serie: f"{len(serie.seances)} séances ajoutées.",
+        None,
     )
     if serie:
         return render(request, "actions/serie_creee.html", {"action": action, "serie": serie})
