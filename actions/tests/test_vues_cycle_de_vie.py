@@ -271,7 +271,7 @@ def test_the_new_pages_cost_the_same_queries_as_the_data_grows(client_connecte, 
         assert client_connecte.get(adresse).status_code == 200
 
 
-def test_a_series_result_costs_the_same_queries_for_5_or_25_sessions(client_connecte, django_assert_num_queries):
+def test_a_series_result_costs_the_same_queries_for_3_or_20_sessions(client_connecte, django_assert_num_queries):
     premiere = ActionFactory()
     zone(premiere, "C")
     for action, fin, nombre in [(premiere, "31/10/2025", 3), (voisine(premiere), "31/03/2026", 20)]:
