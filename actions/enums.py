@@ -9,6 +9,17 @@ class StatutAction(models.TextChoices):
     ANNULEE = "annulee", _("Annulée")
 
 
+class EtatSeance(models.TextChoices):
+    """Where a session stands: only a session whose grid was saved (saisie) counts the presences
+    that were possible; one past (or of today) whose grid was never saved waits for it (à
+    saisir); a cancelled one counts nowhere."""
+
+    A_VENIR = "a_venir", _("À venir")
+    A_SAISIR = "a_saisir", _("À saisir")
+    SAISIE = "saisie", _("Saisie")
+    ANNULEE = "annulee", _("Annulée")
+
+
 class Sexe(models.TextChoices):
     FILLE = "F", _("Fille")
     GARCON = "M", _("Garçon")

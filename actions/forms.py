@@ -3,10 +3,11 @@ from crispy_forms.layout import Column, Div, Fieldset, Layout, Row
 from django import forms
 from django.utils import timezone
 
+from fiches.calendrier import motif_non_ouvre
 from fiches.models import Quartier, RealisationAttendue, Thematique
 from partenaires.models import Dispositif, Etablissement, Partenaire, SourceFinancement
 
-from .enums import JourSemaine, NiveauScolaire
+from .enums import JourSemaine, NiveauScolaire, StatutAction
 from .models import Action, Financement, Participant, Seance
 
 
@@ -53,6 +54,12 @@ class ChampIdentifiants(forms.CharField):
         if not all(morceau.isdigit() and len(morceau) <= 18 for morceau in morceaux):
             raise forms.ValidationError("Cette page a été modifiée avant l’envoi : rechargez-la.")
         return {int(morceau) for morceau in morceaux}
+
+
+class ChampHeure(forms.TimeField):
+    """A time typed hh:mm, with the browser's time picker where it has one."""
+
+    widget = forms.TimeInput(format="%H:%M", attrs={"type": "time"})
 
 
 def _aide_sans_balise():
@@ -120,6 +127,14 @@ class FormulaireAction(forms.ModelForm):
         ).distinct()
         self.fields["quartiers"].queryset = Quartier.objects.filter(contrat=contrat)
         self.fields["etablissements"].queryset = Etablissement.objects.filter(contrat=contrat)
+        if self.instance.statut != StatutAction.ANNULEE:
+            # Cancelling asks for a reason: the button « Annuler l’action » of its page does it.
+            self.fields["statut"].choices = [
+                (valeur, libelle) for valeur, libelle in StatutAction.choices if valeur != StatutAction.ANNULEE
+            ]
+            self.fields["statut"].help_text = "Pour l’annuler, utilisez le bouton « Annuler l’action » de sa page."
+        else:
+            self.fields["statut"].help_text = "Choisir un autre statut rétablit l’action."
         self.helper = _aide_sans_balise()
         self.helper.layout = Layout(
             *_version_de(self),
@@ -157,32 +172,51 @@ class FormulaireFinancement(forms.ModelForm):
 
 
 class FormulaireSeance(forms.ModelForm):
+    """A session's date, time and place. Who came (children ticked, counted at the door,
+    parents) is entered in its attendance grid only, which makes the session « saisie »."""
+
+    confirmer_jour_non_ouvre = forms.BooleanField(
+        label="Je confirme : la séance a lieu ce jour-là malgré les vacances ou le jour férié", required=False
+    )
+
     class Meta:
         model = Seance
-        fields = [
-            "date",
-            "duree_minutes",
-            "etablissement",
-            "lieu",
-            "adultes_presents",
-            "enfants_anonymes",
-            "parents_presents",
-            "notes",
-        ]
-        field_classes = {"date": ChampDate}
+        fields = ["date", "heure_debut", "duree_minutes", "etablissement", "lieu", "adultes_presents", "notes"]
+        field_classes = {"date": ChampDate, "heure_debut": ChampHeure}
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, contrat, **kwargs):
         super().__init__(*args, **kwargs)
+        self.zone = contrat.zone_scolaire
         self.fields["etablissement"].queryset = Etablissement.objects.filter(contrat=contrat)
         self.helper = _aide_sans_balise()
         self.helper.layout = Layout(
             *_version_de(self),
-            Row(Column("date"), Column("duree_minutes")),
+            Row(Column("date"), Column("heure_debut"), Column("duree_minutes")),
             Row(Column("etablissement"), Column("lieu")),
-            Row(Column("adultes_presents"), Column("enfants_anonymes"), Column("parents_presents")),
+            "adultes_presents",
             "notes",
         )
+
+    def clean(self):
+        """A date in the school holidays or a public holiday is allowed (holiday clubs exist), once
+        confirmed: the box shows, with the reason, only when the date asks for it."""
+        donnees = super().clean()
+        # The form's own question: the session has no such field.
+        confirme = donnees.pop("confirmer_jour_non_ouvre", False)
+        jour = donnees.get("date")
+        if not jour or jour == self.initial.get("date"):
+            return donnees
+        motif = motif_non_ouvre(jour, zone=self.zone)
+        if motif:
+            self.helper.layout.insert(1, "confirmer_jour_non_ouvre")
+            if not confirme:
+                self.add_error(
+                    "confirmer_jour_non_ouvre",
+                    f"Le {jour:%d/%m/%Y} n’est pas un jour d’école : {motif}. Si la séance a bien lieu ce jour-là "
+                    "(un accueil pendant les vacances, par exemple), cochez cette case et enregistrez de nouveau.",
+                )
+        return donnees
 
 
 class FormulaireSerieSeances(forms.Form):
@@ -194,6 +228,12 @@ class FormulaireSerieSeances(forms.Form):
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Cochez au moins un jour de la semaine."},
+    )
+    heure_debut = ChampHeure(
+        label="Heure de début",
+        required=False,
+        help_text="Facultative, au format hh:mm. Une date où l’action a déjà une séance à cette heure, ou sans "
+        "heure, est sautée.",
     )
     duree_minutes = forms.IntegerField(
         label="Durée de chaque séance (minutes)", min_value=1, max_value=1440, initial=90
@@ -210,8 +250,22 @@ class FormulaireSerieSeances(forms.Form):
         self.helper.layout = Layout(
             Row(Column("date_debut"), Column("date_fin")),
             Div("jours", css_class="cases-en-ligne"),
-            Row(Column("duree_minutes"), Column("etablissement"), Column("lieu")),
+            Row(Column("heure_debut"), Column("duree_minutes")),
+            Row(Column("etablissement"), Column("lieu")),
         )
+
+
+class FormulaireAnnulation(forms.Form):
+    motif = forms.CharField(
+        label="Motif de l’annulation",
+        max_length=200,
+        help_text="200 caractères au plus. Par exemple : intervenant absent, salle indisponible, sortie reportée.",
+        error_messages={"required": "Indiquez le motif de l’annulation."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _aide_sans_balise()
 
 
 class FormulaireParticipant(forms.ModelForm):

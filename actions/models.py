@@ -13,7 +13,7 @@ from fiches.annees import AnneeScolaire
 from fiches.chargement import QuerySet
 from fiches.models import Modele
 
-from .enums import NiveauScolaire, Sexe, StatutAction
+from .enums import EtatSeance, NiveauScolaire, Sexe, StatutAction
 
 
 def nombre_de(queryset, champ="pk"):
@@ -111,6 +111,7 @@ class Action(Modele):
     date_debut = models.DateField(_("date de début"))
     date_fin = models.DateField(_("date de fin"))
     statut = models.CharField(_("statut"), max_length=10, choices=StatutAction.choices, default=StatutAction.PREVUE)
+    motif_annulation = models.CharField(_("motif de l’annulation"), max_length=200, blank=True, editable=False)
     archivee = models.BooleanField(_("archivée"), default=False)
     cree_par = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -240,8 +241,18 @@ class Financement(Modele):
 
 
 class Seance(Modele):
+    """A session of an action. Its attendance grid, once saved (saisie_le), says who came, even
+    nobody; until then its enrolled children are not counted absent. A cancelled session
+    (annulee_le) stays listed with its reason and counts nowhere."""
+
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="seances", verbose_name=_("action"))
     date = models.DateField(_("date"))
+    heure_debut = models.TimeField(
+        _("heure de début"),
+        null=True,
+        blank=True,
+        help_text=_("Facultative, au format hh:mm. Deux séances du même jour ont chacune la leur."),
+    )
     duree_minutes = models.PositiveSmallIntegerField(
         _("durée (minutes)"), default=90, validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
     )
@@ -254,11 +265,16 @@ class Seance(Modele):
         verbose_name=_("établissement scolaire"),
     )
     lieu = models.CharField(_("autre lieu"), max_length=200, blank=True)
+    # The name stays that of the enrolled children: the dashboards' reads and their index use it.
     nb_inscrits = models.PositiveIntegerField(
-        _("enfants inscrits à la date"),
+        _("enfants inscrits et consentants à la date"),
         default=0,
         editable=False,
-        help_text=_("Tenu à jour à chaque inscription et à chaque changement de date (voir actions.resumes)."),
+        help_text=_(
+            "Les enfants inscrits à l’action à la date de la séance et dont le consentement parental est "
+            "recueilli à cette date : les présences possibles. Tenu à jour à chaque inscription, changement "
+            "de date ou de consentement (voir actions.resumes)."
+        ),
     )
     adultes_presents = models.PositiveSmallIntegerField(_("adultes encadrants"), default=0)
     enfants_anonymes = models.PositiveSmallIntegerField(
@@ -270,6 +286,9 @@ class Seance(Modele):
     notes = models.TextField(_("notes"), blank=True)
     # As Action.version: raised by each save of the session, its form's or its grid's.
     version = models.PositiveIntegerField(_("version"), default=0, editable=False)
+    saisie_le = models.DateTimeField(_("grille enregistrée le"), null=True, blank=True, editable=False)
+    annulee_le = models.DateTimeField(_("annulée le"), null=True, blank=True, editable=False)
+    motif_annulation = models.CharField(_("motif de l’annulation"), max_length=200, blank=True, editable=False)
     # The derived count is not a change anyone made: it stays out of the history.
     history = HistoricalRecords(
         history_change_reason_field=models.TextField(null=True), excluded_fields=["nb_inscrits"]
@@ -278,16 +297,47 @@ class Seance(Modele):
     class Meta:
         verbose_name = _("séance")
         verbose_name_plural = _("séances")
-        ordering = ["date", "pk"]
+        # Two sessions of one date both have a start time (services.seance_enregistrer).
+        ordering = ["date", "heure_debut", "pk"]
         indexes = [
             models.Index(fields=["action", "date"], name="seance_action_date_idx"),
-            # The dashboards sum the children enrolled at the sessions held so far this school
-            # year: read from the index alone.
-            models.Index(fields=["date", "action", "nb_inscrits"], name="seance_inscrits_par_date_idx"),
+            # The dashboards sum the presences possible at the sessions entered so far this
+            # school year: read from this index alone.
+            models.Index(
+                fields=["date", "action", "nb_inscrits"],
+                condition=Q(saisie_le__isnull=False, annulee_le__isnull=True),
+                name="seance_possibles_par_date_idx",
+            ),
+        ]
+        constraints = [
+            # NULL is distinct from NULL in a unique index, on SQLite as on PostgreSQL before 15:
+            # a session without a start time takes its date alone, by a constraint of its own.
+            models.UniqueConstraint(
+                fields=["action", "date", "heure_debut"],
+                condition=Q(heure_debut__isnull=False),
+                name="seance_unique_a_son_heure",
+                violation_error_message=_("Cette action a déjà une séance à cette date et à cette heure."),
+            ),
+            models.UniqueConstraint(
+                fields=["action", "date"],
+                condition=Q(heure_debut__isnull=True),
+                name="seance_unique_sans_heure",
+                violation_error_message=_("Cette action a déjà une séance sans heure de début à cette date."),
+            ),
         ]
 
     def __str__(self):
         return f"{self.action} – {self.date:%d/%m/%Y}"
+
+    @property
+    def etat(self):
+        """Saisie, à saisir (past or today, never saved: the grid opens on the day itself),
+        à venir, or annulée."""
+        if self.annulee_le:
+            return EtatSeance.ANNULEE
+        if self.saisie_le:
+            return EtatSeance.SAISIE
+        return EtatSeance.A_SAISIR if self.date <= timezone.localdate() else EtatSeance.A_VENIR
 
     def get_absolute_url(self):
         return reverse("actions:presences", kwargs={"pk": self.pk})
@@ -504,16 +554,21 @@ class EffectifAnnuel(Modele):
 
 
 class SeancesAnnuelles(Modele):
-    """The sessions of an action in a school year, summed: the children counted at the door,
-    the parents, and the children enrolled by each session's date (the presences that were
-    possible). Rewritten with every change to the action's sessions or enrolments
-    (actions.resumes), so that the dashboards read one row per action and year."""
+    """The sessions of an action in a school year that were not cancelled, summed: the children
+    counted at the door, the parents, the presences that were possible (the children enrolled
+    and consenting on the date of each session whose grid was saved) and the sessions whose
+    grid never was. Rewritten with every change to the action's sessions, enrolments or its
+    children's consent (actions.resumes), so that the dashboards read one row per action and
+    year."""
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="seances_annuelles")
     annee_scolaire = models.PositiveSmallIntegerField(_("année de la rentrée"))
     enfants_anonymes = models.PositiveIntegerField(_("enfants non inscrits"))
     parents_presents = models.PositiveIntegerField(_("parents présents"))
     nb_inscrits = models.PositiveIntegerField(_("présences possibles"))
+    # What is à saisir depends on the day it is read: every one of a finished year, those dated
+    # up to today in a year under way (the rest are to come).
+    seances_non_saisies = models.PositiveIntegerField(_("séances dont la grille n’a jamais été enregistrée"), default=0)
 
     class Meta:
         verbose_name = _("séances de l’année")

@@ -1,7 +1,12 @@
 """The summaries the dashboards read instead of the raw records: FrequentationAnnuelle (one row
 per child, school year and perimeter), the counters of EffectifAnnuel (its sums by profile),
-Seance.nb_inscrits (the children enrolled by the session's date) and SeancesAnnuelles (each
-action's sessions summed per school year).
+Seance.nb_inscrits (the children enrolled and consenting by the session's date) and
+SeancesAnnuelles (each action's sessions summed per school year).
+
+What counts: presences of sessions that were not cancelled, of actions that were not; the
+presences possible only at sessions whose attendance grid was saved (Seance.saisie_le), so that
+a session nobody entered does not count its children absent, and only the children whose
+parents had consented by then, who alone could be ticked.
 
 No signal keeps them up to date: each service of actions.services that changes what they sum
 calls the functions below, explicitly, for exactly what it changed and within its own
@@ -17,7 +22,7 @@ makes, a quartier deleted in the admin, is handled by the receiver in actions.si
 from collections import defaultdict
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractYear
 
 from .enums import StatutAction
@@ -100,9 +105,12 @@ def recalculer_frequentations(*, participants=None):
     """Rewrite the rows of these children (ids or a query of ids; every child when None) and
     move the counters by the difference. What changes a child's rows: a presence ticked or
     unticked, a session moved to another date, an action cancelled or given other quartiers,
-    a new sex, level, residence or structure; a session or an action deleted."""
-    presences = Presence.objects.exclude(seance__action__statut=StatutAction.ANNULEE).annotate(
-        annee=annee_scolaire("seance__date")
+    a new sex, level, residence or structure; a session cancelled or restored; a session or an
+    action deleted."""
+    presences = (
+        Presence.objects.exclude(seance__action__statut=StatutAction.ANNULEE)
+        .filter(seance__annulee_le__isnull=True)
+        .annotate(annee=annee_scolaire("seance__date"))
     )
     lignes = FrequentationAnnuelle.objects.all()
     enfants = Participant.objects.all()
@@ -163,21 +171,24 @@ def recalculer_frequentations(*, participants=None):
 @transaction.atomic(savepoint=False)
 def recalculer_seances_annuelles(*, actions=None):
     """Rewrite the yearly sums of the sessions of these actions (ids or a query of ids; every
-    action when None): after a session was added, moved, deleted or given other headcounts, and
-    after the children enrolled by its date were recounted (recompter_inscrits), which it sums."""
-    seances = Seance.objects.all()
+    action when None): after a session was added, moved, cancelled, restored, deleted, given
+    other headcounts or its grid saved for the first time, and after the children enrolled and
+    consenting by its date were recounted (recompter_inscrits), which it sums."""
+    seances = Seance.objects.filter(annulee_le__isnull=True)
     lignes = SeancesAnnuelles.objects.all()
     if actions is not None:
         seances = seances.filter(action__in=actions)
         lignes = lignes.filter(action__in=actions)
     lignes.delete()
+    saisie = Q(saisie_le__isnull=False)
     sommes = (
         seances.annotate(annee=annee_scolaire("date"))
         .values("action", "annee")
         .annotate(
             anonymes=Sum("enfants_anonymes"),
             parents=Sum("parents_presents"),
-            inscrits=Sum("nb_inscrits"),
+            inscrits=Coalesce(Sum("nb_inscrits", filter=saisie), 0),
+            non_saisies=Count("pk", filter=~saisie),
         )
         .order_by()
     )
@@ -189,6 +200,7 @@ def recalculer_seances_annuelles(*, actions=None):
                 enfants_anonymes=somme["anonymes"],
                 parents_presents=somme["parents"],
                 nb_inscrits=somme["inscrits"],
+                seances_non_saisies=somme["non_saisies"],
             )
             for somme in sommes
         ],
@@ -197,15 +209,20 @@ def recalculer_seances_annuelles(*, actions=None):
 
 
 def recompter_inscrits(*, actions=None, seances=None):
-    """Set each session's count of children enrolled by its date (Seance.nb_inscrits): for these
-    sessions (ids), or every session of these actions (ids or a query of ids), or every session
-    when both are None. The yearly sums read these counts: recalculer_seances_annuelles next."""
+    """Set each session's count of children enrolled and consenting by its date
+    (Seance.nb_inscrits): for these sessions (ids), or every session of these actions (ids or a
+    query of ids), or every session when both are None. The yearly sums read these counts:
+    recalculer_seances_annuelles next."""
     a_recompter = Seance.objects.all()
     if seances is not None:
         a_recompter = a_recompter.filter(pk__in=seances)
     if actions is not None:
         a_recompter = a_recompter.filter(action__in=actions)
-    inscriptions = Inscription.objects.filter(action=OuterRef("action"), date_inscription__lte=OuterRef("date"))
+    inscriptions = Inscription.objects.filter(
+        action=OuterRef("action"),
+        date_inscription__lte=OuterRef("date"),
+        participant__date_consentement__lte=OuterRef("date"),
+    )
     a_recompter.update(
         nb_inscrits=Coalesce(
             Subquery(inscriptions.order_by().values("action").annotate(n=Count("pk")).values("n")[:1]),

@@ -14,14 +14,20 @@ meanwhile (actions.versions): only the user's changes are written, and none when
 the same field. The record is read again once locked, never saved from the copy in hand, which
 the form changed and which may predate another save."""
 
+from dataclasses import dataclass
+from datetime import date
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from fiches.annees import AnneeScolaire
+from fiches.calendrier import annees_couvertes, jours_non_ouvres
+from partenaires.models import Structure
 
-from .dates import dates_de_la_serie
+from .dates import dates_de_la_serie, dates_en_clair
 from .enums import StatutAction
 from .models import Action, Financement, Inscription, Participant, Presence, Seance
 from .resumes import (
@@ -30,7 +36,7 @@ from .resumes import (
     recalculer_seances_annuelles,
     recompter_inscrits,
 )
-from .selectors import nouveaux_codes, participants_expires
+from .selectors import nouveaux_codes, participants_expires, presences_notees
 from .versions import changements_a_appliquer
 
 SEANCES_PAR_SERIE_MAX = 200
@@ -41,6 +47,7 @@ CHAMPS_M2M_ACTION = ["thematiques", "partenaires", "quartiers", "etablissements"
 PROFIL_DE_L_ENFANT = ["structure_id", "sexe", "niveau_scolaire", "quartier_residence_id"]
 
 
+# What a session's form does not write: its count of children, its grid and its cancellation.
 def _enregistrer(objet, donnees, champs_m2m=()):
     for nom, valeur in donnees.items():
         if nom not in champs_m2m:
@@ -68,31 +75,86 @@ def _annee(jour):
     return AnneeScolaire.de_la_date(jour).annee_de_rentree
 
 
+def _tronquer(texte, longueur):
+    return texte if len(texte) <= longueur else texte[: longueur - 1] + "…"
+
+
+def _refuser_des_seances_hors_des_dates(action, debut, fin):
+    """An action's dates hold its sessions: the sessions they would leave out are named."""
+    erreurs = {}
+    jours = sorted(set(action.seances.filter(Q(date__lt=debut) | Q(date__gt=fin)).values_list("date", flat=True)))
+    avant = [jour for jour in jours if jour < debut]
+    apres = [jour for jour in jours if jour > fin]
+    if avant:
+        erreurs["date_debut"] = (
+            f"L’action a des séances avant le {debut:%d/%m/%Y} : {dates_en_clair(avant)}. "
+            "Déplacez-les ou supprimez-les d’abord, ou gardez une date de début qui les contient."
+        )
+    if apres:
+        erreurs["date_fin"] = (
+            f"L’action a des séances après le {fin:%d/%m/%Y} : {dates_en_clair(apres)}. "
+            "Déplacez-les ou supprimez-les d’abord, ou gardez une date de fin qui les contient."
+        )
+    if erreurs:
+        raise ValidationError(erreurs)
+
+
 @transaction.atomic
 def action_enregistrer(*, donnees, auteur, action=None, version=None):
     """Create an action (action=None) or update one, with its many-to-many relations, from a
-    form loaded at `version` (None: the caller states the fields outright). The children who
-    came to it are recounted only when what their rows sum changes: its quartiers, or its
-    statut to or from « annulée » (a cancelled action counts nowhere). A new action has no
-    presence yet; its dates, title or public change no summary."""
+    form loaded at `version` (None: the caller states the fields outright). Its dates cannot
+    leave out any of its sessions. The children who came to it are recounted only when what
+    their rows sum changes: its quartiers, or its statut to or from « annulée » (a cancelled
+    action counts nowhere; action_annuler records why). A new action has no presence yet; its
+    dates, title or public change no summary."""
     if action is None:
         return _enregistrer(Action(cree_par=auteur), donnees, CHAMPS_M2M_ACTION)
-    # Locked alone (not its réalisation and fiche, read along for the check of the dispositif).
+    # Locked alone (not its réalisation and fiche, read along for the check of the dispositif),
+    # then read as committed: the form has already changed the action in hand.
     action.refresh_from_db(
         from_queryset=Action.objects.select_for_update(of=("self",)).select_related("realisation__fiche")
     )
     donnees = changements_a_appliquer(objet=action, donnees=donnees, version=version, champs_m2m=CHAMPS_M2M_ACTION)
-    annulee_avant = action.statut == StatutAction.ANNULEE
+    statut, dates_avant = action.statut, [action.date_debut, action.date_fin]
+    annulee_avant = statut == StatutAction.ANNULEE
+    debut = donnees.get("date_debut", action.date_debut)
+    fin = donnees.get("date_fin", action.date_fin)
+    # Dates in the wrong order are the model's to refuse, next to the end date.
+    if [debut, fin] != dates_avant and debut <= fin:
+        _refuser_des_seances_hors_des_dates(action, debut, fin)
     quartiers_avant = quartiers = None
     if "quartiers" in donnees:
         liens = Action.quartiers.through.objects.filter(action_id=action.pk)
         quartiers_avant = set(liens.values_list("quartier_id", flat=True))
         quartiers = {getattr(quartier, "pk", quartier) for quartier in donnees["quartiers"]}
     action.version += 1
+    annulee = donnees.get("statut", statut) == StatutAction.ANNULEE
+    if annulee_avant and not annulee:
+        action.motif_annulation = ""
+        action._change_reason = "Action rétablie"
     _enregistrer(action, donnees, CHAMPS_M2M_ACTION)
-    annulee = action.statut == StatutAction.ANNULEE
     if annulee != annulee_avant or (quartiers != quartiers_avant and not annulee):
         recalculer_frequentations(participants=_presents(Presence.objects.filter(seance__action=action)))
+    return action
+
+
+@transaction.atomic
+def action_annuler(*, action, motif):
+    """Cancel an action, with the reason: it then counts nowhere, and the children who came to
+    it are recounted. Its page keeps it, with its sessions and the reason; choosing another
+    statut in its form restores it."""
+    motif = (motif or "").strip()
+    if not motif:
+        raise ValidationError({"motif": "Indiquez pourquoi l’action est annulée."})
+    statut = Action.objects.select_for_update().filter(pk=action.pk).values_list("statut", flat=True).get()
+    if statut == StatutAction.ANNULEE:
+        raise ValidationError({"motif": "Cette action est déjà annulée."})
+    action.statut = StatutAction.ANNULEE
+    action.motif_annulation = motif
+    # The history's reason is 100 characters long; the whole reason is in the field beside it.
+    action._change_reason = _tronquer(f"Action annulée : {motif}", 100)
+    action.save(update_fields=["statut", "motif_annulation"])
+    recalculer_frequentations(participants=_presents(Presence.objects.filter(seance__action=action)))
     return action
 
 
@@ -110,13 +172,19 @@ def action_archiver(*, action, archivee=True):
 
 @transaction.atomic
 def action_supprimer(*, action):
-    """Delete an action with its sessions, enrolments, presences and funding (the interface
-    archives instead; this is for corrections). The children who came to it are recounted; its
-    yearly sums go with it."""
+    """Delete an action entered by mistake, with its sessions, enrolments and funding, as long as
+    no grid of its sessions notes anyone present: what was attended stays (cancel or archive
+    the action instead). Its yearly sums go with it; no child's rows change, since none came.
+    The history keeps the action and what went with it."""
     _verrouiller_les_actions([action.pk])
-    presents = _presents(Presence.objects.filter(seance__action=action))
+    notees = presences_notees(seances=Seance.objects.filter(action=action))
+    if notees:
+        raise ValidationError(
+            f"Cette action ne peut pas être supprimée : ses séances comptent {notees.en_clair()}. "
+            "Annulez-la si elle n’a pas eu lieu, ou archivez-la."
+        )
+    action._change_reason = "Action supprimée"
     action.delete()
-    recalculer_frequentations(participants=presents)
 
 
 @transaction.atomic
@@ -132,52 +200,181 @@ def financement_supprimer(*, financement):
     financement.delete()
 
 
+def _valider_et_enregistrer(seance):
+    # _refuser_un_doublon has checked the unique constraints, with a message tied to the date:
+    # the same checks again would only cost their queries.
+    seance.full_clean(validate_constraints=False)
+    seance.save()
+
+
+def _heure(heure):
+    return f"{heure:%H} h {heure:%M}"
+
+
+def _refuser_un_doublon(seance):
+    """No two sessions of an action at the same date and start time. A session without a start
+    time takes its whole date: two sessions of one date each need theirs."""
+    autres = Seance.objects.filter(action_id=seance.action_id, date=seance.date).exclude(pk=seance.pk)
+    if seance.heure_debut is not None:
+        autres = autres.filter(Q(heure_debut=seance.heure_debut) | Q(heure_debut__isnull=True))
+    heures = list(autres.values_list("heure_debut", flat=True)[:1])
+    if heures:
+        existante = "sans heure de début" if heures[0] is None else f"à {_heure(heures[0])}"
+        raise ValidationError(
+            {
+                "date": f"Cette action a déjà une séance le {seance.date:%d/%m/%Y} {existante}. Pour deux séances "
+                "le même jour, donnez à chacune son heure de début, différente de l’autre."
+            }
+        )
+
+
+def _refuser_un_deplacement(seance, date_avant, saisie_le):
+    """A session whose grid was saved took place: it cannot move into the future, and the
+    children noted present must have been enrolled and consenting on its new date too. (Within
+    its action's dates: Seance.clean, for every session.)"""
+    if saisie_le is None:
+        return
+    if seance.date > timezone.localdate():
+        raise ValidationError(
+            {
+                "date": f"La grille de présences du {date_avant:%d/%m/%Y} est enregistrée : la séance a eu lieu et "
+                "ne peut pas être déplacée à une date à venir."
+            }
+        )
+    inscrit = Inscription.objects.filter(
+        action_id=seance.action_id, participant=OuterRef("participant"), date_inscription__lte=seance.date
+    )
+    hors_regle = Presence.objects.filter(seance=seance).filter(
+        ~Exists(inscrit)
+        | Q(participant__date_consentement__isnull=True)
+        | Q(participant__date_consentement__gt=seance.date)
+    )
+    codes = sorted(hors_regle.values_list("participant__code", flat=True))
+    if codes:
+        raise ValidationError(
+            {
+                "date": f"Ces enfants notés présents n’étaient pas inscrits, ou sans consentement parental, au "
+                f"{seance.date:%d/%m/%Y} : {', '.join(codes)}. Gardez une date où ils l’étaient."
+            }
+        )
+
+
 @transaction.atomic
 def seance_enregistrer(*, action, donnees, seance=None, version=None):
     """Create a session of the action or update one, from a form loaded at `version` (None: the
-    caller states the fields outright). A new session, or one moved to another date, counts the
-    children enrolled by its date, and the action's yearly sums follow; moved to another school
-    year, it moves its children's presences there. Other headcounts change the yearly sums
-    only; its place, duration or notes change no summary."""
+    caller states the fields outright): never two at the same date and start time, and a
+    session already held (its grid saved) stays in the past. A new session, or one moved to
+    another date, counts the children enrolled and consenting by its date, and the action's
+    yearly sums follow; moved to another school year, it moves its children's presences there.
+    Headcounts change the yearly sums only; its time, place, duration or notes change no
+    summary. Its grid, cancellation and restoration are written by their own services only."""
     # The action before the session: the attendance grid takes its locks in that order too.
     _verrouiller_les_actions([action.pk])
     if seance is None:
-        seance = _enregistrer(Seance(action=action), donnees)
+        seance = Seance(action=action)
+        for nom, valeur in donnees.items():
+            setattr(seance, nom, valeur)
+        _refuser_un_doublon(seance)
+        _valider_et_enregistrer(seance)
         recompter_inscrits(seances=[seance.pk])
         recalculer_seances_annuelles(actions=[action.pk])
         return seance
-    # As committed: saving writes every field, its count of children enrolled too. Its action
+    # As committed: the session in hand was read before the lock (and changed by the form), and
+    # saving it writes every field, those of its grid and of its cancellation too. Its action
     # comes along, for the check of its dates.
     seance.refresh_from_db(from_queryset=Seance.objects.select_related("action"))
-    date, effectifs = seance.date, [seance.enfants_anonymes, seance.parents_presents]
-    donnees = changements_a_appliquer(objet=seance, donnees=donnees, version=version)
+    date_avant, heure_avant = seance.date, seance.heure_debut
+    effectifs = [seance.enfants_anonymes, seance.parents_presents]
+    for nom, valeur in changements_a_appliquer(objet=seance, donnees=donnees, version=version).items():
+        setattr(seance, nom, valeur)
+    if (seance.date, seance.heure_debut) != (date_avant, heure_avant):
+        _refuser_un_doublon(seance)
+    if seance.date != date_avant:
+        _refuser_un_deplacement(seance, date_avant, seance.saisie_le)
     seance.version += 1
-    _enregistrer(seance, donnees)
-    if seance.date != date:
+    _valider_et_enregistrer(seance)
+    if seance.date != date_avant:
         recompter_inscrits(seances=[seance.pk])
-        if _annee(seance.date) != _annee(date):
+        if _annee(seance.date) != _annee(date_avant):
             recalculer_frequentations(participants=_presents(seance.presences.all()))
-    if seance.date != date or [seance.enfants_anonymes, seance.parents_presents] != effectifs:
+    if seance.date != date_avant or [seance.enfants_anonymes, seance.parents_presents] != effectifs:
         recalculer_seances_annuelles(actions=[action.pk])
     return seance
 
 
 @transaction.atomic
-def seance_supprimer(*, seance):
-    """Delete a session with its presences: the children who came are recounted, and the
-    action's yearly sums."""
+def seance_annuler(*, seance, motif):
+    """Cancel a session, with the reason: it stays in its action's list and counts nowhere, not
+    its presences (if a grid was saved after all), nor its presences possible, nor its
+    headcounts. seance_retablir undoes it."""
+    motif = (motif or "").strip()
+    if not motif:
+        raise ValidationError({"motif": "Indiquez pourquoi la séance est annulée."})
     _verrouiller_les_actions([seance.action_id])
-    presents = _presents(seance.presences.all())
-    seance.delete()
+    if Seance.objects.filter(pk=seance.pk, annulee_le__isnull=False).exists():
+        raise ValidationError({"motif": "Cette séance est déjà annulée."})
+    seance.annulee_le = timezone.now()
+    seance.motif_annulation = motif
+    seance._change_reason = f"Séance annulée : {motif}"
+    seance.save(update_fields=["annulee_le", "motif_annulation"])
     recalculer_seances_annuelles(actions=[seance.action_id])
-    recalculer_frequentations(participants=presents)
+    recalculer_frequentations(participants=_presents(seance.presences.all()))
+    return seance
 
 
 @transaction.atomic
-def seances_creer_en_serie(*, action, date_debut, date_fin, jours, auteur, **champs_seance):
-    """One session on each chosen weekday between two dates; a date that already has a
-    session of this action is skipped rather than doubled. The new sessions count the children
-    enrolled by their dates, and the action's yearly sums follow."""
+def seance_retablir(*, seance):
+    """Undo a cancellation: the session counts again as it did. A session restored meanwhile
+    (by someone else) is left as it is."""
+    _verrouiller_les_actions([seance.action_id])
+    if not Seance.objects.filter(pk=seance.pk, annulee_le__isnull=False).exists():
+        return seance
+    seance.annulee_le = None
+    seance.motif_annulation = ""
+    seance._change_reason = "Séance rétablie"
+    seance.save(update_fields=["annulee_le", "motif_annulation"])
+    recalculer_seances_annuelles(actions=[seance.action_id])
+    recalculer_frequentations(participants=_presents(seance.presences.all()))
+    return seance
+
+
+@transaction.atomic
+def seance_supprimer(*, seance):
+    """Delete a session entered by mistake, as long as its grid notes nobody present: a session
+    that was attended stays (cancel it if it did not take place). The action's yearly sums
+    follow; no child's rows change, since none came."""
+    _verrouiller_les_actions([seance.action_id])
+    notees = presences_notees(seances=Seance.objects.filter(pk=seance.pk))
+    if notees:
+        raise ValidationError(
+            f"Cette séance ne peut pas être supprimée : sa grille compte {notees.en_clair()}. "
+            "Si elle n’a pas eu lieu, annulez-la."
+        )
+    seance._change_reason = "Séance supprimée"
+    seance.delete()
+    recalculer_seances_annuelles(actions=[seance.action_id])
+
+
+@dataclass(frozen=True)
+class SerieCreee:
+    """What a series created, and the dates it skipped with the reason of each."""
+
+    seances: list
+    sautees: dict
+    # The contract's school holiday zone, "" when an administrator has not set it yet: only
+    # public holidays were skipped then.
+    zone: str
+    # The last day of the school calendar shipped, when the series goes beyond it: the school
+    # holidays after it are not known.
+    calendrier_connu_jusqu_au: date | None = None
+
+
+@transaction.atomic
+def seances_creer_en_serie(*, action, date_debut, date_fin, jours, auteur, heure_debut=None, **champs_seance):
+    """One session on each chosen weekday between two dates, except public holidays, the school
+    holidays of the contract's zone, and the dates where the action already has a session at
+    that time (or one without a time). The new sessions count the children enrolled and
+    consenting by their dates, and the action's yearly sums follow."""
     erreurs = {}
     if date_fin < date_debut:
         erreurs["date_fin"] = "La date de fin précède la date de début."
@@ -189,37 +386,94 @@ def seances_creer_en_serie(*, action, date_debut, date_fin, jours, auteur, **cha
     if erreurs:
         raise ValidationError(erreurs)
     _verrouiller_les_actions([action.pk])
-    deja = set(action.seances.filter(date__range=(date_debut, date_fin)).values_list("date", flat=True))
-    dates = [
-        jour for jour in dates_de_la_serie(date_debut=date_debut, date_fin=date_fin, jours=jours) if jour not in deja
-    ]
+    zone = Structure.objects.filter(pk=action.porteur_id).values_list("contrat__zone_scolaire", flat=True).get()
+    non_ouvres = jours_non_ouvres(zone=zone, debut=date_debut, fin=date_fin)
+    prises = {
+        jour
+        for jour, heure in action.seances.filter(date__range=(date_debut, date_fin)).values_list("date", "heure_debut")
+        if heure is None or heure_debut is None or heure == heure_debut
+    }
+    dates, sautees = [], {}
+    for jour in dates_de_la_serie(date_debut=date_debut, date_fin=date_fin, jours=jours):
+        if jour in prises:
+            sautees[jour] = "l’action a déjà une séance ce jour-là"
+        elif jour in non_ouvres:
+            sautees[jour] = non_ouvres[jour]
+        else:
+            dates.append(jour)
     if not dates:
         raise ValidationError({"jours": "Aucune nouvelle date : aucun de ces jours n’est libre entre ces deux dates."})
     if len(dates) > SEANCES_PAR_SERIE_MAX:
         raise ValidationError(
             {"date_fin": f"Cette série compterait {len(dates)} séances : {SEANCES_PAR_SERIE_MAX} au plus à la fois."}
         )
-    seances = [Seance(action=action, date=jour, **champs_seance) for jour in dates]
+    seances = [Seance(action=action, date=jour, heure_debut=heure_debut, **champs_seance) for jour in dates]
     for seance in seances:
         seance.full_clean(exclude=["action"])
     seances = bulk_create_with_history(seances, Seance, default_user=auteur)
     recompter_inscrits(seances=[seance.pk for seance in seances])
     recalculer_seances_annuelles(actions=[action.pk])
-    return seances
+    connues = annees_couvertes(zone) if zone else []
+    fin_connue = AnneeScolaire.depuis_libelle(connues[-1]).fin if connues else None
+    return SerieCreee(
+        seances=seances,
+        sautees=sautees,
+        zone=zone,
+        calendrier_connu_jusqu_au=fin_connue if fin_connue and date_fin > fin_connue else None,
+    )
+
+
+def _seances_du_consentement(participant, avant, apres):
+    """The sessions of the child's actions whose presences possible change when the consent date
+    moves from `avant` to `apres` (None: no consent): those between the two dates."""
+    debut, fin = sorted([avant or date.max, apres or date.max])
+    seances = Seance.objects.filter(action__inscriptions__participant=participant, date__gte=debut)
+    if fin != date.max:
+        seances = seances.filter(date__lt=fin)
+    return list(seances.values_list("pk", "action_id"))
+
+
+def _refuser_un_consentement_posterieur(participant, consentement):
+    """A child noted present had their parents' consent by then: without it, no presence."""
+    presences = Presence.objects.filter(participant=participant)
+    if consentement:
+        presences = presences.filter(seance__date__lt=consentement)
+    premiere = presences.order_by("seance__date").values_list("seance__date", flat=True).first()
+    if premiere:
+        raise ValidationError(
+            {
+                "date_consentement": f"L’enfant est noté présent le {premiere:%d/%m/%Y} : le consentement de ses "
+                "parents était donc recueilli à cette date. Indiquez une date antérieure ou égale."
+            }
+        )
 
 
 @transaction.atomic
 def participant_enregistrer(*, donnees, participant=None):
     """A child's record; a new one gets a random code that says nothing about the child, and has
     no presence yet. A new sex, level, residence or structure moves the child's rows to other
-    counters; the school, birth year or consent date change no summary."""
+    counters. A new consent date changes the presences possible at the sessions of the child's
+    actions between the old date and the new one, which are recounted, and cannot fall after a
+    presence; the school or birth year change no summary."""
     if participant is None:
         return _enregistrer(Participant(code=nouveaux_codes(1)[0]), donnees)
+    consentement_avant = Participant.objects.values_list("date_consentement", flat=True).get(pk=participant.pk)
+    consentement = donnees.get("date_consentement", consentement_avant)
+    seances = []
+    if consentement != consentement_avant:
+        seances = _seances_du_consentement(participant, consentement_avant, consentement)
+        # The actions whose sessions are recounted first, then the child: the order of every write.
+        _verrouiller_les_actions({action for _, action in seances})
     # Locked, then read as committed: the form has already changed the child in hand.
     avant = Participant.objects.select_for_update().values_list(*PROFIL_DE_L_ENFANT).get(pk=participant.pk)
+    if consentement != consentement_avant:
+        _refuser_un_consentement_posterieur(participant, consentement)
     _enregistrer(participant, donnees)
     if tuple(getattr(participant, champ) for champ in PROFIL_DE_L_ENFANT) != avant:
         recalculer_frequentations(participants=[participant.pk])
+    if seances:
+        recompter_inscrits(seances=[pk for pk, _ in seances])
+        recalculer_seances_annuelles(actions={action for _, action in seances})
     return participant
 
 
@@ -283,29 +537,36 @@ def presences_enregistrer(
     *, seance, presents, enfants_anonymes, parents_presents, presents_au_chargement=None, version=None
 ):
     """Save a session's attendance grid in a number of queries that does not depend on the
-    number of children. A grid loaded with `presents_au_chargement` ticked writes only what its
-    user changed, the children they ticked or unticked since, on top of what is saved now: two
-    grids saved at once for different children keep both (None: `presents` is the whole grid).
-    Its headcounts are fields of the session, merged as its form's are, from the `version` the
-    grid was loaded at. Who was ticked or unticked is written in the session's history (change
-    reason), one row per save instead of one per child. The children ticked or unticked are
-    recounted (their rows and the counters); the action's yearly sums only when the headcounts
-    changed."""
+    number of children. From then on the session is saisie (saisie_le), even with nobody
+    present: its children enrolled and consenting count as presences possible. A grid loaded
+    with `presents_au_chargement` ticked writes only what its user changed, the children they
+    ticked or unticked since, on top of what is saved now: two grids saved at once for
+    different children keep both (None: `presents` is the whole grid). Its headcounts are
+    fields of the session, merged as its form's are, from the `version` the grid was loaded at.
+    Who was ticked or unticked is written in the session's history (change reason), one row per
+    save instead of one per child. The children ticked or unticked are recounted (their rows
+    and the counters); the action's yearly sums when the grid is saved for the first time or
+    its headcounts changed. No grid for a session to come, nor for a cancelled one."""
     presents = set(presents)
     # The action first, then its children: the order every write that recounts takes its locks in.
     _verrouiller_les_actions([seance.action_id])
     # As committed: the session in hand may have been read before another grid was saved.
     seance.refresh_from_db(from_queryset=Seance.objects.select_related("action"))
+    jour, saisie_avant = seance.date, seance.saisie_le
     effectifs_avant = (seance.enfants_anonymes, seance.parents_presents)
     effectifs = changements_a_appliquer(
         objet=seance,
         donnees={"enfants_anonymes": enfants_anonymes, "parents_presents": parents_presents},
         version=version,
     )
-    inscrits = dict(
-        seance.action.inscriptions.filter(date_inscription__lte=seance.date).values_list(
-            "participant_id", "participant__code"
+    if seance.annulee_le:
+        raise ValidationError({"presents": "Cette séance est annulée : rétablissez-la pour noter ses présences."})
+    if jour > timezone.localdate():
+        raise ValidationError(
+            {"presents": "Cette séance est à venir : sa grille de présences se remplit le jour même ou après."}
         )
+    inscrits = dict(
+        seance.action.inscriptions.filter(date_inscription__lte=jour).values_list("participant_id", "participant__code")
     )
     non_inscrits = presents - inscrits.keys()
     if non_inscrits:
@@ -317,7 +578,7 @@ def presences_enregistrer(
                 + "."
             }
         )
-    sans_consentement = Participant.objects.filter(pk__in=presents).exclude(date_consentement__lte=seance.date)
+    sans_consentement = Participant.objects.filter(pk__in=presents).exclude(date_consentement__lte=jour)
     codes = sorted(sans_consentement.values_list("code", flat=True))
     if codes:
         raise ValidationError(
@@ -327,8 +588,6 @@ def presences_enregistrer(
                 + ". Renseignez-le sur la fiche de l’enfant avant de noter sa présence."
             }
         )
-    if presents and seance.date > timezone.localdate():
-        raise ValidationError({"presents": "On ne peut pas noter de présence pour une séance à venir."})
     existants = set(seance.presences.values_list("participant_id", flat=True))
     if presents_au_chargement is not None:
         avant = set(presents_au_chargement)
@@ -343,11 +602,12 @@ def presences_enregistrer(
     for nom, valeur in effectifs.items():
         setattr(seance, nom, valeur)
     seance.version += 1
+    seance.saisie_le = timezone.now()
     if a_ajouter or a_retirer:
         recalculer_frequentations(participants=a_ajouter | a_retirer)
     seance._change_reason = "Présences – " + (", ".join(changements) or "sans changement d’enfant")
-    seance.save(update_fields=["enfants_anonymes", "parents_presents", "version"])
-    if (seance.enfants_anonymes, seance.parents_presents) != effectifs_avant:
+    seance.save(update_fields=["enfants_anonymes", "parents_presents", "saisie_le", "version"])
+    if saisie_avant is None or (seance.enfants_anonymes, seance.parents_presents) != effectifs_avant:
         recalculer_seances_annuelles(actions=[seance.action_id])
     return len(a_ajouter), len(a_retirer)
 
@@ -355,15 +615,29 @@ def presences_enregistrer(
 @transaction.atomic
 def participants_anonymiser(*, aujourdhui, annees):
     """Anonymise the children past retention (selectors.participants_expires): a new random code,
-    no school, no consent date, and their history rows (which hold the old values) deleted. Sex,
-    level and quartier of residence stay, so that past years' indicators, and the summaries, do
-    not change. Returns the children anonymised."""
+    no school, and their history rows (which hold the old values) deleted. Sex, level and
+    quartier of residence stay, so that past years' indicators, and the summaries, do not
+    change. So does whether they were consenting on the date of each session of their actions
+    (the presences possible): the consent date becomes the date of the first of those sessions
+    it covered, which says nothing of the family, or none. Returns the children anonymised."""
     expires = participants_expires(aujourdhui=aujourdhui, annees=annees)
     if expires:
+        premiere_couverte = (
+            Seance.objects.filter(
+                action__inscriptions__participant=OuterRef("pk"), date__gte=OuterRef("date_consentement")
+            )
+            .order_by("date")
+            .values("date")[:1]
+        )
+        consentements = dict(
+            Participant.objects.filter(pk__in=[p.pk for p in expires])
+            .annotate(premiere=Subquery(premiere_couverte))
+            .values_list("pk", "premiere")
+        )
         for participant, code in zip(expires, nouveaux_codes(len(expires)), strict=True):
             participant.code = "X" + code[1:]
             participant.etablissement = None
-            participant.date_consentement = None
+            participant.date_consentement = consentements[participant.pk]
             participant.anonymise_le = aujourdhui
         Participant.objects.bulk_update(expires, ["code", "etablissement", "date_consentement", "anonymise_le"])
         Participant.history.filter(id__in=[p.pk for p in expires]).delete()

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render, resolve_url
-from django.utils import timezone
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -17,9 +17,11 @@ from comptes.perms import peut_saisir
 from fiches.perms import exige, formulaire, lecture
 
 from . import selectors, services
+from .enums import EtatSeance
 from .filters import FiltreActions
 from .forms import (
     FormulaireAction,
+    FormulaireAnnulation,
     FormulaireFinancement,
     FormulaireInscription,
     FormulaireParticipant,
@@ -27,6 +29,7 @@ from .forms import (
     FormulaireSeance,
     FormulaireSerieSeances,
 )
+from .models import Seance
 from .versions import ModificationConcurrente
 
 ACTIONS_PAR_PAGE = 25
@@ -37,18 +40,20 @@ def _perimetre(request):
     return perimetre.contrat, selectors.structures_de_travail(perimetre=perimetre)
 
 
-def _formulaire(request, *, titre, form, retour, bouton="Enregistrer", intro=""):
+def _formulaire(
+    request, *, titre, form, retour, bouton="Enregistrer", intro="", gabarit="actions/formulaire.html", **contexte
+):
     return render(
         request,
-        "actions/formulaire.html",
-        {"titre": titre, "form": form, "retour": resolve_url(retour), "bouton": bouton, "intro": intro},
+        gabarit,
+        {"titre": titre, "form": form, "retour": resolve_url(retour), "bouton": bouton, "intro": intro, **contexte},
     )
 
 
 def _traiter(request, form, ecrire, message):
     """Validate the form and run the write with its cleaned data. A refusal lands next to the
-    fields it concerns and nothing is saved; success is announced. Returns what was written,
-    or None."""
+    fields it concerns and nothing is saved; success is announced (unless the next page says
+    it all: message None). Returns what was written, or None."""
     if not form.is_valid():
         return None
     try:
@@ -63,7 +68,8 @@ def _traiter(request, form, ecrire, message):
             for nom, valeur in erreur.valeurs.items():
                 form.data.setlist(nom, _comme_envoye(form.fields[nom], valeur))
         return None
-    messages.success(request, message(resultat) if callable(message) else message)
+    if message:
+        messages.success(request, message(resultat) if callable(message) else message)
     return resultat
 
 
@@ -133,8 +139,8 @@ def detail_action(request, pk):
             "seances": seances,
             "enfants": enfants,
             "taux_assiduite": presences / possibles if possibles else None,
-            "parents": sum(s.parents_presents for s in seances),
-            "aujourdhui": timezone.localdate(),
+            "parents": sum(s.parents_presents for s in seances if s.etat != EtatSeance.ANNULEE),
+            "a_saisir": sum(1 for s in seances if s.etat == EtatSeance.A_SAISIR),
             "financements": financements,
             "totaux": totaux,
             "historique": selectors.historique_de_l_action(action=action),
@@ -166,6 +172,42 @@ def archiver_action(request, pk):
     services.action_archiver(action=action, archivee=archivee)
     messages.success(request, "L’action est archivée." if archivee else "L’action est de nouveau active.")
     return redirect(action)
+
+
+@formulaire
+@exige(peut_saisir)
+def annuler_action(request, pk):
+    action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
+    form = FormulaireAnnulation(request.POST or None)
+    if _traiter(
+        request,
+        form,
+        lambda donnees: services.action_annuler(action=action, motif=donnees["motif"]),
+        "L’action est annulée : elle ne compte plus dans les tableaux de bord.",
+    ):
+        return redirect(action)
+    return render(
+        request,
+        "actions/annuler.html",
+        {"titre": f"Annuler l’action « {action} »", "objet": action, "form": form, "retour": action.get_absolute_url()},
+    )
+
+
+@formulaire
+@exige(peut_saisir)
+def supprimer_action(request, pk):
+    action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
+    notees = selectors.presences_notees(seances=action.seances.all())
+    erreur = None
+    if request.method == "POST":
+        try:
+            services.action_supprimer(action=action)
+        except ValidationError as refus:
+            erreur = refus.messages[0]
+        else:
+            messages.success(request, f"L’action « {action} » est supprimée.")
+            return redirect("actions:liste")
+    return render(request, "actions/supprimer_action.html", {"action": action, "notees": notees, "erreur": erreur})
 
 
 @formulaire
@@ -242,6 +284,8 @@ def ajouter_seance(request, pk):
 def modifier_seance(request, pk):
     contrat = request.perimetre.contrat
     seance = selectors.seance_a_saisir(pk=pk, perimetre=request.perimetre)
+    # The title names the session as it is stored, whatever the form is given.
+    titre = f"Séance du {seance.date:%d/%m/%Y}"
     form = FormulaireSeance(request.POST or None, instance=seance, contrat=contrat)
     if _traiter(
         request,
@@ -251,7 +295,25 @@ def modifier_seance(request, pk):
     ):
         return redirect(seance.action)
     return _formulaire(
-        request, titre=f"Séance du {seance.date:%d/%m/%Y}", form=form, retour=seance.action.get_absolute_url()
+        request,
+        titre=titre,
+        form=form,
+        retour=seance.action.get_absolute_url(),
+        gabarit="actions/seance.html",
+        seance=seance,
+    )
+
+
+def _sauts_de_la_serie(zone):
+    sautes = "les jours fériés, " + (
+        f"les vacances scolaires de la zone {zone}"
+        if zone
+        else "mais pas les vacances scolaires : la zone de vacances du contrat n’est pas renseignée (un "
+        "administrateur la choisit dans l’administration, « Contrats de ville »)"
+    )
+    return (
+        f"Une séance chaque jour coché entre les deux dates. Sont sautés : {sautes} ; et les dates où l’action a "
+        "déjà une séance."
     )
 
 
@@ -261,21 +323,74 @@ def serie_de_seances(request, pk):
     contrat = request.perimetre.contrat
     action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
     form = FormulaireSerieSeances(request.POST or None, contrat=contrat)
-    if _traiter(
+    # The dates skipped and why are a table: a page of their own says it all, not a message.
+    serie = _traiter(
         request,
         form,
         lambda donnees: services.seances_creer_en_serie(action=action, auteur=request.user, **donnees),
-        lambda seances: f"{len(seances)} séances ajoutées.",
-    ):
-        return redirect(action)
+        None,
+    )
+    if serie:
+        return render(request, "actions/serie_creee.html", {"action": action, "serie": serie})
     return _formulaire(
         request,
         titre=f"Série de séances de « {action} »",
         form=form,
         retour=action.get_absolute_url(),
         bouton="Créer les séances",
-        intro="Une séance chaque jour coché entre les deux dates ; une date qui a déjà sa séance est sautée.",
+        intro=_sauts_de_la_serie(contrat.zone_scolaire),
     )
+
+
+@formulaire
+@exige(peut_saisir)
+def annuler_seance(request, pk):
+    seance = selectors.seance_a_saisir(pk=pk, perimetre=request.perimetre)
+    form = FormulaireAnnulation(request.POST or None)
+    if _traiter(
+        request,
+        form,
+        lambda donnees: services.seance_annuler(seance=seance, motif=donnees["motif"]),
+        f"La séance du {seance.date:%d/%m/%Y} est annulée : elle ne compte plus dans les tableaux de bord.",
+    ):
+        return redirect(seance.action)
+    return render(
+        request,
+        "actions/annuler.html",
+        {
+            "titre": f"Annuler la séance du {seance.date:%d/%m/%Y}",
+            "objet": seance,
+            "notees": selectors.presences_notees(seances=Seance.objects.filter(pk=seance.pk)),
+            "form": form,
+            "retour": reverse("actions:modifier_seance", kwargs={"pk": seance.pk}),
+        },
+    )
+
+
+@require_POST
+@exige(peut_saisir)
+def retablir_seance(request, pk):
+    seance = selectors.seance_a_saisir(pk=pk, perimetre=request.perimetre)
+    services.seance_retablir(seance=seance)
+    messages.success(request, f"La séance du {seance.date:%d/%m/%Y} est rétablie.")
+    return redirect(seance.action)
+
+
+@formulaire
+@exige(peut_saisir)
+def supprimer_seance(request, pk):
+    seance = selectors.seance_a_saisir(pk=pk, perimetre=request.perimetre)
+    notees = selectors.presences_notees(seances=Seance.objects.filter(pk=seance.pk))
+    erreur = None
+    if request.method == "POST":
+        try:
+            services.seance_supprimer(seance=seance)
+        except ValidationError as refus:
+            erreur = refus.messages[0]
+        else:
+            messages.success(request, f"La séance du {seance.date:%d/%m/%Y} est supprimée.")
+            return redirect(seance.action)
+    return render(request, "actions/supprimer_seance.html", {"seance": seance, "notees": notees, "erreur": erreur})
 
 
 @formulaire
@@ -306,13 +421,7 @@ def saisir_presences(request, pk):
     return render(
         request,
         "actions/presences.html",
-        {
-            "seance": seance,
-            "inscrits": inscrits,
-            "coches": coches,
-            "form": form,
-            "a_venir": seance.date > timezone.localdate(),
-        },
+        {"seance": seance, "inscrits": inscrits, "coches": coches, "form": form},
     )
 
 

@@ -249,8 +249,8 @@ def choisir_l_action(curseur, aujourdhui):
 
 
 def choisir_la_seance(curseur, aujourdhui):
-    """The latest past session with 30 children enrolled and consenting by its date (or, when
-    none has 30, the one with the most), and those children in the grid's order."""
+    """The latest past session, not cancelled, with 30 children enrolled and consenting by its
+    date (or, when none has 30, the one with the most), and those children in the grid's order."""
     curseur.execute(
         """
         SELECT s.id, s.date, COUNT(*) AS eligibles
@@ -258,7 +258,7 @@ def choisir_la_seance(curseur, aujourdhui):
         JOIN actions_action a ON a.id = s.action_id
         JOIN actions_inscription i ON i.action_id = s.action_id AND i.date_inscription <= s.date
         JOIN actions_participant p ON p.id = i.participant_id AND p.date_consentement <= s.date
-        WHERE s.date <= %s AND a.statut <> %s AND NOT a.archivee
+        WHERE s.date <= %s AND s.annulee_le IS NULL AND a.statut <> %s AND NOT a.archivee
         GROUP BY s.id, s.date
         ORDER BY LEAST(COUNT(*), %s) DESC, s.date DESC, s.id DESC
         LIMIT 1

@@ -2,7 +2,7 @@
 something realistic from the first `make run`. Seeded: the same data on every machine."""
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -14,6 +14,7 @@ from actions.models import Action, Financement, Inscription, Participant, Presen
 from actions.resumes import resumer_le_contrat
 from actions.selectors import nouveaux_codes
 from fiches.annees import AnneeScolaire
+from fiches.calendrier import jours_non_ouvres
 from fiches.models import RealisationAttendue, Thematique
 from partenaires.models import Dispositif, Etablissement, Partenaire, SourceFinancement, Structure
 
@@ -97,6 +98,24 @@ def financement_fictif(alea, *, action, sources, aujourdhui, demande_max=8000):
     )
 
 
+# Past sessions whose grid an animateur has not entered yet: a few of the last weeks', and now
+# and then an older one forgotten.
+SEMAINES_RECENTES = 3
+A_SAISIR_RECENTES = 0.4
+A_SAISIR_ANCIENNES = 0.02
+
+
+def grille_enregistree_le(alea, jour, aujourdhui):
+    """When the grid of a session of that day was saved (the evening of the session, or now
+    for one of today), or None: to come, or past and still à saisir."""
+    if jour > aujourdhui:
+        return None
+    recente = (aujourdhui - jour).days < 7 * SEMAINES_RECENTES
+    if alea.random() < (A_SAISIR_RECENTES if recente else A_SAISIR_ANCIENNES):
+        return None
+    return min(timezone.now(), timezone.make_aware(datetime.combine(jour, time(19))))
+
+
 def _niveau(alea, structure):
     niveaux = list(AGE_A_LA_RENTREE)
     if structure.type.libelle == "Opérateur associatif":
@@ -133,14 +152,16 @@ def _creer_enfants(alea, structures, ecoles, colleges, annee, premiere_annee):
     return bulk_create_with_history(enfants, Participant)
 
 
-def _dates_de_seances(alea, action, hebdomadaire):
+def _dates_de_seances(alea, action, hebdomadaire, zone):
     if not hebdomadaire:
         return [action.date_debut + timedelta(days=i) for i in range(alea.randint(1, 3))]
+    # As a series would: no session on a public holiday or in the school holidays.
+    sans_ecole = jours_non_ouvres(zone=zone, debut=action.date_debut, fin=action.date_fin)
     jour = action.date_debut
     dates = []
     while jour <= action.date_fin:
-        # Christmas holidays, and a week skipped now and then.
-        if not (jour.month == 12 and jour.day > 19 or jour.month == 1 and jour.day < 4) and alea.random() > 0.08:
+        # A week skipped now and then.
+        if jour not in sans_ecole and alea.random() > 0.08:
             dates.append(jour)
         jour += timedelta(days=7)
     return dates
@@ -228,7 +249,8 @@ def generer_activite(*, contrat):
             continue
         evenement_ouvert = not detail["hebdomadaire"] and alea.random() < 0.5
         parents = action.realisation.code == "R3"
-        for jour in _dates_de_seances(alea, action, detail["hebdomadaire"]):
+        for jour in _dates_de_seances(alea, action, detail["hebdomadaire"], contrat.zone_scolaire):
+            saisie_le = grille_enregistree_le(alea, jour, aujourdhui)
             seances.append(
                 Seance(
                     action=action,
@@ -237,8 +259,12 @@ def generer_activite(*, contrat):
                     etablissement=detail["etablissements"][0] if detail["etablissements"] else None,
                     lieu=action.autres_lieux,
                     adultes_presents=alea.randint(1, 4),
-                    enfants_anonymes=alea.randint(15, 80) if evenement_ouvert else 0,
-                    parents_presents=alea.randint(3, 12) if parents else int(alea.random() < 0.02),
+                    # Headcounts are typed in the grid: none for a session whose grid was not saved.
+                    enfants_anonymes=alea.randint(15, 80) if evenement_ouvert and saisie_le else 0,
+                    parents_presents=(alea.randint(3, 12) if parents else int(alea.random() < 0.02))
+                    if saisie_le
+                    else 0,
+                    saisie_le=saisie_le,
                 )
             )
         if evenement_ouvert:
@@ -258,7 +284,7 @@ def generer_activite(*, contrat):
     presences = [
         Presence(seance=seance, participant_id=enfant)
         for seance in seances
-        if seance.date <= aujourdhui
+        if seance.saisie_le
         for enfant in inscrits_par_action.get(seance.action_id, [])
         if consentement[enfant]
         and consentement[enfant] <= seance.date

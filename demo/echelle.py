@@ -20,7 +20,14 @@ from fiches.annees import AnneeScolaire
 from fiches.models import RealisationAttendue, Thematique
 from partenaires.models import Dispositif, Etablissement, Partenaire, SourceFinancement, Structure
 
-from .activite import AGE_A_LA_RENTREE, COLLEGE, MODELES_D_ACTION, creer_actions_en_lot, financement_fictif
+from .activite import (
+    AGE_A_LA_RENTREE,
+    COLLEGE,
+    MODELES_D_ACTION,
+    creer_actions_en_lot,
+    financement_fictif,
+    grille_enregistree_le,
+)
 
 LOT = 5000
 
@@ -211,13 +218,16 @@ def _actions(alea, echelle, territoire, annees, aujourdhui):
     return creer_actions_en_lot(actions, details, lot=LOT), details
 
 
-def _seances(alea, actions, details):
+def _seances(alea, actions, details, aujourdhui):
     seances = []
     for action, detail in zip(actions, details, strict=True):
         if action.statut == StatutAction.ANNULEE:
             continue
         evenement = detail["rythme"] == "evenement"
         for jour in detail["dates"]:
+            # Past sessions have their grid saved, but for a few not entered yet; headcounts are
+            # typed in the grid.
+            saisie_le = grille_enregistree_le(alea, jour, aujourdhui)
             seances.append(
                 Seance(
                     action=action,
@@ -227,8 +237,11 @@ def _seances(alea, actions, details):
                     lieu=action.autres_lieux,
                     adultes_presents=alea.randint(1, 3) if not evenement else alea.randint(4, 12),
                     # Events are open: nobody enrols, children are counted at the door.
-                    enfants_anonymes=alea.randint(20, 150) if evenement else 0,
-                    parents_presents=alea.randint(3, 15) if action.public_parents else int(alea.random() < 0.03),
+                    enfants_anonymes=alea.randint(20, 150) if evenement and saisie_le else 0,
+                    parents_presents=(alea.randint(3, 15) if action.public_parents else int(alea.random() < 0.03))
+                    if saisie_le
+                    else 0,
+                    saisie_le=saisie_le,
                 )
             )
     return bulk_create_with_history(seances, Seance, batch_size=LOT)
@@ -252,8 +265,8 @@ def _inscriptions(alea, actions, details, disponibles):
     return bulk_create_with_history(inscriptions, Inscription, batch_size=LOT), assiduite
 
 
-def _presences(alea, seances, inscriptions, assiduite, aujourdhui):
-    """Ticks for the sessions held by today, written in batches so memory stays flat."""
+def _presences(alea, seances, inscriptions, assiduite):
+    """Ticks for the sessions whose grid was saved, written in batches so memory stays flat."""
     inscrits = {}
     for inscription in inscriptions:
         inscrits.setdefault(inscription.action_id, []).append(
@@ -261,7 +274,7 @@ def _presences(alea, seances, inscriptions, assiduite, aujourdhui):
         )
     total, lot = 0, []
     for seance in seances:
-        if seance.date > aujourdhui:
+        if not seance.saisie_le:
             continue
         saison = SAISON[seance.date.month]
         for participant_id, inscrit_le in inscrits.get(seance.action_id, []):
@@ -305,9 +318,9 @@ def generer_activite_a_l_echelle(*, contrat, echelle, aujourdhui=None):
         raise ValueError("Aucune structure active du contrat n’intervient dans un quartier : rien à générer.")
     disponibles = _enfants(alea, echelle, territoire, annees)
     actions, details = _actions(alea, echelle, territoire, annees, aujourdhui)
-    seances = _seances(alea, actions, details)
+    seances = _seances(alea, actions, details, aujourdhui)
     inscriptions, assiduite = _inscriptions(alea, actions, details, disponibles)
-    presences = _presences(alea, seances, inscriptions, assiduite, aujourdhui)
+    presences = _presences(alea, seances, inscriptions, assiduite)
     financements = _financements(alea, actions, territoire["sources"], aujourdhui)
     resumer_le_contrat(contrat=contrat)
     return {

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from comptes.auth import PREFIXE_DEMO
 from comptes.enums import Role
+from fiches.enums import ZoneScolaire
 from fiches.models import Commune, Quartier
 from fiches.validators import lettre_cle_uai
 from partenaires.enums import EducationPrioritaire, TypeEtablissement
@@ -106,6 +107,11 @@ def generer_demo(*, contrat):
     if not contrat.territoire:
         contrat.territoire = "Bellerive et Saint-Aubin-des-Prés (territoire fictif de démonstration)"
         contrat.save(update_fields=["territoire"])
+    if not contrat.zone_scolaire:
+        # The fiche's reference file names no city, so it sets no zone; the fictional quartiers
+        # are numbered in the Val-d'Oise (095), of the académie de Versailles: zone C.
+        contrat.zone_scolaire = ZoneScolaire.C
+        contrat.save(update_fields=["zone_scolaire"])
 
     quartiers = {}
     for code, nom, codes_communes in QUARTIERS:

@@ -142,6 +142,9 @@ PAGES = {
     "actions:nouvelle": Page(lambda demo: reverse("actions:nouvelle"), formulaire=True),
     "actions:detail": Page(lambda demo: demo.action.get_absolute_url()),
     "actions:modifier": Page(lambda demo: demo.url("actions:modifier", pk=demo.action.pk), formulaire=True),
+    # The demo action has presences: its deletion page says why it cannot be deleted.
+    "actions:annuler": Page(lambda demo: demo.url("actions:annuler", pk=demo.action.pk), formulaire=True),
+    "actions:supprimer": Page(lambda demo: demo.url("actions:supprimer", pk=demo.action.pk)),
     "actions:ajouter_financement": Page(
         lambda demo: demo.url("actions:ajouter_financement", pk=demo.action.pk), formulaire=True
     ),
@@ -158,6 +161,9 @@ PAGES = {
     "actions:modifier_seance": Page(
         lambda demo: demo.url("actions:modifier_seance", pk=demo.seance.pk), formulaire=True
     ),
+    "actions:annuler_seance": Page(lambda demo: demo.url("actions:annuler_seance", pk=demo.seance.pk), formulaire=True),
+    # A confirmation: its POST deletes (or says why not), it has no field.
+    "actions:supprimer_seance": Page(lambda demo: demo.url("actions:supprimer_seance", pk=demo.seance.pk)),
     "actions:presences": Page(lambda demo: demo.url("actions:presences", pk=demo.seance.pk), formulaire=True),
     "actions:inscriptions": Page(lambda demo: demo.url("actions:inscriptions", pk=demo.action.pk), formulaire=True),
     "actions:participants": _simple("actions:participants"),
@@ -184,6 +190,9 @@ SANS_PAGE = {
     "deconnexion": SansPage(lambda demo: reverse("deconnexion"), 405, "", "POST seulement, puis redirige"),
     "actions:archiver": SansPage(
         lambda demo: demo.url("actions:archiver", pk=demo.action.pk), 405, "", "POST seulement, puis redirige"
+    ),
+    "actions:retablir_seance": SansPage(
+        lambda demo: demo.url("actions:retablir_seance", pk=demo.seance.pk), 405, "", "POST seulement, puis redirige"
     ),
     "indicateurs:export_csv": SansPage(
         lambda demo: reverse("indicateurs:export_csv"), 200, "text/csv", "export du tableau de bord"

@@ -11,13 +11,16 @@ from urllib.parse import urlsplit
 from django.urls import reverse
 from django.utils import timezone
 
+from actions.dates import dates_de_la_serie
 from actions.models import Action, Participant, Seance
 from demo.adhesions import QUARTIERS_DU_PARTENAIRE
 from fiches.annees import AnneeScolaire
-from fiches.models import Quartier
+from fiches.calendrier import jours_non_ouvres
+from fiches.models import Contrat, Quartier
 
 from .outils import a_le_focus, se_connecter, tabuler_jusqua
 from .plan import QUARTIER_AUDITE, STRUCTURE_AUDITEE, Demo
+from .verificateurs import auditer_accessibilite, resumer_erreurs_html, resumer_violations, valider_html
 
 ANIMATEUR = "demo-animateur"
 CHEF = "demo-chef"
@@ -45,9 +48,11 @@ def _frequentation(page, url):
     return int(re.sub(r"\D", "", page.locator("#indicateur-frequentation td").first.inner_text()))
 
 
-def test_an_animateur_records_attendance_and_the_rate_and_the_dashboards_change(donnees_demo, page, nouveau_contexte):
+def test_an_animateur_records_attendance_and_the_rate_and_the_dashboards_change(
+    donnees_demo, page, nouveau_contexte, artefacts
+):
     aujourdhui = timezone.localdate()
-    debut, fin = aujourdhui - timedelta(days=42), aujourdhui + timedelta(days=60)
+    debut, fin = aujourdhui - timedelta(days=91), aujourdhui + timedelta(days=60)
 
     se_connecter(page, ANIMATEUR)
     page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Actions").click()
@@ -66,15 +71,28 @@ def test_an_animateur_records_attendance_and_the_rate_and_the_dashboards_change(
     assert "est enregistrée" in _message(page)
     action = Action.objects.get(titre=TITRE)
 
-    # Every Wednesday of the last five weeks: five sessions, all past.
+    # Every Wednesday of the last twelve weeks but public holidays and the school holidays of the
+    # demo contract's zone (whatever the day the test runs, some are school days): all past.
+    du, au = aujourdhui - timedelta(days=84), aujourdhui - timedelta(days=1)
+    sans_ecole = jours_non_ouvres(zone=Contrat.objects.get().zone_scolaire, debut=du, fin=au)
+    mercredis = list(dates_de_la_serie(date_debut=du, date_fin=au, jours=[2]))
+    attendues = [jour for jour in mercredis if jour not in sans_ecole]
     page.get_by_role("link", name="Ajouter une série").click()
-    _champ(page, "Du").fill(_jj_mm_aaaa(aujourdhui - timedelta(days=35)))
-    _champ(page, "Au").fill(_jj_mm_aaaa(aujourdhui - timedelta(days=1)))
+    assert "les vacances scolaires de la zone C" in page.locator("main").inner_text()
+    _champ(page, "Du").fill(_jj_mm_aaaa(du))
+    _champ(page, "Au").fill(_jj_mm_aaaa(au))
     page.get_by_label("Mercredi").check()
-    page.get_by_role("button", name="Créer les séances").click()
+    with page.expect_response(lambda reponse: reponse.request.method == "POST") as envoi:
+        page.get_by_role("button", name="Créer les séances").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Série de séances créée"
+    assert f"{len(attendues)} séances ajoutées" in page.locator("main").inner_text()
+    sautees = page.get_by_role("table", name=re.compile("Dates sautées"))
+    assert sautees.locator("tbody tr").count() == len(mercredis) - len(attendues)
+    # The result of a POST is no page of the site map: audited here.
+    _auditer(page, envoi.value.text(), "actions-serie-creee", artefacts)
+    page.get_by_role("link", name="Retour à l’action").click()
     page.wait_for_url(f"**{action.get_absolute_url()}")
-    assert _message(page) == "5 séances ajoutées."
-    assert page.get_by_role("heading", name="Séances (5)").is_visible()
+    assert page.get_by_role("heading", name=f"Séances ({len(attendues)})").is_visible()
 
     # Three children of the structure. Their parents' consent, without which no presence can be
     # noted, is arranged here to predate the action, whatever the day the test runs.
@@ -88,7 +106,9 @@ def test_an_animateur_records_attendance_and_the_rate_and_the_dashboards_change(
     page.wait_for_url(f"**{action.get_absolute_url()}")
     assert _message(page) == "3 enfant(s) inscrit(s)."
     taux = page.locator("#taux-assiduite")
-    assert taux.inner_text() == "0,0\u00a0%", "aucune présence notée : 0 sur 15 séances possibles"
+    # No grid saved yet: no rate, rather than 0 % from sessions nobody entered.
+    assert taux.inner_text() == "–"
+    assert page.locator("#seances-a-saisir strong").inner_text() == str(len(attendues))
 
     derniere = action.seances.order_by("date").last()
     # Meanwhile, the chef de projet reads the dashboards of the session's school year.
@@ -104,13 +124,24 @@ def test_an_animateur_records_attendance_and_the_rate_and_the_dashboards_change(
     page.get_by_role("button", name="Enregistrer les présences").click()
     page.wait_for_url(f"**{action.get_absolute_url()}")
     assert _message(page) == f"Présences du {derniere.date:%d/%m/%Y} enregistrées."
-    # Two presences out of three children times five past sessions.
-    assert taux.inner_text() == "13,3\u00a0%"
+    # Two presences out of the three children of the one session entered; the others wait.
+    assert taux.inner_text() == "66,7\u00a0%"
     seances = page.get_by_role("table", name="Séances de l’action et leur fréquentation")
     ligne = seances.get_by_role("row").filter(has_text=f"{derniere.date:%d/%m/%Y}")
     assert "2 / 3" in ligne.inner_text()
     # The action runs in that quartier: both dashboards count the two presences, live.
     assert [_frequentation(chef, url) for url in tableaux] == [n + 2 for n in avant]
+
+
+def _auditer(page, html, nom, artefacts):
+    """axe-core on the page as shown, the Nu Html Checker on the HTML the server sent, and a
+    screenshot beside the audit's."""
+    assert resumer_violations(auditer_accessibilite(page)) == []
+    fichier = artefacts / f"{nom}.html"
+    fichier.write_text(html, encoding="utf-8")
+    assert resumer_erreurs_html(valider_html([fichier])[fichier.name]) == []
+    (artefacts / "captures").mkdir(exist_ok=True)
+    page.screenshot(path=artefacts / "captures" / f"{nom}--{ANIMATEUR}.png", full_page=True)
 
 
 def _focus_visible(element):

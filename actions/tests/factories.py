@@ -5,6 +5,7 @@ actions.resumes once the record is saved (there is no signal to do it for them).
 import datetime
 
 import factory
+from django.utils import timezone
 
 from fiches.tests.factories import QuartierFactory, RealisationAttendueFactory
 from partenaires.tests.factories import EtablissementFactory, StructureFactory
@@ -56,12 +57,19 @@ class ActionFactory(factory.django.DjangoModelFactory):
 
 
 class SeanceFactory(factory.django.DjangoModelFactory):
+    """A past session comes with its attendance grid saved, as most past sessions are;
+    `a_saisir=True` gives one never entered. A session to come has no grid."""
+
     class Meta:
         model = Seance
         skip_postgeneration_save = True
 
     action = factory.SubFactory(ActionFactory)
     date = factory.LazyAttribute(lambda o: o.action.date_debut)
+    saisie_le = factory.LazyAttribute(lambda o: timezone.now() if o.date <= timezone.localdate() else None)
+
+    class Params:
+        a_saisir = factory.Trait(saisie_le=None)
 
     @factory.post_generation
     def resumes(self, create, extracted, **kwargs):
@@ -111,8 +119,11 @@ class PresenceFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def resumes(self, create, extracted, **kwargs):
-        """As services.presences_enregistrer: the child's rows and the counters."""
+        """As services.presences_enregistrer: the session's grid saved, the child's rows and the
+        counters."""
         if create:
+            if Seance.objects.filter(pk=self.seance_id, saisie_le__isnull=True).update(saisie_le=timezone.now()):
+                recalculer_seances_annuelles(actions=[self.seance.action_id])
             recalculer_frequentations(participants=[self.participant_id])
 
 

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, Q
@@ -22,7 +23,7 @@ from actions import services
 from actions.enums import NiveauScolaire, Sexe, StatutAction
 from actions.forms import FormulaireAction
 from actions.models import EffectifAnnuel, FrequentationAnnuelle, Participant, Presence, Seance, SeancesAnnuelles
-from actions.resumes import recalculer_frequentations
+from actions.resumes import recalculer_frequentations, recalculer_seances_annuelles, recompter_inscrits
 from fiches.annees import AnneeScolaire
 from fiches.tests.factories import QuartierFactory
 from indicateurs.calculs import calculer
@@ -45,13 +46,14 @@ CHAMPS_M2M_ACTION = ["thematiques", "partenaires", "quartiers", "etablissements"
 
 
 def attendu():
-    """Rows (participant, year, quartier or None, presences, sex, level, residence) from the presences."""
+    """Rows (participant, year, quartier or None, presences, sex, level, residence) from the
+    presences, those of cancelled sessions and actions left out."""
     compte = Counter()
     for presence in Presence.objects.select_related("seance__action", "participant").prefetch_related(
         "seance__action__quartiers"
     ):
         action = presence.seance.action
-        if action.statut == StatutAction.ANNULEE:
+        if action.statut == StatutAction.ANNULEE or presence.seance.annulee_le:
             continue
         enfant = presence.participant
         profil = (enfant.sexe, enfant.niveau_scolaire, enfant.quartier_residence_id)
@@ -110,25 +112,36 @@ def seances_annuelles():
     return {
         cle[:2]: cle[2:]
         for cle in SeancesAnnuelles.objects.values_list(
-            "action", "annee_scolaire", "enfants_anonymes", "parents_presents", "nb_inscrits"
+            "action", "annee_scolaire", "enfants_anonymes", "parents_presents", "nb_inscrits", "seances_non_saisies"
         )
     }
 
 
 def sommes_des_seances():
-    """Per action and school year: headcounts, parents, children enrolled by each date."""
+    """Per action and school year, over the sessions not cancelled: headcounts, parents, the
+    children enrolled and consenting by the date of each session whose grid was saved, and the
+    sessions whose grid never was."""
     inscrits = inscrits_attendus()
     sommes = {}
-    for seance in Seance.objects.all():
-        somme = sommes.setdefault((seance.action_id, AnneeScolaire.de_la_date(seance.date).annee_de_rentree), [0] * 3)
-        for rang, valeur in enumerate([seance.enfants_anonymes, seance.parents_presents, inscrits[seance.pk]]):
+    for seance in Seance.objects.filter(annulee_le=None):
+        somme = sommes.setdefault((seance.action_id, AnneeScolaire.de_la_date(seance.date).annee_de_rentree), [0] * 4)
+        saisie = seance.saisie_le is not None
+        valeurs = [seance.enfants_anonymes, seance.parents_presents, inscrits[seance.pk] if saisie else 0, not saisie]
+        for rang, valeur in enumerate(valeurs):
             somme[rang] += valeur
     return {cle: tuple(somme) for cle, somme in sommes.items()}
 
 
 def inscrits_attendus():
+    """Per session, the children enrolled in its action and whose parents consented by its date."""
     return {
-        seance.pk: seance.action.inscriptions.filter(date_inscription__lte=seance.date).count()
+        seance.pk: sum(
+            1
+            for inscription in seance.action.inscriptions.select_related("participant")
+            if inscription.date_inscription <= seance.date
+            and inscription.participant.date_consentement
+            and inscription.participant.date_consentement <= seance.date
+        )
         for seance in Seance.objects.select_related("action")
     }
 
@@ -177,6 +190,8 @@ def grille(seance, enfants, anonymes=0, parents=0):
 
 def test_every_write_keeps_the_yearly_summary_equal_to_the_presences():
     action, seance, enfants = action_avec_enfants(4, date_debut=datetime.date(2025, 8, 1))
+    for enfant in enfants:
+        services.participant_enregistrer(participant=enfant, donnees={"date_consentement": datetime.date(2025, 1, 6)})
     autre = SeanceFactory(action=action, date=NOVEMBRE)
 
     grille(seance, enfants[:3])
@@ -220,24 +235,37 @@ def test_removing_a_quartier_or_cancelling_the_action_updates_the_summary():
     assert coherent() and len(lignes()) == 2
 
 
-def test_deleting_a_session_an_action_or_a_child_recounts():
+def test_cancelling_a_session_or_an_action_deleting_them_or_a_child_recounts():
     action, seance, enfants = action_avec_enfants(3)
     autre_action, autre_seance, autres = action_avec_enfants(1)
-    grille(seance, enfants)
-    grille(SeanceFactory(action=action, date=NOVEMBRE), enfants[:1])
+    grille(seance, enfants, parents=2)
+    novembre = SeanceFactory(action=action, date=NOVEMBRE)
+    grille(novembre, enfants[:1])
     grille(autre_seance, autres)
 
-    services.seance_supprimer(seance=seance)
+    # A cancelled session counts nowhere: neither its presences, nor its presences possible, nor
+    # its parents; restored, it counts again.
+    services.seance_annuler(seance=seance, motif="Grève")
     assert coherent() and {ligne[0] for ligne in lignes()} == {enfants[0].pk, autres[0].pk}
-    services.action_supprimer(action=action)
+    assert seances_annuelles()[(action.pk, 2025)] == (0, 0, 3, 0)
+    services.seance_retablir(seance=seance)
+    assert coherent() and seances_annuelles()[(action.pk, 2025)] == (0, 2, 6, 0)
+    services.action_annuler(action=action, motif="Subvention refusée")
     assert coherent() and {ligne[0] for ligne in lignes()} == {autres[0].pk}
+    # Only what nobody attended is deleted: a session, then an action, emptied of their grids.
+    for a_vider in (seance, novembre):
+        grille(a_vider, [])
+    services.seance_supprimer(seance=novembre)
+    assert coherent() and seances_annuelles()[(action.pk, 2025)] == (0, 0, 3, 0)
+    services.action_supprimer(action=action)
+    assert coherent() and (action.pk, 2025) not in seances_annuelles()
     # A child deleted takes their rows and their share of the counters along.
     services.participant_supprimer(participant=autres[0])
     assert coherent() and lignes() == set() and effectifs() == {}
-    assert seances_annuelles()[(autre_action.pk, 2025)] == (0, 0, 0)
+    assert seances_annuelles()[(autre_action.pk, 2025)] == (0, 0, 0, 0)
 
 
-def test_each_session_counts_the_children_enrolled_by_its_date():
+def test_each_session_counts_the_children_enrolled_and_consenting_by_its_date():
     action, seance, enfants = action_avec_enfants(2)
     plus_tard = SeanceFactory(action=action, date=NOVEMBRE)
     assert inscrits() == inscrits_attendus() == {seance.pk: 2, plus_tard.pk: 2} and coherent()
@@ -251,22 +279,33 @@ def test_each_session_counts_the_children_enrolled_by_its_date():
     assert inscrits() == inscrits_attendus() == {seance.pk: 2, plus_tard.pk: 5}
 
     # A series of new sessions and a session moved before the late enrolments.
-    series = services.seances_creer_en_serie(
+    (nouvelle,) = services.seances_creer_en_serie(
         action=action,
         date_debut=datetime.date(2026, 1, 5),
         date_fin=datetime.date(2026, 1, 11),
         jours=[2],
         auteur=None,
-    )
+    ).seances
     services.seance_enregistrer(action=action, seance=plus_tard, donnees={"date": datetime.date(2025, 10, 10)})
-    assert inscrits() == inscrits_attendus() == {seance.pk: 2, plus_tard.pk: 2, series[0].pk: 5}
+    assert inscrits() == inscrits_attendus() == {seance.pk: 2, plus_tard.pk: 2, nouvelle.pk: 5}
     services.inscription_supprimer(inscription=action.inscriptions.get(date_inscription=datetime.date(2025, 10, 15)))
     assert inscrits() == inscrits_attendus() and coherent()
-    # Headcounts typed in the grid, a session deleted: the yearly sums follow.
+    # The new session's grid was never saved: its four children are not counted absent.
+    assert seances_annuelles()[(action.pk, 2025)] == (0, 0, 2 + 2, 1)
+    # Headcounts typed in the grid, the new session's grid saved: the yearly sums follow.
     grille(seance, [], anonymes=7, parents=3)
-    assert coherent() and seances_annuelles()[(action.pk, 2025)] == (7, 3, 2 + 2 + 4)
-    services.seance_supprimer(seance=series[0])
-    assert coherent() and seances_annuelles()[(action.pk, 2025)] == (7, 3, 4)
+    grille(nouvelle, [])
+    assert coherent() and seances_annuelles()[(action.pk, 2025)] == (7, 3, 2 + 2 + 4, 0)
+
+    # A child whose parents' consent comes later counts from then on, and again if it is moved.
+    Participant.objects.filter(pk=nouveaux[0].pk).update(date_consentement=None)
+    recompter_inscrits(actions=[action.pk])
+    recalculer_seances_annuelles(actions=[action.pk])
+    assert inscrits() == inscrits_attendus() and inscrits()[nouvelle.pk] == 3
+    services.participant_enregistrer(participant=nouveaux[0], donnees={"date_consentement": datetime.date(2025, 12, 1)})
+    assert inscrits() == inscrits_attendus() and inscrits()[nouvelle.pk] == 4 and coherent()
+    services.participant_enregistrer(participant=nouveaux[0], donnees={"date_consentement": None})
+    assert inscrits()[nouvelle.pk] == 3 and coherent()
 
 
 @pytest.fixture
@@ -274,7 +313,10 @@ def activite():
     """Two actions of one structure, each in a quartier of its own, written through the services:
     three children enrolled in both (the third one later in the second), who came to sessions of
     two school years, headcounts and parents typed, the second child living in the second
-    action's quartier. The children were created long ago: they are past retention in 2029."""
+    action's quartier; a fourth child enrolled in the second action whose parents have not
+    consented; a session whose grid was never saved, and one cancelled after its grid was; a
+    third action nobody attended yet. The children were created long ago: they are past
+    retention in 2029."""
     action, seance, enfants = action_avec_enfants(3, date_debut=datetime.date(2025, 8, 1))
     Participant.objects.update(
         date_consentement=datetime.date(2025, 1, 6), cree_le=datetime.datetime(2020, 9, 1, tzinfo=datetime.UTC)
@@ -295,14 +337,29 @@ def activite():
     grille(seconde, enfants)
     enfants = list(Participant.objects.order_by("pk"))
     services.participant_enregistrer(participant=enfants[1], donnees={"quartier_residence": autre.quartiers.get()})
+    sans_consentement = ParticipantFactory(structure=action.porteur, date_consentement=None)
+    services.participants_inscrire(
+        action=autre, participants=[sans_consentement], date_inscription=autre.date_debut, auteur=None
+    )
+    troisieme = services.seance_enregistrer(action=autre, donnees={"date": datetime.date(2025, 11, 12)})
+    annulee = services.seance_enregistrer(action=action, donnees={"date": datetime.date(2025, 10, 15)})
+    grille(annulee, enfants[:1], parents=1)
+    services.seance_annuler(seance=annulee, motif="Gymnase fermé")
+    vide = ActionFactory(porteur=action.porteur, realisation=action.realisation)
+    services.participants_inscrire(action=vide, participants=enfants[:1], date_inscription=vide.date_debut, auteur=None)
+    services.seance_enregistrer(action=vide, donnees={"date": OCTOBRE})
     return SimpleNamespace(
         action=action,
         autre=autre,
+        vide=vide,
         seance=seance,
         aout=aout,
         premiere=premiere,
         seconde=seconde,
+        troisieme=troisieme,
+        annulee=annulee,
         enfants=enfants,
+        sans_consentement=sans_consentement,
         tardive=tardive,
     )
 
@@ -356,6 +413,12 @@ ECRITURES_SANS_RECOMPTE = {
     "lieu et notes d’une séance": lambda d: services.seance_enregistrer(
         action=d.autre, seance=d.premiere, donnees={"lieu": "Gymnase", "notes": "Sous la pluie."}
     ),
+    "heure d’une séance": lambda d: services.seance_enregistrer(
+        action=d.autre, seance=d.premiere, donnees={"heure_debut": datetime.time(16, 30)}
+    ),
+    "séance annulée déplacée": lambda d: services.seance_enregistrer(
+        action=d.action, seance=d.annulee, donnees={"lieu": "Préau"}
+    ),
     "enfant créé": _nouvel_enfant,
     "naissance et consentement d’un enfant": lambda d: _enfant(
         d, 0, annee_naissance=2015, date_consentement=datetime.date(2025, 1, 3)
@@ -382,7 +445,11 @@ ECRITURES_QUI_RECOMPTENT = {
         ),
         {F, E},
     ),
-    "action supprimée": (lambda d: services.action_supprimer(action=d.autre), {F, E, S}),
+    "action annulée, avec son motif": (
+        lambda d: services.action_annuler(action=d.autre, motif="Intervenant parti"),
+        {F, E},
+    ),
+    "action supprimée (personne n’y est venu)": (lambda d: services.action_supprimer(action=d.vide), {S}),
     "séance créée": (
         lambda d: services.seance_enregistrer(action=d.autre, donnees={"date": datetime.date(2025, 10, 8)}),
         {S, N},
@@ -405,7 +472,16 @@ ECRITURES_QUI_RECOMPTENT = {
         ),
         {S},
     ),
-    "séance supprimée": (lambda d: services.seance_supprimer(seance=d.seconde), {F, E, S}),
+    "séance annulée": (lambda d: services.seance_annuler(seance=d.seconde, motif="Grève"), {F, E, S}),
+    "séance annulée sans grille": (lambda d: services.seance_annuler(seance=d.troisieme, motif="Grève"), {S}),
+    "séance rétablie": (lambda d: services.seance_retablir(seance=d.annulee), {F, E, S}),
+    "séance supprimée (personne n’y est venu)": (lambda d: services.seance_supprimer(seance=d.troisieme), {S}),
+    "séance jamais saisie déplacée avant une inscription": (
+        lambda d: services.seance_enregistrer(
+            action=d.autre, seance=d.troisieme, donnees={"date": datetime.date(2025, 10, 8)}
+        ),
+        {S, N},
+    ),
     "série de séances": (
         lambda d: services.seances_creer_en_serie(
             action=d.autre,
@@ -429,6 +505,18 @@ ECRITURES_QUI_RECOMPTENT = {
     "grille : un enfant coché": (lambda d: grille(d.seance, d.enfants, anonymes=3), {F, E}),
     "grille : un enfant décoché": (lambda d: grille(d.seconde, d.enfants[:2]), {F, E}),
     "grille : effectifs": (lambda d: grille(d.premiere, d.enfants[:2], anonymes=5, parents=1), {S}),
+    "grille enregistrée pour la première fois, sans présent": (lambda d: grille(d.troisieme, []), {S}),
+    "grille enregistrée pour la première fois": (lambda d: grille(d.troisieme, d.enfants[:1]), {F, E, S}),
+    "consentement recueilli": (
+        lambda d: services.participant_enregistrer(
+            participant=d.sans_consentement, donnees={"date_consentement": OCTOBRE}
+        ),
+        {S, N},
+    ),
+    "consentement plus tardif, avant la première présence": (
+        lambda d: _enfant(d, 2, date_consentement=datetime.date(2025, 10, 20)),
+        {S, N},
+    ),
     "quartier supprimé dans l’administration": (lambda d: d.action.quartiers.get().delete(), {F, E}),
 }
 
@@ -452,6 +540,31 @@ def test_a_write_that_changes_what_is_summed_updates_those_summaries_exactly(act
     assert recomptes(requetes) == touches
     assert resumes() != avant
     assert coherent() and egal_au_recomptage()
+
+
+# Writes refused: a ValidationError, and every summary as it was.
+ECRITURES_REFUSEES = {
+    "séance fréquentée supprimée": lambda d: services.seance_supprimer(seance=d.seconde),
+    "action fréquentée supprimée": lambda d: services.action_supprimer(action=d.autre),
+    "séance saisie déplacée avant l’inscription d’un présent": lambda d: services.seance_enregistrer(
+        action=d.autre, seance=d.seconde, donnees={"date": datetime.date(2025, 10, 8)}
+    ),
+    "dates de l’action sans ses séances": lambda d: services.action_enregistrer(
+        action=d.autre, donnees={"date_fin": datetime.date(2025, 10, 31)}, auteur=None
+    ),
+    "deuxième séance le même jour": lambda d: services.seance_enregistrer(action=d.autre, donnees={"date": OCTOBRE}),
+    "consentement après une présence": lambda d: _enfant(d, 0, date_consentement=None),
+    "grille d’une séance annulée": lambda d: grille(d.annulee, d.enfants[:2]),
+    "annulation sans motif": lambda d: services.seance_annuler(seance=d.seconde, motif=""),
+}
+
+
+@pytest.mark.parametrize("ecriture", ECRITURES_REFUSEES.values(), ids=ECRITURES_REFUSEES.keys())
+def test_a_refused_write_leaves_every_summary_as_it_was(activite, ecriture):
+    avant = resumes()
+    with pytest.raises(ValidationError):
+        ecriture(activite)
+    assert resumes() == avant and coherent()
 
 
 def test_a_title_or_an_archiving_costs_the_same_few_queries_for_one_child_or_thirty(django_assert_num_queries):
@@ -599,16 +712,22 @@ def test_deleting_a_quartier_takes_its_counters_and_leaves_the_contract_s():
     assert figures.totaux["nb_enfants_beneficiaires"]["actuelle"] == 2
 
 
-def test_the_migration_that_created_the_summaries_fills_them_as_the_services_keep_them(activite):
-    """actions/0003 carries its own copy of the recount, as it was: run on today's records, it
-    rebuilds what the services kept."""
-    migration = importlib.import_module("actions.migrations.0003_resumes_des_presences")
+def test_the_migrations_that_filled_the_summaries_rebuild_what_the_services_keep(activite):
+    """actions/0003 and 0004 carry their own copies of the recount, as they were. Run in turn on
+    records a database could hold before 0004 (no session cancelled yet, no date of saved grid,
+    the history of each grid saved), they rebuild what the services kept, and tell the sessions
+    entered from the others."""
+    services.seance_retablir(seance=activite.annulee)
+    saisies = set(Seance.objects.filter(saisie_le__isnull=False).values_list("pk", flat=True))
+    assert activite.troisieme.pk not in saisies and activite.annulee.pk in saisies
     avant = resumes()
     FrequentationAnnuelle.objects.all().delete()
     EffectifAnnuel.objects.all().delete()
     SeancesAnnuelles.objects.all().delete()
-    Seance.objects.update(nb_inscrits=0)
+    Seance.objects.update(nb_inscrits=0, saisie_le=None)
 
-    migration.remplir(apps, None)
+    for migration in ("0003_resumes_des_presences", "0004_seance_cycle_de_vie"):
+        importlib.import_module(f"actions.migrations.{migration}").remplir(apps, None)
 
     assert resumes() == avant and coherent()
+    assert set(Seance.objects.filter(saisie_le__isnull=False).values_list("pk", flat=True)) == saisies

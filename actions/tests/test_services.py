@@ -3,10 +3,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from actions import services
+from actions.enums import EtatSeance, StatutAction
 from actions.models import Action, Financement, Inscription, Participant, Presence, Seance
-from fiches.models import Thematique
+from fiches.models import Contrat, Thematique
 from fiches.tests.factories import QuartierFactory
 from partenaires.tests.factories import (
     DispositifFactory,
@@ -87,6 +89,78 @@ class TestAction:
     def test_an_unknown_school_level_is_refused(self, utilisateur):
         with pytest.raises(ValidationError, match="Niveau scolaire inconnu : CM9"):
             services.action_enregistrer(donnees=donnees_d_action(niveaux=["CM9"]), auteur=utilisateur)
+
+    def test_cancelling_records_the_reason_and_changing_the_statut_restores_it(self):
+        action = ActionFactory()
+        services.action_annuler(action=action, motif="Subvention refusée")
+        action.refresh_from_db()
+        assert (action.statut, action.motif_annulation) == (StatutAction.ANNULEE, "Subvention refusée")
+        assert action.history.latest().history_change_reason == "Action annulée : Subvention refusée"
+        with pytest.raises(ValidationError, match="déjà annulée"):
+            services.action_annuler(action=action, motif="Encore")
+        services.action_enregistrer(action=action, donnees={"statut": StatutAction.EN_COURS}, auteur=None)
+        action.refresh_from_db()
+        assert (action.statut, action.motif_annulation) == (StatutAction.EN_COURS, "")
+        assert action.history.latest().history_change_reason == "Action rétablie"
+
+    def test_cancelling_needs_a_reason_and_its_history_reason_fits(self):
+        action = ActionFactory()
+        with pytest.raises(ValidationError) as erreur:
+            services.action_annuler(action=action, motif=" ")
+        assert erreur.value.message_dict["motif"] == ["Indiquez pourquoi l’action est annulée."]
+        services.action_annuler(action=action, motif="x" * 200)
+        raison = action.history.latest().history_change_reason
+        assert len(raison) == 100 and raison.endswith("x…")
+        assert Action.objects.get().motif_annulation == "x" * 200
+
+    def test_an_action_someone_attended_cannot_be_deleted(self):
+        action, seance, enfants = action_avec_enfants(2)
+        PresenceFactory(seance=seance, participant=enfants[0])
+        SeanceFactory(action=action, date=datetime.date(2025, 10, 8), parents_presents=3)
+        with pytest.raises(ValidationError) as erreur:
+            services.action_supprimer(action=action)
+        assert erreur.value.messages == [
+            "Cette action ne peut pas être supprimée : ses séances comptent 1 présence d’enfant inscrit et 3 parents. "
+            "Annulez-la si elle n’a pas eu lieu, ou archivez-la."
+        ]
+        assert Action.objects.filter(pk=action.pk).exists()
+
+    def test_an_action_nobody_attended_is_deleted_with_its_records_and_stays_in_the_history(self):
+        action, seance, enfants = action_avec_enfants(2)
+        services.financement_enregistrer(
+            action=action, donnees={"source": SourceFinancementFactory(contrat=action.porteur.contrat), "annee": 2025}
+        )
+        pks = action.pk, seance.pk
+        services.action_supprimer(action=action)
+        assert not Action.objects.exists() and not Seance.objects.exists() and not Inscription.objects.exists()
+        assert not Financement.objects.exists()
+        assert Action.history.filter(id=pks[0]).first().history_change_reason == "Action supprimée"
+        assert Seance.history.filter(id=pks[1], history_type="-").exists()
+
+    def test_the_action_s_dates_cannot_leave_out_its_sessions_and_the_message_lists_them(self, utilisateur):
+        action = ActionFactory()
+        for jour in [datetime.date(2025, 9, 17), datetime.date(2025, 9, 24), datetime.date(2026, 6, 24)]:
+            SeanceFactory(action=action, date=jour, a_saisir=True)
+        with pytest.raises(ValidationError) as erreur:
+            services.action_enregistrer(
+                action=action,
+                donnees={"date_debut": datetime.date(2025, 10, 1), "date_fin": datetime.date(2026, 6, 19)},
+                auteur=utilisateur,
+            )
+        assert erreur.value.message_dict == {
+            "date_debut": [
+                "L’action a des séances avant le 01/10/2025 : 17/09/2025 et 24/09/2025. Déplacez-les ou "
+                "supprimez-les d’abord, ou gardez une date de début qui les contient."
+            ],
+            "date_fin": [
+                "L’action a des séances après le 19/06/2026 : 24/06/2026. Déplacez-les ou supprimez-les d’abord, "
+                "ou gardez une date de fin qui les contient."
+            ],
+        }
+        action.refresh_from_db()
+        assert action.date_debut == datetime.date(2025, 9, 15)
+        services.action_enregistrer(action=action, donnees={"date_debut": datetime.date(2025, 9, 17)}, auteur=None)
+        assert Action.objects.get().date_debut == datetime.date(2025, 9, 17)
 
     def test_archiving_keeps_the_action_and_its_history(self):
         action = ActionFactory()
@@ -190,6 +264,158 @@ class TestSeance:
         assert "parents_presents" in erreur.value.message_dict
 
 
+class TestSeanceUnique:
+    def _ajouter(self, action, jour, heure=None):
+        return services.seance_enregistrer(action=action, donnees={"date": jour, "heure_debut": heure})
+
+    @pytest.mark.parametrize(
+        ("existante", "nouvelle", "message"),
+        [
+            (None, None, "Cette action a déjà une séance le 08/10/2025 sans heure de début."),
+            (datetime.time(14), datetime.time(14), "Cette action a déjà une séance le 08/10/2025 à 14 h 00."),
+            (None, datetime.time(14), "Cette action a déjà une séance le 08/10/2025 sans heure de début."),
+            (datetime.time(14), None, "Cette action a déjà une séance le 08/10/2025 à 14 h 00."),
+        ],
+        ids=["both-without-time", "same-time", "a-time-beside-a-whole-day", "a-whole-day-beside-a-time"],
+    )
+    def test_a_second_session_at_the_same_date_and_time_is_refused(self, existante, nouvelle, message):
+        action = ActionFactory()
+        self._ajouter(action, datetime.date(2025, 10, 8), existante)
+        with pytest.raises(ValidationError) as erreur:
+            self._ajouter(action, datetime.date(2025, 10, 8), nouvelle)
+        assert erreur.value.message_dict["date"] == [
+            f"{message} Pour deux séances le même jour, donnez à chacune son heure de début, différente de l’autre."
+        ]
+        assert action.seances.count() == 1
+
+    def test_two_sessions_of_one_date_at_their_own_times_are_accepted(self):
+        action = ActionFactory()
+        matin = self._ajouter(action, datetime.date(2025, 10, 8), datetime.time(9, 30))
+        self._ajouter(action, datetime.date(2025, 10, 8), datetime.time(14))
+        # Moving one onto the other is refused as well.
+        with pytest.raises(ValidationError, match="déjà une séance le 08/10/2025 à 14 h 00"):
+            services.seance_enregistrer(action=action, seance=matin, donnees={"heure_debut": datetime.time(14)})
+        assert sorted(action.seances.values_list("heure_debut", flat=True)) == [datetime.time(9, 30), datetime.time(14)]
+
+    def test_another_action_may_meet_the_same_day(self):
+        self._ajouter(ActionFactory(), datetime.date(2025, 10, 8))
+        self._ajouter(ActionFactory(), datetime.date(2025, 10, 8))
+        assert Seance.objects.count() == 2
+
+    @pytest.mark.parametrize("heure", [None, datetime.time(14)], ids=["without-time", "at-a-time"])
+    def test_the_database_refuses_a_double_written_behind_the_services(self, heure):
+        seance = SeanceFactory(heure_debut=heure)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Seance.objects.create(action=seance.action, date=seance.date, heure_debut=heure)
+
+
+class TestCycleDeVieDeLaSeance:
+    def test_a_session_whose_grid_was_saved_cannot_move_into_the_future(self):
+        action, seance, enfants = action_avec_enfants(1, date_fin=datetime.date(2099, 6, 30))
+        with pytest.raises(ValidationError) as erreur:
+            services.seance_enregistrer(action=action, seance=seance, donnees={"date": datetime.date(2099, 1, 6)})
+        assert erreur.value.message_dict["date"] == [
+            "La grille de présences du 01/10/2025 est enregistrée : la séance a eu lieu et ne peut pas être "
+            "déplacée à une date à venir."
+        ]
+        seance.refresh_from_db()
+        assert seance.date == datetime.date(2025, 10, 1)
+
+    def test_a_session_never_entered_may_move_into_the_future(self):
+        action = ActionFactory(date_fin=datetime.date(2099, 6, 30))
+        seance = SeanceFactory(action=action, date=datetime.date(2025, 10, 1), a_saisir=True)
+        services.seance_enregistrer(action=action, seance=seance, donnees={"date": datetime.date(2099, 1, 6)})
+        assert Seance.objects.get().date == datetime.date(2099, 1, 6)
+
+    def test_a_held_session_cannot_move_before_a_present_child_was_enrolled_or_consenting(self):
+        action, seance, (premier, second) = action_avec_enfants(2)
+        Inscription.objects.filter(participant=second).update(date_inscription=datetime.date(2025, 9, 20))
+        Participant.objects.filter(pk=premier.pk).update(date_consentement=datetime.date(2025, 9, 25))
+        PresenceFactory(seance=seance, participant=premier)
+        PresenceFactory(seance=seance, participant=second)
+        with pytest.raises(ValidationError) as erreur:
+            services.seance_enregistrer(action=action, seance=seance, donnees={"date": datetime.date(2025, 9, 17)})
+        codes = ", ".join(sorted([premier.code, second.code]))
+        assert erreur.value.message_dict["date"] == [
+            f"Ces enfants notés présents n’étaient pas inscrits, ou sans consentement parental, au 17/09/2025 : "
+            f"{codes}. Gardez une date où ils l’étaient."
+        ]
+        services.seance_enregistrer(action=action, seance=seance, donnees={"date": datetime.date(2025, 9, 26)})
+        assert Seance.objects.get().date == datetime.date(2025, 9, 26)
+
+    def test_a_form_read_before_a_grid_was_saved_does_not_undo_it(self):
+        action, seance, enfants = action_avec_enfants(1)
+        affichee = Seance.objects.get(pk=seance.pk)
+        services.presences_enregistrer(seance=seance, presents=[enfants[0].pk], enfants_anonymes=4, parents_presents=1)
+        services.seance_enregistrer(action=action, seance=affichee, donnees={"lieu": "Gymnase"})
+        seance.refresh_from_db()
+        assert (seance.lieu, seance.enfants_anonymes, seance.parents_presents) == ("Gymnase", 4, 1)
+        assert seance.saisie_le is not None
+
+    def test_cancelling_keeps_the_session_with_its_reason_in_the_history(self, utilisateur):
+        action, seance, enfants = action_avec_enfants(1)
+        services.seance_annuler(seance=seance, motif="  Intervenant malade ")
+        seance.refresh_from_db()
+        assert seance.annulee_le is not None and seance.motif_annulation == "Intervenant malade"
+        assert seance.etat == EtatSeance.ANNULEE
+        assert seance.history.first().history_change_reason == "Séance annulée : Intervenant malade"
+
+    @pytest.mark.parametrize("motif", ["", "  "])
+    def test_cancelling_needs_a_reason(self, motif):
+        _, seance, _ = action_avec_enfants(1)
+        with pytest.raises(ValidationError) as erreur:
+            services.seance_annuler(seance=seance, motif=motif)
+        assert erreur.value.message_dict["motif"] == ["Indiquez pourquoi la séance est annulée."]
+        assert Seance.objects.get().annulee_le is None
+
+    def test_a_session_is_cancelled_once_and_restored_once(self):
+        _, seance, _ = action_avec_enfants(1)
+        services.seance_annuler(seance=seance, motif="Grève")
+        with pytest.raises(ValidationError, match="déjà annulée"):
+            services.seance_annuler(seance=seance, motif="Autre motif")
+        services.seance_retablir(seance=seance)
+        services.seance_retablir(seance=seance)
+        seance.refresh_from_db()
+        assert (seance.annulee_le, seance.motif_annulation, seance.etat) == (None, "", EtatSeance.SAISIE)
+        assert [h.history_change_reason for h in seance.history.order_by("history_id")][-2:] == [
+            "Séance annulée : Grève",
+            "Séance rétablie",
+        ]
+
+    @pytest.mark.parametrize(
+        ("grille", "compte"),
+        [
+            ({"presents": 1}, "1 présence d’enfant inscrit"),
+            ({"enfants_anonymes": 12}, "12 enfants comptés à l’entrée"),
+            ({"presents": 2, "parents_presents": 1}, "2 présences d’enfants inscrits et 1 parent"),
+        ],
+        ids=["a-child", "a-headcount", "children-and-parents"],
+    )
+    def test_a_session_someone_attended_cannot_be_deleted(self, grille, compte):
+        action, seance, enfants = action_avec_enfants(2)
+        services.presences_enregistrer(
+            seance=seance,
+            presents=[e.pk for e in enfants[: grille.get("presents", 0)]],
+            enfants_anonymes=grille.get("enfants_anonymes", 0),
+            parents_presents=grille.get("parents_presents", 0),
+        )
+        with pytest.raises(ValidationError) as erreur:
+            services.seance_supprimer(seance=seance)
+        assert erreur.value.messages == [
+            f"Cette séance ne peut pas être supprimée : sa grille compte {compte}. Si elle n’a pas eu lieu, annulez-la."
+        ]
+        assert Seance.objects.filter(pk=seance.pk).exists()
+
+    def test_a_session_nobody_attended_is_deleted_and_stays_in_the_history(self):
+        action, seance, enfants = action_avec_enfants(1)
+        services.presences_enregistrer(seance=seance, presents=[], enfants_anonymes=0, parents_presents=0)
+        pk = seance.pk
+        services.seance_supprimer(seance=seance)
+        assert not Seance.objects.exists()
+        derniere = Seance.history.filter(id=pk).first()
+        assert (derniere.history_type, derniere.history_change_reason) == ("-", "Séance supprimée")
+
+
 class TestSerieDeSeances:
     def _serie(self, action, debut, fin, jours=(MERCREDI,), **champs):
         return services.seances_creer_en_serie(
@@ -198,17 +424,66 @@ class TestSerieDeSeances:
 
     def test_every_chosen_weekday_between_two_dates(self):
         action = ActionFactory()
-        seances = self._serie(action, datetime.date(2025, 10, 1), datetime.date(2025, 10, 31))
-        assert [s.date.day for s in seances] == [1, 8, 15, 22, 29]
+        serie = self._serie(action, datetime.date(2025, 10, 1), datetime.date(2025, 10, 31))
+        assert [s.date.day for s in serie.seances] == [1, 8, 15, 22, 29]
         assert Seance.history.count() == 5
+        assert (serie.sautees, serie.zone) == ({}, "")
+        assert all(s.saisie_le is None and s.heure_debut is None for s in serie.seances)
 
     def test_dates_that_already_have_a_session_are_skipped(self):
         action = ActionFactory()
         SeanceFactory(action=action, date=datetime.date(2025, 10, 8))
-        seances = self._serie(action, datetime.date(2025, 10, 1), datetime.date(2025, 10, 15))
-        assert [s.date.day for s in seances] == [1, 15]
+        serie = self._serie(action, datetime.date(2025, 10, 1), datetime.date(2025, 10, 15))
+        assert [s.date.day for s in serie.seances] == [1, 15]
+        assert serie.sautees == {datetime.date(2025, 10, 8): "l’action a déjà une séance ce jour-là"}
         with pytest.raises(ValidationError, match="Aucune nouvelle date"):
             self._serie(action, datetime.date(2025, 10, 1), datetime.date(2025, 10, 15))
+
+    def test_a_series_at_a_start_time_skips_only_the_dates_taken_at_that_time_or_without_time(self):
+        action = ActionFactory()
+        SeanceFactory(action=action, date=datetime.date(2025, 10, 1), heure_debut=datetime.time(10))
+        SeanceFactory(action=action, date=datetime.date(2025, 10, 8))
+        SeanceFactory(action=action, date=datetime.date(2025, 10, 15), heure_debut=datetime.time(14))
+        serie = self._serie(
+            action, datetime.date(2025, 10, 1), datetime.date(2025, 10, 15), heure_debut=datetime.time(14)
+        )
+        assert [(s.date.day, s.heure_debut) for s in serie.seances] == [(1, datetime.time(14))]
+        assert set(serie.sautees) == {datetime.date(2025, 10, 8), datetime.date(2025, 10, 15)}
+        # Without a start time, a series takes whole dates: each already has a session.
+        with pytest.raises(ValidationError, match="Aucune nouvelle date"):
+            self._serie(action, datetime.date(2025, 10, 1), datetime.date(2025, 10, 15))
+
+    def test_public_holidays_and_the_school_holidays_of_the_contract_s_zone_are_skipped(self):
+        action = ActionFactory(date_fin=datetime.date(2026, 6, 30))
+        Contrat.objects.filter(pk=action.porteur.contrat_id).update(zone_scolaire="A")
+        # Wednesdays from the Christmas holidays to the winter ones of zone A (07/02 to 23/02/2026).
+        serie = self._serie(action, datetime.date(2025, 12, 17), datetime.date(2026, 2, 25))
+        assert serie.zone == "A" and serie.calendrier_connu_jusqu_au is None
+        assert serie.sautees == {
+            datetime.date(2025, 12, 24): "Vacances de Noël (zone A)",
+            datetime.date(2025, 12, 31): "Vacances de Noël (zone A)",
+            datetime.date(2026, 2, 11): "Vacances d'Hiver (zone A)",
+            datetime.date(2026, 2, 18): "Vacances d'Hiver (zone A)",
+        }
+        assert [s.date for s in serie.seances][:2] == [datetime.date(2025, 12, 17), datetime.date(2026, 1, 7)]
+        assert len(serie.seances) == 11 - 4
+
+    def test_without_a_zone_only_public_holidays_are_skipped(self):
+        action = ActionFactory()
+        serie = self._serie(action, datetime.date(2025, 12, 17), datetime.date(2026, 1, 7), jours=(MERCREDI, 3))
+        assert serie.zone == ""
+        assert serie.sautees == {
+            datetime.date(2025, 12, 25): "Noël (jour férié)",
+            datetime.date(2026, 1, 1): "Jour de l'an (jour férié)",
+        }
+        assert len(serie.seances) == 7 - 2
+
+    def test_a_series_beyond_the_calendar_shipped_says_where_it_stops(self):
+        action = ActionFactory(date_debut=datetime.date(2027, 6, 1), date_fin=datetime.date(2027, 10, 31))
+        Contrat.objects.filter(pk=action.porteur.contrat_id).update(zone_scolaire="C")
+        serie = self._serie(action, datetime.date(2027, 6, 1), datetime.date(2027, 10, 31))
+        assert serie.calendrier_connu_jusqu_au == datetime.date(2027, 8, 31)
+        assert datetime.date(2027, 7, 14) not in {s.date for s in serie.seances}
 
     @pytest.mark.parametrize(
         ("debut", "fin", "champ", "message"),
@@ -257,6 +532,20 @@ class TestParticipant:
             services.participant_enregistrer(donnees=self._donnees(StructureFactory(), annee_naissance=1990))
         assert "L’année de naissance doit être comprise entre" in erreur.value.message_dict["annee_naissance"][0]
         assert not Participant.objects.exists()
+
+    @pytest.mark.parametrize("consentement", [datetime.date(2025, 10, 2), None], ids=["later", "withdrawn"])
+    def test_a_consent_after_a_presence_is_refused(self, consentement):
+        action, seance, (enfant,) = action_avec_enfants(1)
+        PresenceFactory(seance=seance, participant=enfant)
+        with pytest.raises(ValidationError) as erreur:
+            services.participant_enregistrer(participant=enfant, donnees={"date_consentement": consentement})
+        assert erreur.value.message_dict["date_consentement"] == [
+            "L’enfant est noté présent le 01/10/2025 : le consentement de ses parents était donc recueilli à cette "
+            "date. Indiquez une date antérieure ou égale."
+        ]
+        assert Participant.objects.get().date_consentement == datetime.date(2025, 9, 1)
+        services.participant_enregistrer(participant=enfant, donnees={"date_consentement": datetime.date(2025, 10, 1)})
+        assert Participant.objects.get().date_consentement == datetime.date(2025, 10, 1)
 
     def test_a_school_or_quartier_of_another_contract_is_refused(self):
         structure = StructureFactory()
@@ -362,11 +651,40 @@ class TestPresences:
         with pytest.raises(ValidationError):
             self._saisir(seance, [tardif])
 
-    def test_no_presence_for_a_future_session(self):
+    @pytest.mark.parametrize("ticked", [True, False])
+    def test_no_grid_for_a_future_session(self, ticked):
         action, _, enfants = action_avec_enfants(1, date_fin=datetime.date(2099, 6, 30))
         seance = SeanceFactory(action=action, date=datetime.date(2099, 1, 6))
-        with pytest.raises(ValidationError, match="séance à venir"):
+        with pytest.raises(ValidationError, match="Cette séance est à venir"):
+            self._saisir(seance, enfants if ticked else [], anonymes=3)
+        seance.refresh_from_db()
+        assert seance.saisie_le is None and seance.enfants_anonymes == 0
+
+    def test_no_grid_for_a_cancelled_session(self):
+        action, seance, enfants = action_avec_enfants(1)
+        services.seance_annuler(seance=seance, motif="Salle fermée")
+        with pytest.raises(ValidationError) as erreur:
             self._saisir(seance, enfants)
+        assert erreur.value.message_dict["presents"] == [
+            "Cette séance est annulée : rétablissez-la pour noter ses présences."
+        ]
+        assert not Presence.objects.exists()
+
+    def test_a_grid_saved_with_nobody_present_makes_the_session_saisie(self):
+        action, seance, enfants = action_avec_enfants(2)
+        seance = SeanceFactory(action=action, date=datetime.date(2025, 10, 8), a_saisir=True)
+        self._saisir(seance, [])
+        seance.refresh_from_db()
+        assert seance.saisie_le is not None
+        assert action.seances_annuelles.get().nb_inscrits == 2 + 2
+        assert seance.history.first().history_change_reason == "Présences – sans changement d’enfant"
+
+    def test_the_first_save_of_a_grid_also_rewrites_the_action_s_yearly_sums(self, django_assert_num_queries):
+        action, _, enfants = action_avec_enfants(3)
+        seance = SeanceFactory(action=action, date=datetime.date(2025, 10, 8), a_saisir=True)
+        # Nobody to untick (one delete fewer), and the yearly sums rewritten (three queries more).
+        with django_assert_num_queries(REQUETES_SAISIE_PRESENCES - 1 + 3):
+            self._saisir(seance, enfants[1:])
 
     @pytest.mark.parametrize("nombre", [3, 30])
     def test_saving_a_grid_costs_the_same_queries_for_3_or_30_children(self, nombre, django_assert_num_queries):
@@ -379,13 +697,14 @@ class TestPresences:
             self._saisir(seance, enfants[1:], anonymes=4, parents=2)
 
 
-# Lock the action, the session's headcounts as committed, enrolled children, their consent,
+# Lock the action, the session's date, grid and headcounts as committed, enrolled children, their consent,
 # existing presences, delete, insert, the yearly summary of the children concerned (lock them,
 # their previous rows by counter, delete, their profile, presences per contract and per
 # quartier, insert, add to the counters), session update and its history row, plus the
 # savepoint pair of the transaction. It was 22 while a receiver of the session's save locked the
 # action again and rewrote its yearly sums whether the headcounts had changed or not.
 REQUETES_SAISIE_PRESENCES = 19
-# Lock, headcounts, enrolled, consent, existing presences, session update and history, the
-# action's yearly sums (delete, sums, insert), savepoints.
+# Lock, the session as committed, enrolled, consent, existing presences, session update and
+# history, the action's yearly sums (delete, sums, insert), savepoints. A first save of a grid
+# rewrites the yearly sums too: 3 queries more.
 REQUETES_SAISIE_EFFECTIFS = 12

@@ -240,9 +240,10 @@ def test_a_grid_whose_headcount_was_changed_since_is_refused_with_the_new_value(
     camille, dominique = camille_et_dominique
     action, seance, (a, b) = action_avec_enfants(2)
     grille = formulaire(dominique.get(url_grille(seance)), "parents_presents")
-    fiche = formulaire(camille.get(url_seance(seance)), "lieu")
-    fiche["parents_presents"] = ["4"]
-    assert camille.post(url_seance(seance), fiche).status_code == 302
+    # Headcounts are typed in the grid only (the session form has none).
+    autre = formulaire(camille.get(url_grille(seance)), "parents_presents")
+    autre["parents_presents"] = ["4"]
+    assert camille.post(url_grille(seance), autre).status_code == 302
     grille.update(presents=[str(a.pk)], parents_presents=["2"])
 
     refus = dominique.post(url_grille(seance), grille)

@@ -56,6 +56,7 @@ TABLE_FINANCEMENTS = "Financements de l’action"
 TABLE_HISTORIQUE = "Dernières modifications"
 TABLE_PRESENCES = "Une ligne par enfant inscrit"
 TABLE_SUIVIES = "Actions auxquelles l’enfant est inscrit"
+TABLE_SAUTEES = "Dates sautées"
 
 # Queries of each page beyond the session and the user (pinned: a change must be deliberate).
 REQUETES_LISTE = REQUETES_DE_SESSION + 8
@@ -477,11 +478,12 @@ def action_suivie():
 def test_action_page_shows_attendance_per_session_and_per_child(client_connecte, action_suivie):
     action, (a, b, c) = action_suivie
     html = html_de(client_connecte.get(url_detail(action)))
-    assert ligne(html, TABLE_SEANCES, "01/10/2025")[3] == "2 / 2"
-    assert ligne(html, TABLE_SEANCES, "08/10/2025")[3] == "2 / 3"
+    assert ligne(html, TABLE_SEANCES, "01/10/2025")[3:5] == ["Saisie", "2 / 2"]
+    assert ligne(html, TABLE_SEANCES, "08/10/2025")[3:5] == ["Saisie", "2 / 3"]
     assert [ligne(html, TABLE_ENFANTS, enfant.code)[3] for enfant in (a, b, c)] == ["2 / 2", "1 / 2", "1 / 1"]
     assert 'id="taux-assiduite">80,0\u00a0%</strong>' in html
-    assert "Parents présents sur l’ensemble des séances : <strong>5</strong>" in html
+    assert "Parents présents sur l’ensemble des séances (hors séances annulées) : <strong>5</strong>" in html
+    assert 'id="seances-a-saisir"' not in html
 
 
 def test_action_page_shows_funding_in_french_format_with_totals(client_connecte):
@@ -542,13 +544,14 @@ def test_unknown_action_answers_404(client_connecte):
 
 
 def garnir(action, fois):
-    """`fois` times: three children, two sessions at a school with attendance, two funding lines."""
+    """`fois` times: three children, two sessions a week apart at a school with attendance, two
+    funding lines."""
     for _ in range(fois):
         enfants = inscrire(action, 3)
-        for jour in (1, 8):
+        for _ in range(2):
             seance = SeanceFactory(
                 action=action,
-                date=datetime.date(2025, 10, jour),
+                date=datetime.date(2025, 10, 1) + datetime.timedelta(weeks=action.seances.count()),
                 parents_presents=1,
                 etablissement=EtablissementFactory(contrat=contrat(action)),
             )
@@ -733,10 +736,17 @@ def test_deleting_funding_asks_for_confirmation_first(client_connecte):
 
 def test_adding_a_session_announces_it(client_connecte):
     action = ActionFactory()
-    reponse = ajouter_seance(client_connecte, action, parents_presents=4, lieu="Médiathèque")
+    reponse = ajouter_seance(client_connecte, action, heure_debut="14:30", lieu="Médiathèque")
     seance = action.seances.get()
-    assert (seance.date, seance.parents_presents, seance.lieu) == (datetime.date(2025, 10, 8), 4, "Médiathèque")
-    assert "Séance du 08/10/2025 ajoutée." in html_de(client_connecte.get(reponse.url))
+    assert (seance.date, seance.heure_debut, seance.lieu) == (
+        datetime.date(2025, 10, 8),
+        datetime.time(14, 30),
+        "Médiathèque",
+    )
+    assert seance.saisie_le is None, "a new session waits for its grid"
+    html = html_de(client_connecte.get(reponse.url))
+    assert "Séance du 08/10/2025 ajoutée." in html
+    assert ligne(html, TABLE_SEANCES, "08/10/2025")[0] == "mer 08/10/2025 à 14 h 30"
 
 
 @pytest.mark.parametrize(
@@ -755,10 +765,10 @@ def test_adding_a_session_announces_it(client_connecte):
             id="before-the-action",
         ),
         pytest.param(
-            {"parents_presents": -1},
-            "parents_presents",
-            "Assurez-vous que cette valeur est supérieure ou égale à 0.",
-            id="negative-parents",
+            {"duree_minutes": 0},
+            "duree_minutes",
+            "Assurez-vous que cette valeur est supérieure ou égale à 1.",
+            id="no-duration",
         ),
     ],
 )
@@ -771,12 +781,17 @@ def test_a_wrong_session_is_refused_and_nothing_is_saved(client_connecte, donnee
 def test_a_series_creates_a_session_on_each_chosen_weekday(client_connecte, utilisateur):
     action = ActionFactory()
     reponse = creer_serie(client_connecte, action)
-    assert reponse.url == url_detail(action)
+    assert reponse.status_code == 200
     assert list(action.seances.values_list("date", flat=True)) == [
         datetime.date(2025, 10, j) for j in (1, 8, 15, 22, 29)
     ]
     assert {h.history_user for h in Seance.history.all()} == {utilisateur}
-    assert "5 séances ajoutées." in html_de(client_connecte.get(reponse.url))
+    html = html_de(reponse)
+    assert "5 séances ajoutées à « Action" in html and "du 01/10/2025 au 29/10/2025" in html
+    # The contract has no school holiday zone yet: the page says what was not skipped, and who sets it.
+    assert "La zone de vacances scolaires du contrat n’est pas renseignée" in html
+    assert "Un administrateur la choisit dans l’administration" in html
+    assert f'href="{url_detail(action)}">Retour à l’action</a>' in html
 
 
 def test_running_a_series_twice_creates_nothing_new_and_says_so(client_connecte):
@@ -790,10 +805,51 @@ def test_running_a_series_twice_creates_nothing_new_and_says_so(client_connecte)
 def test_a_series_skips_the_dates_that_already_have_a_session(client_connecte):
     action = ActionFactory()
     SeanceFactory(action=action, date=datetime.date(2025, 10, 15))
-    reponse = creer_serie(client_connecte, action)
-    assert "4 séances ajoutées." in html_de(client_connecte.get(reponse.url))
+    html = html_de(creer_serie(client_connecte, action))
+    assert "4 séances ajoutées" in html
+    assert lignes_sautees(html) == [["mer 15/10/2025", "L’action a déjà une séance ce jour-là"]]
     assert action.seances.filter(date=datetime.date(2025, 10, 15)).count() == 1
     assert action.seances.count() == 5
+
+
+def lignes_sautees(html):
+    return [cellules(brute) for brute in lignes(html, TABLE_SAUTEES)]
+
+
+def test_a_series_skips_public_and_school_holidays_of_the_contract_s_zone_and_says_why(client_connecte):
+    action = ActionFactory()
+    contrat(action).__class__.objects.filter(pk=contrat(action).pk).update(zone_scolaire="C")
+    # Every Tuesday of the autumn term 2025: zone C's Toussaint holidays run from Saturday
+    # 18/10 to Sunday 02/11, and 11/11 is Armistice day.
+    reponse = creer_serie(client_connecte, action, date_debut="07/10/2025", date_fin="18/11/2025", jours=[1])
+    html = html_de(reponse)
+    assert list(action.seances.values_list("date", flat=True)) == [
+        datetime.date(2025, 10, 7),
+        datetime.date(2025, 10, 14),
+        datetime.date(2025, 11, 4),
+        datetime.date(2025, 11, 18),
+    ]
+    assert "4 séances ajoutées" in html and "n’est pas renseignée" not in html
+    assert lignes_sautees(html) == [
+        ["mar 21/10/2025", "Vacances de la Toussaint (zone C)"],
+        ["mar 28/10/2025", "Vacances de la Toussaint (zone C)"],
+        ["mar 11/11/2025", "Armistice (jour férié)"],
+    ]
+
+
+def test_a_series_without_a_zone_skips_public_holidays_only(client_connecte):
+    action = ActionFactory()
+    creer_serie(client_connecte, action, date_debut="07/10/2025", date_fin="18/11/2025", jours=[1])
+    assert action.seances.count() == 6
+    assert not action.seances.filter(date=datetime.date(2025, 11, 11)).exists()
+
+
+def test_the_series_form_says_what_it_skips(client_connecte):
+    action = ActionFactory()
+    url = f"/actions/{action.pk}/seances/serie/"
+    assert "la zone de vacances du contrat n’est pas renseignée" in html_de(client_connecte.get(url))
+    contrat(action).__class__.objects.filter(pk=contrat(action).pk).update(zone_scolaire="B")
+    assert "les vacances scolaires de la zone B" in html_de(client_connecte.get(url))
 
 
 @pytest.mark.parametrize(
@@ -820,7 +876,8 @@ def test_a_series_skips_the_dates_that_already_have_a_session(client_connecte):
         pytest.param(
             {"date_debut": "15/09/2025", "date_fin": "30/06/2026", "jours": list(range(7))},
             "date_fin",
-            "Cette série compterait 289 séances : 200 au plus à la fois.",
+            # 289 days, less the 9 public holidays of that school year.
+            "Cette série compterait 280 séances : 200 au plus à la fois.",
             id="too-many-sessions",
         ),
         pytest.param({"jours": []}, "jours", "Cochez au moins un jour de la semaine.", id="no-weekday"),
@@ -888,13 +945,18 @@ def test_a_child_not_enrolled_is_refused_and_nothing_is_saved(client_connecte):
     assert presents(seance) == set() and seance.enfants_anonymes == 0
 
 
-def test_a_future_session_accepts_counts_but_no_ticked_child(client_connecte):
+@pytest.mark.parametrize("coches", [True, False], ids=["a-child-ticked", "headcounts-only"])
+def test_a_future_session_s_grid_is_shown_but_not_saved(client_connecte, coches):
     action, _, (a,) = action_avec_enfants(1, date_fin=timezone.localdate() + datetime.timedelta(days=30))
     a_venir = SeanceFactory(action=action, date=timezone.localdate() + datetime.timedelta(days=1))
-    assert "Cette séance est à venir" in html_de(client_connecte.get(url_presences(a_venir)))
-    reponse = saisir(client_connecte, a_venir, [a])
-    assert erreurs(reponse, "presents") == ["On ne peut pas noter de présence pour une séance à venir."]
-    assert presents(a_venir) == set()
+    html = html_de(client_connecte.get(url_presences(a_venir)))
+    assert "Cette séance est à venir" in html and "<fieldset disabled>" in html
+    reponse = saisir(client_connecte, a_venir, [a] if coches else [], parents_presents=3)
+    assert erreurs(reponse, "presents") == [
+        "Cette séance est à venir : sa grille de présences se remplit le jour même ou après."
+    ]
+    a_venir.refresh_from_db()
+    assert presents(a_venir) == set() and a_venir.parents_presents == 0 and a_venir.saisie_le is None
 
 
 def test_a_tampered_grid_value_is_refused_in_the_form(client_connecte):

@@ -3,6 +3,8 @@ added later is refused to the wrong roles or fails here until its line is writte
 column is an animateur limited to a quartier facing their structure's records elsewhere. The
 admin's patterns, contract by contract and model by model, are walked in test_administration.py."""
 
+import datetime
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -59,12 +61,17 @@ MATRICE = {
     "actions:detail": SAISIE,
     "actions:modifier": SAISIE,
     "actions:archiver": ECRITURE_POST,
+    "actions:annuler": SAISIE,
+    "actions:supprimer": SAISIE,
     "actions:ajouter_financement": SAISIE,
     "actions:modifier_financement": SAISIE,
     "actions:supprimer_financement": SAISIE,
     "actions:ajouter_seance": SAISIE,
     "actions:serie_seances": SAISIE,
     "actions:modifier_seance": SAISIE,
+    "actions:annuler_seance": SAISIE,
+    "actions:retablir_seance": ECRITURE_POST,
+    "actions:supprimer_seance": SAISIE,
     "actions:presences": SAISIE,
     "actions:inscriptions": SAISIE,
     "actions:participants": SAISIE,
@@ -123,6 +130,9 @@ def _url(nom, donnees):
         "actions:modifier_financement": {"pk": donnees["financement"].pk},
         "actions:supprimer_financement": {"pk": donnees["financement"].pk},
         "actions:modifier_seance": {"pk": donnees["seance"].pk},
+        "actions:annuler_seance": {"pk": donnees["seance"].pk},
+        "actions:retablir_seance": {"pk": donnees["seance"].pk},
+        "actions:supprimer_seance": {"pk": donnees["seance"].pk},
         "actions:presences": {"pk": donnees["seance"].pk},
         "actions:participant": {"pk": donnees["participant"].pk},
         "actions:modifier_participant": {"pk": donnees["participant"].pk},
@@ -164,15 +174,15 @@ def _limiter_l_animateur_a_un_autre_quartier(reference, donnees):
     return animateur
 
 
-# The pages that name a record: out of the animateur's quartiers, each answers 404 (archiver is
-# POST only, refused before any record is read).
+# The pages that name a record: out of the animateur's quartiers, each answers 404 (the POST-only
+# writes are refused before any record is read).
 PAGES_D_UN_ENREGISTREMENT = {
     nom: 404
     for nom in MATRICE
     if nom.startswith("actions:")
     and nom not in ("actions:liste", "actions:nouvelle", "actions:participants")
     and nom != "actions:nouveau_participant"
-} | {"actions:archiver": 405}
+} | {nom: 405 for nom, attendus in MATRICE.items() if attendus is ECRITURE_POST}
 
 
 def test_every_page_answers_an_animateur_limited_to_a_quartier_as_its_scope_says(client, donnees, reference):
@@ -243,6 +253,15 @@ class TestAnimateur:
         assert reponse.status_code == 404
         seance.refresh_from_db()
         assert seance.enfants_anonymes == 0
+        for nom, cible, donnees in [
+            ("actions:annuler", autre_action, {"motif": "Détournement"}),
+            ("actions:supprimer", autre_action, {}),
+            ("actions:annuler_seance", seance, {"motif": "Détournement"}),
+            ("actions:supprimer_seance", seance, {}),
+        ]:
+            assert client_animateur.post(reverse(nom, kwargs={"pk": cible.pk}), donnees).status_code == 404, nom
+        seance.refresh_from_db()
+        assert seance.annulee_le is None and Action.objects.get(pk=autre_action.pk).statut != "annulee"
 
     def test_an_action_cannot_be_given_to_another_structure(self, client_animateur, autre_action, reference):
         reponse = client_animateur.post(
@@ -286,7 +305,8 @@ class TestAnimateurLimiteAUnQuartier:
         )
         partage = InscriptionFactory(action=ici).participant
         InscriptionFactory(action=donnees["action"], participant=partage)
-        PresenceFactory(seance=SeanceFactory(action=donnees["action"]), participant=partage)
+        autre_seance = SeanceFactory(action=donnees["action"], date=donnees["seance"].date + datetime.timedelta(days=7))
+        PresenceFactory(seance=autre_seance, participant=partage)
         client.force_login(animateur)
         return {
             "ailleurs": donnees["participant"],

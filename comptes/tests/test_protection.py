@@ -177,7 +177,10 @@ class TestConservation:
         participants_anonymiser(aujourdhui=self.AUJOURDHUI, annees=3)
         ancien.refresh_from_db()
         assert ancien.code != code and ancien.code.startswith("X")
-        assert ancien.date_consentement is None and ancien.etablissement is None
+        assert ancien.etablissement is None
+        # The consent date is now that of the first session it covered: the presences possible
+        # of every session stay as they were.
+        assert ancien.date_consentement == datetime.date(2026, 8, 31)
         assert ancien.anonymise_le == self.AUJOURDHUI
         assert not Participant.history.filter(id=ancien.pk).exists()
         assert ancien.presences.count() == 1, "the presence stays: past indicators do not change"

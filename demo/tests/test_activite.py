@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Exists, F, OuterRef, Q
@@ -8,6 +10,7 @@ from actions.models import Action, FrequentationAnnuelle, Inscription, Participa
 from demo.activite import generer_activite
 from demo.echelle import ECHELLES, Echelle, en_vacances
 from fiches.annees import AnneeScolaire
+from fiches.calendrier import motif_non_ouvre
 from fiches.models import Quartier, RealisationAttendue
 from partenaires.models import Structure
 
@@ -31,6 +34,24 @@ def test_demo_activity_covers_every_quartier_realisation_and_year(demo, referenc
     evenements = Seance.objects.filter(enfants_anonymes__gt=0).annotate(n=Count("presences"))
     assert evenements.exists() and not evenements.filter(n__gt=0).exists()
     assert RealisationAttendue.objects.filter(actions__public_parents=True, code="R3").exists()
+    _grilles_saisies_et_a_saisir()
+    # Weekly sessions follow the school calendar of the contract's zone (C), as a series would.
+    hebdomadaires = Seance.objects.filter(action__seances__date=F("date") + timedelta(days=7)).distinct()
+    assert hebdomadaires.exists()
+    assert not [s.date for s in hebdomadaires if motif_non_ouvre(s.date, zone="C")]
+
+
+def _grilles_saisies_et_a_saisir():
+    """Past sessions have their grid saved, but for a few still à saisir, mostly recent; presences
+    and headcounts only where a grid was saved; none saved for a session to come."""
+    aujourdhui = timezone.localdate()
+    passees = Seance.objects.filter(date__lte=aujourdhui)
+    a_saisir = passees.filter(saisie_le__isnull=True)
+    assert 0 < a_saisir.count() < passees.count() / 10
+    assert not Seance.objects.filter(date__gt=aujourdhui, saisie_le__isnull=False).exists()
+    assert not Presence.objects.filter(seance__saisie_le__isnull=True).exists()
+    assert not a_saisir.filter(Q(enfants_anonymes__gt=0) | Q(parents_presents__gt=0)).exists()
+    assert Presence.objects.filter(seance__saisie_le__isnull=False).exists()
 
 
 def test_the_history_of_a_generated_action_tells_its_relations(demo, reference):
@@ -95,6 +116,7 @@ def test_a_large_city_s_scale_follows_the_school_calendar_and_keeps_its_summarie
     }
     assert FrequentationAnnuelle.objects.filter(quartier=None).count() == len(enfants_par_annee)
     assert Seance.objects.filter(nb_inscrits__gt=0).exists()
+    _grilles_saisies_et_a_saisir()
 
 
 def test_a_large_scale_needs_a_structure_working_in_a_quartier(demo, reference, monkeypatch):

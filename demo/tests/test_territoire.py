@@ -5,7 +5,8 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from comptes.enums import Role
-from fiches.models import Quartier
+from fiches.enums import ZoneScolaire
+from fiches.models import Contrat, Quartier
 from partenaires.models import Etablissement, Structure
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +25,17 @@ def test_demo_builds_a_territory_and_one_user_per_role(demo, reference):
     }
     for username, mot_de_passe in demo.items():
         assert authenticate(username=username, password=mot_de_passe) is not None, username
+
+
+def test_the_fictional_contract_gets_the_school_holiday_zone_of_its_fictional_departement(demo, reference):
+    reference.refresh_from_db()
+    assert reference.zone_scolaire == ZoneScolaire.C
+
+
+def test_a_zone_an_administrator_chose_is_kept(reference):
+    Contrat.objects.filter(pk=reference.pk).update(zone_scolaire=ZoneScolaire.A)
+    call_command("generer_demo")
+    assert Contrat.objects.get(pk=reference.pk).zone_scolaire == ZoneScolaire.A
 
 
 def test_only_the_demo_administrator_is_staff(demo):

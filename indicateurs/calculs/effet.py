@@ -16,7 +16,9 @@ def frequentation(sources):
 @indicateur("taux_assiduite", libelle="Taux d’assiduité", lit=("profils_d_enfants", "presences_possibles"))
 def taux_assiduite(sources):
     """Presences of enrolled children out of the presences possible, in percent: for each
-    session held so far, the children enrolled in its action on its date."""
+    session whose attendance grid was saved (even with nobody present) and not cancelled, the
+    children enrolled in its action and consenting on its date. A past session never entered
+    (à saisir) counts none of its children absent."""
     presences = total(sources.profils_d_enfants, "presences")
     possibles = sources.presences_possibles
     return Resultat({nom: ratio(presences[nom], possibles[nom]) for nom in ANNEES})

@@ -171,8 +171,9 @@ class Sources:
 
     @cached_property
     def presences_possibles(self):
-        """{year: presences possible so far}: a year's sums of actions.SeancesAnnuelles include
-        its sessions to come, so a year under way reads actions.Seance up to today instead."""
+        """{year: presences possible so far}: the children enrolled and consenting on the date of
+        each session whose grid was saved, cancelled ones left out; a year under way reads
+        actions.Seance up to today (the dashboard's day may be given) instead of its sums."""
         possibles = {}
         for nom, annee in self.annees.items():
             if annee.debut > self.aujourdhui:
@@ -180,7 +181,10 @@ class Sources:
             elif annee.fin >= self.aujourdhui:
                 possibles[nom] = (
                     Seance.objects.filter(
-                        action__in=self._actions, date__range=(annee.debut, self.aujourdhui)
+                        action__in=self._actions,
+                        date__range=(annee.debut, self.aujourdhui),
+                        saisie_le__isnull=False,
+                        annulee_le__isnull=True,
                     ).aggregate(n=Sum("nb_inscrits"))["n"]
                     or 0
                 )

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('actions', '0003_resumes_des_presences'),
+        ('actions', '0005_seance_unique'),
     ]
 
     operations = [
