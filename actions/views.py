@@ -10,7 +10,7 @@ from comptes.perms import peut_saisir
 from fiches.perms import exige
 
 from . import selectors, services
-from .filters import FiltreActions
+from .filters import FiltreActions, FiltreEnfants
 from .forms import (
     FormulaireAction,
     FormulaireFinancement,
@@ -22,6 +22,7 @@ from .forms import (
 )
 
 ACTIONS_PAR_PAGE = 25
+ENFANTS_PAR_PAGE = 50
 
 
 def _perimetre(request):
@@ -29,11 +30,19 @@ def _perimetre(request):
     return perimetre.contrat, selectors.structures_de_travail(perimetre=perimetre)
 
 
-def _formulaire(request, *, titre, form, retour, bouton="Enregistrer", intro=""):
+def _formulaire(request, *, titre, form, retour, bouton="Enregistrer", intro="", filtre=None):
+    """A form page; `filtre`: a filter of the choices the form offers, shown above it."""
     return render(
         request,
         "actions/formulaire.html",
-        {"titre": titre, "form": form, "retour": resolve_url(retour), "bouton": bouton, "intro": intro},
+        {
+            "titre": titre,
+            "form": form,
+            "retour": resolve_url(retour),
+            "bouton": bouton,
+            "intro": intro,
+            "filtre": filtre,
+        },
     )
 
 
@@ -271,7 +280,12 @@ def saisir_presences(request, pk):
 @exige(peut_saisir)
 def inscrire_participants(request, pk):
     action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
-    form = FormulaireInscription(request.POST or None, action=action)
+    # The filters narrow the boxes shown; the form is sent to the same address, so that what is
+    # ticked is checked against the same children.
+    filtre = FiltreEnfants(
+        request.GET, queryset=selectors.enfants_a_inscrire(action=action), contrat=request.perimetre.contrat
+    )
+    form = FormulaireInscription(request.POST or None, action=action, participants=filtre.qs)
     if (
         _traiter(
             request,
@@ -289,15 +303,22 @@ def inscrire_participants(request, pk):
         retour=action.get_absolute_url(),
         bouton="Inscrire",
         intro=f"Les enfants suivis par {action.porteur} qui ne sont pas encore inscrits.",
+        filtre=filtre,
     )
 
 
 @exige(peut_saisir)
 def liste_participants(request):
-    _, structures = _perimetre(request)
-    participants = selectors.participants_des_structures(structures=structures)
-    page = Paginator(participants, 50).get_page(request.GET.get("page"))
-    return render(request, "actions/participants.html", {"page": page})
+    contrat, structures = _perimetre(request)
+    filtre = FiltreEnfants(
+        request.GET, queryset=selectors.participants_des_structures(structures=structures), contrat=contrat
+    )
+    page = Paginator(filtre.qs, ENFANTS_PAR_PAGE).get_page(request.GET.get("page"))
+    parametres = request.GET.copy()
+    parametres.pop("page", None)
+    return render(
+        request, "actions/participants.html", {"filtre": filtre, "page": page, "parametres": parametres.urlencode()}
+    )
 
 
 @exige(peut_saisir)
