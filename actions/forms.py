@@ -11,7 +11,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.numberformat import format as formater
 
 from fiches.annees import AnneeScolaire
-from fiches.bornes import DATE_MAX, DATE_MIN, IDENTIFIANT_MAX, PETIT_ENTIER_MAX, TEXTE_LONG_MAX
+from fiches.bornes import DATE_MAX, DATE_MIN, PETIT_ENTIER_MAX, TEXTE_LONG_MAX
+from fiches.champs import ChoixMultiples
 from fiches.models import Quartier, RealisationAttendue, Thematique
 from partenaires.models import Dispositif, Etablissement, Partenaire, SourceFinancement
 
@@ -78,23 +79,6 @@ class ChampMontant(forms.DecimalField):
     def prepare_value(self, valeur):
         # Shown as it is typed, 1 500,50, so that saving the form again reads the same amount.
         return _en_francais(valeur, decimales=2) if isinstance(valeur, Decimal) else valeur
-
-
-class ChoixMultiples(forms.ModelMultipleChoiceField):
-    """Records ticked by id. An id longer than the id column can hold is an unknown choice,
-    refused before the database is asked: SQLite cannot even bind it in the query."""
-
-    def _check_values(self, valeurs):
-        for valeur in valeurs:
-            try:
-                hors_bornes = abs(int(valeur)) > IDENTIFIANT_MAX
-            except (TypeError, ValueError):
-                continue
-            if hors_bornes:
-                raise ValidationError(
-                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": valeur}
-                )
-        return super()._check_values(valeurs)
 
 
 def _plafonner(champ, longueur=TEXTE_LONG_MAX):

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Case, IntegerField, Value, When
 from simple_history.admin import SimpleHistoryAdmin
 
+from .champs import ChoixMultiples
 from .enums import Rubrique
 from .models import (
     Axe,
@@ -98,7 +99,9 @@ class FicheAdmin(SimpleHistoryAdmin):
     search_fields = ["code", "titre", "enjeu__intitule"]
     # Plain checkboxes and selects: the lists are short, and Django's filter_horizontal and
     # autocomplete widgets fail the accessibility audit (aria-label on a span, empty options).
-    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
+    formfield_overrides = {
+        models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple, "form_class": ChoixMultiples}
+    }
     fieldsets = [
         (None, {"fields": ["enjeu", "code", "titre", "ordre"]}),
         (

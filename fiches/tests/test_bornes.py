@@ -2,8 +2,11 @@
 view reads them (a NUL byte in the address: config.requetes)."""
 
 import pytest
+from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from fiches.annees import AnneeScolaire
+from fiches.models import Fiche
 
 pytestmark = pytest.mark.django_db
 
@@ -50,3 +53,14 @@ def test_a_nul_byte_in_the_address_is_a_bad_request_answered_in_french(client_co
     html = reponse.content.decode()
     assert "<h1>Requête invalide</h1>" in html
     assert "L’adresse demandée contient des caractères qu’aucune page ne peut lire." in html
+
+
+def test_the_fiche_admin_refuses_an_id_of_20_digits_as_an_unknown_choice(rf, utilisateur, reference):
+    # SQLite cannot bind such an id in the IN list Django builds for a multiple choice: it answered 500.
+    requete = rf.get("/")
+    requete.user = utilisateur
+    formulaire = admin.site._registry[Fiche].get_form(requete, Fiche.objects.get(code="1.2.3"))
+    for champ in ["types_acteurs", "partenaires", "dispositifs", "sources_financement"]:
+        with pytest.raises(ValidationError) as refus:
+            formulaire.base_fields[champ].clean(["1", "9" * 20])
+        assert refus.value.messages == ["Sélectionnez un choix valide. 99999999999999999999 n’en fait pas partie."]
