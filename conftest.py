@@ -13,7 +13,7 @@ from indicateurs.reference import lire_indicateurs
 from indicateurs.services import reference_charger
 
 # Property-based tests (demo/tests/test_fuzz.py) send real requests to a real database: a few
-# examples per target keep the whole run to a minute or two on SQLite and on PostgreSQL, the same
+# examples per target and role keep the whole run to a few minutes on SQLite and on PostgreSQL, the same
 # examples on every run (derandomize) so that CI is reproducible, no deadline (a request's
 # duration is not what is tested), and no example database written into the work tree.
 # HYPOTHESIS_PROFILE=fouille explores further, for a run by hand.

@@ -7,15 +7,17 @@ file: the URL patterns come from the URLconf and e2e/plan.py (which builds a rea
 from the demo data, and which test_plan.py keeps complete); the forms and query parameters come
 from the pages themselves, read as each role (html.parser): every form, its fields and the
 values it offers, every parameter of a filter form or of a link. Values are drawn per kind of
-field: text (NUL bytes, 300 000 characters, any Unicode), numbers (negative, 2**15, 2**63,
+field: text (NUL bytes, 100 000 characters, any Unicode), numbers (negative, 2**15, 2**63,
 decimals with a comma), dates (0001-01-01, 9999-12-31, nonsense), choices (the ones offered, and
-ids of 20 digits), from the page's own values outwards.
+ids of 20 digits), from the page's own values outwards; and, explicitly on every run, the traps
+of each kind and the page's values pushed to the edges of their numbers (0000-0001, 2**63).
 
 Each request runs in a savepoint rolled back after it: every example meets the same demo data,
 and a database error cannot poison the requests after it (PostgreSQL refuses every query of a
 failed transaction). The hypothesis profile (conftest.py) bounds the run."""
 
 import re
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,16 +25,25 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qsl, quote, urljoin, urlsplit
 
 import pytest
-from django.conf import settings
+from django.conf import settings as reglages
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.test import override_settings
 from django.urls import Resolver404, resolve
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from demo.activite import generer_activite
-from e2e.plan import ADMIN_AUDITE, ANONYME, NAMESPACES_EXCLUS, PAGES, SANS_PAGE, Demo, motifs_nommes
+from e2e.plan import (
+    ADMIN_AUDITE,
+    ANONYME,
+    NAMESPACES_EXCLUS,
+    PAGES,
+    SANS_PAGE,
+    Demo,
+    motifs_a_auditer,
+    motifs_nommes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +113,58 @@ def _jj_mm_aaaa(jour):
     return f"{jour.day:02d}/{jour.month:02d}/{jour.year:04d}"
 
 
+NOMBRE = re.compile(r"[0-9]+")
+
+
+def _aux_bords(valeur, cible):
+    """The value with its numbers moved together so that the first one becomes `cible`, each
+    keeping its width: "2025-2026" to 0 is "0000-0001", to 9999 is "9999-10000". A value a page
+    offers, pushed to the edges of what its kind can hold."""
+    premier = NOMBRE.search(valeur)
+    if premier is None:
+        return valeur
+    ecart = cible - int(premier.group())
+    return NOMBRE.sub(lambda m: str(int(m.group()) + ecart).zfill(len(m.group())), valeur)
+
+
+def _alterations(valeurs):
+    """Values a page offers, altered the way that breaks pages: numbers pushed to the edges (0,
+    the largest of their width, past a small or a big integer column), a NUL byte inside, the
+    value repeated past any column's length."""
+    alterees = set()
+    for valeur in valeurs:
+        if not isinstance(valeur, str):
+            continue
+        alterees |= {valeur + "\x00", "\x00" + valeur, valeur * (10_001 // max(len(valeur), 1) + 1)}
+        if premier := NOMBRE.search(valeur):
+            for cible in [0, 10 ** len(premier.group()) - 1, 2**15, 2**63, 10**20]:
+                alterees.add(_aux_bords(valeur, cible))
+    return st.sampled_from(sorted(alterees)) if alterees else st.nothing()
+
+
+# Tried on every target, explicitly, besides the drawn examples: the fields of one kind get the
+# k-th trap of that kind, then their page value pushed to the edges of its numbers or given a NUL
+# byte, while the other fields keep the page's values (a value refused by one field would hide
+# what another does with its own). What made pages answer 500 once is tried again on every run.
+PIEGES_PAR_GENRE = {
+    "texte": ["\x00", "x" * 10_001],
+    "nombre": ["32768", str(2**63)],
+    "date": ["01/01/0001", "31/12/9999"],
+    "choix": [VINGT_CHIFFRES, "\x00"],
+    "case": ["\x00", "x" * 1000],
+}
+
+
+def _pieges(genre, reference):
+    """The traps of a field of that kind whose page value (or first offered value) is `reference`."""
+    premier = NOMBRE.search(reference)
+    largeur = 10 ** len(premier.group()) - 1 if premier else 0
+    return [*PIEGES_PAR_GENRE[genre], _aux_bords(reference, 0), _aux_bords(reference, largeur), reference + "\x00"]
+
+
+NB_PIEGES = len(_pieges("texte", ""))
+
+
 TEXTES = st.one_of(st.sampled_from(PIEGES_TEXTE), st.text(CARACTERES, max_size=40))
 NOMBRES = st.one_of(
     st.sampled_from(PIEGES_NOMBRE),
@@ -138,12 +201,25 @@ class Champ:
         if self.genre == "texte":
             self.genre = autre.genre
 
+    def telle_quelle(self):
+        """The value the page sent it with; None: the page sent nothing."""
+        if self.multiple:
+            return list(self.valeurs) or None
+        return self.valeurs[0] if self.valeurs else None
+
+    def pieges(self):
+        reference = next(iter(self.valeurs), None) or next(iter(sorted(self.options)), "")
+        return [[piege] if self.multiple else piege for piege in _pieges(self.genre, reference)]
+
     def strategie(self):
+        offertes = sorted(self.options | {v for v in self.valeurs if isinstance(v, str)})
         if self.genre == "choix":
-            une = st.one_of(st.sampled_from(sorted(self.options) or [""]), st.sampled_from(PIEGES_CHOIX))
+            une = st.one_of(
+                st.sampled_from(sorted(self.options) or [""]), st.sampled_from(PIEGES_CHOIX), _alterations(offertes)
+            )
             valeur = st.lists(une, max_size=4) if self.multiple else une
         else:
-            valeur = PAR_GENRE[self.genre]
+            valeur = st.one_of(PAR_GENRE[self.genre], _alterations(offertes))
         if self.valeurs:
             # The page's own value first: the simplest example is the form as it was shown.
             valeur = st.one_of(st.sampled_from(self.valeurs), valeur)
@@ -247,8 +323,12 @@ class Carte:
     adresses: dict = field(default_factory=dict)  # pattern name -> address
     formulaires: dict = field(default_factory=dict)  # target address -> {name: Champ}
     parametres: dict = field(default_factory=dict)  # name -> Champ
+    par_chemin: dict = field(default_factory=lambda: defaultdict(set))  # path -> names sent to it
+    refusees: set = field(default_factory=set)  # (role, path) of the pages refused to a role
 
-    def parametre(self, champ):
+    def parametre(self, champ, cible=None):
+        if cible:
+            self.par_chemin[_chemin(cible)].add(champ.nom)
         if champ.nom in self.parametres:
             self.parametres[champ.nom].fusionner(champ)
         else:
@@ -259,7 +339,7 @@ class Carte:
     def lire(self, adresse, reponse):
         if reponse.status_code in (301, 302) and "?" in reponse.get("Location", ""):
             for nom, valeur in parse_qsl(urlsplit(reponse["Location"]).query):
-                self.parametre(Champ(nom, "texte", valeurs=[valeur]))
+                self.parametre(Champ(nom, "texte", valeurs=[valeur]), reponse["Location"])
         if reponse.status_code != 200 or "html" not in reponse.get("Content-Type", ""):
             return
         lecteur = LecteurDePage(adresse)
@@ -274,10 +354,10 @@ class Carte:
                         formulaire[champ.nom] = champ
             else:
                 for champ in champs.values():
-                    self.parametre(champ)
+                    self.parametre(champ, cible)
         for lien in lecteur.liens:
             for nom, valeur in parse_qsl(urlsplit(lien).query, keep_blank_values=True):
-                self.parametre(Champ(nom, "texte", valeurs=[valeur]))
+                self.parametre(Champ(nom, "texte", valeurs=[valeur]), lien)
 
 
 # --- Sending ---------------------------------------------------------------------------------------
@@ -319,7 +399,7 @@ class Envoi:
         self.nombre += 1
         if not isinstance(statut, int) or statut >= 500:
             self.echecs.append((self.role, methode.upper(), adresse, _abrege(donnees), statut))
-        session = self.client.cookies.get(settings.SESSION_COOKIE_NAME)
+        session = self.client.cookies.get(reglages.SESSION_COOKIE_NAME)
         if self.role != ANONYME and (session is None or not session.value):
             self.connecter(self.role)  # logged out by what was sent (a POST to deconnexion)
         return reponse
@@ -336,20 +416,39 @@ def _sans_vides(donnees):
     return {nom: valeur for nom, valeur in donnees.items() if valeur is not None}
 
 
-def _envoyer_au_hasard(strategie, envoyer):
-    """Runs `envoyer` on values drawn from `strategie`, as many times as the hypothesis profile says."""
+def _envoyer_au_hasard(strategie, envoyer, ouverte=True, explicites=()):
+    """Runs `envoyer` on the explicit examples and on values drawn from `strategie`, as many as
+    the hypothesis profile says; once only where the role is refused the page anyway (its answer
+    does not depend on what is sent, and that once checks it)."""
 
-    @given(strategie)
     def exemple(valeurs):
         envoyer(valeurs)
 
-    exemple()
+    exemple = given(strategie)(exemple)
+    for valeurs in explicites if ouverte else ():
+        exemple = example(valeurs)(exemple)
+    settings(max_examples=settings.default.max_examples if ouverte else 1)(exemple)()
 
 
 # The counts of a formset's management form (the admin's inlines): tampered with, they only make
 # Django build up to a thousand forms per formset, which is slow but no error, and took most of
 # the run. They are sent as the page set them.
 GESTION_DES_FORMSETS = re.compile(r"-(TOTAL|INITIAL|MIN_NUM|MAX_NUM)_FORMS$")
+
+
+def _formulaire_piege(champs):
+    """The explicit examples of a form: for each kind of field, each trap given to the fields of
+    that kind, the others as the page sent them (formset counts too)."""
+    pieges = {nom: champ.pieges() for nom, champ in champs.items() if not GESTION_DES_FORMSETS.search(nom)}
+    exemples = {}
+    for genre in sorted({champs[nom].genre for nom in pieges}):
+        for rang in range(NB_PIEGES):
+            donnees = {
+                nom: pieges[nom][rang] if nom in pieges and champ.genre == genre else champ.telle_quelle()
+                for nom, champ in sorted(champs.items())
+            }
+            exemples[repr(donnees)] = _sans_vides(donnees)
+    return list(exemples.values())
 
 
 def _formulaire_au_hasard(champs):
@@ -364,11 +463,22 @@ def _formulaire_au_hasard(champs):
     ).map(_sans_vides)
 
 
-def _parametres_au_hasard(parametres):
-    noms = sorted(parametres)
-    return st.sets(st.sampled_from(noms), min_size=1, max_size=4).flatmap(
-        lambda choisis: st.fixed_dictionaries({nom: parametres[nom].strategie() for nom in sorted(choisis)})
-    )
+def _parametres_pieges(parametres, propres):
+    """The explicit examples of an address: each of its own parameters alone, with each trap (a
+    query parameter may be left out, and one refused could hide what the view does with another)."""
+    return [{nom: piege} for nom in propres for piege in parametres[nom].pieges()]
+
+
+def _parametres_au_hasard(parametres, propres):
+    """A few query parameters: half of the time among those the pages send to this address (its
+    filters, the links to it), otherwise among all those of the app."""
+
+    def tirage(noms):
+        return st.sets(st.sampled_from(sorted(noms)), min_size=1, max_size=3).flatmap(
+            lambda choisis: st.fixed_dictionaries({nom: parametres[nom].strategie() for nom in sorted(choisis)})
+        )
+
+    return st.one_of(tirage(propres), tirage(parametres)) if propres else tirage(parametres)
 
 
 CONVERTISSEUR = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -379,11 +489,30 @@ SEGMENTS = {
 SEGMENT_TEXTE = st.one_of(st.sampled_from(PIEGES_TEXTE[1:]), st.text(CARACTERES, min_size=1, max_size=40))
 
 
-def _chemins_au_hasard(route):
-    """Addresses of a route ("/fiches/<str:code>/") with its segments drawn; quoted as a browser
-    would, so that each reaches the route's converters."""
+def _chemins_pieges(route, reelles):
+    """The explicit examples of a route: every segment with its k-th trap, from its real value."""
     parametres = CONVERTISSEUR.findall(route)
-    strategies = {nom: SEGMENTS.get(convertisseur, SEGMENT_TEXTE) for convertisseur, nom in parametres}
+    pieges = {}
+    for convertisseur, nom in parametres:
+        genre = "nombre" if convertisseur in SEGMENTS else "texte"
+        pieges[nom] = [p for p in _pieges(genre, str(reelles.get(nom, "1"))) if p]
+    return [
+        CONVERTISSEUR.sub(lambda m, r=rang: quote(pieges[m.group(2)][r % len(pieges[m.group(2)])], safe=""), route)
+        for rang in range(NB_PIEGES)
+    ]
+
+
+def _chemins_au_hasard(route, reelles):
+    """Addresses of a route ("/fiches/<str:code>/") with its segments drawn, from the values of a
+    real address of it (`reelles`) and beyond; quoted as a browser would, so that each reaches
+    the route's converters."""
+    parametres = CONVERTISSEUR.findall(route)
+    strategies = {
+        nom: st.one_of(
+            _alterations([str(reelles[nom])] if nom in reelles else []), SEGMENTS.get(convertisseur, SEGMENT_TEXTE)
+        )
+        for convertisseur, nom in parametres
+    }
 
     def adresse(valeurs):
         return CONVERTISSEUR.sub(lambda m: quote(valeurs[m.group(2)], safe=""), route)
@@ -415,7 +544,11 @@ def _lire_les_pages(envoyer, adresses):
         envoyer.connecter(role)
         for nom, adresse in adresses.items():
             variantes = PAGES[nom].variantes if nom in PAGES else ()
-            for variante in ["", *variantes]:
+            reponse = envoyer("get", adresse)
+            if reponse.status_code in (403, 404) or "connexion" in reponse.get("Location", ""):
+                carte.refusees.add((role, _chemin(adresse)))
+            carte.lire(adresse, reponse)
+            for variante in variantes:
                 carte.lire(adresse + variante, envoyer("get", adresse + variante))
     return carte
 
@@ -430,39 +563,61 @@ def _routes_a_segments():
 
 
 @override_settings(AXES_ENABLED=True)
-def test_no_generated_input_makes_a_page_answer_5xx(client, demo_complete, request):
+def test_no_generated_input_makes_a_page_answer_5xx(client, demo_complete, capsys):
+    debut = time.monotonic()
     envoyer = Envoi(client, demo_complete)
     adresses = _adresses_du_plan(Demo())
     carte = _lire_les_pages(envoyer, adresses)
     routes = _routes_a_segments()
     formulaires = carte.formulaires
 
-    # What was found covers the app: every page of the plan was read, every form of the plan was
-    # found with its fields, and every pattern whose address takes a segment is reached.
+    # What was found covers the app: every pattern of the URLconf has an address (the plan's), every
+    # form of the plan was found with its fields, and the parameters the pages send were seen.
+    noms, _ = motifs_a_auditer()
+    assert noms <= {_motif(adresse) for adresse in adresses.values()}
     a_formulaire = {nom for nom, page in PAGES.items() if page.formulaire}
     trouves = {_motif(cible) for cible, champs in formulaires.items() if champs}
     assert a_formulaire <= trouves, f"Formulaires introuvables : {sorted(a_formulaire - trouves)}"
-    assert {"annee", "page", "quartier", "q", "code", "niveau", "next"} <= set(carte.parametres)
+    assert {"annee", "page", "quartier", "q", "next"} <= set(carte.parametres)
 
     for role in ROLES:
         envoyer.connecter(role)
+
+        def ouverte(adresse, role=role):
+            return (role, _chemin(adresse)) not in carte.refusees
+
         for cible, champs in sorted(formulaires.items()):
-            _envoyer_au_hasard(_formulaire_au_hasard(champs), lambda donnees, c=cible: envoyer("post", c, donnees))
-        for adresse in sorted(set(adresses.values())):
             _envoyer_au_hasard(
-                _parametres_au_hasard(carte.parametres),
-                lambda parametres, a=adresse: envoyer("get", _chemin(a), parametres),
+                _formulaire_au_hasard(champs),
+                lambda donnees, c=cible: envoyer("post", c, donnees),
+                ouverte(cible),
+                _formulaire_piege(champs),
             )
-        for route in sorted(routes.values()):
-            _envoyer_au_hasard(_chemins_au_hasard(route), lambda chemin: envoyer("get", chemin))
+        for adresse in sorted(set(adresses.values())):
+            propres = sorted(carte.par_chemin.get(_chemin(adresse), ()))
+            _envoyer_au_hasard(
+                _parametres_au_hasard(carte.parametres, propres),
+                lambda parametres, a=adresse: envoyer("get", _chemin(a), parametres),
+                ouverte(adresse),
+                _parametres_pieges(carte.parametres, propres),
+            )
+        for nom, route in sorted(routes.items()):
+            reelles = resolve(_chemin(adresses[nom])).kwargs if nom in adresses else {}
+            _envoyer_au_hasard(
+                _chemins_au_hasard(route, reelles),
+                lambda chemin: envoyer("get", chemin),
+                ouverte(adresses[nom]) if nom in adresses else True,
+                _chemins_pieges(route, reelles),
+            )
 
     nb_champs = sum(len(champs) for champs in formulaires.values())
     motifs = {_motif(a) for a in adresses.values()} | set(routes) | trouves
-    request.config.pluginmanager.get_plugin("terminalreporter").write_line(
-        f"\nfuzz : {envoyer.nombre} requêtes, {len(motifs - {None})} motifs d’URL, {len(formulaires)} formulaires "
-        f"({nb_champs} champs), {len(carte.parametres)} paramètres de requête, {len(routes)} routes à segments, "
-        f"{len(ROLES)} rôles"
-    )
+    with capsys.disabled():
+        print(
+            f"\nfuzz : {envoyer.nombre} requêtes en {time.monotonic() - debut:.0f} s, {len(motifs - {None})} motifs "
+            f"d’URL, {len(formulaires)} formulaires ({nb_champs} champs), {len(carte.parametres)} paramètres de "
+            f"requête, {len(routes)} routes à segments, {len(ROLES)} rôles"
+        )
     par_motif = defaultdict(list)
     for echec in envoyer.echecs:
         par_motif[_motif(echec[2])].append(echec)
