@@ -1,5 +1,9 @@
+import os
+
 import pytest
 from django.contrib.auth import get_user_model
+from hypothesis import HealthCheck
+from hypothesis import settings as reglages_hypothesis
 
 from demo.adhesions import adhesions_de_demo
 from demo.territoire import generer_demo
@@ -7,6 +11,21 @@ from demo.valeurs import valeurs_de_demo
 from fiches.reference import lire_reference
 from indicateurs.reference import lire_indicateurs
 from indicateurs.services import reference_charger
+
+# Property-based tests (demo/tests/test_fuzz.py) send real requests to a real database: a few
+# examples per target and role keep the whole run to a few minutes on SQLite and on PostgreSQL, the same
+# examples on every run (derandomize) so that CI is reproducible, no deadline (a request's
+# duration is not what is tested), and no example database written into the work tree.
+# HYPOTHESIS_PROFILE=fouille explores further, for a run by hand.
+_COMMUNS = {
+    "deadline": None,
+    "derandomize": True,
+    "database": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+}
+reglages_hypothesis.register_profile("ci", max_examples=6, **_COMMUNS)
+reglages_hypothesis.register_profile("fouille", max_examples=60, **_COMMUNS)
+reglages_hypothesis.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture

@@ -46,6 +46,16 @@ class NiveauScolaire(models.TextChoices):
     NON_SCOLARISE = "NS", _("Non scolarisé")
 
 
+class EcartDeNiveau(models.TextChoices):
+    """Why a child is not at the usual level for their birth year: recorded rather than refused."""
+
+    REDOUBLEMENT = "redoublement", _("Redoublement")
+    SAUT_DE_CLASSE = "saut", _("Saut de classe")
+    TOUTE_PETITE_SECTION = "tps", _("Toute petite section (scolarisé avant 3 ans)")
+    ARRIVEE = "arrivee", _("Arrivée en France, classe adaptée à son parcours")
+    AUTRE = "autre", _("Autre raison connue de la structure")
+
+
 class JourSemaine(models.IntegerChoices):
     LUNDI = 0, _("Lundi")
     MARDI = 1, _("Mardi")

@@ -4,10 +4,10 @@ from django.db.models import Q
 
 from fiches.annees import AnneeScolaire, annees_recentes
 from fiches.models import Quartier, RealisationAttendue, Thematique
-from partenaires.models import Structure
+from partenaires.models import Etablissement, Structure
 
-from .enums import StatutAction
-from .models import Action
+from .enums import NiveauScolaire, StatutAction
+from .models import Action, Participant
 
 
 class FiltreActions(django_filters.FilterSet):
@@ -53,3 +53,36 @@ class FiltreActions(django_filters.FilterSet):
     def filtrer_archivees(self, queryset, name, valeur):
         # An unticked box arrives as False, so archived actions stay hidden unless asked for.
         return queryset if valeur else queryset.non_archivees()
+
+
+class FiltreEnfants(django_filters.FilterSet):
+    """Finds a child among a structure's hundreds: by code, or by level, school and quartier of
+    residence. Used by the list of children and by the enrolment form."""
+
+    code = django_filters.CharFilter(label="Code", method="filtrer_code")
+    niveau = django_filters.ChoiceFilter(
+        label="Niveau scolaire", field_name="niveau_scolaire", choices=NiveauScolaire.choices, empty_label="Tous"
+    )
+    etablissement = django_filters.ModelChoiceFilter(
+        label="Établissement", queryset=Etablissement.objects.none(), empty_label="Tous"
+    )
+    quartier = django_filters.ModelChoiceFilter(
+        label="Quartier de résidence",
+        field_name="quartier_residence",
+        queryset=Quartier.objects.none(),
+        empty_label="Tous",
+        null_label="Hors quartier prioritaire",
+    )
+
+    class Meta:
+        model = Participant
+        fields = []
+
+    def __init__(self, *args, contrat, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["etablissement"].queryset = Etablissement.objects.filter(contrat=contrat)
+        self.filters["quartier"].queryset = Quartier.objects.filter(contrat=contrat)
+
+    def filtrer_code(self, queryset, name, valeur):
+        # Codes are written in capitals; one read aloud or copied may come with spaces.
+        return queryset.filter(code__icontains="".join(valeur.split()))

@@ -1,18 +1,31 @@
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Div, Fieldset, Layout, Row
-from django import forms
-from django.utils import timezone
+import re
+from decimal import Decimal
 
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Column, Div, Fieldset, Layout, Row
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.numberformat import format as formater
+
+from fiches.annees import AnneeScolaire
+from fiches.bornes import DATE_MAX, DATE_MIN, PETIT_ENTIER_MAX, TEXTE_LONG_MAX
 from fiches.calendrier import motif_non_ouvre
+from fiches.champs import ChoixMultiples
 from fiches.models import Quartier, RealisationAttendue, Thematique
 from partenaires.models import Dispositif, Etablissement, Partenaire, SourceFinancement
 
-from .enums import JourSemaine, NiveauScolaire, StatutAction
+from .enums import EcartDeNiveau, JourSemaine, NiveauScolaire, StatutAction
 from .models import Action, Financement, Participant, Seance
+from .niveaux import annees_de_naissance_possibles, ecart_de_niveau
+from .selectors import PROFIL_D_UN_DOUBLON, doublons_possibles
 
 
 class ChampDate(forms.DateField):
-    """Dates typed the French way, dd/mm/yyyy, in a plain text field that works on every device."""
+    """Dates typed the French way, dd/mm/yyyy, in a plain text field that works on every device;
+    only those a record may carry (fiches.bornes)."""
 
     widget = forms.DateInput(
         format="%d/%m/%Y", attrs={"placeholder": "jj/mm/aaaa", "inputmode": "numeric", "autocomplete": "off"}
@@ -21,6 +34,67 @@ class ChampDate(forms.DateField):
     def __init__(self, **kwargs):
         kwargs.setdefault("help_text", "Au format jj/mm/aaaa.")
         super().__init__(**kwargs)
+
+    def validate(self, valeur):
+        super().validate(valeur)
+        if valeur and not DATE_MIN <= valeur <= DATE_MAX:
+            raise ValidationError(
+                "Date hors des années possibles : saisissez une date du %(min)s au %(max)s.",
+                code="date_hors_bornes",
+                params={"min": f"{DATE_MIN:%d/%m/%Y}", "max": f"{DATE_MAX:%d/%m/%Y}"},
+            )
+
+
+def _en_francais(nombre, decimales=None):
+    return formater(nombre, ",", decimal_pos=decimales, grouping=3, thousand_sep="\u202f", force_grouping=True)
+
+
+# Digits grouped by thousands with spaces, or not grouped; a comma (or a point) and the cents.
+MONTANT = re.compile(r"-?(?:[0-9]{1,3}(?: [0-9]{3})+|[0-9]+)(?:[,.][0-9]{1,2})?")
+
+
+class ChampMontant(forms.DecimalField):
+    """Amounts in euros typed the French way, "1 500,50": spaces of any kind between thousands (a
+    spreadsheet copies narrow no-break ones), a comma or a point before the cents, the euro sign
+    allowed. A plain text field: a browser's number field may read "1500,50" as 150050. What fits
+    no such reading is refused rather than guessed: "1.500" could be 1,50 € or 1 500 €."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "En euros, par exemple 1 500,50.")
+        super().__init__(**kwargs)
+
+    def to_python(self, valeur):
+        if valeur in self.empty_values:
+            return None
+        texte = " ".join(str(valeur).removesuffix("€").split())
+        if not MONTANT.fullmatch(texte):
+            raise ValidationError(
+                "Montant non reconnu : écrivez-le par exemple 1 500,50 (des espaces entre les milliers, "
+                "une virgule avant les centimes).",
+                code="invalid",
+            )
+        return Decimal(texte.replace(" ", "").replace(",", "."))
+
+    def prepare_value(self, valeur):
+        # Shown as it is typed, 1 500,50, so that saving the form again reads the same amount.
+        return _en_francais(valeur, decimales=2) if isinstance(valeur, Decimal) else valeur
+
+
+def _plafonner(champ, longueur=TEXTE_LONG_MAX):
+    """Caps a text field of a model form (Django adds no validator for a max_length set after the
+    field is built). The browser is not told: it would cut a pasted text without a word."""
+    champ.max_length = longueur
+    champ.validators.append(MaxLengthValidator(longueur))
+    champ.help_text = f"{_en_francais(longueur)} caractères au plus."
+
+
+def _borner_effectif(champ):
+    """A headcount of a small integer column: refused above what the column holds, whatever the database."""
+    champ.max_value = PETIT_ENTIER_MAX
+    champ.validators.append(MaxValueValidator(PETIT_ENTIER_MAX))
+    champ.widget.attrs["max"] = PETIT_ENTIER_MAX
 
 
 class ChampVersion(forms.IntegerField):
@@ -103,7 +177,14 @@ class FormulaireAction(forms.ModelForm):
             "date_fin",
             "statut",
         ]
-        field_classes = {"date_debut": ChampDate, "date_fin": ChampDate}
+        field_classes = {
+            "date_debut": ChampDate,
+            "date_fin": ChampDate,
+            "thematiques": ChoixMultiples,
+            "partenaires": ChoixMultiples,
+            "quartiers": ChoixMultiples,
+            "etablissements": ChoixMultiples,
+        }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             "thematiques": forms.CheckboxSelectMultiple,
@@ -127,6 +208,7 @@ class FormulaireAction(forms.ModelForm):
         ).distinct()
         self.fields["quartiers"].queryset = Quartier.objects.filter(contrat=contrat)
         self.fields["etablissements"].queryset = Etablissement.objects.filter(contrat=contrat)
+        _plafonner(self.fields["description"])
         if self.instance.statut != StatutAction.ANNULEE:
             # Cancelling asks for a reason: the button « Annuler l’action » of its page does it.
             self.fields["statut"].choices = [
@@ -157,6 +239,11 @@ class FormulaireFinancement(forms.ModelForm):
     class Meta:
         model = Financement
         fields = ["source", "financeur", "annee", "montant_demande", "montant_accorde", "montant_verse"]
+        field_classes = {
+            "montant_demande": ChampMontant,
+            "montant_accorde": ChampMontant,
+            "montant_verse": ChampMontant,
+        }
 
     def __init__(self, *args, contrat, **kwargs):
         super().__init__(*args, **kwargs)
@@ -189,6 +276,8 @@ class FormulaireSeance(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.zone = contrat.zone_scolaire
         self.fields["etablissement"].queryset = Etablissement.objects.filter(contrat=contrat)
+        _borner_effectif(self.fields["adultes_presents"])
+        _plafonner(self.fields["notes"])
         self.helper = _aide_sans_balise()
         self.helper.layout = Layout(
             *_version_de(self),
@@ -269,6 +358,15 @@ class FormulaireAnnulation(forms.Form):
 
 
 class FormulaireParticipant(forms.ModelForm):
+    """A child's record. Two checks help whoever types it, and give way once told why: the level
+    must be the usual one for the birth year, unless a reason is chosen (redoublement…); a new
+    child with the profile of one the structure already follows is shown that child, with a
+    link, and is saved only once it is confirmed to be another."""
+
+    confirmer_doublon = forms.BooleanField(
+        label="Ce n’est pas le même enfant : l’enregistrer quand même", required=False
+    )
+
     class Meta:
         model = Participant
         fields = [
@@ -276,6 +374,7 @@ class FormulaireParticipant(forms.ModelForm):
             "sexe",
             "annee_naissance",
             "niveau_scolaire",
+            "ecart_niveau",
             "etablissement",
             "quartier_residence",
             "date_consentement",
@@ -290,17 +389,80 @@ class FormulaireParticipant(forms.ModelForm):
         self.fields["quartier_residence"].queryset = Quartier.objects.filter(contrat=contrat)
         self.fields["quartier_residence"].empty_label = "Hors quartier prioritaire"
         self.fields["date_consentement"].required = False
+        self.fields["ecart_niveau"].choices = [("", "Aucune : le niveau est celui de l’âge"), *EcartDeNiveau.choices]
+        self.doublons = []
+        if self.instance.pk:
+            del self.fields["confirmer_doublon"]
         self.helper = _aide_sans_balise()
+        # The confirmation is shown with the children it is about, once some were found (clean).
         self.helper.layout = Layout(
             "structure",
             Row(Column(Div("sexe", css_class="cases-en-ligne")), Column("annee_naissance"), Column("niveau_scolaire")),
+            "ecart_niveau",
             Row(Column("etablissement"), Column("quartier_residence")),
             "date_consentement",
         )
 
+    def clean(self):
+        donnees = super().clean()
+        self._verifier_le_niveau(donnees)
+        if "confirmer_doublon" in self.fields:
+            self._chercher_des_doublons(donnees)
+        return donnees
+
+    def _verifier_le_niveau(self, donnees):
+        niveau, naissance = donnees.get("niveau_scolaire"), donnees.get("annee_naissance")
+        # A birth year out of bounds has its own message (Participant.clean): one is enough.
+        if not niveau or naissance not in annees_de_naissance_possibles(timezone.localdate()):
+            return
+        ecart = ecart_de_niveau(niveau=niveau, annee_naissance=naissance, annee=AnneeScolaire.courante())
+        if ecart is None:
+            # Nothing unusual left to explain: a reason given earlier is not kept.
+            donnees["ecart_niveau"] = ""
+            return
+        # A record kept as it was is not refused for a level that was right when it was typed.
+        retouche = self.instance.pk is None or {"niveau_scolaire", "annee_naissance"} & set(self.changed_data)
+        if retouche and not donnees.get("ecart_niveau"):
+            self.add_error(
+                "niveau_scolaire",
+                f"{ecart} Corrigez l’année de naissance ou le niveau, ou choisissez ci-dessous la raison "
+                "de l’écart (redoublement, saut de classe…).",
+            )
+
+    def _chercher_des_doublons(self, donnees):
+        profil = {champ: donnees.get(champ) for champ in PROFIL_D_UN_DOUBLON}
+        # Only once the profile is complete and valid (no school is a value: it is compared too).
+        if any(champ not in donnees for champ in PROFIL_D_UN_DOUBLON) or any(
+            profil[champ] in (None, "") for champ in PROFIL_D_UN_DOUBLON if champ != "etablissement"
+        ):
+            return
+        self.doublons = doublons_possibles(**profil)
+        if self.doublons and not donnees.get("confirmer_doublon"):
+            self.add_error(
+                "confirmer_doublon",
+                "Vérifiez qu’il ne s’agit pas du même enfant ; si c’en est un autre, cochez cette case pour "
+                "l’enregistrer.",
+            )
+            self.helper.layout.append(HTML(self._liste_des_doublons()))
+            self.helper.layout.append("confirmer_doublon")
+
+    def _liste_des_doublons(self):
+        return format_html(
+            '<div class="alert alert-warning" id="doublons"><p class="mb-1">{}</p><ul class="mb-0">{}</ul></div>',
+            "Cette structure suit déjà un enfant de même sexe, année de naissance, niveau et établissement :",
+            format_html_join(
+                "",
+                '<li><a href="{}">Enfant {}</a>, enregistré le {}</li>',
+                (
+                    (enfant.get_absolute_url(), enfant.code, f"{timezone.localtime(enfant.cree_le):%d/%m/%Y}")
+                    for enfant in self.doublons
+                ),
+            ),
+        )
+
 
 class FormulaireInscription(forms.Form):
-    participants = forms.ModelMultipleChoiceField(
+    participants = ChoixMultiples(
         label="Enfants à inscrire",
         queryset=Participant.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -308,17 +470,17 @@ class FormulaireInscription(forms.Form):
     )
     date_inscription = ChampDate(label="Date d’inscription")
 
-    def __init__(self, *args, action, participants, **kwargs):
-        """`participants`: the children the user may see (actions.selectors.participants_visibles)."""
+    def __init__(self, *args, action, participants, offerts, **kwargs):
+        """`participants`: the children the user may see of the action's structure (selectors.
+        participants_visibles); `offerts`: those the page offers, not enrolled yet, as its filters
+        narrow them (selectors.enfants_a_inscrire)."""
         super().__init__(*args, **kwargs)
-        # Offered: the visible children of the porteur not enrolled yet. Accepted: all of them, so
-        # that a child enrolled by someone else since the page was loaded is answered « déjà
-        # inscrit » (services.participants_inscrire), not « choix invalide ».
+        # Accepted: all of them, so that a child enrolled by someone else since the page was
+        # loaded is answered « déjà inscrit » (services.participants_inscrire), not « choix
+        # invalide ».
         champ = self.fields["participants"]
         champ.queryset = participants.filter(structure=action.porteur_id).order_by("code")
-        champ.choices = [
-            (participant.pk, participant.code) for participant in champ.queryset.exclude(inscriptions__action=action)
-        ]
+        champ.choices = [(participant.pk, participant.code) for participant in offerts]
         aujourdhui = timezone.localdate()
         self.fields["date_inscription"].initial = min(max(aujourdhui, action.date_debut), action.date_fin)
         self.helper = _aide_sans_balise()
@@ -326,8 +488,10 @@ class FormulaireInscription(forms.Form):
 
 class FormulairePresences(forms.Form):
     presents = forms.TypedMultipleChoiceField(label="Présents", coerce=int, required=False)
-    enfants_anonymes = forms.IntegerField(label="Enfants non inscrits venus", min_value=0, initial=0)
-    parents_presents = forms.IntegerField(label="Parents présents", min_value=0, initial=0)
+    enfants_anonymes = forms.IntegerField(
+        label="Enfants non inscrits venus", min_value=0, max_value=PETIT_ENTIER_MAX, initial=0
+    )
+    parents_presents = forms.IntegerField(label="Parents présents", min_value=0, max_value=PETIT_ENTIER_MAX, initial=0)
     # What the grid showed when loaded: its user's changes are what differs from it.
     presents_au_chargement = ChampIdentifiants(required=False)
     version = ChampVersion()

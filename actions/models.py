@@ -13,7 +13,8 @@ from fiches.annees import AnneeScolaire
 from fiches.chargement import QuerySet
 from fiches.models import Modele
 
-from .enums import EtatSeance, NiveauScolaire, Sexe, StatutAction
+from .enums import EcartDeNiveau, EtatSeance, NiveauScolaire, Sexe, StatutAction
+from .niveaux import annees_de_naissance_possibles
 
 
 def nombre_de(queryset, champ="pk"):
@@ -380,6 +381,14 @@ class Participant(Modele):
     sexe = models.CharField(_("sexe"), max_length=1, choices=Sexe.choices)
     annee_naissance = models.PositiveSmallIntegerField(_("année de naissance"))
     niveau_scolaire = models.CharField(_("niveau scolaire"), max_length=3, choices=NiveauScolaire.choices)
+    # A choice, not free text: nothing more about a minor than the indicators and the check need.
+    ecart_niveau = models.CharField(
+        _("raison d’un niveau inhabituel pour l’âge"),
+        max_length=12,
+        choices=EcartDeNiveau.choices,
+        blank=True,
+        help_text=_("Seulement quand le niveau n’est pas celui de l’année de naissance."),
+    )
     etablissement = models.ForeignKey(
         "partenaires.Etablissement",
         on_delete=models.SET_NULL,
@@ -417,11 +426,11 @@ class Participant(Modele):
 
     def clean(self):
         erreurs = {}
-        annee = timezone.localdate().year
-        if self.annee_naissance is not None and not annee - 25 <= self.annee_naissance <= annee - 1:
+        possibles = annees_de_naissance_possibles(timezone.localdate())
+        if self.annee_naissance is not None and self.annee_naissance not in possibles:
             erreurs["annee_naissance"] = _("L’année de naissance doit être comprise entre %(min)s et %(max)s.") % {
-                "min": annee - 25,
-                "max": annee - 1,
+                "min": possibles[0],
+                "max": possibles[-1],
             }
         if self.date_consentement and self.date_consentement > timezone.localdate():
             erreurs["date_consentement"] = _("La date du consentement ne peut pas être dans le futur.")

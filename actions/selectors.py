@@ -244,6 +244,36 @@ def liste_des_participants(*, perimetre):
     )
 
 
+def enfants_a_inscrire(*, action, perimetre):
+    """The children the user sees, followed by the action's structure, not enrolled in it yet."""
+    return (
+        participants_visibles(perimetre=perimetre)
+        .filter(structure=action.porteur_id)
+        .exclude(inscriptions__action=action)
+        .order_by("code")
+    )
+
+
+# What makes two records perhaps the same child, when a new one is entered.
+PROFIL_D_UN_DOUBLON = ["structure", "sexe", "annee_naissance", "niveau_scolaire", "etablissement"]
+DOUBLONS_MONTRES = 5
+
+
+def doublons_possibles(*, structure, sexe, annee_naissance, niveau_scolaire, etablissement):
+    """The children the structure follows with that profile (no school counts as one): perhaps the
+    child being entered again. A few, newest first; anonymised records are no one's any more."""
+    return list(
+        Participant.objects.filter(
+            structure=structure,
+            sexe=sexe,
+            annee_naissance=annee_naissance,
+            niveau_scolaire=niveau_scolaire,
+            etablissement=etablissement,
+            anonymise_le__isnull=True,
+        ).order_by("-cree_le", "-pk")[:DOUBLONS_MONTRES]
+    )
+
+
 def participant_a_afficher(*, pk, perimetre):
     """The child's record with its enrolments in the actions the user sees (all of the child's,
     but for an animateur limited to some quartiers)."""
@@ -291,6 +321,7 @@ def donnees_d_un_enfant(*, participant, perimetre):
             "sexe": participant.get_sexe_display(),
             "annee_naissance": participant.annee_naissance,
             "niveau_scolaire": participant.get_niveau_scolaire_display(),
+            "ecart_niveau": participant.get_ecart_niveau_display(),
             "etablissement": str(participant.etablissement or ""),
             "quartier_residence": str(participant.quartier_residence or "hors quartier prioritaire"),
             "date_consentement": participant.date_consentement.isoformat() if participant.date_consentement else None,

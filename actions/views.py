@@ -18,7 +18,7 @@ from fiches.perms import exige, formulaire, lecture
 
 from . import selectors, services
 from .enums import EtatSeance
-from .filters import FiltreActions
+from .filters import FiltreActions, FiltreEnfants
 from .forms import (
     FormulaireAction,
     FormulaireAnnulation,
@@ -33,6 +33,7 @@ from .models import Seance
 from .versions import ModificationConcurrente
 
 ACTIONS_PAR_PAGE = 25
+ENFANTS_PAR_PAGE = 50
 
 
 def _perimetre(request):
@@ -41,12 +42,30 @@ def _perimetre(request):
 
 
 def _formulaire(
-    request, *, titre, form, retour, bouton="Enregistrer", intro="", gabarit="actions/formulaire.html", **contexte
+    request,
+    *,
+    titre,
+    form,
+    retour,
+    bouton="Enregistrer",
+    intro="",
+    gabarit="actions/formulaire.html",
+    filtre=None,
+    **contexte,
 ):
+    """A form page; `filtre`: a filter of the choices the form offers, shown above it."""
     return render(
         request,
         gabarit,
-        {"titre": titre, "form": form, "retour": resolve_url(retour), "bouton": bouton, "intro": intro, **contexte},
+        {
+            "titre": titre,
+            "form": form,
+            "retour": resolve_url(retour),
+            "bouton": bouton,
+            "intro": intro,
+            "filtre": filtre,
+            **contexte,
+        },
     )
 
 
@@ -430,8 +449,18 @@ def saisir_presences(request, pk):
 @exige(peut_saisir)
 def inscrire_participants(request, pk):
     action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
+    # The filters narrow the boxes shown; the form is sent to the same address, so that what is
+    # ticked is checked against the same children.
+    filtre = FiltreEnfants(
+        request.GET,
+        queryset=selectors.enfants_a_inscrire(action=action, perimetre=request.perimetre),
+        contrat=request.perimetre.contrat,
+    )
     form = FormulaireInscription(
-        request.POST or None, action=action, participants=selectors.participants_visibles(perimetre=request.perimetre)
+        request.POST or None,
+        action=action,
+        participants=selectors.participants_visibles(perimetre=request.perimetre),
+        offerts=filtre.qs,
     )
 
     def annoncer(inscriptions):
@@ -459,6 +488,7 @@ def inscrire_participants(request, pk):
         retour=action.get_absolute_url(),
         bouton="Inscrire",
         intro=f"Les enfants suivis par {action.porteur} qui ne sont pas encore inscrits.",
+        filtre=filtre,
     )
 
 
@@ -466,9 +496,17 @@ def inscrire_participants(request, pk):
 @never_cache
 @exige(peut_saisir)
 def liste_participants(request):
-    participants = selectors.liste_des_participants(perimetre=request.perimetre)
-    page = Paginator(participants, 50).get_page(request.GET.get("page"))
-    return render(request, "actions/participants.html", {"page": page})
+    filtre = FiltreEnfants(
+        request.GET,
+        queryset=selectors.liste_des_participants(perimetre=request.perimetre),
+        contrat=request.perimetre.contrat,
+    )
+    page = Paginator(filtre.qs, ENFANTS_PAR_PAGE).get_page(request.GET.get("page"))
+    parametres = request.GET.copy()
+    parametres.pop("page", None)
+    return render(
+        request, "actions/participants.html", {"filtre": filtre, "page": page, "parametres": parametres.urlencode()}
+    )
 
 
 @formulaire

@@ -11,6 +11,7 @@ from simple_history.utils import bulk_create_with_history
 
 from actions.enums import NiveauScolaire, Sexe, StatutAction
 from actions.models import Action, Financement, Inscription, Participant, Presence, Seance
+from actions.niveaux import AGE_A_LA_RENTREE as AGES_DES_NIVEAUX
 from actions.resumes import resumer_le_contrat
 from actions.selectors import nouveaux_codes
 from fiches.annees import AnneeScolaire
@@ -19,17 +20,11 @@ from fiches.models import RealisationAttendue, Thematique
 from partenaires.models import Dispositif, Etablissement, Partenaire, SourceFinancement, Structure
 
 ENFANTS_PAR_STRUCTURE = 50
-# Age at the start of the school year, per level.
+# The levels the demo's children are at: école élémentaire and collège.
 AGE_A_LA_RENTREE = {
-    NiveauScolaire.CP: 6,
-    NiveauScolaire.CE1: 7,
-    NiveauScolaire.CE2: 8,
-    NiveauScolaire.CM1: 9,
-    NiveauScolaire.CM2: 10,
-    NiveauScolaire.SIXIEME: 11,
-    NiveauScolaire.CINQUIEME: 12,
-    NiveauScolaire.QUATRIEME: 13,
-    NiveauScolaire.TROISIEME: 14,
+    niveau: age
+    for niveau, age in AGES_DES_NIVEAUX.items()
+    if AGES_DES_NIVEAUX[NiveauScolaire.CP] <= age <= AGES_DES_NIVEAUX[NiveauScolaire.TROISIEME]
 }
 COLLEGE = {NiveauScolaire.SIXIEME, NiveauScolaire.CINQUIEME, NiveauScolaire.QUATRIEME, NiveauScolaire.TROISIEME}
 

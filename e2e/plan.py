@@ -165,8 +165,15 @@ PAGES = {
     # A confirmation: its POST deletes (or says why not), it has no field.
     "actions:supprimer_seance": Page(lambda demo: demo.url("actions:supprimer_seance", pk=demo.seance.pk)),
     "actions:presences": Page(lambda demo: demo.url("actions:presences", pk=demo.seance.pk), formulaire=True),
-    "actions:inscriptions": Page(lambda demo: demo.url("actions:inscriptions", pk=demo.action.pk), formulaire=True),
-    "actions:participants": _simple("actions:participants"),
+    "actions:inscriptions": Page(
+        lambda demo: demo.url("actions:inscriptions", pk=demo.action.pk),
+        formulaire=True,
+        # The children found by a filter, then a level that does not exist: the filter shows its error.
+        variantes=("?niveau=CM1&quartier=null", "?niveau=XX"),
+    ),
+    "actions:participants": Page(
+        lambda demo: reverse("actions:participants"), variantes=("?code=e&niveau=6E", "?etablissement=abc")
+    ),
     "actions:nouveau_participant": Page(lambda demo: reverse("actions:nouveau_participant"), formulaire=True),
     "actions:participant": Page(lambda demo: demo.participant.get_absolute_url()),
     "actions:modifier_participant": Page(

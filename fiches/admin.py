@@ -5,6 +5,7 @@ from django.db.models import Case, IntegerField, Value, When
 from simple_history.admin import SimpleHistoryAdmin
 
 from .administration import DuContrat
+from .champs import ChoixMultiples
 from .enums import Rubrique
 from .models import (
     Axe,
@@ -99,7 +100,9 @@ class FicheAdmin(DuContrat, SimpleHistoryAdmin):
     search_fields = ["code", "titre", "enjeu__intitule"]
     # Plain checkboxes and selects: the lists are short, and Django's filter_horizontal and
     # autocomplete widgets fail the accessibility audit (aria-label on a span, empty options).
-    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
+    formfield_overrides = {
+        models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple, "form_class": ChoixMultiples}
+    }
     fieldsets = [
         (None, {"fields": ["enjeu", "code", "titre", "ordre"]}),
         (

@@ -6,7 +6,9 @@ from datetime import date
 
 from django.utils import timezone
 
-LIBELLE = re.compile(r"(\d{4})-(\d{4})")
+from .bornes import DATE_MAX, DATE_MIN
+
+LIBELLE = re.compile(r"([0-9]{4})-([0-9]{4})")
 
 
 @dataclass(frozen=True, order=True)
@@ -23,9 +25,12 @@ class AnneeScolaire:
 
     @classmethod
     def depuis_libelle(cls, libelle):
-        """`2025-2026` -> the school year; None when the text is not a school year."""
+        """`2025-2026` -> the school year; None when the text is not a school year, or one that
+        starts outside the dates a record may carry (fiches.bornes)."""
         correspondance = LIBELLE.fullmatch(libelle or "")
         if not correspondance or int(correspondance[2]) != int(correspondance[1]) + 1:
+            return None
+        if not DATE_MIN.year <= int(correspondance[1]) <= DATE_MAX.year:
             return None
         return cls(int(correspondance[1]))
 

@@ -6,6 +6,6 @@ app_name = "partenaires"
 
 urlpatterns = [
     path("", views.annuaire, name="annuaire"),
-    path("<int:pk>/", views.detail_partenaire, name="partenaire"),
+    path("<id:pk>/", views.detail_partenaire, name="partenaire"),
     path("dispositifs/<slug:code>/", views.detail_dispositif, name="dispositif"),
 ]

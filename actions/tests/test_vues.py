@@ -14,6 +14,7 @@ import pytest
 from django.shortcuts import resolve_url
 from django.utils import timezone
 
+from fiches.annees import AnneeScolaire
 from fiches.models import Thematique
 from fiches.tests.factories import FicheFactory, QuartierFactory, RealisationAttendueFactory
 from fiches.tests.test_pages import REQUETES_DE_SESSION
@@ -63,7 +64,7 @@ REQUETES_LISTE = REQUETES_DE_SESSION + 8
 REQUETES_DETAIL = REQUETES_DE_SESSION + 13
 REQUETES_GRILLE = REQUETES_DE_SESSION + 3
 REQUETES_ENREGISTRER_GRILLE = REQUETES_DE_SESSION + 25
-REQUETES_PARTICIPANTS = REQUETES_DE_SESSION + 2
+REQUETES_PARTICIPANTS = REQUETES_DE_SESSION + 4
 
 
 # --- Building data in the current contract -------------------------------------------------------
@@ -195,10 +196,11 @@ def saisir(client, seance, enfants, enfants_anonymes=0, parents_presents=0, char
 
 
 def donnees_enfant(structure, **modifications):
+    """A girl in CM1, born the year that makes CM1 her level in the current school year."""
     return {
         "structure": structure.pk,
         "sexe": Sexe.FILLE,
-        "annee_naissance": timezone.localdate().year - 9,
+        "annee_naissance": AnneeScolaire.courante().annee_de_rentree - 9,
         "niveau_scolaire": NiveauScolaire.CM1,
         "date_consentement": "01/09/2025",
         **modifications,
@@ -1032,9 +1034,11 @@ def test_the_child_form_asks_for_no_name(client_connecte):
         "sexe",
         "annee_naissance",
         "niveau_scolaire",
+        "ecart_niveau",
         "etablissement",
         "quartier_residence",
         "date_consentement",
+        "confirmer_doublon",
     }
 
 
@@ -1053,7 +1057,9 @@ def test_a_new_child_gets_a_generated_code_shown_after_saving(client_connecte):
 def test_birth_year_must_be_within_the_last_25_years(client_connecte, ecart, accepte):
     action = ActionFactory()
     annee = timezone.localdate().year
-    reponse = client_connecte.post(NOUVEAU_PARTICIPANT, donnees_enfant(action.porteur, annee_naissance=annee - ecart))
+    # Not at school, so that the level fits every age.
+    enfant = donnees_enfant(action.porteur, annee_naissance=annee - ecart, niveau_scolaire=NiveauScolaire.NON_SCOLARISE)
+    reponse = client_connecte.post(NOUVEAU_PARTICIPANT, enfant)
     assert Participant.objects.exists() == accepte
     if not accepte:
         assert erreurs(reponse, "annee_naissance") == [

@@ -350,7 +350,7 @@ class TestAnimateurLimiteAUnQuartier:
             {
                 "structure": situation["ici"].porteur_id,
                 "sexe": "F",
-                "annee_naissance": 2016,
+                "annee_naissance": 2017,
                 "niveau_scolaire": "CE2",
                 "date_consentement": "01/09/2025",
             },

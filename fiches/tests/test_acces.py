@@ -22,7 +22,14 @@ PUBLIQUES = {
     "/mot-de-passe/nouveau/enregistre/",
 }
 # Values that make a converter match; the page behind them need not exist to test the login wall.
-VALEURS = {"int": "1", "str": "x", "slug": "x", "path": "x/y", "uuid": "00000000-0000-0000-0000-000000000000"}
+VALEURS = {
+    "int": "1",
+    "id": "1",
+    "str": "x",
+    "slug": "x",
+    "path": "x/y",
+    "uuid": "00000000-0000-0000-0000-000000000000",
+}
 VALEURS_REGEX = {"app_label": "fiches", "url": "x"}
 
 

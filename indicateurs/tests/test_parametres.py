@@ -1,0 +1,49 @@
+"""The dashboards' and exports' query parameters, as anyone may type them in an address: a school
+year that is not one, or a quartier code with a NUL byte, never answers 500."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from demo.adhesions import QUARTIERS_DU_PARTENAIRE
+from fiches.annees import AnneeScolaire
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["demo-admin", "demo-chef", "demo-animateur", "demo-partenaire"]
+QUARTIER = QUARTIERS_DU_PARTENAIRE[0]
+PAGES = [
+    ("/indicateurs/", {}),
+    (f"/indicateurs/quartiers/{QUARTIER}/", {}),
+    ("/indicateurs/export.csv", {"quartier": QUARTIER}),
+    ("/indicateurs/export.xlsx", {"quartier": QUARTIER}),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("annee", ["0000-0001", "9999-10000", "1989-1990", "2101-2102"])
+def test_a_school_year_outside_the_contract_s_reach_shows_the_current_one(client, demo, role, annee):
+    client.force_login(get_user_model().objects.get(username=role))
+    courante = AnneeScolaire.courante().libelle
+    for adresse, parametres in PAGES:
+        reponse = client.get(adresse, {**parametres, "annee": annee}, follow=True)
+        assert reponse.status_code == 200, adresse
+        if adresse.endswith((".csv", ".xlsx")):
+            assert f"-{courante}." in reponse["Content-Disposition"]
+        else:
+            assert reponse.context["tableau"].annee.libelle == courante
+    # The first and last school years within the bounds are shown as asked.
+    for annee_bornee in ["1990-1991", "2100-2101"]:
+        reponse = client.get(PAGES[1][0], {"annee": annee_bornee})
+        assert reponse.context["tableau"].annee.libelle == annee_bornee
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_nul_byte_in_a_quartier_code_is_a_bad_request(client, demo, role):
+    client.force_login(get_user_model().objects.get(username=role))
+    for adresse in ["/indicateurs/quartiers/%00/", f"/indicateurs/quartiers/{QUARTIER}%00/"]:
+        reponse = client.get(adresse)
+        assert reponse.status_code == 400, adresse
+        assert "Requête invalide" in reponse.content.decode()
+    for adresse in ["/indicateurs/export.csv", "/indicateurs/export.xlsx", "/indicateurs/"]:
+        assert client.get(adresse, {"quartier": "\x00"}).status_code == 400
+        assert client.get(adresse, {"annee": "2025-2026\x00"}).status_code == 400
