@@ -350,9 +350,11 @@ class TestAnimateurLimiteAUnQuartier:
             {
                 "structure": situation["ici"].porteur_id,
                 "sexe": "F",
-                "annee_naissance": 2017,
-                "niveau_scolaire": "CE2",
+                "annee_naissance": 2016,
+                "niveau_scolaire": "CM2",
                 "date_consentement": "01/09/2025",
+                # The structure may follow a child of the same profile already.
+                "confirmer_doublon": "on",
             },
             follow=True,
         )

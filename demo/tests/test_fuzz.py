@@ -548,7 +548,8 @@ def _lire_les_pages(envoyer, adresses):
             if reponse.status_code in (403, 404) or "connexion" in reponse.get("Location", ""):
                 carte.refusees.add((role, _chemin(adresse)))
             carte.lire(adresse, reponse)
-            for variante in variantes:
+            # A variant built from the demo (another address) is the plan's to audit, not a query string.
+            for variante in (v for v in variantes if isinstance(v, str)):
                 carte.lire(adresse + variante, envoyer("get", adresse + variante))
     return carte
 
@@ -575,7 +576,9 @@ def test_no_generated_input_makes_a_page_answer_5xx(client, demo_complete, capsy
     # form of the plan was found with its fields, and the parameters the pages send were seen.
     noms, _ = motifs_a_auditer()
     assert noms <= {_motif(adresse) for adresse in adresses.values()}
-    a_formulaire = {nom for nom, page in PAGES.items() if page.formulaire}
+    # A form reached through a redirect (a reset link moves its token into the session first) is
+    # not read here: the browser tests audit it.
+    a_formulaire = {nom for nom, page in PAGES.items() if page.formulaire and not page.redirige}
     trouves = {_motif(cible) for cible, champs in formulaires.items() if champs}
     assert a_formulaire <= trouves, f"Formulaires introuvables : {sorted(a_formulaire - trouves)}"
     assert {"annee", "page", "quartier", "q", "next"} <= set(carte.parametres)
