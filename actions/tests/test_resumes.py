@@ -708,7 +708,12 @@ def test_deleting_a_quartier_takes_its_counters_and_leaves_the_contract_s():
     quartier.delete()
 
     assert coherent() and {cle[1] for cle in effectifs()} == {0}
-    figures = calculer(contrat=contrat, annee=AnneeScolaire(2025), aujourdhui=datetime.date(2026, 9, 15))
+    figures = calculer(
+        contrat=contrat,
+        annee=AnneeScolaire(2025),
+        fiche=action.realisation.fiche,
+        aujourdhui=datetime.date(2026, 9, 15),
+    )
     assert figures.totaux["nb_enfants_beneficiaires"]["actuelle"] == 2
 
 
