@@ -60,6 +60,8 @@ class FormulaireIndicateur(forms.ModelForm):
                 donnees["code"] = calcul
                 self.errors.pop("code", None)
             else:
+                # A code typed by hand is not what names a calculation: the choice above is.
+                donnees["code"] = ""
                 self.add_error("calcul", "Choisissez le calcul de cet indicateur calculé.")
         elif calcul:
             self.add_error("calcul", "Seul un indicateur calculé a un calcul : laissez ce champ vide.")

@@ -263,7 +263,9 @@ def chiffres_des_fiches(*, perimetre, annee):
         codes_par_fiche={pk: _calcules(indicateurs) for pk, indicateurs in choisis.items()},
     )
     tous = [indicateur for indicateurs in choisis.values() for indicateur in indicateurs]
-    externes = _externes(contrat=contrat, annee=annee, quartier=None, indicateurs=tous) if tous else {}
+    externes = {}
+    if any(indicateur.mode == Mode.EXTERNE for indicateur in tous):
+        externes = _externes(contrat=contrat, annee=annee, quartier=None, indicateurs=tous)
     return [
         ChiffresDeFiche(
             fiche,

@@ -360,3 +360,118 @@ class TestCiblesEtValeurs:
         reponse = self._valeur(_client(client, "demo-chef"), indicateur=Indicateur.objects.get(code="nb_actions").pk)
         assert "indicateur" in reponse.context["form"].errors
         assert not ValeurExterne.objects.filter(annee_scolaire=self.ANNEE_A_SAISIR).exists()
+
+
+class TestFiches:
+    """The contract's page lists its fiches with their key figures; each fiche has its dashboard."""
+
+    def _fiche_b(self, reference):
+        from demo.fiche_fictive import charger_fiche_fictive
+
+        fiche = charger_fiche_fictive(contrat=reference)
+        quartier = reference.quartiers.order_by("code").first()
+        action = ActionFactory(
+            realisation=fiche.realisations_attendues.get(),
+            porteur=reference.structures.order_by("pk").first(),
+            quartiers=[quartier],
+        )
+        seance = SeanceFactory(action=action, date=datetime.date(2025, 10, 8), parents_presents=4)
+        for _ in range(3):
+            PresenceFactory(seance=seance, participant=InscriptionFactory(action=action).participant)
+        return fiche
+
+    def test_the_contract_page_lists_each_fiche_with_its_own_key_figures_in_constant_queries(
+        self, client, demo, reference, django_assert_num_queries
+    ):
+        _activite(reference, enfants=6)
+        client = _client(client, "demo-chef")
+        with django_assert_num_queries(REQUETES_DES_FICHES):
+            html = client.get("/indicateurs/", {"annee": ANNEE}).content.decode()
+        self._fiche_b(reference)
+        _grossir(reference, fois=3)
+        with django_assert_num_queries(REQUETES_DES_FICHES):
+            html = client.get("/indicateurs/", {"annee": ANNEE}).content.decode()
+
+        section_a, section_b = html.split('<section class="card')[2:4]
+        assert 'href="/indicateurs/fiches/1.2.3/?annee=2025-2026"' in section_a
+        assert _chiffre(section_a, "Nombre d’actions") == "4" and _chiffre(section_a, "Nombre d’enfants") == "24"
+        assert _chiffre(section_a, "Taux d’assiduité") == "100,0\u00a0%"
+        assert 'href="/indicateurs/fiches/D.1/?annee=2025-2026"' in section_b
+        assert _chiffre(section_b, "Nombre d’ateliers") == "1" and _chiffre(section_b, "Enfants venus") == "3"
+        assert _chiffre(section_b, "Présences de parents") == "4"
+        assert "Aucun indicateur n’est défini pour cette fiche." in html.split('<section class="card')[1]
+
+    def test_a_partner_sees_the_fiches_without_the_contract_s_figures_and_links_to_a_quartier_of_theirs(
+        self, client, demo, reference
+    ):
+        _activite(reference, enfants=6)
+        html = _client(client, "demo-partenaire").get("/indicateurs/").content.decode()
+        assert "Nombre d’actions" not in html
+        assert re.search(r'href="/indicateurs/fiches/1\.2\.3/quartiers/QN0959\dA?[A-Z]?/\?annee=', html)
+        assert 'href="/indicateurs/fiches/1.2.3/?' not in html
+
+    def test_a_quartier_page_shows_the_contract_s_figure_beside_each_of_its_own(self, client, demo, reference):
+        quartier = _activite(reference, enfants=6)
+        ailleurs = reference.quartiers.exclude(pk=quartier.pk).order_by("code").first()
+        action = ActionFactory(
+            realisation=RealisationAttendue.objects.get(fiche__code="1.2.3", code="R2"),
+            porteur=reference.structures.order_by("pk").first(),
+            quartiers=[ailleurs],
+        )
+        PresenceFactory(
+            seance=SeanceFactory(action=action, date=datetime.date(2025, 10, 8)),
+            participant=InscriptionFactory(action=action).participant,
+        )
+        html = (
+            _client(client, "demo-chef")
+            .get(f"/indicateurs/fiches/1.2.3/quartiers/{quartier.code}/", {"annee": ANNEE})
+            .content.decode()
+        )
+        assert ">voir<" not in html and "Tout le contrat 2025-2026" in html
+        assert (_figure(html, "nb_actions"), _contrat(html, "nb_actions")) == ("1", "2")
+        assert (_figure(html, "nb_enfants_beneficiaires"), _contrat(html, "nb_enfants_beneficiaires")) == ("6", "7")
+        assert _contrat(html, "taux_assiduite") == "100,0\u00a0%"
+
+    def test_a_partner_s_quartier_page_leads_to_no_other_quartier_nor_to_the_contract(self, client, demo, reference):
+        from demo.adhesions import QUARTIERS_DU_PARTENAIRE
+
+        _activite(reference)
+        html = (
+            _client(client, "demo-partenaire")
+            .get(f"/indicateurs/fiches/1.2.3/quartiers/{QUARTIERS_DU_PARTENAIRE[0]}/", {"annee": ANNEE})
+            .content.decode()
+        )
+        quartiers = set(re.findall(r'href="/indicateurs/fiches/1\.2\.3/quartiers/([^/]+)/', html))
+        assert quartiers == set(QUARTIERS_DU_PARTENAIRE)
+        assert 'href="/indicateurs/fiches/1.2.3/?' not in html and "Tout le contrat" not in html
+        for adresse in re.findall(r'href="(/indicateurs/[^"]*)"', html):
+            assert client.get(adresse.replace("&amp;", "&")).status_code == 200, adresse
+
+    def test_a_breakdown_that_is_not_a_partition_says_so_where_it_is_shown(self, client, demo, reference):
+        _activite(reference)
+        html = _client(client, "demo-chef").get("/indicateurs/fiches/1.2.3/", {"annee": ANNEE}).content.decode()
+        figures = re.findall(r"<figure.*?</figure>", html, re.S)
+        notes = {
+            re.search(r'id="titre-([^"]+)"', figure).group(1): "Pas une partition." in figure for figure in figures
+        }
+        assert notes["nb_actions-thematique"] and notes["nb_actions-quartier"]
+        assert notes["nb_enfants_beneficiaires-quartier"]
+        assert not notes["nb_actions-realisation"] and not notes["nb_enfants_beneficiaires-sexe"]
+        assert not notes["nb_enfants_beneficiaires-residence"]
+        # Bars with their values and a scale, as text of the page.
+        assert 'class="graphique-echelle"' in html and "<text" not in html
+
+
+# Session, user, membership; the fiches and their indicators; the datasets of their key figures
+# (actions: profils, réalisations, thèmes, structures, quartiers; children: profils, by quartier
+# with the quartiers' names; sessions), for every fiche at once.
+REQUETES_DES_FICHES = 3 + 2 + 5 + 3 + 1
+
+
+def _chiffre(html, libelle):
+    return re.sub(r"<[^>]+>", "", re.search(rf"{libelle}[^<]*</dt><dd[^>]*>(.*?) <span", html, re.S).group(1)).strip()
+
+
+def _contrat(html, code):
+    ligne = re.search(rf'<tr id="indicateur-{code}">(.*?)</tr>', html, re.S).group(1)
+    return re.sub(r"<[^>]+>", "", re.findall(r'<td class="text-end">(.*?)</td>', ligne)[-1]).strip()
