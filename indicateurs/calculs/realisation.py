@@ -54,8 +54,8 @@ def _par_structure(profils, structures):
     ),
 )
 def nb_actions(sources):
-    """Actions of the contract's fiches, not cancelled, whose dates overlap the school year (for a
-    quartier, those that concern it), by réalisation attendue, theme, porteur and quartier."""
+    """Actions of the fiche, not cancelled, whose dates overlap the school year (for a quartier,
+    those that concern it), by réalisation attendue, theme, porteur and quartier."""
     profils = sources.profils_d_actions
     ventilations = [
         Ventilation("realisation", "Par réalisation attendue", _par_realisation(profils, sources.realisations)),

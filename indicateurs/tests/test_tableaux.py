@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
 from openpyxl import load_workbook
@@ -13,6 +14,8 @@ from openpyxl import load_workbook
 from actions.models import Presence
 from actions.tests.factories import ActionFactory, InscriptionFactory, PresenceFactory, SeanceFactory
 from actions.tests.navigateur import formulaire
+from demo.adhesions import QUARTIERS_DU_PARTENAIRE
+from demo.fiche_fictive import FICHIER, charger_fiche_fictive
 from fiches.annees import AnneeScolaire
 from fiches.models import RealisationAttendue
 from fiches.reference import lire_reference
@@ -72,6 +75,19 @@ def test_the_fiche_s_indicators_are_loaded_with_their_definition(reference):
 def test_charger_reference_loads_the_indicators_too(db, capsys):
     call_command("charger_reference")
     assert Indicateur.objects.count() == len(CODES_ATTENDUS)
+
+
+def test_another_fiche_s_file_brings_that_fiche_s_indicators(db, capsys):
+    call_command("charger_reference")
+    call_command("charger_reference", fichier=FICHIER)
+
+    assert set(Indicateur.objects.filter(fiche__code="D.1").values_list("code", flat=True)) == {
+        "nb_actions",
+        "nb_enfants_beneficiaires",
+        "nb_parents",
+        "nb_livres_empruntes",
+    }
+    assert Indicateur.objects.filter(fiche__code="1.2.3").count() == len(CODES_ATTENDUS)
 
 
 @pytest.mark.parametrize("url", ["/indicateurs/fiches/1.2.3/", "/indicateurs/fiches/1.2.3/quartiers/QN09591A/"])
@@ -366,8 +382,6 @@ class TestFiches:
     """The contract's page lists its fiches with their key figures; each fiche has its dashboard."""
 
     def _fiche_b(self, reference):
-        from demo.fiche_fictive import charger_fiche_fictive
-
         fiche = charger_fiche_fictive(contrat=reference)
         quartier = reference.quartiers.order_by("code").first()
         action = ActionFactory(
@@ -433,8 +447,6 @@ class TestFiches:
         assert _contrat(html, "taux_assiduite") == "100,0\u00a0%"
 
     def test_a_partner_s_quartier_page_leads_to_no_other_quartier_nor_to_the_contract(self, client, demo, reference):
-        from demo.adhesions import QUARTIERS_DU_PARTENAIRE
-
         _activite(reference)
         html = (
             _client(client, "demo-partenaire")
@@ -475,3 +487,22 @@ def _chiffre(html, libelle):
 def _contrat(html, code):
     ligne = re.search(rf'<tr id="indicateur-{code}">(.*?)</tr>', html, re.S).group(1)
     return re.sub(r"<[^>]+>", "", re.findall(r'<td class="text-end">(.*?)</td>', ligne)[-1]).strip()
+
+
+@pytest.mark.parametrize(
+    ("modification", "message"),
+    [
+        ({"enonce": "IR9"}, "L’indicateur « IR9 » de la fiche « 1.2.3 » n’existe pas."),
+        ({"code": "nb_interventions_croisees"}, "Un indicateur (fiche, code) apparaît deux fois dans le fichier"),
+        ({"code": "nb_inconnu"}, "Aucun calcul n’est enregistré sous ce code"),
+    ],
+)
+def test_a_file_s_indicator_that_cannot_be_is_refused_in_french_and_nothing_is_saved(db, modification, message):
+    donnees = lire_reference()
+    donnees["indicateurs"][0].update(modification)
+
+    with pytest.raises(ValidationError) as erreur:
+        reference_charger(donnees=donnees)
+
+    assert message in " ".join(erreur.value.messages)
+    assert not Indicateur.objects.exists()
