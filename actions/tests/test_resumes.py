@@ -726,11 +726,11 @@ def test_deleting_a_quartier_takes_its_counters_and_leaves_the_contract_s():
 
 
 def test_the_migrations_that_filled_the_summaries_rebuild_what_the_services_keep(activite):
-    """actions/0003, 0004 and 0008 carry their own copies of the recount, as they were. Run in
+    """actions/0003, 0004 and 0009 carry their own copies of the recount, as they were. Run in
     turn on records a database could hold before 0004 (no session cancelled yet, no date of saved
     grid, the history of each grid saved), they rebuild what the services kept, and tell the
     sessions entered from the others. 0003's rows per child, without their fiche, cannot be
-    written in today's table: 0008 rewrites them per fiche."""
+    written in today's table: 0009 rewrites them per fiche."""
     services.seance_retablir(seance=activite.annulee)
     saisies = set(Seance.objects.filter(saisie_le__isnull=False).values_list("pk", flat=True))
     assert activite.troisieme.pk not in saisies and activite.annulee.pk in saisies
@@ -741,7 +741,7 @@ def test_the_migrations_that_filled_the_summaries_rebuild_what_the_services_keep
     Seance.objects.update(nb_inscrits=0, saisie_le=None)
 
     importlib.import_module("actions.migrations.0003_resumes_des_presences").compter_les_inscrits(apps)
-    for migration in ("0004_seance_cycle_de_vie", "0008_resumes_par_fiche"):
+    for migration in ("0004_seance_cycle_de_vie", "0009_resumes_par_fiche_remplir"):
         importlib.import_module(f"actions.migrations.{migration}").remplir(apps, None)
 
     assert resumes() == avant and coherent()

@@ -1,27 +1,8 @@
-"""Each indicator belongs to a fiche (the fiche of the statement it measures), and its code is
-unique within that fiche. A code given twice in one fiche (under two of its statements, which
-the former constraint allowed) keeps the first indicator; the others get their id appended, so
-that no figure is lost and an administrator can rename them."""
+"""Each indicator belongs to a fiche (filled by 0003, required by 0004), and its code will be
+unique within that fiche rather than within the statement it measures."""
 
 import django.db.models.deletion
 from django.db import migrations, models
-
-
-def remplir(apps, schema_editor):
-    Indicateur = apps.get_model("indicateurs", "Indicateur")
-    HistoricalIndicateur = apps.get_model("indicateurs", "HistoricalIndicateur")
-    EnonceIndicateur = apps.get_model("fiches", "EnonceIndicateur")
-    fiches = dict(EnonceIndicateur.objects.values_list("pk", "fiche_id"))
-    vus = set()
-    for indicateur in Indicateur.objects.order_by("pk"):
-        indicateur.fiche_id = fiches[indicateur.enonce_id]
-        if (indicateur.fiche_id, indicateur.code) in vus:
-            indicateur.code = f"{indicateur.code[:30]}-{indicateur.pk}"
-        vus.add((indicateur.fiche_id, indicateur.code))
-        indicateur.save(update_fields=["fiche", "code"])
-    for ligne in HistoricalIndicateur.objects.filter(enonce_id__in=fiches):
-        ligne.fiche_id = fiches[ligne.enonce_id]
-        ligne.save(update_fields=["fiche"])
 
 
 class Migration(migrations.Migration):
@@ -56,5 +37,4 @@ class Migration(migrations.Migration):
                 verbose_name="fiche",
             ),
         ),
-        migrations.RunPython(remplir, migrations.RunPython.noop, elidable=True),
     ]

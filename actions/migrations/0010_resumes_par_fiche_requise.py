@@ -1,4 +1,4 @@
-"""Once every row has its fiche (0008), the fiche is required and part of the unique keys: in a
+"""Once every row has its fiche (0009), the fiche is required and part of the unique keys: in a
 migration of its own, since PostgreSQL alters no table with rows inserted in the same transaction."""
 
 import django.db.models.deletion
@@ -7,7 +7,7 @@ from django.db.models import Q
 
 
 class Migration(migrations.Migration):
-    dependencies = [("actions", "0008_resumes_par_fiche")]
+    dependencies = [("actions", "0009_resumes_par_fiche_remplir")]
 
     operations = [
         migrations.AlterField(

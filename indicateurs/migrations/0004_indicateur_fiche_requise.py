@@ -1,4 +1,4 @@
-"""Once every indicator has its fiche (0002), the fiche is required and its codes unique: in a
+"""Once every indicator has its fiche (0003), the fiche is required and its codes unique: in a
 migration of its own, since PostgreSQL alters no table with rows updated in the same transaction."""
 
 import django.db.models.deletion
@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("indicateurs", "0002_indicateur_fiche")]
+    dependencies = [("indicateurs", "0003_indicateur_fiche_remplir")]
 
     operations = [
         migrations.AlterField(
