@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.http import urlencode
 
@@ -126,7 +127,11 @@ def quartiers_visibles(*, perimetre):
 
 
 def premier_quartier(*, perimetre):
-    return quartiers_visibles(perimetre=perimetre).order_by("nom").first()
+    """The first of the quartiers a partner was granted, where their dashboards open."""
+    premier = quartiers_visibles(perimetre=perimetre).order_by("nom").first()
+    if premier is None:
+        raise Http404("Aucun de vos quartiers n’est dans ce contrat.")
+    return premier
 
 
 def quartier_a_afficher(*, code, perimetre):
