@@ -9,7 +9,6 @@ from demo.adhesions import adhesions_de_demo
 from demo.territoire import generer_demo
 from demo.valeurs import valeurs_de_demo
 from fiches.reference import lire_reference
-from indicateurs.reference import lire_indicateurs
 from indicateurs.services import reference_charger
 
 # Property-based tests (demo/tests/test_fuzz.py) send real requests to a real database: a few
@@ -30,7 +29,7 @@ reglages_hypothesis.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 @pytest.fixture
 def reference(db):
-    contrat, _ = reference_charger(donnees=lire_reference(), indicateurs=lire_indicateurs())
+    contrat, _ = reference_charger(donnees=lire_reference())
     return contrat
 
 

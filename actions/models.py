@@ -492,13 +492,15 @@ class Presence(Modele):
 
 
 class FrequentationAnnuelle(Modele):
-    """A child's attendance over a school year, in one perimeter: the whole contract (quartier
-    empty) or one quartier of the actions the child came to. Derived from the presences and
+    """A child's attendance over a school year at the actions of one fiche, in one perimeter:
+    the whole contract (quartier empty) or one quartier of the actions the child came to. Each
+    fiche has its own dashboard, so that a child is counted once per fiche. Derived from the presences and
     rewritten on every write that changes them (actions.resumes), never in a batch. One row per
     child is what makes children countable without deduplicating millions of presences; the
     dashboards read their sums, EffectifAnnuel. Cancelled actions do not count."""
 
     contrat = models.ForeignKey("fiches.Contrat", on_delete=models.CASCADE, related_name="+")
+    fiche = models.ForeignKey("fiches.Fiche", on_delete=models.CASCADE, related_name="+")
     quartier = models.ForeignKey("fiches.Quartier", on_delete=models.CASCADE, null=True, related_name="+")
     annee_scolaire = models.PositiveSmallIntegerField(_("année de la rentrée"))
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="frequentations")
@@ -512,14 +514,14 @@ class FrequentationAnnuelle(Modele):
         verbose_name_plural = _("fréquentations annuelles")
         constraints = [
             models.UniqueConstraint(
-                fields=["participant", "annee_scolaire"],
+                fields=["participant", "annee_scolaire", "fiche"],
                 condition=Q(quartier=None),
-                name="frequentation_contrat_unique",
+                name="frequentation_fiche_unique",
             ),
             models.UniqueConstraint(
-                fields=["participant", "annee_scolaire", "quartier"],
+                fields=["participant", "annee_scolaire", "fiche", "quartier"],
                 condition=Q(quartier__isnull=False),
-                name="frequentation_quartier_unique",
+                name="frequentation_fiche_quartier_unique",
             ),
         ]
 
@@ -528,14 +530,15 @@ class FrequentationAnnuelle(Modele):
 
 
 class EffectifAnnuel(Modele):
-    """How many children, and how many presences, per school year, perimeter and profile (sex,
-    level, quartier of residence): the sums of FrequentationAnnuelle, moved by each of its
+    """How many children, and how many presences, per school year, fiche, perimeter and profile
+    (sex, level, quartier of residence): the sums of FrequentationAnnuelle, moved by each of its
     rewrites (actions.resumes). A dashboard reads a few hundred of these rows, however many
     children came. The perimeter and the residence are quartier ids with 0 for "none" (the
     whole contract, outside the quartiers): a unique key without null lets one upsert add to
     the counters, safely when two saves run at once."""
 
     contrat = models.ForeignKey("fiches.Contrat", on_delete=models.CASCADE, related_name="+")
+    fiche = models.ForeignKey("fiches.Fiche", on_delete=models.CASCADE, related_name="+")
     perimetre = models.PositiveIntegerField(_("quartier des actions (0 : tout le contrat)"))
     annee_scolaire = models.PositiveSmallIntegerField(_("année de la rentrée"))
     sexe = models.CharField(max_length=1, choices=Sexe.choices)
@@ -550,11 +553,12 @@ class EffectifAnnuel(Modele):
         verbose_name = _("effectif annuel")
         verbose_name_plural = _("effectifs annuels")
         constraints = [
-            # Year before perimeter: a dashboard reads two years of the contract, either the
-            # contract's counters or every quartier's.
+            # Year before fiche and perimeter: a dashboard reads two years of the contract, of
+            # one fiche or of all (the list of fiches), either the contract's counters or every
+            # quartier's.
             models.UniqueConstraint(
-                fields=["contrat", "annee_scolaire", "perimetre", "sexe", "niveau_scolaire", "residence"],
-                name="effectif_unique",
+                fields=["contrat", "annee_scolaire", "fiche", "perimetre", "sexe", "niveau_scolaire", "residence"],
+                name="effectif_fiche_unique",
             )
         ]
 

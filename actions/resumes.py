@@ -1,5 +1,5 @@
 """The summaries the dashboards read instead of the raw records: FrequentationAnnuelle (one row
-per child, school year and perimeter), the counters of EffectifAnnuel (its sums by profile),
+per child, school year, fiche and perimeter), the counters of EffectifAnnuel (its sums by profile),
 Seance.nb_inscrits (the children enrolled and consenting by the session's date) and
 SeancesAnnuelles (each action's sessions summed per school year).
 
@@ -49,8 +49,8 @@ def annee_scolaire(champ):
     )
 
 
-def _cle_d_effectif(contrat, quartier, annee, sexe, niveau, residence):
-    return (contrat, quartier or 0, annee, sexe, niveau, residence or 0)
+def _cle_d_effectif(contrat, fiche, quartier, annee, sexe, niveau, residence):
+    return (contrat, fiche, quartier or 0, annee, sexe, niveau, residence or 0)
 
 
 def _ajouter_aux_effectifs(ecarts):
@@ -60,13 +60,13 @@ def _ajouter_aux_effectifs(ecarts):
     # In key order: two saves adding to the same counters lock them in the same order.
     lignes = sorted((*cle, enfants, presences) for cle, (enfants, presences) in ecarts.items() if enfants or presences)
     table = connection.ops.quote_name(EffectifAnnuel._meta.db_table)
-    cle = "contrat_id, perimetre, annee_scolaire, sexe, niveau_scolaire, residence"
+    cle = "contrat_id, fiche_id, perimetre, annee_scolaire, sexe, niveau_scolaire, residence"
     with connection.cursor() as curseur:
         for debut in range(0, len(lignes), 500):
             lot = lignes[debut : debut + 500]
             curseur.execute(
                 f"INSERT INTO {table} ({cle}, nb_enfants, nb_presences) VALUES "
-                + ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(lot))
+                + ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(lot))
                 + f" ON CONFLICT ({cle}) DO UPDATE SET nb_enfants = {table}.nb_enfants + excluded.nb_enfants, "
                 f"nb_presences = {table}.nb_presences + excluded.nb_presences",
                 [valeur for ligne in lot for valeur in ligne],
@@ -77,13 +77,15 @@ def _retirer(lignes):
     """Delete these rows; returns what that takes off each counter."""
     ecarts = defaultdict(lambda: [0, 0])
     for ancien in (
-        lignes.values_list("contrat", "quartier", "annee_scolaire", "sexe", "niveau_scolaire", "quartier_residence")
+        lignes.values_list(
+            "contrat", "fiche", "quartier", "annee_scolaire", "sexe", "niveau_scolaire", "quartier_residence"
+        )
         .annotate(n=Count("pk"), p=Sum("nb_presences"))
         .order_by()
     ):
-        ecart = ecarts[_cle_d_effectif(*ancien[:6])]
-        ecart[0] -= ancien[6]
-        ecart[1] -= ancien[7]
+        ecart = ecarts[_cle_d_effectif(*ancien[:7])]
+        ecart[0] -= ancien[7]
+        ecart[1] -= ancien[8]
     lignes.delete()
     return ecarts
 
@@ -110,7 +112,7 @@ def recalculer_frequentations(*, participants=None):
     presences = (
         Presence.objects.exclude(seance__action__statut=StatutAction.ANNULEE)
         .filter(seance__annulee_le__isnull=True)
-        .annotate(annee=annee_scolaire("seance__date"))
+        .annotate(annee=annee_scolaire("seance__date"), fiche=F("seance__action__realisation__fiche"))
     )
     lignes = FrequentationAnnuelle.objects.all()
     enfants = Participant.objects.all()
@@ -127,10 +129,11 @@ def recalculer_frequentations(*, participants=None):
         lignes = lignes.filter(participant__in=participants)
         enfants = enfants.filter(pk__in=participants)
     ecarts = _retirer(lignes)
-    par_contrat = presences.values("participant", "annee").annotate(n=Count("pk")).order_by()
+    # A child's rows per fiche: each fiche's dashboard counts the children of its own actions.
+    par_contrat = presences.values("participant", "annee", "fiche").annotate(n=Count("pk")).order_by()
     par_quartier = (
         presences.filter(seance__action__quartiers__isnull=False)
-        .values("participant", "annee", quartier=F("seance__action__quartiers"))
+        .values("participant", "annee", "fiche", quartier=F("seance__action__quartiers"))
         .annotate(n=Count("pk"))
         .order_by()
     )
@@ -144,6 +147,7 @@ def recalculer_frequentations(*, participants=None):
         FrequentationAnnuelle(
             participant_id=ligne["participant"],
             annee_scolaire=ligne["annee"],
+            fiche_id=ligne["fiche"],
             quartier_id=ligne.get("quartier"),
             nb_presences=ligne["n"],
             **profils[ligne["participant"]],
@@ -156,6 +160,7 @@ def recalculer_frequentations(*, participants=None):
         ecart = ecarts[
             _cle_d_effectif(
                 ligne.contrat_id,
+                ligne.fiche_id,
                 ligne.quartier_id,
                 ligne.annee_scolaire,
                 ligne.sexe,

@@ -542,11 +542,11 @@ def mesurer_l_echelle(echelle, nombre, regenerer):
     with Serveur(url) as serveur:
         client = Client(serveur.port, session)
         for cle, titre, chemin in [
-            ("tableau", "Tableau de bord du contrat", "/indicateurs/"),
-            ("quartier", "Tableau de bord d’un quartier", f"/indicateurs/quartiers/{quartier}/"),
+            ("tableau", "Tableau de bord du contrat (fiche 1.2.3)", "/indicateurs/fiches/1.2.3/"),
+            ("quartier", "Tableau de bord d’un quartier", f"/indicateurs/fiches/1.2.3/quartiers/{quartier}/"),
             ("liste", "Liste des actions (1re page)", "/actions/"),
             ("action", "Page d’une action", f"/actions/{action}/"),
-            ("export", "Export CSV du tableau du contrat", "/indicateurs/export.csv"),
+            ("export", "Export CSV du tableau du contrat", "/indicateurs/export.csv?fiche=1.2.3"),
         ]:
             mesures[cle] = mesurer_une_page(client, titre, chemin, nombre)
         mesures["saisie"] = mesurer_la_saisie(client, seance, eligibles, nombre)

@@ -18,7 +18,10 @@ def valeurs_de_demo(*, contrat):
     if ValeurExterne.objects.filter(contrat=contrat).exists():
         return
     alea = random.Random(2026)
-    indicateurs = {i.code: i for i in Indicateur.objects.filter(enonce__fiche__enjeu__axe__pilier__contrat=contrat)}
+    # Those of fiche 1.2.3: a code names an indicator within its fiche only.
+    indicateurs = {
+        i.code: i for i in Indicateur.objects.filter(fiche__code="1.2.3", fiche__enjeu__axe__pilier__contrat=contrat)
+    }
     courante = AnneeScolaire.courante()
     annees = [
         courante.precedente().precedente().precedente(),

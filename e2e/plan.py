@@ -48,7 +48,7 @@ class Demo:
 
     @cached_property
     def indicateur(self):
-        return Indicateur.objects.filter(enonce__fiche=self.fiche).order_by("ordre", "code").first()
+        return Indicateur.objects.filter(fiche=self.fiche).select_related("fiche").order_by("ordre", "code").first()
 
     @cached_property
     def action(self):
@@ -130,7 +130,11 @@ PAGES = {
     "partenaires:partenaire": Page(lambda demo: demo.fiche.partenaires.order_by("pk").first().get_absolute_url()),
     "partenaires:dispositif": Page(lambda demo: demo.fiche.dispositifs.order_by("pk").first().get_absolute_url()),
     "indicateurs:tableau": _simple("indicateurs:tableau"),
-    "indicateurs:quartier": Page(lambda demo: demo.url("indicateurs:quartier", code=QUARTIER_AUDITE)),
+    # A partner granted some quartiers is sent on to the first of them, in the same fiche.
+    "indicateurs:fiche": Page(lambda demo: demo.url("indicateurs:fiche", fiche=demo.fiche.code)),
+    "indicateurs:quartier": Page(
+        lambda demo: demo.url("indicateurs:quartier", fiche=demo.fiche.code, code=QUARTIER_AUDITE)
+    ),
     # Its form (a target per school year) shows only to those who steer the contract.
     "indicateurs:definition": Page(lambda demo: demo.indicateur.get_absolute_url(), formulaire=True),
     "indicateurs:valeurs": Page(lambda demo: reverse("indicateurs:valeurs"), formulaire=True),
@@ -202,13 +206,16 @@ SANS_PAGE = {
         lambda demo: demo.url("actions:retablir_seance", pk=demo.seance.pk), 405, "", "POST seulement, puis redirige"
     ),
     "indicateurs:export_csv": SansPage(
-        lambda demo: reverse("indicateurs:export_csv"), 200, "text/csv", "export du tableau de bord"
+        lambda demo: f"{reverse('indicateurs:export_csv')}?fiche={demo.fiche.code}",
+        200,
+        "text/csv",
+        "export du tableau de bord d’une fiche",
     ),
     "indicateurs:export_xlsx": SansPage(
-        lambda demo: reverse("indicateurs:export_xlsx"),
+        lambda demo: f"{reverse('indicateurs:export_xlsx')}?fiche={demo.fiche.code}",
         200,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "export du tableau de bord",
+        "export du tableau de bord d’une fiche",
     ),
     "actions:exporter_participant": SansPage(
         lambda demo: demo.url("actions:exporter_participant", pk=demo.participant.pk),

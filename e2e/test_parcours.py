@@ -115,7 +115,11 @@ def test_an_animateur_records_attendance_and_the_rate_and_the_dashboards_change(
     chef = nouveau_contexte().new_page()
     se_connecter(chef, CHEF)
     annee = f"?annee={AnneeScolaire.de_la_date(derniere.date).libelle}"
-    tableaux = [f"/indicateurs/{annee}", f"/indicateurs/quartiers/{QUARTIER_AUDITE}/{annee}"]
+    fiche = action.realisation.fiche.code
+    tableaux = [
+        f"/indicateurs/fiches/{fiche}/{annee}",
+        f"/indicateurs/fiches/{fiche}/quartiers/{QUARTIER_AUDITE}/{annee}",
+    ]
     avant = [_frequentation(chef, url) for url in tableaux]
 
     page.get_by_role("link", name=f"Présences du {derniere.date:%d/%m/%Y}").click()
@@ -212,8 +216,10 @@ def test_a_partner_reads_a_quartier_dashboard_and_reaches_no_action_nor_child(do
     se_connecter(page, PARTENAIRE)
     navigation = page.get_by_role("navigation", name="Navigation principale")
     navigation.get_by_role("link", name="Tableaux de bord").click()
-    # A partner granted some quartiers lands on the first of them, and sees only those.
-    assert urlsplit(page.url).path.startswith("/indicateurs/quartiers/")
+    # The list of the fiches; a partner granted some quartiers goes on to the first of them, in
+    # the fiche's dashboard, and sees only those.
+    page.get_by_role("link", name=f"Fiche {demo.fiche.code} – {demo.fiche.titre}").click()
+    assert urlsplit(page.url).path.startswith(f"/indicateurs/fiches/{demo.fiche.code}/quartiers/")
     quartier = Quartier.objects.get(code=QUARTIER_AUDITE).nom
     perimetre = page.get_by_role("navigation", name="Périmètre du tableau de bord")
     accordes = set(Quartier.objects.filter(code__in=QUARTIERS_DU_PARTENAIRE).values_list("nom", flat=True))

@@ -444,6 +444,3 @@ class Quartier(Modele):
 
     def __str__(self):
         return f"{self.nom} ({self.code})"
-
-    def get_absolute_url(self):
-        return reverse("indicateurs:quartier", kwargs={"code": self.code})

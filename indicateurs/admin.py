@@ -1,9 +1,73 @@
+from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from fiches.administration import DuContrat
 
+from .calculs import CALCULS
+from .enums import Mode
 from .models import Cible, Indicateur, ValeurExterne
+
+
+def _choix_de_calculs():
+    return [("", "---------"), *((code, f"{calcul.libelle} ({code})") for code, calcul in sorted(CALCULS.items()))]
+
+
+class FormulaireIndicateur(forms.ModelForm):
+    """A computed indicator is made by choosing one of the registered calculations, whose code
+    becomes its own: no code typed by hand can name a calculation that does not exist."""
+
+    calcul = forms.ChoiceField(
+        label="Calcul",
+        required=False,
+        choices=_choix_de_calculs,
+        help_text="Pour un indicateur calculé à partir des saisies : le calcul qui le produit. Son code devient "
+        "celui de l’indicateur.",
+    )
+
+    class Meta:
+        model = Indicateur
+        fields = [
+            "fiche",
+            "enonce",
+            "mode",
+            "calcul",
+            "code",
+            "libelle",
+            "nature",
+            "unite",
+            "sens",
+            "definition",
+            "niveau",
+            "frequence",
+            "valeur_reference",
+            "annee_reference",
+            "ordre",
+        ]
+        help_texts = {"code": "Pour une valeur externe ; un indicateur calculé prend le code de son calcul."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].required = False
+        if self.instance.pk and self.instance.mode == Mode.CALCULE:
+            self.initial.setdefault("calcul", self.instance.code)
+
+    def clean(self):
+        donnees = super().clean()
+        mode, calcul = donnees.get("mode"), donnees.get("calcul")
+        if mode == Mode.CALCULE:
+            if calcul:
+                donnees["code"] = calcul
+                self.errors.pop("code", None)
+            else:
+                # A code typed by hand is not what names a calculation: the choice above is.
+                donnees["code"] = ""
+                self.add_error("calcul", "Choisissez le calcul de cet indicateur calculé.")
+        elif calcul:
+            self.add_error("calcul", "Seul un indicateur calculé a un calcul : laissez ce champ vide.")
+        elif not donnees.get("code") and "code" not in self.errors:
+            self.add_error("code", "Donnez un code à cette valeur externe.")
+        return donnees
 
 
 class CibleInline(DuContrat, admin.TabularInline):
@@ -14,9 +78,10 @@ class CibleInline(DuContrat, admin.TabularInline):
 
 @admin.register(Indicateur)
 class IndicateurAdmin(DuContrat, SimpleHistoryAdmin):
-    list_display = ["libelle", "code", "nature", "mode", "unite", "sens", "enonce"]
-    list_select_related = ["enonce"]
-    list_filter = ["nature", "mode", "unite", "sens"]
+    form = FormulaireIndicateur
+    list_display = ["libelle", "code", "fiche", "nature", "mode", "unite", "sens", "enonce"]
+    list_select_related = ["fiche", "enonce"]
+    list_filter = ["fiche", "nature", "mode", "unite", "sens"]
     search_fields = ["libelle", "code", "definition"]
     inlines = [CibleInline]
 

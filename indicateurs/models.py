@@ -8,6 +8,7 @@ from fiches.annees import AnneeScolaire
 from fiches.enums import NatureIndicateur
 from fiches.models import Modele
 
+from .calculs import CALCULS
 from .enums import Mode, Niveau, Sens, Unite
 
 
@@ -19,10 +20,14 @@ def valider_annee_scolaire(valeur):
 
 
 class Indicateur(Modele):
-    """A measurable definition of one of the fiche's indicators: what it counts, how, and where
-    its values come from."""
+    """A measurable definition of one of a fiche's indicators: what it counts, how, and where
+    its values come from. It belongs to the fiche, whose dashboard shows it; its code names it
+    within that fiche, and a computed one's code names its registered calculation."""
 
-    chemin_du_contrat = "enonce__fiche__enjeu__axe__pilier__contrat"
+    chemin_du_contrat = "fiche__enjeu__axe__pilier__contrat"
+    fiche = models.ForeignKey(
+        "fiches.Fiche", on_delete=models.PROTECT, related_name="indicateurs", verbose_name=_("fiche")
+    )
     enonce = models.ForeignKey(
         "fiches.EnonceIndicateur",
         on_delete=models.PROTECT,
@@ -53,9 +58,9 @@ class Indicateur(Modele):
         ordering = ["ordre", "code"]
         constraints = [
             models.UniqueConstraint(
-                fields=["enonce", "code"],
-                name="indicateur_code_unique",
-                violation_error_message=_("Cet indicateur de la fiche a déjà une mesure de ce code."),
+                fields=["fiche", "code"],
+                name="indicateur_code_unique_dans_la_fiche",
+                violation_error_message=_("Cette fiche a déjà un indicateur de ce code."),
             )
         ]
 
@@ -63,7 +68,19 @@ class Indicateur(Modele):
         return self.libelle
 
     def get_absolute_url(self):
-        return reverse("indicateurs:definition", kwargs={"code": self.code})
+        return reverse("indicateurs:definition", kwargs={"fiche": self.fiche.code, "code": self.code})
+
+    def clean(self):
+        erreurs = {}
+        # The statement it measures is one of its own fiche's.
+        if self.enonce_id and self.fiche_id and self.enonce.fiche_id != self.fiche_id:
+            erreurs["enonce"] = _("Choisissez un indicateur de la fiche de cette mesure.")
+        # A computed indicator is computed by the calculation registered under its code: any
+        # other code would show no figures.
+        if self.mode == Mode.CALCULE and self.code and self.code not in CALCULS:
+            erreurs["code"] = _("Aucun calcul n’est enregistré sous ce code : choisissez-en un parmi les calculs.")
+        if erreurs:
+            raise ValidationError(erreurs)
 
 
 class Cible(Modele):

@@ -6,13 +6,16 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.http import urlencode
 
+from comptes.perms import peut_voir_le_tableau_du_contrat
 from fiches.annees import AnneeScolaire
 from fiches.enums import NatureIndicateur
-from fiches.models import Quartier
+from fiches.models import Fiche, Quartier
 
-from .calculs import calculer, masquer_petits_effectifs
+from .calculs import calculer_par_fiche, masquer_petits_effectifs
 from .confidentialite import Effectif
 from .enums import Mode, Sens
 from .models import Cible, Indicateur, ValeurExterne
@@ -60,15 +63,29 @@ class LigneTableau:
 @dataclass
 class Tableau:
     contrat: object
+    fiche: Fiche
     annee: AnneeScolaire
     quartier: Quartier | None
     masque: bool
     lignes: list
     valeurs_etablissements: list
+    # Whether the contract's figures stand beside a quartier's.
+    avec_contrat: bool = False
 
     @property
     def perimetre(self):
         return self.quartier.code if self.quartier else "contrat"
+
+    @property
+    def parametres(self):
+        """The query string of the exports of this page: same fiche, year and quartier."""
+        return urlencode(
+            {
+                "fiche": self.fiche.code,
+                "annee": self.annee.libelle,
+                **({"quartier": self.quartier.code} if self.quartier else {}),
+            }
+        )
 
     @property
     def realisation(self):
@@ -79,8 +96,22 @@ class Tableau:
         return [ligne for ligne in self.lignes if ligne.indicateur.nature == NatureIndicateur.EFFET]
 
 
-def indicateurs_du_contrat(*, contrat):
-    return Indicateur.objects.filter(enonce__fiche__enjeu__axe__pilier__contrat=contrat).select_related("enonce")
+# The figures the list of fiches shows for each, when the fiche has them; completed by its first
+# other indicators up to CHIFFRES_PAR_FICHE.
+CHIFFRES_CLES = ("nb_actions", "nb_enfants_beneficiaires", "taux_assiduite")
+CHIFFRES_PAR_FICHE = 3
+
+
+def fiches_du_contrat(*, contrat):
+    return Fiche.objects.du_contrat(contrat)
+
+
+def fiche_a_afficher(*, code, perimetre):
+    return get_object_or_404(fiches_du_contrat(contrat=perimetre.contrat), code=code)
+
+
+def indicateurs_de_la_fiche(*, fiche):
+    return Indicateur.objects.filter(fiche=fiche)
 
 
 def annee_demandee(valeur):
@@ -95,52 +126,101 @@ def quartiers_visibles(*, perimetre):
     return quartiers
 
 
+def premier_quartier(*, perimetre):
+    """The first of the quartiers a partner was granted, where their dashboards open."""
+    premier = quartiers_visibles(perimetre=perimetre).order_by("nom").first()
+    if premier is None:
+        raise Http404("Aucun de vos quartiers n’est dans ce contrat.")
+    return premier
+
+
 def quartier_a_afficher(*, code, perimetre):
     return get_object_or_404(quartiers_visibles(perimetre=perimetre), code=code)
 
 
-def tableau_de_bord(*, perimetre, annee, quartier=None):
-    contrat = perimetre.contrat
-    indicateurs = list(indicateurs_du_contrat(contrat=contrat))
-    calcules = [indicateur.code for indicateur in indicateurs if indicateur.mode == Mode.CALCULE]
-    figures = calculer(contrat=contrat, annee=annee, quartier=quartier, codes=calcules)
-    # Officers see the records themselves; everyone else sees aggregates with small counts masked.
-    masque = not perimetre.responsable
-    if masque:
-        masquer_petits_effectifs(figures, seuil=settings.SEUIL_PETITS_EFFECTIFS)
-    cibles = {
-        c.indicateur_id: c.valeur
-        for c in Cible.objects.filter(contrat=contrat, quartier=quartier, annee_scolaire=annee.libelle)
-    }
+def _figures(*, perimetre, annee, quartier, codes_par_fiche, noms=None):
+    """The computed figures of these fiches ({fiche id: codes}), small counts masked outside the
+    officers: they see the records themselves, everyone else aggregates."""
+    par_fiche = calculer_par_fiche(
+        contrat=perimetre.contrat, annee=annee, quartier=quartier, codes_par_fiche=codes_par_fiche, noms=noms
+    )
+    if not perimetre.responsable:
+        for figures in par_fiche.values():
+            masquer_petits_effectifs(figures, seuil=settings.SEUIL_PETITS_EFFECTIFS)
+    return par_fiche
+
+
+def _calcules(indicateurs):
+    return [indicateur.code for indicateur in indicateurs if indicateur.mode == Mode.CALCULE]
+
+
+def _externes(*, contrat, annee, quartier, indicateurs):
+    """{(indicator id, "contrat" | "quartier", school year): value} of the contract's or the
+    quartier's external values, for the year and the one before."""
     externes = {}
     for valeur in ValeurExterne.objects.filter(
         Q(quartier__isnull=True) | Q(quartier=quartier),
         contrat=contrat,
+        indicateur__in=indicateurs,
         etablissement__isnull=True,
         annee_scolaire__in=[annee.libelle, annee.precedente().libelle],
     ):
         perimetre_valeur = "quartier" if valeur.quartier_id else "contrat"
         externes[(valeur.indicateur_id, perimetre_valeur, valeur.annee_scolaire)] = valeur.valeur
+    return externes
+
+
+def _ligne(indicateur, *, annee, figures, externes, ici, cible=None):
+    ligne = LigneTableau(indicateur=indicateur, cible=cible)
+    if indicateur.mode == Mode.CALCULE:
+        valeurs = figures.totaux.get(indicateur.code)
+        ligne.sans_calcul = valeurs is None
+        if valeurs is not None:
+            ligne.actuelle, ligne.precedente = valeurs["actuelle"], valeurs["precedente"]
+            ligne.ventilations = figures.ventilations.get(indicateur.code, [])
+    else:
+        ligne.actuelle = externes.get((indicateur.pk, ici, annee.libelle))
+        ligne.precedente = externes.get((indicateur.pk, ici, annee.precedente().libelle))
+    return ligne
+
+
+def tableau_de_bord(*, perimetre, annee, fiche, quartier=None):
+    """The dashboard of one fiche, for the contract or one quartier. A quartier's shows the
+    contract's figure beside each of its own to those who may read the contract's dashboard:
+    one more calculation pass, for the contract."""
+    contrat = perimetre.contrat
+    indicateurs = list(indicateurs_de_la_fiche(fiche=fiche))
+    calcules = {fiche.pk: _calcules(indicateurs)}
+    noms = {}
+    figures = _figures(perimetre=perimetre, annee=annee, quartier=quartier, codes_par_fiche=calcules, noms=noms)
+    figures = figures[fiche.pk]
+    avec_contrat = quartier is not None and peut_voir_le_tableau_du_contrat(perimetre)
+    if avec_contrat:
+        figures_contrat = _figures(
+            perimetre=perimetre, annee=annee, quartier=None, codes_par_fiche=calcules, noms=noms
+        )[fiche.pk]
+    cibles = {
+        c.indicateur_id: c.valeur
+        for c in Cible.objects.filter(
+            indicateur__fiche=fiche, contrat=contrat, quartier=quartier, annee_scolaire=annee.libelle
+        )
+    }
+    externes = _externes(contrat=contrat, annee=annee, quartier=quartier, indicateurs=indicateurs)
     ici = "quartier" if quartier else "contrat"
     lignes = []
     for indicateur in indicateurs:
-        ligne = LigneTableau(indicateur=indicateur, cible=cibles.get(indicateur.pk))
-        if indicateur.mode == Mode.CALCULE:
-            valeurs = figures.totaux.get(indicateur.code)
-            ligne.sans_calcul = valeurs is None
-            if valeurs is not None:
-                ligne.actuelle, ligne.precedente = valeurs["actuelle"], valeurs["precedente"]
-                ligne.ventilations = figures.ventilations.get(indicateur.code, [])
-        else:
-            ligne.actuelle = externes.get((indicateur.pk, ici, annee.libelle))
-            ligne.precedente = externes.get((indicateur.pk, ici, annee.precedente().libelle))
-            if quartier:
-                ligne.valeur_contrat = externes.get((indicateur.pk, "contrat", annee.libelle))
+        ligne = _ligne(
+            indicateur, annee=annee, figures=figures, externes=externes, ici=ici, cible=cibles.get(indicateur.pk)
+        )
+        if avec_contrat:
+            ligne.valeur_contrat = _ligne(
+                indicateur, annee=annee, figures=figures_contrat, externes=externes, ici="contrat"
+            ).actuelle
         lignes.append(ligne)
     valeurs_etablissements = (
         list(
             ValeurExterne.objects.filter(
-                contrat=contrat, etablissement__quartier=quartier, annee_scolaire=annee.libelle
+                indicateur__fiche=fiche, contrat=contrat, etablissement__quartier=quartier, annee_scolaire=annee.libelle
             )
             .select_related("indicateur", "etablissement")
             .order_by("etablissement__nom", "indicateur__ordre")
@@ -148,13 +228,65 @@ def tableau_de_bord(*, perimetre, annee, quartier=None):
         if quartier
         else []
     )
-    return Tableau(contrat, annee, quartier, masque, lignes, valeurs_etablissements)
+    return Tableau(
+        contrat,
+        fiche,
+        annee,
+        quartier,
+        not perimetre.responsable,
+        lignes,
+        valeurs_etablissements,
+        avec_contrat=avec_contrat,
+    )
 
 
-def indicateur_a_afficher(*, code, perimetre):
+@dataclass
+class ChiffresDeFiche:
+    fiche: Fiche
+    lignes: list
+
+
+def _chiffres_cles(indicateurs):
+    rang = {code: position for position, code in enumerate(CHIFFRES_CLES)}
+    choisis = sorted(indicateurs, key=lambda i: (rang.get(i.code, len(rang)), i.ordre, i.code))
+    return sorted(choisis[:CHIFFRES_PAR_FICHE], key=lambda i: (i.ordre, i.code))
+
+
+def chiffres_des_fiches(*, perimetre, annee):
+    """The contract's fiches, each with a few key figures for the whole contract (CHIFFRES_CLES
+    first), in a fixed number of queries however many fiches: every dataset is read once for
+    all of them. For a partner granted some quartiers, the fiches alone."""
+    contrat = perimetre.contrat
+    fiches = list(fiches_du_contrat(contrat=contrat).prefetch_related("indicateurs"))
+    if not peut_voir_le_tableau_du_contrat(perimetre):
+        return [ChiffresDeFiche(fiche, []) for fiche in fiches]
+    choisis = {fiche.pk: _chiffres_cles(fiche.indicateurs.all()) for fiche in fiches}
+    figures = _figures(
+        perimetre=perimetre,
+        annee=annee,
+        quartier=None,
+        codes_par_fiche={pk: _calcules(indicateurs) for pk, indicateurs in choisis.items()},
+    )
+    tous = [indicateur for indicateurs in choisis.values() for indicateur in indicateurs]
+    externes = {}
+    if any(indicateur.mode == Mode.EXTERNE for indicateur in tous):
+        externes = _externes(contrat=contrat, annee=annee, quartier=None, indicateurs=tous)
+    return [
+        ChiffresDeFiche(
+            fiche,
+            [
+                _ligne(indicateur, annee=annee, figures=figures[fiche.pk], externes=externes, ici="contrat")
+                for indicateur in choisis[fiche.pk]
+            ],
+        )
+        for fiche in fiches
+    ]
+
+
+def indicateur_a_afficher(*, fiche, code, perimetre):
     return get_object_or_404(
-        indicateurs_du_contrat(contrat=perimetre.contrat)
-        .select_related("enonce__fiche")
+        Indicateur.objects.filter(fiche__enjeu__axe__pilier__contrat=perimetre.contrat, fiche__code=fiche)
+        .select_related("enonce__fiche", "fiche")
         .prefetch_related("cibles__quartier"),
         code=code,
     )

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fiches.models import EnonceIndicateur
+from fiches.reference import sans_doublon
 from fiches.services import Bilan, contrat_charger, synchroniser
 from fiches.templatetags.format_fr import valeur as en_chiffres
 from partenaires.services import partenaires_charger
@@ -13,33 +14,40 @@ from .models import Cible, Indicateur, ValeurExterne
 
 
 @transaction.atomic
-def reference_charger(*, donnees, indicateurs=None, ecraser=False):
+def reference_charger(*, donnees, ecraser=False):
     """Load a contract's reference file layer by layer (structure and fiches, then their
-    partners, then the measures of their indicators when given), all or nothing. Without
-    `ecraser`, a load only adds what is missing; a second run with the same data changes nothing."""
+    partners, then the measures of their indicators, its `indicateurs` list), all or nothing.
+    Without `ecraser`, a load only adds what is missing; a second run with the same data
+    changes nothing."""
     bilan = Bilan(ecraser=ecraser)
     contrat, fiches = contrat_charger(bilan=bilan, donnees=donnees)
     partenaires_charger(bilan=bilan, donnees=donnees, contrat=contrat, fiches=fiches)
-    if indicateurs is not None:
-        indicateurs_charger(bilan=bilan, donnees=indicateurs, contrat=contrat)
+    indicateurs_charger(bilan=bilan, donnees=donnees.get("indicateurs", []), contrat=contrat)
     return contrat, bilan
 
 
 def indicateurs_charger(*, bilan, donnees, contrat):
-    """The measurable definitions of the fiche's indicators, in the order of the file. Like the
-    fiche, a second load adds only what is missing unless asked to overwrite."""
+    """The measurable definitions of the fiches' indicators, each under its fiche and the
+    statement it measures, in the order of the file. Like the fiche, a second load adds only
+    what is missing unless asked to overwrite."""
     enonces = {
-        e.code: e
-        for e in EnonceIndicateur.objects.filter(fiche__code=donnees["fiche"]).filter(
-            fiche__enjeu__axe__pilier__contrat=contrat
-        )
+        (e.fiche.code, e.code): e
+        for e in EnonceIndicateur.objects.filter(fiche__enjeu__axe__pilier__contrat=contrat).select_related("fiche")
     }
-    for ordre, definition in enumerate(donnees["indicateurs"], start=1):
-        enonce = enonces.get(definition["enonce"])
+    sans_doublon([(d["fiche"], d["code"]) for d in donnees], "Un indicateur (fiche, code)")
+    for ordre, definition in enumerate(donnees, start=1):
+        enonce = enonces.get((definition["fiche"], definition["enonce"]))
         if enonce is None:
-            raise ValidationError(f"L’indicateur de la fiche « {definition['enonce']} » n’existe pas.")
-        champs = {k: v for k, v in definition.items() if k not in ("enonce", "code")}
-        synchroniser(bilan, Indicateur, {"enonce": enonce, "code": definition["code"]}, {**champs, "ordre": ordre})
+            raise ValidationError(
+                f"L’indicateur « {definition['enonce']} » de la fiche « {definition['fiche']} » n’existe pas."
+            )
+        champs = {k: v for k, v in definition.items() if k not in ("fiche", "enonce", "code")}
+        synchroniser(
+            bilan,
+            Indicateur,
+            {"fiche": enonce.fiche, "code": definition["code"]},
+            {**champs, "enonce": enonce, "ordre": ordre},
+        )
 
 
 def _verrouiller_l_indicateur(indicateur):

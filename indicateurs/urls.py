@@ -5,10 +5,11 @@ from . import views
 app_name = "indicateurs"
 
 urlpatterns = [
-    path("", views.tableau_contrat, name="tableau"),
-    path("quartiers/<str:code>/", views.tableau_quartier, name="quartier"),
+    path("", views.tableaux, name="tableau"),
+    path("fiches/<str:fiche>/", views.tableau_fiche, name="fiche"),
+    path("fiches/<str:fiche>/quartiers/<str:code>/", views.tableau_quartier, name="quartier"),
+    path("fiches/<str:fiche>/definitions/<slug:code>/", views.definition, name="definition"),
     path("export.csv", views.exporter, {"extension": "csv"}, name="export_csv"),
     path("export.xlsx", views.exporter, {"extension": "xlsx"}, name="export_xlsx"),
-    path("definitions/<slug:code>/", views.definition, name="definition"),
     path("valeurs/", views.valeurs_externes, name="valeurs"),
 ]

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from comptes.perms import peut_piloter, peut_voir_le_tableau_du_contrat, peut_voir_les_tableaux
 from fiches.annees import annees_recentes
@@ -11,9 +12,29 @@ from . import exports, selectors, services
 from .forms import FormulaireCible, FormulaireValeurExterne, cibles_vues
 
 
-def _rendre_tableau(request, quartier):
+@lecture
+@exige(peut_voir_les_tableaux)
+def tableaux(request):
+    """The contract's fiches, each with its key figures and a link to its dashboard."""
     annee = selectors.annee_demandee(request.GET.get("annee"))
-    tableau = selectors.tableau_de_bord(perimetre=request.perimetre, annee=annee, quartier=quartier)
+    du_contrat = peut_voir_le_tableau_du_contrat(request.perimetre)
+    return render(
+        request,
+        "indicateurs/fiches.html",
+        {
+            "annee": annee,
+            "annees": annees_recentes(),
+            "fiches": selectors.chiffres_des_fiches(perimetre=request.perimetre, annee=annee),
+            "du_contrat": du_contrat,
+            # A partner granted some quartiers reads the dashboards of the first of them.
+            "premier_quartier": None if du_contrat else selectors.premier_quartier(perimetre=request.perimetre),
+        },
+    )
+
+
+def _rendre_tableau(request, fiche, quartier):
+    annee = selectors.annee_demandee(request.GET.get("annee"))
+    tableau = selectors.tableau_de_bord(perimetre=request.perimetre, annee=annee, fiche=fiche, quartier=quartier)
     return render(
         request,
         "indicateurs/tableau.html",
@@ -21,25 +42,28 @@ def _rendre_tableau(request, quartier):
             "tableau": tableau,
             "annees": annees_recentes(),
             "quartiers": selectors.quartiers_visibles(perimetre=request.perimetre),
-            "requete": request.GET.urlencode(),
+            "du_contrat": peut_voir_le_tableau_du_contrat(request.perimetre),
         },
     )
 
 
 @lecture
 @exige(peut_voir_les_tableaux)
-def tableau_contrat(request):
+def tableau_fiche(request, fiche):
+    fiche = selectors.fiche_a_afficher(code=fiche, perimetre=request.perimetre)
     if not peut_voir_le_tableau_du_contrat(request.perimetre):
-        # A partner granted some quartiers lands on the first of them.
-        premier = selectors.quartiers_visibles(perimetre=request.perimetre).order_by("nom").first()
-        return redirect(f"{premier.get_absolute_url()}?{request.GET.urlencode()}")
-    return _rendre_tableau(request, None)
+        # A partner granted some quartiers lands on the first of them, in the same fiche.
+        premier = selectors.premier_quartier(perimetre=request.perimetre)
+        adresse = reverse("indicateurs:quartier", kwargs={"fiche": fiche.code, "code": premier.code})
+        return redirect(f"{adresse}?{request.GET.urlencode()}")
+    return _rendre_tableau(request, fiche, None)
 
 
 @lecture
 @exige(peut_voir_les_tableaux)
-def tableau_quartier(request, code):
-    return _rendre_tableau(request, selectors.quartier_a_afficher(code=code, perimetre=request.perimetre))
+def tableau_quartier(request, fiche, code):
+    fiche = selectors.fiche_a_afficher(code=fiche, perimetre=request.perimetre)
+    return _rendre_tableau(request, fiche, selectors.quartier_a_afficher(code=code, perimetre=request.perimetre))
 
 
 FORMATS_D_EXPORT = {
@@ -51,7 +75,8 @@ FORMATS_D_EXPORT = {
 @lecture
 @exige(peut_voir_les_tableaux)
 def exporter(request, extension):
-    """The figures of the page the export link was on: same school year, same quartier."""
+    """The figures of the page the export link was on: same fiche, school year and quartier."""
+    fiche = selectors.fiche_a_afficher(code=request.GET.get("fiche", ""), perimetre=request.perimetre)
     code = request.GET.get("quartier")
     if code:
         quartier = selectors.quartier_a_afficher(code=code, perimetre=request.perimetre)
@@ -60,19 +85,19 @@ def exporter(request, extension):
     else:
         raise PermissionDenied("Choisissez un de vos quartiers (paramètre quartier).")
     annee = selectors.annee_demandee(request.GET.get("annee"))
-    tableau = selectors.tableau_de_bord(perimetre=request.perimetre, annee=annee, quartier=quartier)
+    tableau = selectors.tableau_de_bord(perimetre=request.perimetre, annee=annee, fiche=fiche, quartier=quartier)
     ecrire, type_mime = FORMATS_D_EXPORT[extension]
     reponse = HttpResponse(ecrire(tableau), content_type=type_mime)
     reponse["Content-Disposition"] = (
-        f'attachment; filename="indicateurs-{tableau.perimetre}-{tableau.annee.libelle}.{extension}"'
+        f'attachment; filename="indicateurs-{fiche.code}-{tableau.perimetre}-{tableau.annee.libelle}.{extension}"'
     )
     return reponse
 
 
 @formulaire
 @exige(peut_voir_les_tableaux)
-def definition(request, code):
-    indicateur = selectors.indicateur_a_afficher(code=code, perimetre=request.perimetre)
+def definition(request, fiche, code):
+    indicateur = selectors.indicateur_a_afficher(fiche=fiche, code=code, perimetre=request.perimetre)
     pilote = peut_piloter(request.perimetre)
     form = None
     if pilote:
@@ -87,7 +112,7 @@ def definition(request, code):
                 form.add_error(None, erreur)
                 # The targets as they are now, listed on the page and carried by the form: saved
                 # again, it replaces the one the refusal named, knowingly.
-                indicateur = selectors.indicateur_a_afficher(code=code, perimetre=request.perimetre)
+                indicateur = selectors.indicateur_a_afficher(fiche=fiche, code=code, perimetre=request.perimetre)
                 form.data = form.data.copy()
                 form.data["vues"] = cibles_vues(indicateur.cibles.all())
             else:

@@ -27,7 +27,11 @@ EN_COURS, TERMINEE = datetime.date(2026, 6, 30), datetime.date(2026, 9, 15)
 
 def taux(action, aujourdhui):
     figures = calculer(
-        contrat=action.porteur.contrat, annee=AnneeScolaire(2025), aujourdhui=aujourdhui, codes=["taux_assiduite"]
+        contrat=action.porteur.contrat,
+        annee=AnneeScolaire(2025),
+        fiche=action.realisation.fiche,
+        aujourdhui=aujourdhui,
+        codes=["taux_assiduite"],
     )
     return figures.totaux["taux_assiduite"]["actuelle"]
 
@@ -36,6 +40,7 @@ def chiffres(action, aujourdhui=TERMINEE):
     figures = calculer(
         contrat=action.porteur.contrat,
         annee=AnneeScolaire(2025),
+        fiche=action.realisation.fiche,
         aujourdhui=aujourdhui,
         codes=["frequentation", "nb_parents", "taux_assiduite"],
     )

@@ -46,17 +46,17 @@ CHAMPS_M2M_ACTION = ["thematiques", "partenaires", "quartiers", "etablissements"
 
 
 def attendu():
-    """Rows (participant, year, quartier or None, presences, sex, level, residence) from the
-    presences, those of cancelled sessions and actions left out."""
+    """Rows (participant, year, quartier or None, presences, sex, level, residence, fiche) from the
+    presences, those of cancelled sessions and actions left out: a child's rows per fiche."""
     compte = Counter()
-    for presence in Presence.objects.select_related("seance__action", "participant").prefetch_related(
+    for presence in Presence.objects.select_related("seance__action__realisation", "participant").prefetch_related(
         "seance__action__quartiers"
     ):
         action = presence.seance.action
         if action.statut == StatutAction.ANNULEE or presence.seance.annulee_le:
             continue
         enfant = presence.participant
-        profil = (enfant.sexe, enfant.niveau_scolaire, enfant.quartier_residence_id)
+        profil = (enfant.sexe, enfant.niveau_scolaire, enfant.quartier_residence_id, action.realisation.fiche_id)
         annee = AnneeScolaire.de_la_date(presence.seance.date).annee_de_rentree
         for quartier in [None, *(q.pk for q in action.quartiers.all())]:
             compte[(enfant.pk, annee, quartier, *profil)] += 1
@@ -66,14 +66,21 @@ def attendu():
 def lignes():
     return set(
         FrequentationAnnuelle.objects.values_list(
-            "participant", "annee_scolaire", "quartier", "nb_presences", "sexe", "niveau_scolaire", "quartier_residence"
+            "participant",
+            "annee_scolaire",
+            "quartier",
+            "nb_presences",
+            "sexe",
+            "niveau_scolaire",
+            "quartier_residence",
+            "fiche",
         )
     )
 
 
 def effectifs():
     return {
-        cle[:6]: cle[6:]
+        cle[:7]: cle[7:]
         for cle in EffectifAnnuel.objects.filter(nb_enfants__gt=0).values_list(
             "contrat",
             "perimetre",
@@ -81,6 +88,7 @@ def effectifs():
             "sexe",
             "niveau_scolaire",
             "residence",
+            "fiche",
             "nb_enfants",
             "nb_presences",
         )
@@ -93,12 +101,12 @@ def coherent():
     attendues = attendu()
     contrats = dict(Participant.objects.values_list("pk", "structure__contrat"))
     sommes = Counter()
-    for participant, annee, quartier, n, sexe, niveau, residence in attendues:
-        cle = (contrats[participant], quartier or 0, annee, sexe, niveau, residence or 0)
+    for participant, annee, quartier, n, sexe, niveau, residence, fiche in attendues:
+        cle = (contrats[participant], quartier or 0, annee, sexe, niveau, residence or 0, fiche)
         sommes[(*cle, "enfants")] += 1
         sommes[(*cle, "presences")] += n
     effectifs_attendus = {
-        cle[:6]: (sommes[cle], sommes[(*cle[:6], "presences")]) for cle in sommes if cle[6] == "enfants"
+        cle[:7]: (sommes[cle], sommes[(*cle[:7], "presences")]) for cle in sommes if cle[7] == "enfants"
     }
     return (
         lignes() == attendues
@@ -708,15 +716,21 @@ def test_deleting_a_quartier_takes_its_counters_and_leaves_the_contract_s():
     quartier.delete()
 
     assert coherent() and {cle[1] for cle in effectifs()} == {0}
-    figures = calculer(contrat=contrat, annee=AnneeScolaire(2025), aujourdhui=datetime.date(2026, 9, 15))
+    figures = calculer(
+        contrat=contrat,
+        annee=AnneeScolaire(2025),
+        fiche=action.realisation.fiche,
+        aujourdhui=datetime.date(2026, 9, 15),
+    )
     assert figures.totaux["nb_enfants_beneficiaires"]["actuelle"] == 2
 
 
 def test_the_migrations_that_filled_the_summaries_rebuild_what_the_services_keep(activite):
-    """actions/0003 and 0004 carry their own copies of the recount, as they were. Run in turn on
-    records a database could hold before 0004 (no session cancelled yet, no date of saved grid,
-    the history of each grid saved), they rebuild what the services kept, and tell the sessions
-    entered from the others."""
+    """actions/0003, 0004 and 0009 carry their own copies of the recount, as they were. Run in
+    turn on records a database could hold before 0004 (no session cancelled yet, no date of saved
+    grid, the history of each grid saved), they rebuild what the services kept, and tell the
+    sessions entered from the others. 0003's rows per child, without their fiche, cannot be
+    written in today's table: 0009 rewrites them per fiche."""
     services.seance_retablir(seance=activite.annulee)
     saisies = set(Seance.objects.filter(saisie_le__isnull=False).values_list("pk", flat=True))
     assert activite.troisieme.pk not in saisies and activite.annulee.pk in saisies
@@ -726,7 +740,8 @@ def test_the_migrations_that_filled_the_summaries_rebuild_what_the_services_keep
     SeancesAnnuelles.objects.all().delete()
     Seance.objects.update(nb_inscrits=0, saisie_le=None)
 
-    for migration in ("0003_resumes_des_presences", "0004_seance_cycle_de_vie"):
+    importlib.import_module("actions.migrations.0003_resumes_des_presences").compter_les_inscrits(apps)
+    for migration in ("0004_seance_cycle_de_vie", "0009_resumes_par_fiche_remplir"):
         importlib.import_module(f"actions.migrations.{migration}").remplir(apps, None)
 
     assert resumes() == avant and coherent()

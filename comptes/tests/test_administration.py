@@ -49,6 +49,7 @@ def contrat_b(demo):
     fiche = FicheFactory(enjeu__axe__pilier__contrat=contrat, titre="Fiche de Brocéliande")
     quartier = QuartierFactory(contrat=contrat, nom="Quartier de Brocéliande")
     indicateur = Indicateur.objects.create(
+        fiche=fiche,
         enonce=EnonceIndicateurFactory(fiche=fiche, nature=NatureIndicateur.EFFET),
         code="broceliande",
         libelle="Indicateur de Brocéliande",

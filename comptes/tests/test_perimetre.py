@@ -79,8 +79,9 @@ MATRICE = {
     "actions:participant": SAISIE,
     "actions:modifier_participant": SAISIE,
     "actions:exporter_participant": SAISIE,
-    # The demo partner is granted two quartiers: the contract's dashboard sends them to theirs.
-    "indicateurs:tableau": {**TOUS, Role.PARTENAIRE: 302},
+    # The demo partner is granted two quartiers: a fiche's dashboard sends them to theirs.
+    "indicateurs:tableau": TOUS,
+    "indicateurs:fiche": {**TOUS, Role.PARTENAIRE: 302},
     "indicateurs:quartier": TOUS,
     "indicateurs:export_csv": {**TOUS, Role.PARTENAIRE: 403},
     "indicateurs:export_xlsx": {**TOUS, Role.PARTENAIRE: 403},
@@ -137,12 +138,15 @@ def _url(nom, donnees):
         "actions:participant": {"pk": donnees["participant"].pk},
         "actions:modifier_participant": {"pk": donnees["participant"].pk},
         "actions:exporter_participant": {"pk": donnees["participant"].pk},
-        "indicateurs:quartier": {"code": "QN09591A"},
-        "indicateurs:definition": {"code": "nb_actions"},
+        "indicateurs:fiche": {"fiche": "1.2.3"},
+        "indicateurs:quartier": {"fiche": "1.2.3", "code": "QN09591A"},
+        "indicateurs:definition": {"fiche": "1.2.3", "code": "nb_actions"},
         "comptes:nouveau_mot_de_passe": {"uidb64": "MQ", "token": "perime"},
     }
     if nom in parametres:
         return reverse(nom, kwargs=parametres[nom])
+    if nom in ("indicateurs:export_csv", "indicateurs:export_xlsx"):
+        return f"{reverse(nom)}?fiche=1.2.3"
     try:
         return reverse(nom)
     except Exception:  # noqa: BLE001 - the remaining patterns take the action's pk

@@ -9,6 +9,7 @@ from actions.enums import StatutAction
 from actions.models import Action, FrequentationAnnuelle, Inscription, Participant, Presence, Seance
 from demo.activite import generer_activite
 from demo.echelle import ECHELLES, Echelle, en_vacances
+from demo.fiche_fictive import generer_activite_fictive
 from fiches.annees import AnneeScolaire
 from fiches.calendrier import motif_non_ouvre
 from fiches.models import Quartier, RealisationAttendue
@@ -69,6 +70,7 @@ def test_the_history_of_a_generated_action_tells_its_relations(demo, reference):
 
 def test_demo_activity_is_created_once(demo, reference, capsys):
     generer_activite(contrat=reference)
+    generer_activite_fictive(contrat=reference)
     actions = Action.objects.count()
     call_command("generer_demo")
     assert Action.objects.count() == actions

@@ -48,6 +48,7 @@ def test_fiche_page_shows_its_place_links_and_print_stylesheet(reference, client
     assert 'href="/fiches/1.2.3/indicateurs/IE2/"' in html
     assert 'href="/fiches/1.2.2/"' in html
     assert 'href="/fiches/#axe-T.3"' in html
+    assert 'href="/indicateurs/fiches/1.2.3/"' in html, "the fiche links to its own dashboard"
     assert 'media="print"' in html
 
 
@@ -89,5 +90,5 @@ def test_indicator_page_names_its_fiche(reference, client_connecte):
     html = client_connecte.get("/fiches/1.2.3/indicateurs/IR2/").content.decode()
     assert "Indicateur de réalisation IR2" in html
     assert "Nombre d’enfants bénéficiant de ces actions" in html
-    assert 'href="/indicateurs/definitions/nb_enfants_beneficiaires/"' in html
+    assert 'href="/indicateurs/fiches/1.2.3/definitions/nb_enfants_beneficiaires/"' in html
     assert client_connecte.get("/fiches/1.2.3/indicateurs/IR9/").status_code == 404

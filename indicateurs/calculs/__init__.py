@@ -4,7 +4,7 @@
 Importing the package registers every calculation, so that CALCULS is complete wherever it is read."""
 
 from . import effet, realisation  # noqa: F401  (registration)
-from .figures import Figures, Ligne, Resultat, Ventilation, calculer, masquer_petits_effectifs
+from .figures import Figures, Ligne, Resultat, Ventilation, calculer, calculer_par_fiche, masquer_petits_effectifs
 from .registre import CALCULS, indicateur
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "Resultat",
     "Ventilation",
     "calculer",
+    "calculer_par_fiche",
     "indicateur",
     "masquer_petits_effectifs",
 ]

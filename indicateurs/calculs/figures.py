@@ -22,6 +22,13 @@ class Ventilation:
     axe: str
     titre: str
     lignes: list
+    # Empty when each thing counted falls in exactly one line, so that the lines add up to the
+    # total; otherwise why one can fall in several, said where the breakdown is shown.
+    recouvrement: str = ""
+
+    @property
+    def partition(self):
+        return not self.recouvrement
 
 
 @dataclass
@@ -77,20 +84,34 @@ def ratio(numerateur, denominateur):
     return (Decimal(numerateur) * 100 / Decimal(denominateur)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def calculer(*, contrat, annee, quartier=None, aujourdhui=None, codes=None):
-    """The figures of the registered calculations named by `codes` (all of them by default), in
-    that order. A code with no registered calculation gets no figures rather than stopping the
-    dashboard: the caller says what it shows instead."""
-    sources = Sources(contrat=contrat, annee=annee, quartier=quartier, aujourdhui=aujourdhui)
-    figures = Figures()
-    for code in dict.fromkeys(CALCULS if codes is None else codes):
-        if (calcul := CALCULS.get(code)) is None:
-            continue
-        resultat = calcul.fonction(Lecture(sources, calcul.lit))
-        figures.totaux[code] = resultat.valeurs
-        if resultat.ventilations:
-            figures.ventilations[code] = resultat.ventilations
-    return figures
+def calculer(*, contrat, annee, fiche, quartier=None, aujourdhui=None, codes=None):
+    """The figures of one fiche's dashboard: those of the registered calculations named by
+    `codes` (all of them by default), in that order, counting the actions of that fiche only. A
+    code with no registered calculation gets no figures rather than stopping the dashboard: the
+    caller says what it shows instead."""
+    return calculer_par_fiche(
+        contrat=contrat, annee=annee, quartier=quartier, aujourdhui=aujourdhui, codes_par_fiche={fiche.pk: codes}
+    )[fiche.pk]
+
+
+def calculer_par_fiche(*, contrat, annee, codes_par_fiche, quartier=None, aujourdhui=None, noms=None):
+    """{fiche id: Figures} for several fiches of the contract ({fiche id: codes, or None for
+    all}), each counting its own actions: every dataset is read once for all of them. `noms`: a
+    dict shared with another pass of the same page, whose names are then read once (Sources)."""
+    sources = Sources(
+        contrat=contrat, annee=annee, fiches=codes_par_fiche, quartier=quartier, aujourdhui=aujourdhui, noms=noms
+    )
+    par_fiche = {}
+    for fiche, codes in codes_par_fiche.items():
+        figures = par_fiche[fiche] = Figures()
+        for code in dict.fromkeys(CALCULS if codes is None else codes):
+            if (calcul := CALCULS.get(code)) is None:
+                continue
+            resultat = calcul.fonction(Lecture(sources, calcul.lit, fiche))
+            figures.totaux[code] = resultat.valeurs
+            if resultat.ventilations:
+                figures.ventilations[code] = resultat.ventilations
+    return par_fiche
 
 
 def masquer_petits_effectifs(figures, *, seuil):

@@ -54,17 +54,27 @@ def _par_structure(profils, structures):
     ),
 )
 def nb_actions(sources):
-    """Actions of the contract's fiches, not cancelled, whose dates overlap the school year (for a
-    quartier, those that concern it), by réalisation attendue, theme, porteur and quartier."""
+    """Actions of the fiche, not cancelled, whose dates overlap the school year (for a quartier,
+    those that concern it), by réalisation attendue, theme, porteur and quartier."""
     profils = sources.profils_d_actions
     ventilations = [
         Ventilation("realisation", "Par réalisation attendue", _par_realisation(profils, sources.realisations)),
-        Ventilation("thematique", "Par thématique", _par_thematique(sources.actions_par_thematique)),
+        Ventilation(
+            "thematique",
+            "Par thématique",
+            _par_thematique(sources.actions_par_thematique),
+            recouvrement="Une action à plusieurs thématiques compte dans chacune : "
+            "la somme des lignes peut dépasser le total.",
+        ),
         Ventilation("structure", "Par structure porteuse", _par_structure(profils, sources.noms_des_structures)),
     ]
     if sources.quartier is None:
         lignes = _par_quartier(sources.actions_par_quartier, "quartiers", sources.noms_des_quartiers)
-        ventilations.append(Ventilation("quartier", "Par quartier concerné", lignes))
+        recouvrement = (
+            "Une action qui concerne plusieurs quartiers compte dans chacun : "
+            "la somme des lignes peut dépasser le total."
+        )
+        ventilations.append(Ventilation("quartier", "Par quartier concerné", lignes, recouvrement))
     return Resultat(total(profils), ventilations)
 
 
@@ -115,8 +125,11 @@ def nb_enfants_beneficiaires(sources):
     ]
     if sources.quartier is None:
         lignes = _par_quartier(sources.enfants_par_quartier, "perimetre", sources.noms_des_quartiers)
-        titre = "Par quartier de l’action (un enfant venu dans deux quartiers compte dans chacun)"
-        ventilations.append(Ventilation("quartier", titre, lignes))
+        recouvrement = (
+            "Un enfant venu à des actions de plusieurs quartiers compte dans chacun : "
+            "la somme des lignes peut dépasser le total."
+        )
+        ventilations.append(Ventilation("quartier", "Par quartier de l’action", lignes, recouvrement))
     return Resultat(total(profils), ventilations)
 
 

@@ -105,7 +105,13 @@ def venu(action_, enfant_, *jours):
 
 
 def figures_de(perimetre, quartier=None, aujourdhui=APRES_LES_DEUX_ANNEES):
-    return calculer(contrat=perimetre.contrat, annee=ANNEE, quartier=quartier, aujourdhui=aujourdhui)
+    return calculer(
+        contrat=perimetre.contrat,
+        annee=ANNEE,
+        fiche=perimetre.realisation.fiche,
+        quartier=quartier,
+        aujourdhui=aujourdhui,
+    )
 
 
 def totaux(figures, nom="actuelle"):
@@ -475,17 +481,44 @@ def test_actions_are_broken_down_by_realisation_thematique_structure_and_quartie
     assert lignes(figures, "nb_actions", "quartier") == {nord.code: 2, sud.code: 2}
 
 
-def test_realisations_of_two_fiches_with_the_same_code_stay_apart(perimetre):
+def test_each_fiche_counts_only_its_own_actions_and_children(perimetre):
+    """Two fiches of the contract, one with a réalisation of the same code: an action and a child
+    of the other fiche change nothing on this fiche's dashboard, and the reverse."""
     autre_fiche = FicheFactory(enjeu=perimetre.realisation.fiche.enjeu)
     homonyme = RealisationAttendueFactory(fiche=autre_fiche, code=perimetre.realisation.code)
-    action(perimetre)
-    action(perimetre, realisation=homonyme)
+    ici, ailleurs = action(perimetre), action(perimetre, realisation=homonyme)
+    lea, hugo = enfant(perimetre), enfant(perimetre, sexe=M)
+    # Léa comes to both fiches' actions: she counts once in each.
+    venu(ici, lea, OCTOBRE)
+    venu(ailleurs, lea, OCTOBRE, NOVEMBRE)
+    venu(ailleurs, hugo, OCTOBRE)
+    seance(ailleurs, OCTOBRE, enfants_anonymes=5, parents_presents=3)
 
-    (par_realisation,) = [v for v in figures_de(perimetre).ventilations["nb_actions"] if v.axe == "realisation"]
+    de_la_fiche = figures_de(perimetre)
+    de_l_autre = calculer(contrat=perimetre.contrat, annee=ANNEE, fiche=autre_fiche, aujourdhui=APRES_LES_DEUX_ANNEES)
 
-    # Two réalisations, one action each: two lines that a key (and the CSV export) can tell apart.
-    assert len({ligne.cle for ligne in par_realisation.lignes}) == 2
-    assert [ligne.actuelle for ligne in par_realisation.lignes] == [1, 1]
+    assert totaux(de_la_fiche) == {
+        **VIDE,
+        "nb_actions": 1,
+        "nb_enfants_beneficiaires": 1,
+        "part_residents_qpv": Decimal("0.0"),
+        "frequentation": 1,
+        "taux_assiduite": Decimal("100.0"),
+    }
+    assert totaux(de_l_autre) == {
+        **VIDE,
+        "nb_actions": 1,
+        # Its session counted parents.
+        "nb_actions_parents": 1,
+        "nb_enfants_beneficiaires": 2,
+        "nb_participations_anonymes": 5,
+        "part_residents_qpv": Decimal("0.0"),
+        "frequentation": 3 + 5,
+        "taux_assiduite": Decimal("75.0"),
+        "nb_parents": 3,
+    }
+    (par_realisation,) = [v for v in de_la_fiche.ventilations["nb_actions"] if v.axe == "realisation"]
+    assert [(ligne.cle, ligne.actuelle) for ligne in par_realisation.lignes] == [(cle_realisation(ici.realisation), 1)]
 
 
 # --- Quartier dashboard --------------------------------------------------------------------------
@@ -656,7 +689,13 @@ def test_an_indicator_computed_alone_gives_its_dashboard_figures_and_reads_only_
 
     # After both years: each dataset is one query (the presences possible reuse the sessions').
     with django_assert_max_num_queries(len(CALCULS[code].lit)):
-        seul = calculer(contrat=perimetre.contrat, annee=ANNEE, aujourdhui=APRES_LES_DEUX_ANNEES, codes=[code])
+        seul = calculer(
+            contrat=perimetre.contrat,
+            annee=ANNEE,
+            fiche=perimetre.realisation.fiche,
+            aujourdhui=APRES_LES_DEUX_ANNEES,
+            codes=[code],
+        )
 
     assert seul.totaux == {code: tableau.totaux[code]}
     assert seul.ventilations.get(code) == tableau.ventilations.get(code)
@@ -664,6 +703,11 @@ def test_an_indicator_computed_alone_gives_its_dashboard_figures_and_reads_only_
 
 def test_a_code_with_no_registered_calculation_gets_no_figures(perimetre, django_assert_num_queries):
     with django_assert_num_queries(1):
-        figures = calculer(contrat=perimetre.contrat, annee=ANNEE, codes=["nb_inconnu", "nb_parents"])
+        figures = calculer(
+            contrat=perimetre.contrat,
+            annee=ANNEE,
+            fiche=perimetre.realisation.fiche,
+            codes=["nb_inconnu", "nb_parents"],
+        )
 
     assert figures.totaux == {"nb_parents": {"actuelle": 0, "precedente": 0}}

@@ -21,7 +21,7 @@ ANNEE = AnneeScolaire.courante().libelle
 
 
 def test_the_same_target_set_by_four_officers_at_once_is_set_once_and_the_others_are_told(reference):
-    url = "/indicateurs/definitions/taux_assiduite/"
+    url = "/indicateurs/fiches/1.2.3/definitions/taux_assiduite/"
     envois = []
     for rang, client in enumerate(navigateurs(4)):
         donnees = formulaire(client.get(url), "valeur")

@@ -78,7 +78,7 @@ def _lignes_xlsx(contenu):
 
 @pytest.mark.parametrize("quartier", [None, "QN09591A"], ids=["contrat", "quartier"])
 def test_every_export_neutralises_every_formula_and_keeps_numbers(client, pieges, quartier):
-    parametres = {"annee": ANNEE} | ({"quartier": quartier} if quartier else {})
+    parametres = {"fiche": "1.2.3", "annee": ANNEE} | ({"quartier": quartier} if quartier else {})
     for adresse in _exports():
         reponse = client.get(adresse, parametres)
         assert reponse.status_code == 200, adresse

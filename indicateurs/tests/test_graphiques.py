@@ -1,9 +1,11 @@
+import re
+
 from indicateurs.calculs import Ligne, Ventilation
 from indicateurs.confidentialite import Effectif
-from indicateurs.templatetags.graphiques import barres, hauteur, lignes_du_tableau
+from indicateurs.templatetags.graphiques import barres, lignes_du_tableau
 
 
-def test_each_line_gets_its_two_bars_scaled_to_the_largest_figure_and_a_masked_count_none():
+def test_each_line_gets_its_two_bars_scaled_to_the_largest_figure_its_values_as_text_and_a_scale():
     ventilation = Ventilation(
         "structure",
         "Par structure porteuse",
@@ -15,14 +17,23 @@ def test_each_line_gets_its_two_bars_scaled_to_the_largest_figure_and_a_masked_c
 
     html = barres(ventilation)
 
-    assert html.count("<g ") == 2
-    assert "translate(0 0)" in html and "translate(0 14)" in html
-    # 220 units for the largest figure (20): 10 draws 110, 5 draws 55, the masked count nothing.
-    assert 'width="110"' in html and 'width="55"' in html and 'width="220"' in html and 'width="0"' in html
-    assert "Centre social &lt;Les Tilleuls&gt;" in html
-    assert "Association Réussir ensemble La P…" in html
-    # Two lines of 14 units, and one more for the margin.
-    assert hauteur(ventilation) == 42
+    assert html.count("<svg ") == 2
+    # Out of 100 for the largest figure (20): 10 draws 50, 5 draws 25, the masked count nothing.
+    assert re.findall(r'width="([\d.]+)"', html) == ["50.0", "25.0", "100.0", "0"]
+    # Each bar's value, as text beside it, the masked one as it is published.
+    assert "<span>10</span><span>5</span>" in html and "<span>20</span><span>&lt; 5</span>" in html
+    # Labels whole, escaped, outside the SVG: at the page's size, not scaled with the drawing.
+    assert '<span class="graphique-libelle">Centre social &lt;Les Tilleuls&gt;</span>' in html
+    assert "Association Réussir ensemble La Petite-Prairie</span>" in html
+    assert not re.search(r"<svg[^>]*>[^<]*<text", html) and "font-size" not in html
+    # The scale: 0, half and the largest figure.
+    assert '<span class="graphique-echelle"><span>0</span><span>10</span><span>20</span></span>' in html
+
+
+def test_the_scale_of_an_odd_largest_figure_has_a_half_in_the_middle():
+    html = barres(Ventilation("sexe", "Par sexe", [Ligne("F", "Filles", 3, 1)]))
+
+    assert '<span class="graphique-echelle"><span>0</span><span>1,5</span><span>3</span></span>' in html
 
 
 def test_the_table_after_the_chart_gives_the_same_figures_and_says_when_there_is_none():

@@ -1,18 +1,17 @@
 """The registry of calculations (indicateurs.calculs.CALCULS): what a computed indicator of any
 fiche can be attached to."""
 
-from types import SimpleNamespace
-
 import pytest
 
+from fiches.annees import AnneeScolaire
+from fiches.reference import lire_reference
 from indicateurs.calculs import CALCULS, indicateur
-from indicateurs.calculs.sources import DONNEES, Lecture
+from indicateurs.calculs.sources import DONNEES, Lecture, Sources
 from indicateurs.enums import Mode
-from indicateurs.reference import lire_indicateurs
 
 
 def test_every_computed_indicator_of_the_fiche_s_file_has_a_registered_calculation():
-    calcules = {d["code"] for d in lire_indicateurs()["indicateurs"] if d["mode"] == Mode.CALCULE}
+    calcules = {d["code"] for d in lire_reference()["indicateurs"] if d["mode"] == Mode.CALCULE}
 
     assert len(calcules) == 9
     assert calcules <= set(CALCULS)
@@ -44,10 +43,13 @@ def test_a_calculation_reads_datasets_that_exist():
 
 
 def test_a_calculation_sees_the_perimeter_and_only_the_datasets_it_declares():
-    sources = SimpleNamespace(quartier=None, seances={"parents": {}}, profils_d_enfants=[], _actions=[])
-    lecture = Lecture(sources, ("seances",))
+    sources = Sources(contrat=None, annee=AnneeScolaire(2025), fiches=[7, 8])
+    sources.__dict__.update(seances={7: {"parents": {}}}, profils_d_enfants=[], _actions=[])
+    lecture = Lecture(sources, ("seances",), 7)
 
-    assert lecture.quartier is None and lecture.seances == {"parents": {}}
+    assert lecture.quartier is None and lecture.fiche == 7 and lecture.seances == {"parents": {}}
+    # The groups of another fiche are not this one's: its sums are zero.
+    assert Lecture(sources, ("seances",), 8).seances["parents"] == {"actuelle": 0, "precedente": 0}
     with pytest.raises(AttributeError, match="profils_d_enfants"):
         lecture.profils_d_enfants  # noqa: B018
     with pytest.raises(AttributeError):

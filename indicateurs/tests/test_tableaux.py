@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
 from openpyxl import load_workbook
@@ -13,11 +14,12 @@ from openpyxl import load_workbook
 from actions.models import Presence
 from actions.tests.factories import ActionFactory, InscriptionFactory, PresenceFactory, SeanceFactory
 from actions.tests.navigateur import formulaire
+from demo.adhesions import QUARTIERS_DU_PARTENAIRE
+from demo.fiche_fictive import FICHIER, charger_fiche_fictive
 from fiches.annees import AnneeScolaire
 from fiches.models import RealisationAttendue
 from fiches.reference import lire_reference
 from indicateurs.models import Cible, Indicateur, ValeurExterne
-from indicateurs.reference import lire_indicateurs
 from indicateurs.services import reference_charger
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +68,7 @@ def test_the_fiche_s_indicators_are_loaded_with_their_definition(reference):
     assert set(Indicateur.objects.values_list("code", flat=True)) == CODES_ATTENDUS
     assert Indicateur.objects.get(code="nb_enfants_beneficiaires").enonce.code == "IR2"
     assert Indicateur.objects.get(code="nb_decrocheurs").get_sens_display() == "à la baisse"
-    _, bilan = reference_charger(donnees=lire_reference(), indicateurs=lire_indicateurs())
+    _, bilan = reference_charger(donnees=lire_reference())
     assert bilan.inchange
 
 
@@ -75,7 +77,20 @@ def test_charger_reference_loads_the_indicators_too(db, capsys):
     assert Indicateur.objects.count() == len(CODES_ATTENDUS)
 
 
-@pytest.mark.parametrize("url", ["/indicateurs/", "/indicateurs/quartiers/QN09591A/"])
+def test_another_fiche_s_file_brings_that_fiche_s_indicators(db, capsys):
+    call_command("charger_reference")
+    call_command("charger_reference", fichier=FICHIER)
+
+    assert set(Indicateur.objects.filter(fiche__code="D.1").values_list("code", flat=True)) == {
+        "nb_actions",
+        "nb_enfants_beneficiaires",
+        "nb_parents",
+        "nb_livres_empruntes",
+    }
+    assert Indicateur.objects.filter(fiche__code="1.2.3").count() == len(CODES_ATTENDUS)
+
+
+@pytest.mark.parametrize("url", ["/indicateurs/fiches/1.2.3/", "/indicateurs/fiches/1.2.3/quartiers/QN09591A/"])
 def test_dashboards_cost_the_same_queries_at_1x_and_10x(client, demo, reference, url, django_assert_num_queries):
     client = _client(client, "demo-chef")
     _activite(reference)
@@ -87,19 +102,23 @@ def test_dashboards_cost_the_same_queries_at_1x_and_10x(client, demo, reference,
         client.get(url, {"annee": ANNEE})
 
 
-# Session, user, membership, then: indicators, the 9 queries of the computation, targets,
-# external values, the quartiers of the menu (and the schools' values on a quartier's page,
-# plus the quartier itself).
+# Session, user, membership, then: the fiche, its indicators, the 9 queries of the computation,
+# targets, external values, the quartiers of the menu. A quartier's page: the quartier itself and
+# the schools' values too, 7 queries of computation for the quartier (no breakdown by quartier),
+# and 6 for the contract's figures beside them (its 9 but the names of quartiers, réalisations
+# and structures, already read).
 REQUETES = {
-    "/indicateurs/": 3 + 1 + 9 + 1 + 1 + 1,
-    "/indicateurs/quartiers/QN09591A/": 3 + 1 + 1 + 9 + 1 + 1 + 1 + 1 - 2,
+    "/indicateurs/fiches/1.2.3/": 3 + 1 + 1 + 9 + 1 + 1 + 1,
+    "/indicateurs/fiches/1.2.3/quartiers/QN09591A/": 3 + 1 + 1 + 1 + 7 + 6 + 1 + 1 + 1 + 1,
 }
 
 
 def _indicateur_calcule(reference, code):
     """A computed indicator added in the admin, beside those of the fiche's file."""
+    nb_actions = Indicateur.objects.get(code="nb_actions")
     return Indicateur.objects.create(
-        enonce=Indicateur.objects.get(code="nb_actions").enonce,
+        fiche=nb_actions.fiche,
+        enonce=nb_actions.enonce,
         code=code,
         libelle=f"Indicateur {code}",
         nature="realisation",
@@ -118,13 +137,13 @@ def test_a_computed_indicator_with_no_registered_calculation_shows_no_figures(
     _indicateur_calcule(reference, "nb_sans_calcul")
     client = _client(client, "demo-chef")
 
-    with django_assert_num_queries(REQUETES["/indicateurs/"]):
-        html = client.get("/indicateurs/", {"annee": ANNEE}).content.decode()
+    with django_assert_num_queries(REQUETES["/indicateurs/fiches/1.2.3/"]):
+        html = client.get("/indicateurs/fiches/1.2.3/", {"annee": ANNEE}).content.decode()
 
     assert _figure(html, "nb_sans_calcul") == "–"
     assert "Aucun calcul enregistré sous le code « nb_sans_calcul »" in html
     assert _figure(html, "nb_enfants_beneficiaires") == "6"
-    export = client.get("/indicateurs/export.csv", {"annee": ANNEE}).content.decode("utf-8")
+    export = client.get("/indicateurs/export.csv", {"fiche": "1.2.3", "annee": ANNEE}).content.decode("utf-8")
     (ligne,) = [x for x in csv.DictReader(io.StringIO(export[1:]), delimiter=";") if x["code"] == "nb_sans_calcul"]
     assert (ligne["valeur"], ligne["valeur_annee_precedente"]) == ("", "")
 
@@ -135,8 +154,8 @@ def test_a_dashboard_computes_only_the_indicators_it_shows(client, demo, referen
     client = _client(client, "demo-chef")
 
     # nb_parents reads one dataset: one query of computation instead of nine.
-    with django_assert_num_queries(REQUETES["/indicateurs/"] - 9 + 1):
-        html = client.get("/indicateurs/", {"annee": ANNEE}).content.decode()
+    with django_assert_num_queries(REQUETES["/indicateurs/fiches/1.2.3/"] - 9 + 1):
+        html = client.get("/indicateurs/fiches/1.2.3/", {"annee": ANNEE}).content.decode()
 
     assert _figure(html, "nb_parents") == "2"
 
@@ -155,25 +174,25 @@ def test_the_page_shows_each_figure_with_the_previous_year_and_the_target(client
         annee_scolaire=ANNEE,
         defaults={"valeur": 12},
     )
-    html = _client(client, "demo-chef").get("/indicateurs/", {"annee": ANNEE}).content.decode()
+    html = _client(client, "demo-chef").get("/indicateurs/fiches/1.2.3/", {"annee": ANNEE}).content.decode()
     assert _figure(html, "nb_enfants_beneficiaires") == "6"
     assert _figure(html, "frequentation") == "9"  # 6 presences + 3 counted at the door
     assert _figure(html, "nb_participations_anonymes") == "3"
     ligne = re.search(r'<tr id="indicateur-nb_enfants_beneficiaires">(.*?)</tr>', html, re.S).group(1)
     assert "en hausse (+6)" in ligne and "favorable" in ligne
     assert "50&nbsp;%" in ligne  # 6 children for a target of 12
-    assert 'href="/indicateurs/definitions/nb_enfants_beneficiaires/"' in ligne
+    assert 'href="/indicateurs/fiches/1.2.3/definitions/nb_enfants_beneficiaires/"' in ligne
     assert "<svg" in html and "<table" in html
 
 
 def test_an_unknown_school_year_falls_back_to_the_current_one(client, demo):
-    reponse = _client(client, "demo-chef").get("/indicateurs/", {"annee": "2025"})
+    reponse = _client(client, "demo-chef").get("/indicateurs/fiches/1.2.3/", {"annee": "2025"})
     assert reponse.context["tableau"].annee.libelle == reponse.context["annees"][0].libelle
 
 
 class TestExports:
     def _csv(self, client, **parametres):
-        reponse = client.get("/indicateurs/export.csv", {"annee": ANNEE, **parametres})
+        reponse = client.get("/indicateurs/export.csv", {"fiche": "1.2.3", "annee": ANNEE, **parametres})
         contenu = reponse.content.decode("utf-8")
         assert contenu.startswith("\ufeff")
         return list(csv.DictReader(io.StringIO(contenu[1:]), delimiter=";")), reponse
@@ -181,7 +200,7 @@ class TestExports:
     def test_csv_has_one_row_per_indicator_and_breakdown_value(self, client, demo, reference):
         _activite(reference)
         lignes, reponse = self._csv(_client(client, "demo-chef"))
-        assert reponse["Content-Disposition"] == f'attachment; filename="indicateurs-contrat-{ANNEE}.csv"'
+        assert reponse["Content-Disposition"] == f'attachment; filename="indicateurs-1.2.3-contrat-{ANNEE}.csv"'
         assert list(lignes[0]) == [
             "code", "libelle", "annee_scolaire", "perimetre", "ventilation", "valeur",
             "valeur_annee_precedente", "cible", "unite",
@@ -196,9 +215,11 @@ class TestExports:
     def test_exports_parse_back_to_the_figures_of_the_page(self, client, demo, reference):
         _activite(reference)
         client = _client(client, "demo-chef")
-        html = client.get("/indicateurs/", {"annee": ANNEE}).content.decode()
+        html = client.get("/indicateurs/fiches/1.2.3/", {"annee": ANNEE}).content.decode()
         lignes, _ = self._csv(client)
-        classeur = load_workbook(io.BytesIO(client.get("/indicateurs/export.xlsx", {"annee": ANNEE}).content))
+        classeur = load_workbook(
+            io.BytesIO(client.get("/indicateurs/export.xlsx", {"fiche": "1.2.3", "annee": ANNEE}).content)
+        )
         entetes, *rangees = list(classeur.active.values)
         xlsx = {r[0]: r for r in rangees if not r[entetes.index("ventilation")]}
         for ligne in lignes:
@@ -214,20 +235,22 @@ class TestExports:
         quartier = _activite(reference)
         lignes, reponse = self._csv(_client(client, "demo-chef"), quartier=quartier.code)
         assert {ligne["perimetre"] for ligne in lignes} == {quartier.code}
-        assert f"indicateurs-{quartier.code}-{ANNEE}.csv" in reponse["Content-Disposition"]
+        assert f"indicateurs-1.2.3-{quartier.code}-{ANNEE}.csv" in reponse["Content-Disposition"]
 
 
 class TestPartenaire:
     def test_small_counts_are_masked_on_the_page_and_in_exports(self, client, demo, reference):
         _activite(reference, enfants=4)
         client = _client(client, "demo-partenaire")
-        reponse = client.get("/indicateurs/quartiers/QN09591A/", {"annee": ANNEE})
+        reponse = client.get("/indicateurs/fiches/1.2.3/quartiers/QN09591A/", {"annee": ANNEE})
         html = reponse.content.decode()
         assert _figure(html, "nb_enfants_beneficiaires") == "&lt; 5"
         lignes = list(
             csv.DictReader(
                 io.StringIO(
-                    client.get("/indicateurs/export.csv", {"annee": ANNEE, "quartier": "QN09591A"}).content.decode()[1:]
+                    client.get(
+                        "/indicateurs/export.csv", {"fiche": "1.2.3", "annee": ANNEE, "quartier": "QN09591A"}
+                    ).content.decode()[1:]
                 ),
                 delimiter=";",
             )
@@ -237,20 +260,26 @@ class TestPartenaire:
 
     def test_officers_see_the_real_counts(self, client, demo, reference):
         _activite(reference, enfants=4)
-        html = _client(client, "demo-chef").get("/indicateurs/quartiers/QN09591A/", {"annee": ANNEE}).content.decode()
+        html = (
+            _client(client, "demo-chef")
+            .get("/indicateurs/fiches/1.2.3/quartiers/QN09591A/", {"annee": ANNEE})
+            .content.decode()
+        )
         assert _figure(html, "nb_enfants_beneficiaires") == "4"
 
     def test_a_partner_granted_quartiers_sees_only_those(self, client, demo):
         client = _client(client, "demo-partenaire")
-        reponse = client.get("/indicateurs/")
-        assert reponse.status_code == 302 and reponse["Location"].startswith("/indicateurs/quartiers/QN0959")
-        assert client.get("/indicateurs/quartiers/QN09595E/").status_code == 404
-        assert client.get("/indicateurs/export.csv", {"quartier": "QN09595E"}).status_code == 404
-        assert client.get("/indicateurs/export.csv").status_code == 403
+        reponse = client.get("/indicateurs/fiches/1.2.3/")
+        assert reponse.status_code == 302 and reponse["Location"].startswith(
+            "/indicateurs/fiches/1.2.3/quartiers/QN0959"
+        )
+        assert client.get("/indicateurs/fiches/1.2.3/quartiers/QN09595E/").status_code == 404
+        assert client.get("/indicateurs/export.csv", {"fiche": "1.2.3", "quartier": "QN09595E"}).status_code == 404
+        assert client.get("/indicateurs/export.csv", {"fiche": "1.2.3"}).status_code == 403
 
 
 class TestCiblesEtValeurs:
-    URL_CIBLE = "/indicateurs/definitions/taux_assiduite/"
+    URL_CIBLE = "/indicateurs/fiches/1.2.3/definitions/taux_assiduite/"
 
     def _cible(self, client, valeur, page=None):
         """Set the contract's target of ANNEE from the definition sheet, loaded just before (or `page`)."""
@@ -296,9 +325,14 @@ class TestCiblesEtValeurs:
 
     def test_a_partner_cannot_set_a_target(self, client, demo):
         client = _client(client, "demo-partenaire")
-        assert "Fixer une cible" not in client.get("/indicateurs/definitions/taux_assiduite/").content.decode()
+        assert (
+            "Fixer une cible"
+            not in client.get("/indicateurs/fiches/1.2.3/definitions/taux_assiduite/").content.decode()
+        )
         avant = list(Cible.objects.values_list("pk", "valeur"))
-        reponse = client.post("/indicateurs/definitions/taux_assiduite/", {"annee_scolaire": ANNEE, "valeur": "1"})
+        reponse = client.post(
+            "/indicateurs/fiches/1.2.3/definitions/taux_assiduite/", {"annee_scolaire": ANNEE, "valeur": "1"}
+        )
         assert reponse.status_code == 403
         assert list(Cible.objects.values_list("pk", "valeur")) == avant
 
@@ -319,7 +353,7 @@ class TestCiblesEtValeurs:
     def test_an_officer_records_an_external_value_once(self, client, demo, reference):
         client = _client(client, "demo-chef")
         assert self._valeur(client).status_code == 302
-        html = client.get("/indicateurs/", {"annee": self.ANNEE_A_SAISIR}).content.decode()
+        html = client.get("/indicateurs/fiches/1.2.3/", {"annee": self.ANNEE_A_SAISIR}).content.decode()
         assert _figure(html, "taux_reussite_dnb") == "81,5\u00a0%"
         reponse = self._valeur(client, valeur="90")
         (message,) = reponse.context["form"].errors["valeur"]
@@ -342,3 +376,133 @@ class TestCiblesEtValeurs:
         reponse = self._valeur(_client(client, "demo-chef"), indicateur=Indicateur.objects.get(code="nb_actions").pk)
         assert "indicateur" in reponse.context["form"].errors
         assert not ValeurExterne.objects.filter(annee_scolaire=self.ANNEE_A_SAISIR).exists()
+
+
+class TestFiches:
+    """The contract's page lists its fiches with their key figures; each fiche has its dashboard."""
+
+    def _fiche_b(self, reference):
+        fiche = charger_fiche_fictive(contrat=reference)
+        quartier = reference.quartiers.order_by("code").first()
+        action = ActionFactory(
+            realisation=fiche.realisations_attendues.get(),
+            porteur=reference.structures.order_by("pk").first(),
+            quartiers=[quartier],
+        )
+        seance = SeanceFactory(action=action, date=datetime.date(2025, 10, 8), parents_presents=4)
+        for _ in range(3):
+            PresenceFactory(seance=seance, participant=InscriptionFactory(action=action).participant)
+        return fiche
+
+    def test_the_contract_page_lists_each_fiche_with_its_own_key_figures_in_constant_queries(
+        self, client, demo, reference, django_assert_num_queries
+    ):
+        _activite(reference, enfants=6)
+        client = _client(client, "demo-chef")
+        with django_assert_num_queries(REQUETES_DES_FICHES):
+            html = client.get("/indicateurs/", {"annee": ANNEE}).content.decode()
+        self._fiche_b(reference)
+        _grossir(reference, fois=3)
+        with django_assert_num_queries(REQUETES_DES_FICHES):
+            html = client.get("/indicateurs/", {"annee": ANNEE}).content.decode()
+
+        section_a, section_b = html.split('<section class="card')[2:4]
+        assert 'href="/indicateurs/fiches/1.2.3/?annee=2025-2026"' in section_a
+        assert _chiffre(section_a, "Nombre d’actions") == "4" and _chiffre(section_a, "Nombre d’enfants") == "24"
+        assert _chiffre(section_a, "Taux d’assiduité") == "100,0\u00a0%"
+        assert 'href="/indicateurs/fiches/D.1/?annee=2025-2026"' in section_b
+        assert _chiffre(section_b, "Nombre d’ateliers") == "1" and _chiffre(section_b, "Enfants venus") == "3"
+        assert _chiffre(section_b, "Présences de parents") == "4"
+        assert "Aucun indicateur n’est défini pour cette fiche." in html.split('<section class="card')[1]
+
+    def test_a_partner_sees_the_fiches_without_the_contract_s_figures_and_links_to_a_quartier_of_theirs(
+        self, client, demo, reference
+    ):
+        _activite(reference, enfants=6)
+        html = _client(client, "demo-partenaire").get("/indicateurs/").content.decode()
+        assert "Nombre d’actions" not in html
+        assert re.search(r'href="/indicateurs/fiches/1\.2\.3/quartiers/QN0959\dA?[A-Z]?/\?annee=', html)
+        assert 'href="/indicateurs/fiches/1.2.3/?' not in html
+
+    def test_a_quartier_page_shows_the_contract_s_figure_beside_each_of_its_own(self, client, demo, reference):
+        quartier = _activite(reference, enfants=6)
+        ailleurs = reference.quartiers.exclude(pk=quartier.pk).order_by("code").first()
+        action = ActionFactory(
+            realisation=RealisationAttendue.objects.get(fiche__code="1.2.3", code="R2"),
+            porteur=reference.structures.order_by("pk").first(),
+            quartiers=[ailleurs],
+        )
+        PresenceFactory(
+            seance=SeanceFactory(action=action, date=datetime.date(2025, 10, 8)),
+            participant=InscriptionFactory(action=action).participant,
+        )
+        html = (
+            _client(client, "demo-chef")
+            .get(f"/indicateurs/fiches/1.2.3/quartiers/{quartier.code}/", {"annee": ANNEE})
+            .content.decode()
+        )
+        assert ">voir<" not in html and "Tout le contrat 2025-2026" in html
+        assert (_figure(html, "nb_actions"), _contrat(html, "nb_actions")) == ("1", "2")
+        assert (_figure(html, "nb_enfants_beneficiaires"), _contrat(html, "nb_enfants_beneficiaires")) == ("6", "7")
+        assert _contrat(html, "taux_assiduite") == "100,0\u00a0%"
+
+    def test_a_partner_s_quartier_page_leads_to_no_other_quartier_nor_to_the_contract(self, client, demo, reference):
+        _activite(reference)
+        html = (
+            _client(client, "demo-partenaire")
+            .get(f"/indicateurs/fiches/1.2.3/quartiers/{QUARTIERS_DU_PARTENAIRE[0]}/", {"annee": ANNEE})
+            .content.decode()
+        )
+        quartiers = set(re.findall(r'href="/indicateurs/fiches/1\.2\.3/quartiers/([^/]+)/', html))
+        assert quartiers == set(QUARTIERS_DU_PARTENAIRE)
+        assert 'href="/indicateurs/fiches/1.2.3/?' not in html and "Tout le contrat" not in html
+        for adresse in re.findall(r'href="(/indicateurs/[^"]*)"', html):
+            assert client.get(adresse.replace("&amp;", "&")).status_code == 200, adresse
+
+    def test_a_breakdown_that_is_not_a_partition_says_so_where_it_is_shown(self, client, demo, reference):
+        _activite(reference)
+        html = _client(client, "demo-chef").get("/indicateurs/fiches/1.2.3/", {"annee": ANNEE}).content.decode()
+        figures = re.findall(r"<figure.*?</figure>", html, re.S)
+        notes = {
+            re.search(r'id="titre-([^"]+)"', figure).group(1): "Pas une partition." in figure for figure in figures
+        }
+        assert notes["nb_actions-thematique"] and notes["nb_actions-quartier"]
+        assert notes["nb_enfants_beneficiaires-quartier"]
+        assert not notes["nb_actions-realisation"] and not notes["nb_enfants_beneficiaires-sexe"]
+        assert not notes["nb_enfants_beneficiaires-residence"]
+        # Bars with their values and a scale, as text of the page.
+        assert 'class="graphique-echelle"' in html and "<text" not in html
+
+
+# Session, user, membership; the fiches and their indicators; the datasets of their key figures
+# (actions: profils, réalisations, thèmes, structures, quartiers; children: profils, by quartier
+# with the quartiers' names; sessions), for every fiche at once.
+REQUETES_DES_FICHES = 3 + 2 + 5 + 3 + 1
+
+
+def _chiffre(html, libelle):
+    return re.sub(r"<[^>]+>", "", re.search(rf"{libelle}[^<]*</dt><dd[^>]*>(.*?) <span", html, re.S).group(1)).strip()
+
+
+def _contrat(html, code):
+    ligne = re.search(rf'<tr id="indicateur-{code}">(.*?)</tr>', html, re.S).group(1)
+    return re.sub(r"<[^>]+>", "", re.findall(r'<td class="text-end">(.*?)</td>', ligne)[-1]).strip()
+
+
+@pytest.mark.parametrize(
+    ("modification", "message"),
+    [
+        ({"enonce": "IR9"}, "L’indicateur « IR9 » de la fiche « 1.2.3 » n’existe pas."),
+        ({"code": "nb_interventions_croisees"}, "Un indicateur (fiche, code) apparaît deux fois dans le fichier"),
+        ({"code": "nb_inconnu"}, "Aucun calcul n’est enregistré sous ce code"),
+    ],
+)
+def test_a_file_s_indicator_that_cannot_be_is_refused_in_french_and_nothing_is_saved(db, modification, message):
+    donnees = lire_reference()
+    donnees["indicateurs"][0].update(modification)
+
+    with pytest.raises(ValidationError) as erreur:
+        reference_charger(donnees=donnees)
+
+    assert message in " ".join(erreur.value.messages)
+    assert not Indicateur.objects.exists()

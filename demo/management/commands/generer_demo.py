@@ -7,6 +7,7 @@ from django.db import connection
 from demo.activite import generer_activite
 from demo.adhesions import adhesions_de_demo
 from demo.echelle import ECHELLES, generer_activite_a_l_echelle
+from demo.fiche_fictive import charger_fiche_fictive, generer_activite_fictive
 from demo.territoire import etendre_territoire, generer_demo
 from demo.valeurs import valeurs_de_demo
 from fiches.models import Contrat
@@ -41,7 +42,10 @@ class Command(BaseCommand):
         adhesions_de_demo(contrat=contrat)
         if echelle == "demo":
             activite = generer_activite(contrat=contrat)
+            # A second fiche, fictional, with its own ateliers: two dashboards to compare.
+            generer_activite_fictive(contrat=contrat)
         else:
+            charger_fiche_fictive(contrat=contrat)
             etendre_territoire(contrat=contrat, quartiers=ECHELLES[echelle].quartiers)
             try:
                 activite = generer_activite_a_l_echelle(contrat=contrat, echelle=ECHELLES[echelle])

@@ -4,12 +4,14 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from fiches.reference import FICHIER_REFERENCE, lire_reference
-from indicateurs.reference import lire_indicateurs
 from indicateurs.services import reference_charger
 
 
 class Command(BaseCommand):
-    help = "Charge (ou met à jour) le contrat, ses partenaires et la fiche 1.2.3 depuis le fichier de référence."
+    help = (
+        "Charge (ou met à jour) le contrat, ses partenaires, ses fiches et leurs indicateurs depuis un fichier "
+        "de référence (par défaut celui de la fiche 1.2.3)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -31,12 +33,8 @@ class Command(BaseCommand):
         if not fichier.exists():
             raise CommandError(f"Fichier introuvable : {fichier}")
         try:
-            # The fiche's measurable indicators come with it (they hang from its statements).
-            contrat, bilan = reference_charger(
-                donnees=lire_reference(fichier),
-                indicateurs=lire_indicateurs() if fichier == FICHIER_REFERENCE else None,
-                ecraser=ecraser,
-            )
+            # A fiche's measurable indicators come with it, from its own file.
+            contrat, bilan = reference_charger(donnees=lire_reference(fichier), ecraser=ecraser)
         except ValidationError as erreur:
             raise CommandError(f"Chargement annulé, rien n’a été enregistré. {' '.join(erreur.messages)}") from erreur
         except KeyError as erreur:
