@@ -29,12 +29,13 @@ def valeurs_de_demo(*, contrat):
     valeurs = []
     for rang, annee in enumerate(annees):
         date_source = datetime.date(annee.annee_de_rentree + 1, 10, 15)
-        for code, base, pas in [
-            ("taux_reussite_dnb", 78, 1.5),
-            ("retard_entree_6e", 14, -0.6),
-            ("nb_decrocheurs", 42, -3),
+        # Shares to a tenth; a count of young people is a whole number.
+        for code, base, pas, decimales in [
+            ("taux_reussite_dnb", 78, 1.5, 1),
+            ("retard_entree_6e", 14, -0.6, 1),
+            ("nb_decrocheurs", 42, -3, 0),
         ]:
-            valeur = Decimal(str(round(base + pas * rang + alea.uniform(-1, 1), 1)))
+            valeur = Decimal(str(round(base + pas * rang + alea.uniform(-1, 1), decimales)))
             valeurs.append(
                 ValeurExterne(
                     indicateur=indicateurs[code],

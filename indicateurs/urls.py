@@ -11,4 +11,6 @@ urlpatterns = [
     path("export.xlsx", views.exporter, {"extension": "xlsx"}, name="export_xlsx"),
     path("definitions/<slug:code>/", views.definition, name="definition"),
     path("valeurs/", views.valeurs_externes, name="valeurs"),
+    path("valeurs/<id:pk>/modifier/", views.modifier_valeur, name="modifier_valeur"),
+    path("valeurs/<id:pk>/supprimer/", views.supprimer_valeur, name="supprimer_valeur"),
 ]
