@@ -5,6 +5,7 @@ import random
 from decimal import Decimal
 
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
 from fiches.annees import AnneeScolaire
 from indicateurs.models import Cible, Indicateur, ValeurExterne
@@ -58,9 +59,13 @@ def valeurs_de_demo(*, contrat):
                     date_source=date_source,
                 )
             )
-    ValeurExterne.objects.bulk_create(valeurs)
-    Cible.objects.bulk_create(
-        Cible(indicateur=indicateurs[code], contrat=contrat, annee_scolaire=annee.libelle, valeur=Decimal(valeur))
-        for annee in (courante.precedente(), courante)
-        for code, valeur in [("nb_actions", 24), ("nb_enfants_beneficiaires", 200), ("taux_assiduite", 70)]
+    # With their history: a correction compares what it was loaded at with the version it had.
+    bulk_create_with_history(valeurs, ValeurExterne)
+    bulk_create_with_history(
+        [
+            Cible(indicateur=indicateurs[code], contrat=contrat, annee_scolaire=annee.libelle, valeur=Decimal(valeur))
+            for annee in (courante.precedente(), courante)
+            for code, valeur in [("nb_actions", 24), ("nb_enfants_beneficiaires", 200), ("taux_assiduite", 70)]
+        ],
+        Cible,
     )
