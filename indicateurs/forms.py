@@ -11,7 +11,7 @@ from fiches.annees import AnneeScolaire
 from fiches.models import Quartier
 from partenaires.models import Etablissement
 
-from .enums import Mode
+from .enums import Mode, Unite
 from .models import Cible, Indicateur, ValeurExterne, nombre_en_clair
 
 
@@ -39,6 +39,12 @@ def _choix_des_annees(*, a_venir, aussi=""):
 # An indicator's figure typed the French way: "36", "81,5", "1 250", "72,5 %". What fits no such
 # reading is refused rather than guessed.
 VALEUR = re.compile(r"-?(?:[0-9]{1,3}(?: [0-9]{3})+|[0-9]+)(?:[,.][0-9]+)?")
+
+
+AIDE_PAR_UNITE = {
+    Unite.NOMBRE: "Un nombre entier pour ce qui se compte, par exemple 36.",
+    Unite.POURCENTAGE: "De 0 à 100 pour un pourcentage, par exemple 81,5.",
+}
 
 
 class ChampValeur(forms.DecimalField):
@@ -84,6 +90,7 @@ class FormulaireCible(forms.ModelForm):
         kwargs.setdefault("instance", Cible(indicateur=indicateur, contrat=contrat))
         super().__init__(*args, **kwargs)
         self.fields["annee_scolaire"].choices, self.initial["annee_scolaire"] = _choix_des_annees(a_venir=3)
+        self.fields["valeur"].help_text = AIDE_PAR_UNITE.get(indicateur.unite, "")
         self.fields["quartier"].queryset = Quartier.objects.filter(contrat=contrat)
         self.fields["quartier"].empty_label = "Tout le contrat"
         self.fields["vues"].initial = cibles_vues(cibles)
@@ -125,6 +132,7 @@ class FormulaireValeurExterne(forms.ModelForm):
         self.fields["quartier"].empty_label = "Tout le contrat"
         self.fields["etablissement"].queryset = Etablissement.objects.filter(contrat=contrat)
         self.fields["etablissement"].help_text = "Pour une valeur propre à un collège ou une école."
+        self.fields["valeur"].help_text = " ".join(AIDE_PAR_UNITE.values())
         self.helper = FormHelper()
         self.helper.form_tag = False
         # A correction carries the version it was loaded at (actions.versions).

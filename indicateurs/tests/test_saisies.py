@@ -241,6 +241,21 @@ class TestCorrigerUneValeur:
         )
         assert ValeurExterne.objects.get(pk=valeur.pk).valeur == 41
 
+    def test_a_correction_in_the_admin_is_not_saved_over_by_a_chef_s_page_loaded_before(self, demo):
+        valeur = _valeur_du_contrat("nb_decrocheurs")
+        chef = _client("demo-chef")
+        page = chef.get(f"/indicateurs/valeurs/{valeur.pk}/modifier/")
+        admin = _client("demo-admin")
+        url_admin = f"/admin/indicateurs/valeurexterne/{valeur.pk}/change/"
+        donnees = formulaire(admin.get(url_admin), "valeur")
+        donnees["valeur"] = ["40"]
+        assert admin.post(url_admin, donnees).status_code == 302
+
+        reponse = _modifier(chef, valeur, page=page, valeur="41")
+
+        assert reponse.status_code == 200
+        assert ValeurExterne.objects.get(pk=valeur.pk).valeur == 40
+
 
 class TestSupprimerUneValeur:
     def test_a_chef_removes_a_value_after_confirming_and_the_history_keeps_it(self, demo):
