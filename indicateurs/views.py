@@ -1,3 +1,5 @@
+from copy import copy
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
@@ -131,7 +133,8 @@ def _valeur_externe(request, pk):
 @exige(peut_piloter)
 def modifier_valeur(request, pk):
     valeur = _valeur_externe(request, pk)
-    form = FormulaireValeurExterne(request.POST or None, instance=valeur, contrat=request.perimetre.contrat)
+    # The form fills a copy: the page keeps showing the value as saved, whatever was typed.
+    form = FormulaireValeurExterne(request.POST or None, instance=copy(valeur), contrat=request.perimetre.contrat)
     if form.is_valid():
         donnees = dict(form.cleaned_data)
         version = donnees.pop("version")

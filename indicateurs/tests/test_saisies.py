@@ -197,10 +197,11 @@ class TestCorrigerUneValeur:
 
     def test_a_correction_out_of_the_unit_is_refused_and_nothing_changes(self, demo):
         valeur = _valeur_du_contrat("nb_decrocheurs")
-        reponse = _modifier(_client("demo-chef"), valeur, valeur="36,5", source="Autre")
+        reponse = _modifier(_client("demo-chef"), valeur, valeur="12,5", source="Autre")
         assert reponse.context["form"].errors["valeur"] == [
-            "Cet indicateur est un nombre entier : saisissez 36 ou 37, pas 36,5."
+            "Cet indicateur est un nombre entier : saisissez 12 ou 13, pas 12,5."
         ]
+        assert f"tout le contrat : {valeur.valeur:.0f} ({valeur.source}," in texte(reponse), "the value as saved"
         assert ValeurExterne.objects.get(pk=valeur.pk).source == valeur.source
 
     def test_a_correction_onto_another_value_s_place_is_refused(self, demo):
