@@ -15,6 +15,7 @@ A helper of actions.services, called once the action is locked, so that the vers
 and the values merged are the committed ones."""
 
 import datetime
+from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
@@ -132,6 +133,9 @@ def _lisible(modele, nom, valeur):
         return "oui" if valeur else "non"
     if isinstance(valeur, datetime.date):
         return f"{valeur:%d/%m/%Y}"
+    if isinstance(valeur, Decimal):
+        # 40.00 as it is typed: « 40 », « 81,5 ».
+        return f"{valeur.normalize():f}".replace(".", ",")
     if isinstance(valeur, list):
         return ", ".join(str(element) for element in valeur)
     texte = str(valeur)

@@ -5,6 +5,7 @@ import random
 from decimal import Decimal
 
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
 from fiches.annees import AnneeScolaire
 from indicateurs.models import Cible, Indicateur, ValeurExterne
@@ -32,12 +33,13 @@ def valeurs_de_demo(*, contrat):
     valeurs = []
     for rang, annee in enumerate(annees):
         date_source = datetime.date(annee.annee_de_rentree + 1, 10, 15)
-        for code, base, pas in [
-            ("taux_reussite_dnb", 78, 1.5),
-            ("retard_entree_6e", 14, -0.6),
-            ("nb_decrocheurs", 42, -3),
+        # Shares to a tenth; a count of young people is a whole number.
+        for code, base, pas, decimales in [
+            ("taux_reussite_dnb", 78, 1.5, 1),
+            ("retard_entree_6e", 14, -0.6, 1),
+            ("nb_decrocheurs", 42, -3, 0),
         ]:
-            valeur = Decimal(str(round(base + pas * rang + alea.uniform(-1, 1), 1)))
+            valeur = Decimal(str(round(base + pas * rang + alea.uniform(-1, 1), decimales)))
             valeurs.append(
                 ValeurExterne(
                     indicateur=indicateurs[code],
@@ -60,9 +62,13 @@ def valeurs_de_demo(*, contrat):
                     date_source=date_source,
                 )
             )
-    ValeurExterne.objects.bulk_create(valeurs)
-    Cible.objects.bulk_create(
-        Cible(indicateur=indicateurs[code], contrat=contrat, annee_scolaire=annee.libelle, valeur=Decimal(valeur))
-        for annee in (courante.precedente(), courante)
-        for code, valeur in [("nb_actions", 24), ("nb_enfants_beneficiaires", 200), ("taux_assiduite", 70)]
+    # With their history: a correction compares what it was loaded at with the version it had.
+    bulk_create_with_history(valeurs, ValeurExterne)
+    bulk_create_with_history(
+        [
+            Cible(indicateur=indicateurs[code], contrat=contrat, annee_scolaire=annee.libelle, valeur=Decimal(valeur))
+            for annee in (courante.precedente(), courante)
+            for code, valeur in [("nb_actions", 24), ("nb_enfants_beneficiaires", 200), ("taux_assiduite", 70)]
+        ],
+        Cible,
     )

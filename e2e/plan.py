@@ -18,7 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 from actions.models import Action
 from demo.adhesions import QUARTIERS_DU_PARTENAIRE, STRUCTURE_DE_L_ANIMATEUR
 from fiches.models import Fiche
-from indicateurs.models import Indicateur
+from indicateurs.models import Indicateur, ValeurExterne
 
 # The demo animateur's structure: its actions are the ones audited, so that the pages of an action
 # open for the animateur as well as for the officers. The quartier audited is one the demo partner
@@ -49,6 +49,11 @@ class Demo:
     @cached_property
     def indicateur(self):
         return Indicateur.objects.filter(fiche=self.fiche).select_related("fiche").order_by("ordre", "code").first()
+
+    @cached_property
+    def valeur_externe(self):
+        """A school result of the contract, as the demo enters them."""
+        return ValeurExterne.objects.filter(contrat__piliers__axes__enjeux__fiches=self.fiche).order_by("pk").first()
 
     @cached_property
     def action(self):
@@ -138,6 +143,13 @@ PAGES = {
     # Its form (a target per school year) shows only to those who steer the contract.
     "indicateurs:definition": Page(lambda demo: demo.indicateur.get_absolute_url(), formulaire=True),
     "indicateurs:valeurs": Page(lambda demo: reverse("indicateurs:valeurs"), formulaire=True),
+    "indicateurs:modifier_valeur": Page(
+        lambda demo: demo.url("indicateurs:modifier_valeur", pk=demo.valeur_externe.pk), formulaire=True
+    ),
+    # A confirmation: its POST deletes (or says why not), it has no field to fill.
+    "indicateurs:supprimer_valeur": Page(
+        lambda demo: demo.url("indicateurs:supprimer_valeur", pk=demo.valeur_externe.pk)
+    ),
     "actions:liste": Page(
         lambda demo: reverse("actions:liste"),
         # Filtered, then a year that is not offered: the filter form shows its error.

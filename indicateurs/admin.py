@@ -94,6 +94,12 @@ class ValeurExterneAdmin(DuContrat, SimpleHistoryAdmin):
     search_fields = ["indicateur__libelle", "source", "etablissement__nom", "quartier__nom"]
     autocomplete_fields = ["quartier", "etablissement"]
 
+    def save_model(self, request, obj, form, change):
+        # A chef's correction loaded before this one is then merged with it, not saved over it.
+        if change:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(Cible)
 class CibleAdmin(DuContrat, SimpleHistoryAdmin):

@@ -1,3 +1,5 @@
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -17,6 +19,37 @@ def valider_annee_scolaire(valeur):
         raise ValidationError(
             "« %(valeur)s » n’est pas une année scolaire : écrivez-la 2025-2026.", params={"valeur": valeur}
         )
+
+
+def nombre_en_clair(valeur):
+    """36.50 as the form shows it back: « 36,5 »."""
+    texte = f"{valeur.normalize():f}" if isinstance(valeur, Decimal) else str(valeur)
+    return texte.replace(".", ",")
+
+
+def valider_selon_l_unite(valeur, unite):
+    """A target or a value of an indicator as its unit allows: a count is a whole number, at
+    least 0; a percentage lies between 0 and 100. Raises a French refusal of the field."""
+    if valeur is None:
+        return
+    if unite == Unite.POURCENTAGE and not 0 <= valeur <= 100:
+        raise ValidationError(
+            {"valeur": f"Un pourcentage est compris entre 0 et 100 : {nombre_en_clair(valeur)} est refusé."}
+        )
+    if unite == Unite.NOMBRE and valeur < 0:
+        raise ValidationError({"valeur": f"Un nombre ne peut pas être négatif : {nombre_en_clair(valeur)} est refusé."})
+    if unite == Unite.NOMBRE and valeur != valeur.to_integral_value():
+        raise ValidationError(
+            {
+                "valeur": f"Cet indicateur est un nombre entier : saisissez {valeur.to_integral_value(ROUND_FLOOR)} "
+                f"ou {valeur.to_integral_value(ROUND_CEILING)}, pas {nombre_en_clair(valeur)}."
+            }
+        )
+
+
+# Whatever the unit (a count, a percentage), no figure of an indicator is negative: the database
+# refuses one that bypassed the forms, the unit's finer rules are the models' clean().
+VALEUR_POSITIVE = models.Q(valeur__gte=0)
 
 
 class Indicateur(Modele):
@@ -122,10 +155,19 @@ class Cible(Modele):
                 name="cible_unique_contrat",
                 violation_error_message=_("Une cible existe déjà pour cet indicateur, ce contrat et cette année."),
             ),
+            models.CheckConstraint(
+                condition=VALEUR_POSITIVE,
+                name="cible_positive",
+                violation_error_message=_("Une cible ne peut pas être négative."),
+            ),
         ]
 
     def __str__(self):
         return f"{self.indicateur} {self.annee_scolaire} : {self.valeur}"
+
+    def clean(self):
+        if self.indicateur_id:
+            valider_selon_l_unite(self.valeur, self.indicateur.unite)
 
 
 class ValeurExterne(Modele):
@@ -151,6 +193,9 @@ class ValeurExterne(Modele):
     valeur = models.DecimalField(_("valeur"), max_digits=12, decimal_places=2)
     source = models.CharField(_("source"), max_length=200, help_text=_("ex. DEPP, rectorat, plateforme PSAD"))
     date_source = models.DateField(_("date de la source"))
+    # Raised by each correction: one made meanwhile by someone else is merged or refused
+    # (actions.versions), never overwritten, and a deletion does not remove it unseen.
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -183,6 +228,11 @@ class ValeurExterne(Modele):
                 name="valeur_externe_un_seul_perimetre",
                 violation_error_message=_("Choisissez un quartier ou un établissement, pas les deux."),
             ),
+            models.CheckConstraint(
+                condition=VALEUR_POSITIVE,
+                name="valeur_externe_positive",
+                violation_error_message=_("Une valeur d’indicateur ne peut pas être négative."),
+            ),
         ]
 
     def __str__(self):
@@ -191,3 +241,5 @@ class ValeurExterne(Modele):
     def clean(self):
         if self.indicateur_id and self.indicateur.mode != Mode.EXTERNE:
             raise ValidationError({"indicateur": _("Cet indicateur est calculé à partir des saisies, pas saisi.")})
+        if self.indicateur_id:
+            valider_selon_l_unite(self.valeur, self.indicateur.unite)

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from actions.versions import changements_a_appliquer
 from fiches.models import EnonceIndicateur
 from fiches.reference import sans_doublon
 from fiches.services import Bilan, contrat_charger, synchroniser
@@ -75,9 +76,12 @@ def cible_fixer(*, indicateur, contrat, annee_scolaire, quartier, valeur, vues=N
     page shown again lists it, so that saving again replaces it knowingly). None: the caller
     replaces outright."""
     _verrouiller_l_indicateur(indicateur)
-    cible = Cible.objects.filter(
-        indicateur=indicateur, contrat=contrat, quartier=quartier, annee_scolaire=annee_scolaire
-    ).first()
+    # Its indicator along: the model checks the value against its unit.
+    cible = (
+        Cible.objects.select_related("indicateur")
+        .filter(indicateur=indicateur, contrat=contrat, quartier=quartier, annee_scolaire=annee_scolaire)
+        .first()
+    )
     if cible is not None and vues is not None and cible.valeur != valeur and vues.get(cible.pk) != cible.valeur:
         unite = indicateur.unite
         raise ValidationError(
@@ -94,37 +98,95 @@ def cible_fixer(*, indicateur, contrat, annee_scolaire, quartier, valeur, vues=N
     return cible
 
 
-@transaction.atomic
-def valeur_externe_enregistrer(*, contrat, donnees):
-    """Record an external value: one per indicator, school year and perimeter (the contract, a
-    quartier or a school). Entered twice at once, the second waits for the first and is told
-    which value was saved and by whom; it does not replace it (an administrator corrects a
-    wrong value)."""
-    indicateur, quartier, etablissement = donnees["indicateur"], donnees.get("quartier"), donnees.get("etablissement")
-    _verrouiller_l_indicateur(indicateur)
-    # The perimeters of the model's unique constraints (both at once is refused by its check).
-    if etablissement:
-        cle, perimetre = {"etablissement": etablissement}, "cet établissement"
-    elif quartier:
-        cle, perimetre = {"quartier": quartier}, "ce quartier"
+def _refuser_un_doublon(valeur):
+    """One value per indicator, school year and perimeter (the contract, a quartier or a school):
+    the one saved is named, with who entered it, and is not replaced. Called with the indicator
+    locked, so that what it reads is committed. Both a quartier and a school is the model's
+    check to refuse."""
+    if valeur.quartier_id and valeur.etablissement_id:
+        return
+    if valeur.etablissement_id:
+        cle, perimetre = {"etablissement": valeur.etablissement_id}, "cet établissement"
+    elif valeur.quartier_id:
+        cle, perimetre = {"quartier": valeur.quartier_id}, "ce quartier"
     else:
-        cle, perimetre = {"contrat": contrat, "quartier": None, "etablissement": None}, "ce contrat"
-    existante = None
-    if not (quartier and etablissement):
-        existante = ValeurExterne.objects.filter(
-            indicateur=indicateur, annee_scolaire=donnees["annee_scolaire"], **cle
-        ).first()
+        cle, perimetre = {"contrat": valeur.contrat_id, "quartier": None, "etablissement": None}, "ce contrat"
+    existante = (
+        ValeurExterne.objects.filter(indicateur=valeur.indicateur_id, annee_scolaire=valeur.annee_scolaire, **cle)
+        .exclude(pk=valeur.pk)
+        .first()
+    )
     if existante:
         saisie = _saisie(existante)
         raise ValidationError(
             {
                 "valeur": f"Une valeur existe déjà pour cet indicateur, {perimetre} et cette année : "
-                f"{en_chiffres(existante.valeur, indicateur.unite)} ({existante.source}, "
+                f"{en_chiffres(existante.valeur, valeur.indicateur.unite)} ({existante.source}, "
                 f"{existante.date_source:%d/%m/%Y}){', saisie' + saisie if saisie else ''}. La vôtre n’a "
-                "pas été enregistrée ; un administrateur peut corriger celle-ci."
+                "pas été enregistrée : si celle-ci est fausse, corrigez-la dans la liste des valeurs saisies."
             }
         )
+
+
+@transaction.atomic
+def valeur_externe_enregistrer(*, contrat, donnees):
+    """Record an external value: one per indicator, school year and perimeter. Entered twice at
+    once, the second waits for the first and is told which value was saved and by whom; it does
+    not replace it (a chef corrects a wrong value: valeur_externe_modifier)."""
+    _verrouiller_l_indicateur(donnees["indicateur"])
     valeur = ValeurExterne(contrat=contrat, **donnees)
+    _refuser_un_doublon(valeur)
     valeur.full_clean()
     valeur.save()
     return valeur
+
+
+def _verrouiller_la_valeur(valeur):
+    """The value as committed, locked: the form has already changed the one in hand. None when
+    it was deleted meanwhile."""
+    return (
+        ValeurExterne.objects.select_for_update(of=("self",))
+        .select_related("indicateur")
+        .filter(pk=valeur.pk, contrat=valeur.contrat_id)
+        .first()
+    )
+
+
+@transaction.atomic
+def valeur_externe_modifier(*, valeur, donnees, version=None):
+    """Correct an external value (its figure, source, year or perimeter), from a form loaded at
+    `version` (None: the caller states the fields outright). A correction made meanwhile by
+    someone else is merged, or refused field by field when both changed the same one
+    (actions.versions); the history keeps each state."""
+    # The indicator it lands on first, as a new value's entry does: a value entered meanwhile for
+    # the same place is then committed, and refused as a duplicate.
+    _verrouiller_l_indicateur(donnees["indicateur"])
+    actuelle = _verrouiller_la_valeur(valeur)
+    if actuelle is None:
+        raise ValidationError(f"Cette valeur a été supprimée entre-temps{_saisie(valeur)} : rien n’a été enregistré.")
+    for nom, nouvelle in changements_a_appliquer(objet=actuelle, donnees=donnees, version=version).items():
+        setattr(actuelle, nom, nouvelle)
+    _refuser_un_doublon(actuelle)
+    actuelle.version += 1
+    actuelle.full_clean()
+    actuelle.save()
+    return actuelle
+
+
+@transaction.atomic
+def valeur_externe_supprimer(*, valeur, version=None):
+    """Remove an external value entered by mistake, as shown at `version` (None: whatever it is
+    now). Changed meanwhile by someone else, it is not removed unseen: the refusal says what it
+    is now. The history keeps it, with who removed it."""
+    actuelle = _verrouiller_la_valeur(valeur)
+    if actuelle is None:
+        return
+    if version is not None and actuelle.version != version:
+        raise ValidationError(
+            f"Cette valeur a été modifiée entre-temps{_saisie(actuelle)} : elle est maintenant de "
+            f"{en_chiffres(actuelle.valeur, actuelle.indicateur.unite)} pour {actuelle.annee_scolaire} "
+            f"({actuelle.source}, {actuelle.date_source:%d/%m/%Y}). Rien n’a été supprimé : vérifiez-la, puis "
+            "supprimez-la de nouveau si elle est fausse."
+        )
+    actuelle._change_reason = "Valeur supprimée"
+    actuelle.delete()

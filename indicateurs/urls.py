@@ -12,4 +12,6 @@ urlpatterns = [
     path("export.csv", views.exporter, {"extension": "csv"}, name="export_csv"),
     path("export.xlsx", views.exporter, {"extension": "xlsx"}, name="export_xlsx"),
     path("valeurs/", views.valeurs_externes, name="valeurs"),
+    path("valeurs/<id:pk>/modifier/", views.modifier_valeur, name="modifier_valeur"),
+    path("valeurs/<id:pk>/supprimer/", views.supprimer_valeur, name="supprimer_valeur"),
 ]

@@ -1,15 +1,18 @@
+from copy import copy
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from actions.versions import ModificationConcurrente
 from comptes.perms import peut_piloter, peut_voir_le_tableau_du_contrat, peut_voir_les_tableaux
 from fiches.annees import annees_recentes
 from fiches.perms import exige, formulaire, lecture
 
 from . import exports, selectors, services
-from .forms import FormulaireCible, FormulaireValeurExterne, cibles_vues
+from .forms import FormulaireCible, FormulaireSuppression, FormulaireValeurExterne, cibles_vues
 
 
 @lecture
@@ -101,7 +104,12 @@ def definition(request, fiche, code):
     pilote = peut_piloter(request.perimetre)
     form = None
     if pilote:
-        form = FormulaireCible(request.POST or None, contrat=request.perimetre.contrat, cibles=indicateur.cibles.all())
+        form = FormulaireCible(
+            request.POST or None,
+            indicateur=indicateur,
+            contrat=request.perimetre.contrat,
+            cibles=indicateur.cibles.all(),
+        )
     if request.method == "POST":
         if not pilote:
             raise PermissionDenied
@@ -139,3 +147,58 @@ def valeurs_externes(request):
         "indicateurs/valeurs.html",
         {"valeurs": selectors.valeurs_externes(contrat=contrat), "form": form},
     )
+
+
+def _valeur_externe(request, pk):
+    """A value of the user's contract; another contract's is not found."""
+    return get_object_or_404(selectors.valeurs_externes(contrat=request.perimetre.contrat), pk=pk)
+
+
+@formulaire
+@exige(peut_piloter)
+def modifier_valeur(request, pk):
+    valeur = _valeur_externe(request, pk)
+    # The form fills a copy: the page keeps showing the value as saved, whatever was typed.
+    form = FormulaireValeurExterne(request.POST or None, instance=copy(valeur), contrat=request.perimetre.contrat)
+    if form.is_valid():
+        donnees = dict(form.cleaned_data)
+        version = donnees.pop("version")
+        try:
+            services.valeur_externe_modifier(valeur=valeur, donnees=donnees, version=version)
+        except ValidationError as erreur:
+            form.add_error(None, erreur)
+            if isinstance(erreur, ModificationConcurrente):
+                # Shown again with what was saved meanwhile where the user changed nothing, the
+                # form now stands for that version: sent again, it keeps the user's values.
+                form.data = form.data.copy()
+                form.data["version"] = erreur.version
+                for nom, saisie in erreur.valeurs.items():
+                    champ = form.fields[nom]
+                    envoye = champ.widget.format_value(champ.prepare_value(saisie))
+                    form.data.setlist(nom, envoye if isinstance(envoye, list) else [envoye or ""])
+        else:
+            messages.success(request, "Valeur corrigée.")
+            return redirect("indicateurs:valeurs")
+    return render(request, "indicateurs/modifier_valeur.html", {"valeur": valeur, "form": form})
+
+
+@formulaire
+@exige(peut_piloter)
+def supprimer_valeur(request, pk):
+    valeur = _valeur_externe(request, pk)
+    erreurs = []
+    if request.method == "POST":
+        form = FormulaireSuppression(request.POST)
+        if form.is_valid():
+            try:
+                services.valeur_externe_supprimer(valeur=valeur, version=form.cleaned_data["version"])
+            except ValidationError as erreur:
+                erreurs = erreur.messages
+                # The page shows the value as it is now, and its version: confirmed again, it goes.
+                valeur = _valeur_externe(request, pk)
+            else:
+                messages.success(request, "Valeur supprimée ; l’historique la garde.")
+                return redirect("indicateurs:valeurs")
+        else:
+            erreurs = form.errors["version"]
+    return render(request, "indicateurs/supprimer_valeur.html", {"valeur": valeur, "erreurs": erreurs})

@@ -22,6 +22,7 @@ from comptes.services import adhesion_definir
 from demo.adhesions import STRUCTURE_DE_L_ANIMATEUR
 from fiches.models import Fiche, RealisationAttendue
 from fiches.tests.factories import FicheFactory, RealisationAttendueFactory
+from indicateurs.models import ValeurExterne
 from partenaires.models import Structure
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +35,8 @@ ROLES = {
 }
 TOUS = dict.fromkeys(Role, 200)
 SAISIE = {Role.ADMINISTRATEUR: 200, Role.CHEF_DE_PROJET: 200, Role.ANIMATEUR: 200, Role.PARTENAIRE: 403}
+# Targets and external values: the officers'.
+PILOTAGE = {Role.ADMINISTRATEUR: 200, Role.CHEF_DE_PROJET: 200, Role.ANIMATEUR: 403, Role.PARTENAIRE: 403}
 # A method a view does not handle is refused first, for every role alike.
 ECRITURE_POST = dict.fromkeys(Role, 405)
 
@@ -86,12 +89,9 @@ MATRICE = {
     "indicateurs:export_csv": {**TOUS, Role.PARTENAIRE: 403},
     "indicateurs:export_xlsx": {**TOUS, Role.PARTENAIRE: 403},
     "indicateurs:definition": TOUS,
-    "indicateurs:valeurs": {
-        Role.ADMINISTRATEUR: 200,
-        Role.CHEF_DE_PROJET: 200,
-        Role.ANIMATEUR: 403,
-        Role.PARTENAIRE: 403,
-    },
+    "indicateurs:valeurs": PILOTAGE,
+    "indicateurs:modifier_valeur": PILOTAGE,
+    "indicateurs:supprimer_valeur": PILOTAGE,
 }
 
 
@@ -119,6 +119,7 @@ def donnees(demo, reference):
         "financement": FinancementFactory(action=action, source=reference.sources_financement.first()),
         "participant": inscription.participant,
         "partenaire": reference.partenaires.first(),
+        "valeur_externe": ValeurExterne.objects.filter(contrat=reference).first(),
     }
 
 
@@ -127,6 +128,8 @@ def _url(nom, donnees):
         "fiches:detail": {"code": "1.2.3"},
         "fiches:indicateur": {"code": "1.2.3", "code_indicateur": "IR1"},
         "partenaires:partenaire": {"pk": donnees["partenaire"].pk},
+        "indicateurs:modifier_valeur": {"pk": donnees["valeur_externe"].pk},
+        "indicateurs:supprimer_valeur": {"pk": donnees["valeur_externe"].pk},
         "partenaires:dispositif": {"code": "clas"},
         "actions:modifier_financement": {"pk": donnees["financement"].pk},
         "actions:supprimer_financement": {"pk": donnees["financement"].pk},

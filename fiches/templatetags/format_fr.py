@@ -30,13 +30,16 @@ def pourcentage(ratio):
 
 @register.filter
 def valeur(valeur, unite=""):
-    """A figure of an indicator: a masked count as it says ("< 5"), a share with its % sign."""
+    """A figure of an indicator: a masked count as it says ("< 5"), a share with its % sign, a
+    count of the unit « nombre » as the whole number it is."""
     if valeur is None:
         return "–"
     if not isinstance(valeur, int | float | Decimal):
         return str(valeur)
     if unite == "pourcentage":
         return f"{_nombre(valeur, 1)}\u00a0%"
+    if unite == "nombre":
+        return _nombre(valeur, 0)
     return _nombre(valeur, 0 if valeur == int(valeur) else 1)
 
 

@@ -1,7 +1,10 @@
-"""Several officers setting the same target, or entering the same external value, at the same
-moment on PostgreSQL, through the pages (see actions/tests/test_concurrence.py): one is saved,
-the others are told in French what was saved before theirs, and none ends in a server error."""
+"""Several officers setting the same target, or entering, correcting or deleting the same external
+value, at the same moment on PostgreSQL, through the pages (see actions/tests/test_concurrence.py):
+one is saved, the others are told in French what was saved before theirs, and none ends in a
+server error."""
 
+import datetime
+from decimal import Decimal
 from functools import partial
 
 import pytest
@@ -9,8 +12,10 @@ from django.db import connection
 
 from actions.tests.navigateur import formulaire, navigateurs, simultanement, texte
 from fiches.annees import AnneeScolaire
+from fiches.models import Contrat
 
 from ..models import Cible, Indicateur, ValeurExterne
+from ..services import valeur_externe_enregistrer
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -64,3 +69,82 @@ def test_the_same_external_value_entered_by_four_officers_at_once_is_saved_once(
             "Une valeur existe déjà pour cet indicateur, ce contrat et cette année : "
             f"{valeur.valeur:.0f},0\u00a0% (DEPP, 15/10/2026)"
         ) in refus
+
+
+def _valeur_de_l_an_dernier(indicateur):
+    return valeur_externe_enregistrer(
+        contrat=Contrat.objects.get(),
+        donnees={
+            "indicateur": indicateur,
+            "annee_scolaire": AnneeScolaire.courante().precedente().libelle,
+            "valeur": Decimal("36"),
+            "source": "PSAD",
+            "date_source": datetime.date(2026, 10, 15),
+        },
+    )
+
+
+def test_the_same_value_corrected_by_four_chefs_at_once_is_corrected_once_and_the_others_are_told(reference):
+    valeur = _valeur_de_l_an_dernier(Indicateur.objects.get(code="nb_decrocheurs"))
+    url = f"/indicateurs/valeurs/{valeur.pk}/modifier/"
+    envois = []
+    for rang, client in enumerate(navigateurs(4)):
+        donnees = formulaire(client.get(url), "valeur")
+        donnees["valeur"] = [str(40 + rang)]
+        envois.append(partial(client.post, url, donnees))
+
+    reponses = simultanement(*envois)
+
+    assert sorted(r.status_code for r in reponses) == [200, 200, 200, 302]
+    valeur.refresh_from_db()
+    assert (valeur.valeur, valeur.version) == (40 + [r.status_code for r in reponses].index(302), 1)
+    for refus in (texte(r) for r in reponses if r.status_code == 200):
+        assert "Modifié entre-temps par " in refus and f"« {valeur.valeur:.0f} »" in refus
+    assert valeur.history.count() == 2
+
+
+def test_a_value_corrected_and_deleted_at_once_ends_one_way_and_the_other_is_told(reference):
+    valeur = _valeur_de_l_an_dernier(Indicateur.objects.get(code="nb_decrocheurs"))
+    correcteur, effaceur = navigateurs(2)
+    modifier, supprimer = f"/indicateurs/valeurs/{valeur.pk}/modifier/", f"/indicateurs/valeurs/{valeur.pk}/supprimer/"
+    correction = formulaire(correcteur.get(modifier), "valeur")
+    correction["valeur"] = ["41"]
+    confirmation = formulaire(effaceur.get(supprimer), "version")
+
+    corrigee, supprimee = simultanement(
+        partial(correcteur.post, modifier, correction), partial(effaceur.post, supprimer, confirmation)
+    )
+
+    restante = ValeurExterne.objects.filter(pk=valeur.pk).first()
+    if supprimee.status_code == 302:
+        assert restante is None and corrigee.status_code == 200
+        assert "Cette valeur a été supprimée entre-temps par Dominique Bernard le " in texte(corrigee)
+    else:
+        assert corrigee.status_code == 302 and restante.valeur == 41
+        assert "Cette valeur a été modifiée entre-temps par Camille Martin le " in texte(supprimee)
+
+
+def test_a_value_moved_to_a_year_while_another_is_entered_for_it_is_saved_once(reference):
+    indicateur = Indicateur.objects.get(code="nb_decrocheurs")
+    valeur = _valeur_de_l_an_dernier(indicateur)
+    correcteur, saisisseur = navigateurs(2)
+    modifier = f"/indicateurs/valeurs/{valeur.pk}/modifier/"
+    correction = formulaire(correcteur.get(modifier), "valeur")
+    correction["annee_scolaire"] = [ANNEE]
+    saisie = formulaire(saisisseur.get("/indicateurs/valeurs/"), "valeur")
+    saisie.update(
+        indicateur=[str(indicateur.pk)],
+        annee_scolaire=[ANNEE],
+        valeur=["50"],
+        source=["DEPP"],
+        date_source=["15/10/2026"],
+    )
+
+    reponses = simultanement(
+        partial(correcteur.post, modifier, correction), partial(saisisseur.post, "/indicateurs/valeurs/", saisie)
+    )
+
+    assert sorted(r.status_code for r in reponses) == [200, 302]
+    assert ValeurExterne.objects.filter(indicateur=indicateur, annee_scolaire=ANNEE).count() == 1
+    (refus,) = (texte(r) for r in reponses if r.status_code == 200)
+    assert "Une valeur existe déjà pour cet indicateur, ce contrat et cette année : " in refus

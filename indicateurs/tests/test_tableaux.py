@@ -294,7 +294,9 @@ class TestCiblesEtValeurs:
         cibles = Cible.objects.filter(indicateur__code="taux_assiduite", annee_scolaire=ANNEE, quartier=None)
         assert list(cibles.values_list("valeur", flat=True)) == [Decimal("75")]
         reponse = self._cible(client, "beaucoup")
-        assert reponse.context["form"].errors["valeur"] == ["Saisissez un nombre."]
+        assert reponse.context["form"].errors["valeur"] == [
+            "Nombre non reconnu : écrivez par exemple 36, 81,5 ou 1 250."
+        ]
 
     def test_a_target_set_by_someone_else_since_the_page_was_loaded_is_not_replaced_unseen(
         self, client, demo, reference
@@ -361,7 +363,10 @@ class TestCiblesEtValeurs:
             "Une valeur existe déjà pour cet indicateur, ce contrat et cette année : 81,5\u00a0% (DEPP, 15/10/2026), "
             "saisie par Cheffe de projet Démo le "
         )
-        assert message.endswith(". La vôtre n’a pas été enregistrée ; un administrateur peut corriger celle-ci.")
+        assert message.endswith(
+            ". La vôtre n’a pas été enregistrée : si celle-ci est fausse, "
+            "corrigez-la dans la liste des valeurs saisies."
+        )
         assert ValeurExterne.objects.get(annee_scolaire=self.ANNEE_A_SAISIR).valeur == Decimal("81.5")
 
     def test_a_value_for_a_quartier_and_a_school_at_once_is_refused(self, client, demo, reference):
