@@ -36,7 +36,7 @@ def _client(username, client=None):
 
 
 def _cible(client, code, valeur, annee=COURANTE.libelle):
-    url = f"/indicateurs/definitions/{code}/"
+    url = f"/indicateurs/fiches/1.2.3/definitions/{code}/"
     donnees = formulaire(client.get(url), "valeur")
     donnees.update(annee_scolaire=[annee], quartier=[""], valeur=[valeur])
     return client.post(url, donnees)
@@ -48,7 +48,7 @@ def _valeur(client, code, valeur, annee=PASSEE, **modifications):
         indicateur__code=code, annee_scolaire=annee, quartier=None, etablissement=None
     ).delete()
     donnees = {
-        "indicateur": Indicateur.objects.get(code=code).pk,
+        "indicateur": Indicateur.objects.get(fiche__code="1.2.3", code=code).pk,
         "annee_scolaire": annee,
         "valeur": valeur,
         "source": "DEPP",
@@ -121,12 +121,12 @@ class TestLesValeursSelonLUnite:
         cibles = Cible.objects.filter(annee_scolaire=COURANTE.libelle, quartier=None)
         assert cibles.get(indicateur__code="nb_actions").valeur == 30
         assert cibles.get(indicateur__code="taux_assiduite").valeur == Decimal("72.5")
-        assert '<td class="text-end">30</td>' in texte(client.get("/indicateurs/definitions/nb_actions/"))
+        assert '<td class="text-end">30</td>' in texte(client.get("/indicateurs/fiches/1.2.3/definitions/nb_actions/"))
 
     @pytest.mark.parametrize("modele", [Cible, ValeurExterne])
     def test_the_database_refuses_a_negative_figure_that_bypassed_the_forms(self, demo, reference, modele):
         champs = {
-            "indicateur": Indicateur.objects.get(code="taux_reussite_dnb"),
+            "indicateur": Indicateur.objects.get(fiche__code="1.2.3", code="taux_reussite_dnb"),
             "contrat": reference,
             "annee_scolaire": "2030-2031",
             "valeur": Decimal("-1"),
@@ -140,7 +140,7 @@ class TestLesValeursSelonLUnite:
         comptes = ValeurExterne.objects.filter(indicateur__unite="nombre")
         assert comptes.exists()
         assert all(v.valeur == v.valeur.to_integral_value() for v in comptes)
-        html = texte(_client("demo-chef").get("/indicateurs/", {"annee": PASSEE}))
+        html = texte(_client("demo-chef").get("/indicateurs/fiches/1.2.3/", {"annee": PASSEE}))
         chiffres = re.search(r'id="indicateur-nb_decrocheurs".*?<td class="text-end fw-bold">([^<]*)</td>', html, re.S)
         assert re.fullmatch(r"\d+", chiffres[1]), chiffres[1]
 
@@ -151,7 +151,7 @@ class TestLesAnneesProposees:
         return re.findall(r'<option value="([^"]+)"[^>]*selected', liste), liste
 
     def test_a_target_starts_on_the_current_school_year(self, demo):
-        choisie, liste = self._selection(texte(_client("demo-chef").get("/indicateurs/definitions/nb_actions/")))
+        choisie, liste = self._selection(texte(_client("demo-chef").get("/indicateurs/fiches/1.2.3/definitions/nb_actions/")))
         assert choisie == [COURANTE.libelle]
         assert liste.index('label="Année en cours"') < liste.index('label="Années passées"')
         assert f"{COURANTE.annee_de_rentree + 3}-{COURANTE.annee_de_rentree + 4}" in liste
@@ -164,9 +164,9 @@ class TestLesAnneesProposees:
 
     def test_a_form_sent_as_loaded_writes_in_the_current_school_year(self, demo):
         client = _client("demo-chef")
-        donnees = formulaire(client.get("/indicateurs/definitions/nb_actions/"), "valeur")
+        donnees = formulaire(client.get("/indicateurs/fiches/1.2.3/definitions/nb_actions/"), "valeur")
         donnees["valeur"] = ["31"]
-        assert client.post("/indicateurs/definitions/nb_actions/", donnees).status_code == 302
+        assert client.post("/indicateurs/fiches/1.2.3/definitions/nb_actions/", donnees).status_code == 302
         assert Cible.objects.get(indicateur__code="nb_actions", quartier=None, valeur=31).annee_scolaire == (
             COURANTE.libelle
         )
@@ -315,7 +315,7 @@ class TestQuiPeutCorriger:
     @pytest.mark.parametrize("page", ["modifier", "supprimer"])
     def test_another_contract_s_value_is_not_found(self, demo, page):
         ailleurs = ValeurExterne.objects.create(
-            indicateur=Indicateur.objects.get(code="taux_reussite_dnb"),
+            indicateur=Indicateur.objects.get(fiche__code="1.2.3", code="taux_reussite_dnb"),
             contrat=ContratFactory(),
             annee_scolaire=PASSEE,
             valeur=Decimal("50"),
@@ -382,7 +382,7 @@ def test_generated_targets_are_saved_only_within_their_unit_and_by_a_chef(demo):
             # The targets as the page lists them: a valid target then replaces this year's.
             vues = cibles_vues(Cible.objects.filter(indicateur__code=code))
             reponse = clients[role].post(
-                f"/indicateurs/definitions/{code}/",
+                f"/indicateurs/fiches/1.2.3/definitions/{code}/",
                 {"annee_scolaire": COURANTE.libelle, "quartier": "", "valeur": saisie, "vues": vues},
             )
             assert reponse.status_code < 500
