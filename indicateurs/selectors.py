@@ -16,6 +16,7 @@ from .calculs import calculer, masquer_petits_effectifs
 from .confidentialite import Effectif
 from .enums import Mode, Sens
 from .models import Cible, Indicateur, ValeurExterne
+from .periodes import Comparaison
 
 
 def _nombre(valeur):
@@ -30,6 +31,8 @@ class LigneTableau:
     cible: Decimal | None = None
     valeur_contrat: object = None
     ventilations: list = field(default_factory=list)
+    # The sessions à saisir of the year, beside a rate over the sessions saved (None: not such a rate).
+    seances_a_saisir: int | None = None
     # A computed indicator whose code names no registered calculation (an admin's typo, or one
     # still to write): shown without figures rather than failing the whole dashboard.
     sans_calcul: bool = False
@@ -65,6 +68,8 @@ class Tableau:
     masque: bool
     lignes: list
     valeurs_etablissements: list
+    # How the two years are compared: at the same date while the year is under way, else whole.
+    comparaison: Comparaison | None = None
 
     @property
     def perimetre(self):
@@ -99,11 +104,13 @@ def quartier_a_afficher(*, code, perimetre):
     return get_object_or_404(quartiers_visibles(perimetre=perimetre), code=code)
 
 
-def tableau_de_bord(*, perimetre, annee, quartier=None):
+def tableau_de_bord(*, perimetre, annee, quartier=None, aujourdhui=None):
+    """The dashboard of a school year, compared with the previous one as of `aujourdhui` (today
+    by default): at the same date while the year is under way, whole once it is over."""
     contrat = perimetre.contrat
     indicateurs = list(indicateurs_du_contrat(contrat=contrat))
     calcules = [indicateur.code for indicateur in indicateurs if indicateur.mode == Mode.CALCULE]
-    figures = calculer(contrat=contrat, annee=annee, quartier=quartier, codes=calcules)
+    figures = calculer(contrat=contrat, annee=annee, quartier=quartier, aujourdhui=aujourdhui, codes=calcules)
     # Officers see the records themselves; everyone else sees aggregates with small counts masked.
     masque = not perimetre.responsable
     if masque:
@@ -131,6 +138,8 @@ def tableau_de_bord(*, perimetre, annee, quartier=None):
             if valeurs is not None:
                 ligne.actuelle, ligne.precedente = valeurs["actuelle"], valeurs["precedente"]
                 ligne.ventilations = figures.ventilations.get(indicateur.code, [])
+                if (a_saisir := figures.seances_a_saisir.get(indicateur.code)) is not None:
+                    ligne.seances_a_saisir = a_saisir["actuelle"]
         else:
             ligne.actuelle = externes.get((indicateur.pk, ici, annee.libelle))
             ligne.precedente = externes.get((indicateur.pk, ici, annee.precedente().libelle))
@@ -148,7 +157,7 @@ def tableau_de_bord(*, perimetre, annee, quartier=None):
         if quartier
         else []
     )
-    return Tableau(contrat, annee, quartier, masque, lignes, valeurs_etablissements)
+    return Tableau(contrat, annee, quartier, masque, lignes, valeurs_etablissements, figures.comparaison)
 
 
 def indicateur_a_afficher(*, code, perimetre):

@@ -30,14 +30,19 @@ class Resultat:
 
     valeurs: dict
     ventilations: list = field(default_factory=list)
+    # {year: sessions à saisir} for a rate over sessions saved: the sessions it leaves out.
+    seances_a_saisir: dict | None = None
 
 
 @dataclass
 class Figures:
-    """Raw figures of one perimeter: totals per code and per year, breakdowns per code."""
+    """Raw figures of one perimeter: totals per code and per year, breakdowns per code; how the
+    two years are compared (indicateurs.periodes.Comparaison)."""
 
     totaux: dict = field(default_factory=dict)
     ventilations: dict = field(default_factory=dict)
+    seances_a_saisir: dict = field(default_factory=dict)
+    comparaison: object = None
 
 
 def total(groupes, champ=None, condition=lambda groupe: True):
@@ -82,7 +87,7 @@ def calculer(*, contrat, annee, quartier=None, aujourdhui=None, codes=None):
     that order. A code with no registered calculation gets no figures rather than stopping the
     dashboard: the caller says what it shows instead."""
     sources = Sources(contrat=contrat, annee=annee, quartier=quartier, aujourdhui=aujourdhui)
-    figures = Figures()
+    figures = Figures(comparaison=sources.comparaison)
     for code in dict.fromkeys(CALCULS if codes is None else codes):
         if (calcul := CALCULS.get(code)) is None:
             continue
@@ -90,6 +95,8 @@ def calculer(*, contrat, annee, quartier=None, aujourdhui=None, codes=None):
         figures.totaux[code] = resultat.valeurs
         if resultat.ventilations:
             figures.ventilations[code] = resultat.ventilations
+        if resultat.seances_a_saisir is not None:
+            figures.seances_a_saisir[code] = resultat.seances_a_saisir
     return figures
 
 

@@ -1,12 +1,15 @@
 """What the computed indicators read, for one dashboard: grouped queries over the actions and
 over the summaries kept up to date on write (actions.resumes), for a school year and the one
-before it, for the whole contract or one quartier.
+before it, for the whole contract or one quartier. While the year is under way, both years are
+cut at the same day of the school year (indicateurs.periodes): actions begun by then, children
+come by then (actions.ArriveesDuJour), sessions dated up to then (actions.Seance's counts);
+a finished year is read whole from the yearly summaries.
 
 Each dataset is one query (conditional aggregation, one count per school year), run the first
 time an indicator reads it and shared with every other indicator of the dashboard, whatever the
 volume of records: the fiche's nine indicators cost nine queries on the contract's dashboard,
-seven on a quartier's (no breakdown by quartier there), one more while the school year is under
-way (the presences possible so far). Nothing is counted per indicator, per quartier or per row,
+seven on a quartier's (no breakdown by quartier there), whether the year is under way or not.
+Nothing is counted per indicator, per quartier or per row,
 and no record is looped over in Python, only the few hundred groups the queries return."""
 
 from functools import cached_property
@@ -15,8 +18,10 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from actions.enums import StatutAction
-from actions.models import Action, EffectifAnnuel, Seance, SeancesAnnuelles
+from actions.models import Action, ArriveesDuJour, EffectifAnnuel, Seance, SeancesAnnuelles
 from fiches.models import RealisationAttendue
+
+from ..periodes import Comparaison
 
 ANNEES = ("actuelle", "precedente")
 
@@ -33,12 +38,24 @@ def actions_du_perimetre(*, contrat, quartier=None):
     return actions
 
 
-def _chevauche(annee):
-    return Q(date_debut__lte=annee.fin, date_fin__gte=annee.debut)
+# Each condition takes a period (first day, last day) of indicateurs.periodes.Comparaison.
 
 
-def _de_l_annee(annee):
-    return Q(annee_scolaire=annee.annee_de_rentree)
+def _chevauche(periode):
+    """Actions begun by the period's last day and not ended before its first."""
+    return Q(date_debut__lte=periode[1], date_fin__gte=periode[0])
+
+
+def _de_l_annee(periode):
+    return Q(annee_scolaire=periode[0].year)
+
+
+def _arrives(periode):
+    return Q(annee_scolaire=periode[0].year, jour__lte=periode[1])
+
+
+def _dans(periode):
+    return Q(date__range=periode)
 
 
 class Sources:
@@ -49,18 +66,26 @@ class Sources:
         self.quartier = quartier
         self.aujourdhui = aujourdhui or timezone.localdate()
         self.annees = {"actuelle": annee, "precedente": annee.precedente()}
+        self.comparaison = Comparaison(annee, self.aujourdhui)
+        self.periodes = self.comparaison.periodes
         self._rentrees = [a.annee_de_rentree for a in self.annees.values()]
         self._actions = actions_du_perimetre(contrat=contrat, quartier=quartier)
         self._actions_des_deux_annees = self._actions.filter(
-            _chevauche(self.annees["actuelle"]) | _chevauche(self.annees["precedente"])
+            _chevauche(self.periodes["actuelle"]) | _chevauche(self.periodes["precedente"])
         )
-        self._effectifs = EffectifAnnuel.objects.filter(
-            contrat=contrat, annee_scolaire__in=self._rentrees, nb_enfants__gt=0
-        )
+        # Cut at a date, the children are those arrived by then; whole years, the yearly counters.
+        if self.comparaison.en_cours:
+            self._effectifs = ArriveesDuJour.objects.filter(contrat=contrat, annee_scolaire__in=self._rentrees)
+            self._enfants_de = _arrives
+        else:
+            self._effectifs = EffectifAnnuel.objects.filter(
+                contrat=contrat, annee_scolaire__in=self._rentrees, nb_enfants__gt=0
+            )
+            self._enfants_de = _de_l_annee
 
     def _par_annee(self, agregat, champ, condition, prefixe=""):
-        """One aggregate per school year, e.g. Count("pk", filter=<year>) for both years."""
-        return {f"{prefixe}{nom}": agregat(champ, filter=condition(annee)) for nom, annee in self.annees.items()}
+        """One aggregate per school year, e.g. Count("pk", filter=<period>) for both years."""
+        return {f"{prefixe}{nom}": agregat(champ, filter=condition(periode)) for nom, periode in self.periodes.items()}
 
     # --- Names of what the breakdowns are by ---------------------------------------------------
 
@@ -122,21 +147,23 @@ class Sources:
         )
 
     # --- Children ------------------------------------------------------------------------------
-    # Counted from counters kept up to date by every write (actions.resumes.EffectifAnnuel), so
-    # that totals and breakdowns are sums of a few hundred rows, with no deduplication of
-    # presences at read time. Presences count in the school year of their session's date.
+    # Counted from counters kept up to date by every write (actions.resumes.EffectifAnnuel, and
+    # ArriveesDuJour for a year cut at a date), so that totals and breakdowns are sums of a few
+    # hundred or thousand rows, with no deduplication of presences at read time. Presences count
+    # in the school year of their session's date; a child, from the day of their first presence.
 
     @cached_property
     def profils_d_enfants(self):
-        """actions.EffectifAnnuel of the perimeter: children and their presences per year, by
-        sex, school level and quartier of residence."""
+        """actions.EffectifAnnuel (ArriveesDuJour up to the date, for a year under way) of the
+        perimeter: children per year, by sex, school level of that year and quartier of
+        residence; for whole years, their presences too (read by `seances`)."""
+        presences = {}
+        if not self.comparaison.en_cours:
+            presences = self._par_annee(Sum, "nb_presences", _de_l_annee, prefixe="presences__")
         return list(
             self._effectifs.filter(perimetre=self.quartier.pk if self.quartier else 0)
             .values("sexe", "niveau_scolaire", "residence")
-            .annotate(
-                **self._par_annee(Sum, "nb_enfants", _de_l_annee),
-                **self._par_annee(Sum, "nb_presences", _de_l_annee, prefixe="presences__"),
-            )
+            .annotate(**self._par_annee(Sum, "nb_enfants", self._enfants_de), **presences)
             .order_by()
         )
 
@@ -147,7 +174,7 @@ class Sources:
         return list(
             self._effectifs.filter(perimetre__gt=0)
             .values("perimetre")
-            .annotate(**self._par_annee(Sum, "nb_enfants", _de_l_annee))
+            .annotate(**self._par_annee(Sum, "nb_enfants", self._enfants_de))
             .order_by()
         )
 
@@ -155,42 +182,44 @@ class Sources:
 
     @cached_property
     def seances(self):
-        """actions.SeancesAnnuelles: {"anonymes" | "parents" | "possibles": {year: sum}}.
+        """{"anonymes" | "parents" | "possibles" | "presences" | "a_saisir": {year: sum}}: the
+        children counted at the door, the parents, the presences possible (the children enrolled
+        and consenting on the date of each session whose grid was saved), the presences of
+        enrolled children and the sessions à saisir (past, never saved), cancelled sessions left
+        out. Whole years from actions.SeancesAnnuelles (their presences from the children's
+        counters, profils_d_enfants, instead); years cut at a date from actions.Seance up to that date.
 
         All the perimeter's actions, not only those of the two years: an action's dates can be
         changed after its sessions, which then fall outside them and still count."""
-        sommes = SeancesAnnuelles.objects.filter(action__in=self._actions, annee_scolaire__in=self._rentrees).aggregate(
-            **self._par_annee(Sum, "enfants_anonymes", _de_l_annee, prefixe="anonymes__"),
-            **self._par_annee(Sum, "parents_presents", _de_l_annee, prefixe="parents__"),
-            **self._par_annee(Sum, "nb_inscrits", _de_l_annee, prefixe="possibles__"),
-        )
+        if self.comparaison.en_cours:
+            seances = Seance.objects.filter(action__in=self._actions, annulee_le__isnull=True)
+            saisie = Q(saisie_le__isnull=False)
+            sommes = seances.filter(_dans(self.periodes["actuelle"]) | _dans(self.periodes["precedente"])).aggregate(
+                **self._par_annee(Sum, "enfants_anonymes", _dans, prefixe="anonymes__"),
+                **self._par_annee(Sum, "parents_presents", _dans, prefixe="parents__"),
+                **self._par_annee(Sum, "nb_inscrits", lambda p: _dans(p) & saisie, prefixe="possibles__"),
+                **self._par_annee(Sum, "nb_presents", _dans, prefixe="presences__"),
+                **self._par_annee(Count, "pk", lambda p: _dans(p) & ~saisie, prefixe="a_saisir__"),
+            )
+        else:
+            sommes = SeancesAnnuelles.objects.filter(
+                action__in=self._actions, annee_scolaire__in=self._rentrees
+            ).aggregate(
+                **self._par_annee(Sum, "enfants_anonymes", _de_l_annee, prefixe="anonymes__"),
+                **self._par_annee(Sum, "parents_presents", _de_l_annee, prefixe="parents__"),
+                **self._par_annee(Sum, "nb_inscrits", _de_l_annee, prefixe="possibles__"),
+                **self._par_annee(Sum, "seances_non_saisies", _de_l_annee, prefixe="a_saisir__"),
+            )
+            # The children's counters, shared with the indicators that count children.
+            for nom in ANNEES:
+                sommes[f"presences__{nom}"] = sum(g[f"presences__{nom}"] or 0 for g in self.profils_d_enfants)
+            # A year to come has sessions to come, none à saisir.
+            if self.annees["actuelle"].debut > self.aujourdhui:
+                sommes["a_saisir__actuelle"] = 0
         return {
             somme: {nom: sommes[f"{somme}__{nom}"] or 0 for nom in ANNEES}
-            for somme in ("anonymes", "parents", "possibles")
+            for somme in ("anonymes", "parents", "possibles", "presences", "a_saisir")
         }
-
-    @cached_property
-    def presences_possibles(self):
-        """{year: presences possible so far}: the children enrolled and consenting on the date of
-        each session whose grid was saved, cancelled ones left out; a year under way reads
-        actions.Seance up to today (the dashboard's day may be given) instead of its sums."""
-        possibles = {}
-        for nom, annee in self.annees.items():
-            if annee.debut > self.aujourdhui:
-                possibles[nom] = 0
-            elif annee.fin >= self.aujourdhui:
-                possibles[nom] = (
-                    Seance.objects.filter(
-                        action__in=self._actions,
-                        date__range=(annee.debut, self.aujourdhui),
-                        saisie_le__isnull=False,
-                        annulee_le__isnull=True,
-                    ).aggregate(n=Sum("nb_inscrits"))["n"]
-                    or 0
-                )
-            else:
-                possibles[nom] = self.seances["possibles"][nom]
-        return possibles
 
 
 DONNEES = frozenset(nom for nom, attribut in vars(Sources).items() if isinstance(attribut, cached_property))
