@@ -58,6 +58,12 @@ def _dans(periode):
     return Q(date__range=periode)
 
 
+def _sans_groupe_vide(groupes):
+    """Groups with children in either year: cut at a date, a profile whose children all came
+    later in both years sums to nothing, and is no line of a breakdown."""
+    return [groupe for groupe in groupes if any(groupe[nom] for nom in ANNEES)]
+
+
 class Sources:
     """The datasets of one dashboard, each computed once, when first read."""
 
@@ -75,7 +81,12 @@ class Sources:
         )
         # Cut at a date, the children are those arrived by then; whole years, the yearly counters.
         if self.comparaison.en_cours:
-            self._effectifs = ArriveesDuJour.objects.filter(contrat=contrat, annee_scolaire__in=self._rentrees)
+            self._effectifs = ArriveesDuJour.objects.filter(
+                contrat=contrat,
+                annee_scolaire__in=self._rentrees,
+                jour__lte=self.periodes["actuelle"][1],
+                nb_enfants__gt=0,
+            )
             self._enfants_de = _arrives
         else:
             self._effectifs = EffectifAnnuel.objects.filter(
@@ -156,11 +167,11 @@ class Sources:
     def profils_d_enfants(self):
         """actions.EffectifAnnuel (ArriveesDuJour up to the date, for a year under way) of the
         perimeter: children per year, by sex, school level of that year and quartier of
-        residence; for whole years, their presences too (read by `seances`)."""
+        residence; for whole years, their presences too (read by `presences`)."""
         presences = {}
         if not self.comparaison.en_cours:
             presences = self._par_annee(Sum, "nb_presences", _de_l_annee, prefixe="presences__")
-        return list(
+        return _sans_groupe_vide(
             self._effectifs.filter(perimetre=self.quartier.pk if self.quartier else 0)
             .values("sexe", "niveau_scolaire", "residence")
             .annotate(**self._par_annee(Sum, "nb_enfants", self._enfants_de), **presences)
@@ -171,7 +182,7 @@ class Sources:
     def enfants_par_quartier(self):
         """actions.EffectifAnnuel of every quartier: a child who came to two quartiers is in the
         counters of each."""
-        return list(
+        return _sans_groupe_vide(
             self._effectifs.filter(perimetre__gt=0)
             .values("perimetre")
             .annotate(**self._par_annee(Sum, "nb_enfants", self._enfants_de))
@@ -182,16 +193,18 @@ class Sources:
 
     @cached_property
     def seances(self):
-        """{"anonymes" | "parents" | "possibles" | "presences" | "a_saisir": {year: sum}}: the
-        children counted at the door, the parents, the presences possible (the children enrolled
-        and consenting on the date of each session whose grid was saved), the presences of
-        enrolled children and the sessions à saisir (past, never saved), cancelled sessions left
-        out. Whole years from actions.SeancesAnnuelles (their presences from the children's
-        counters, profils_d_enfants, instead); years cut at a date from actions.Seance up to that date.
+        """{"anonymes" | "parents" | "possibles" | "a_saisir": {year: sum}}: the children counted
+        at the door, the parents, the presences possible (the children enrolled and consenting
+        on the date of each session whose grid was saved) and the sessions à saisir (past, never
+        saved), cancelled sessions left out; cut at a date, the presences of enrolled children
+        too ("presences", read by `presences`). Whole years from actions.SeancesAnnuelles, years
+        cut at a date from actions.Seance up to that date.
 
         All the perimeter's actions, not only those of the two years: an action's dates can be
         changed after its sessions, which then fall outside them and still count."""
+        sommes_lues = ["anonymes", "parents", "possibles", "a_saisir"]
         if self.comparaison.en_cours:
+            sommes_lues.append("presences")
             seances = Seance.objects.filter(action__in=self._actions, annulee_le__isnull=True)
             saisie = Q(saisie_le__isnull=False)
             sommes = seances.filter(_dans(self.periodes["actuelle"]) | _dans(self.periodes["precedente"])).aggregate(
@@ -210,16 +223,19 @@ class Sources:
                 **self._par_annee(Sum, "nb_inscrits", _de_l_annee, prefixe="possibles__"),
                 **self._par_annee(Sum, "seances_non_saisies", _de_l_annee, prefixe="a_saisir__"),
             )
-            # The children's counters, shared with the indicators that count children.
-            for nom in ANNEES:
-                sommes[f"presences__{nom}"] = sum(g[f"presences__{nom}"] or 0 for g in self.profils_d_enfants)
             # A year to come has sessions to come, none à saisir.
             if self.annees["actuelle"].debut > self.aujourdhui:
                 sommes["a_saisir__actuelle"] = 0
-        return {
-            somme: {nom: sommes[f"{somme}__{nom}"] or 0 for nom in ANNEES}
-            for somme in ("anonymes", "parents", "possibles", "presences", "a_saisir")
-        }
+        return {somme: {nom: sommes[f"{somme}__{nom}"] or 0 for nom in ANNEES} for somme in sommes_lues}
+
+    @cached_property
+    def presences(self):
+        """{year: presences of enrolled children}: cut at a date, summed with the sessions
+        (`seances`); whole years, from the children's counters (`profils_d_enfants`). Either
+        dataset is shared with the indicators that read it: no query of its own."""
+        if self.comparaison.en_cours:
+            return self.seances["presences"]
+        return {nom: sum(g[f"presences__{nom}"] or 0 for g in self.profils_d_enfants) for nom in ANNEES}
 
 
 DONNEES = frozenset(nom for nom, attribut in vars(Sources).items() if isinstance(attribut, cached_property))
