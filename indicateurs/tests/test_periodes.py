@@ -3,16 +3,26 @@ the year before is cut at the same day of the school year; a finished year is co
 with the whole year before. Worked by hand on small factory data, with the dashboard's day
 given (aujourdhui), for every computed indicator."""
 
+import csv
+import io
+import re
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from openpyxl import load_workbook
 
 from actions import services
 from actions.tests.factories import ParticipantFactory, SeanceFactory
+from comptes.enums import Role
+from comptes.perimetre import Perimetre
 from fiches.annees import AnneeScolaire
+from fiches.models import RealisationAttendue
 from fiches.tests.factories import RealisationAttendueFactory
+from indicateurs import exports, selectors
 from indicateurs.calculs import calculer
 from indicateurs.periodes import Comparaison
 from partenaires.tests.factories import StructureFactory
@@ -227,3 +237,56 @@ def test_a_level_corrected_this_year_moves_this_year_s_counts_only(perimetre):
 
     figures = calculer(contrat=perimetre.contrat, annee=annee, aujourdhui=annee.fin)
     assert _niveaux(figures, "actuelle") == {CM2: 1}
+
+
+# --- The dashboard and its exports ---------------------------------------------------------------
+
+
+def _tableau(reference, annee, aujourdhui, role=Role.CHEF_DE_PROJET):
+    return selectors.tableau_de_bord(
+        perimetre=Perimetre(contrat=reference, role=role), annee=annee, aujourdhui=aujourdhui
+    )
+
+
+def _csv(tableau):
+    contenu = exports.en_csv(tableau).decode("utf-8")
+    return list(csv.DictReader(io.StringIO(contenu[1:]), delimiter=";"))
+
+
+def test_the_exports_carry_the_comparison_basis(reference):
+    en_cours = _tableau(reference, EN_COURS, AUJOURDHUI)
+    lignes = _csv(en_cours)
+    bases = {ligne["code"]: ligne["base_de_comparaison"] for ligne in lignes}
+    assert bases["nb_enfants_beneficiaires"] == "au 30/11, même période 2025-2026"
+    assert bases["taux_assiduite"] == "au 30/11, même période 2025-2026"
+    # A value entered for a school year is never cut at a date.
+    assert bases["taux_reussite_dnb"] == "valeurs saisies pour chaque année entière"
+    classeur = load_workbook(io.BytesIO(exports.en_xlsx(en_cours)))
+    entetes, *rangees = list(classeur.active.values)
+    colonne = entetes.index("base_de_comparaison")
+    assert {r[colonne] for r in rangees if r[0] == "frequentation"} == {"au 30/11, même période 2025-2026"}
+
+    finie = _csv(_tableau(reference, AnneeScolaire(2025), AUJOURDHUI))
+    assert {ligne["base_de_comparaison"] for ligne in finie if ligne["code"] == "nb_actions"} == {
+        "année entière, comparée à 2024-2025 entière"
+    }
+
+
+def test_the_page_of_the_current_year_says_how_it_compares_and_what_is_a_saisir(client, demo, reference):
+    annee = AnneeScolaire.courante()
+    realisation = RealisationAttendue.objects.get(fiche__code="1.2.3", code="R1")
+    atelier = action(
+        SimpleNamespace(realisation=realisation, porteur=reference.structures.order_by("pk").first()),
+        date_debut=annee.debut,
+        date_fin=annee.fin,
+    )
+    SeanceFactory(action=atelier, date=annee.debut, a_saisir=True)
+    client.force_login(get_user_model().objects.get(username="demo-chef"))
+
+    html = client.get("/indicateurs/", {"annee": annee.libelle}).content.decode()
+
+    libelle = Comparaison(annee, timezone.localdate()).libelle
+    assert libelle.startswith(f"au {timezone.localdate():%d/%m}, même période {annee.precedente()}")
+    assert libelle in html
+    ligne = re.search(r'<tr id="indicateur-taux_assiduite">(.*?)</tr>', html, re.S).group(1)
+    assert "1&nbsp;séance à saisir, non comptée" in ligne
