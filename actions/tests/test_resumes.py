@@ -734,8 +734,9 @@ def test_the_rebuild_command_repairs_summaries_changed_behind_the_application(ca
     # Fixes made directly in the database, behind the services.
     EffectifAnnuel.objects.update(nb_enfants=99)
     FrequentationAnnuelle.objects.filter(participant=enfants[0]).delete()
-    Seance.objects.update(nb_inscrits=0)
+    Seance.objects.update(nb_inscrits=0, nb_presents=0)
     SeancesAnnuelles.objects.all().delete()
+    ArriveesDuJour.objects.update(nb_enfants=7)
     assert not coherent()
 
     call_command("recalculer_resumes")
