@@ -124,16 +124,32 @@ class Sources:
 
     @cached_property
     def profils_d_actions(self):
-        """actions.Action (and SeancesAnnuelles, for the parents): the actions of the two years
+        """actions.Action (and its sessions, for the parents): the actions of the two years
         grouped by everything a single-valued breakdown needs, so that the totals and those
-        breakdowns are sums of its groups."""
+        breakdowns are sums of its groups; per year, those that involve the parents too
+        ("parents__<year>")."""
         return list(
             self._actions_des_deux_annees.avec_caracteres_derives()
             # Grouped by ids (hashed) rather than by names (sorted), which come from their own datasets.
-            .values("realisation", "porteur", "intervention_croisee", "implique_parents")
-            .annotate(**self._par_annee(Count, "pk", _chevauche))
+            .values("realisation", "porteur", "intervention_croisee")
+            .annotate(
+                **self._par_annee(Count, "pk", _chevauche),
+                **self._par_annee(
+                    Count, "pk", lambda p: _chevauche(p) & self._avec_les_parents(p), prefixe="parents__"
+                ),
+            )
             .order_by()
         )
+
+    def _avec_les_parents(self, periode):
+        """An action for the parents, or one of whose sessions of the period counted parents
+        (whole years from actions.SeancesAnnuelles, a year cut at a date from its sessions up
+        to then), cancelled sessions left out."""
+        if self.comparaison.en_cours:
+            seances = Seance.objects.filter(date__range=periode, annulee_le__isnull=True)
+        else:
+            seances = SeancesAnnuelles.objects.filter(annee_scolaire=periode[0].year)
+        return Q(public_parents=True) | Q(Exists(seances.filter(action=OuterRef("pk"), parents_presents__gt=0)))
 
     @cached_property
     def actions_par_thematique(self):

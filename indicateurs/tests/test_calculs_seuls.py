@@ -38,9 +38,10 @@ def profil_d_actions(realisation, porteur, actuelle, precedente, croisee=False, 
         "realisation": realisation,
         "porteur": porteur,
         "intervention_croisee": croisee,
-        "implique_parents": parents,
         "actuelle": actuelle,
         "precedente": precedente,
+        "parents__actuelle": actuelle if parents else 0,
+        "parents__precedente": precedente if parents else 0,
     }
 
 

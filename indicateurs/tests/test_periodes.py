@@ -78,7 +78,7 @@ def test_a_year_under_way_is_compared_with_the_previous_one_at_the_same_date(per
     totaux = figures.totaux
     # Actions begun by 30/11: the December one is not there yet.
     assert totaux["nb_actions"] == {"actuelle": 1, "precedente": 1}
-    # The old one is for parents; this year's counted parents at a session.
+    # The old one is for parents; this year's counted parents at a session by then.
     assert totaux["nb_actions_parents"] == {"actuelle": 1, "precedente": 1}
     # Léa (30/11/2025) counts, Hugo (first came 01/12/2025) does not.
     assert totaux["nb_enfants_beneficiaires"] == {"actuelle": 1, "precedente": 1}
@@ -103,6 +103,22 @@ def test_the_day_after_the_same_date_the_previous_year_counts_it(perimetre):
     assert totaux["nb_enfants_beneficiaires"]["precedente"] == 2
     assert totaux["frequentation"]["precedente"] == 1 + 4 + 1 + 6
     assert totaux["nb_parents"]["precedente"] == 1 + 2
+
+
+def test_an_action_involves_the_parents_by_its_sessions_up_to_the_date(perimetre):
+    atelier = action(perimetre, date_debut=date(2025, 10, 1), date_fin=date(2026, 6, 30))
+    seance(atelier, date(2025, 11, 30))
+    seance(atelier, date(2025, 12, 1), parents_presents=2)
+
+    def parents(aujourdhui, annee=EN_COURS):
+        return calculer(contrat=perimetre.contrat, annee=annee, aujourdhui=aujourdhui).totaux["nb_actions_parents"]
+
+    assert parents(AUJOURDHUI) == {"actuelle": 0, "precedente": 0}
+    assert parents(date(2026, 12, 1)) == {"actuelle": 0, "precedente": 1}
+    # Whole years: the parents of 2025-2026 make it a parents action of 2025-2026 only.
+    prolongee = action(perimetre, date_debut=date(2024, 10, 1), date_fin=date(2026, 6, 30))
+    seance(prolongee, date(2025, 10, 1), parents_presents=1)
+    assert parents(date(2027, 9, 15), annee=AnneeScolaire(2025)) == {"actuelle": 2, "precedente": 0}
 
 
 def test_a_finished_year_is_compared_with_the_whole_previous_year(perimetre):
