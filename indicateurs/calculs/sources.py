@@ -9,8 +9,8 @@ Each dataset is one query (conditional aggregation, one count per school year), 
 time an indicator reads it and shared with every other indicator of the dashboard, whatever the
 volume of records: the fiche's nine indicators cost nine queries on the contract's dashboard,
 seven on a quartier's (no breakdown by quartier there), whether the year is under way or not.
-Nothing is counted per indicator, per quartier or per row,
-and no record is looped over in Python, only the few hundred groups the queries return."""
+Nothing is counted per indicator, per quartier or per row, and no record is looped over in
+Python, only the few hundred (a few thousand, cut at a date) groups the queries return."""
 
 from functools import cached_property
 
