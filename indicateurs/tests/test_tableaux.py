@@ -203,7 +203,7 @@ class TestExports:
         assert reponse["Content-Disposition"] == f'attachment; filename="indicateurs-1.2.3-contrat-{ANNEE}.csv"'
         assert list(lignes[0]) == [
             "code", "libelle", "annee_scolaire", "perimetre", "ventilation", "valeur",
-            "valeur_annee_precedente", "cible", "unite",
+            "valeur_annee_precedente", "cible", "unite", "base_de_comparaison",
         ]  # fmt: skip
         totaux = {ligne["code"]: ligne for ligne in lignes if not ligne["ventilation"]}
         assert set(totaux) == CODES_ATTENDUS
