@@ -34,7 +34,7 @@ from actions.models import (
 )
 from actions.resumes import recalculer_frequentations, recalculer_seances_annuelles, recompter_inscrits
 from fiches.annees import AnneeScolaire
-from fiches.tests.factories import QuartierFactory
+from fiches.tests.factories import FicheFactory, QuartierFactory, RealisationAttendueFactory
 from indicateurs.calculs import calculer
 from partenaires.tests.factories import SourceFinancementFactory, StructureFactory
 
@@ -817,3 +817,38 @@ def test_the_migration_that_dated_the_arrivals_rebuilds_what_the_services_keep(a
 
     assert resumes() == avant and coherent()
     assert set(NiveauAnnuel.objects.values_list("participant", "annee_scolaire", "niveau_scolaire")) == niveaux
+
+
+def test_a_child_at_two_fiches_actions_has_a_first_presence_in_each(activite):
+    """Each fiche's dashboard counts the children of its own actions from the day they first
+    came to them: a child who came to another fiche's atelier has rows, and arrivals, of that
+    fiche, dated by that atelier alone; moving its session within the year moves them only."""
+    fiche = activite.action.realisation.fiche
+    autre = RealisationAttendueFactory(fiche=FicheFactory(enjeu=fiche.enjeu))
+    ailleurs = ActionFactory(porteur=activite.action.porteur, realisation=autre)
+    enfant = activite.enfants[0]
+    services.participants_inscrire(
+        action=ailleurs, participants=[enfant], date_inscription=ailleurs.date_debut, auteur=None
+    )
+    atelier = services.seance_enregistrer(action=ailleurs, donnees={"date": datetime.date(2025, 12, 3)})
+    grille(atelier, [enfant])
+
+    def premieres():
+        return dict(
+            FrequentationAnnuelle.objects.filter(participant=enfant, annee_scolaire=2025, quartier=None).values_list(
+                "fiche", "premiere_presence"
+            )
+        )
+
+    assert premieres() == {fiche.pk: OCTOBRE, autre.fiche_id: datetime.date(2025, 12, 3)}
+    assert coherent() and egal_au_recomptage()
+
+    services.seance_enregistrer(action=ailleurs, seance=atelier, donnees={"date": datetime.date(2025, 9, 20)})
+
+    assert premieres() == {fiche.pk: OCTOBRE, autre.fiche_id: datetime.date(2025, 9, 20)}
+    assert coherent() and egal_au_recomptage()
+    avant = resumes()
+    FrequentationAnnuelle.objects.update(premiere_presence=datetime.date(2000, 1, 1))
+    ArriveesDuJour.objects.all().delete()
+    importlib.import_module("actions.migrations.0012_remplir_periodes_comparables").remplir(apps, None)
+    assert resumes() == avant

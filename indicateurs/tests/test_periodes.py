@@ -16,12 +16,13 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from actions import services
+from actions.models import Action, FrequentationAnnuelle
 from actions.tests.factories import ParticipantFactory, SeanceFactory
 from comptes.enums import Role
 from comptes.perimetre import Perimetre
 from fiches.annees import AnneeScolaire
 from fiches.models import Fiche, RealisationAttendue
-from fiches.tests.factories import RealisationAttendueFactory
+from fiches.tests.factories import FicheFactory, RealisationAttendueFactory
 from indicateurs import exports, selectors
 from indicateurs.calculs import calculer
 from indicateurs.periodes import Comparaison
@@ -339,3 +340,71 @@ def test_the_page_of_the_current_year_says_how_it_compares_and_what_is_a_saisir(
     assert libelle in html
     ligne = re.search(r'<tr id="indicateur-taux_assiduite">(.*?)</tr>', html, re.S).group(1)
     assert "1&nbsp;séance à saisir, non comptée" in ligne
+    # The list of fiches says it of their key figures too.
+    assert libelle in client.get("/indicateurs/", {"annee": annee.libelle}).content.decode()
+    assert "même période" not in client.get("/indicateurs/", {"annee": annee.precedente().libelle}).content.decode()
+
+
+# --- One dashboard per fiche ---------------------------------------------------------------------
+
+
+def test_each_fiche_s_dashboard_is_cut_at_the_same_date_on_its_own_actions(perimetre):
+    """Léa came to another fiche's atelier on 05/10/2025 and to this fiche's on 01/12/2025 only:
+    at 30/11, she is one of the other fiche's children of 2025-2026, not yet one of this one's.
+    Hugo came to this fiche's on 05/10/2025; Inès on 02/11/2026."""
+    fiche = perimetre.realisation.fiche
+    autre = RealisationAttendueFactory(fiche=FicheFactory(enjeu=fiche.enjeu))
+    ancien = action(perimetre, date_debut=date(2025, 10, 1), date_fin=date(2026, 6, 30))
+    actuel = action(perimetre, date_debut=date(2026, 10, 1), date_fin=date(2027, 6, 30))
+    ailleurs = action(perimetre, realisation=autre, date_debut=date(2025, 10, 1), date_fin=date(2026, 6, 30))
+    lea, hugo, ines = enfant(perimetre), enfant(perimetre), enfant(perimetre)
+    venu(ailleurs, lea, date(2025, 10, 5))
+    venu(ancien, lea, date(2025, 12, 1))
+    venu(ancien, hugo, date(2025, 10, 5))
+    venu(actuel, ines, date(2026, 11, 2))
+
+    def totaux(de, aujourdhui=AUJOURDHUI):
+        return calculer(contrat=perimetre.contrat, fiche=de, annee=EN_COURS, aujourdhui=aujourdhui).totaux
+
+    ici, la = totaux(fiche), totaux(autre.fiche)
+    assert ici["nb_enfants_beneficiaires"] == {"actuelle": 1, "precedente": 1}
+    assert ici["frequentation"] == {"actuelle": 1, "precedente": 1}
+    assert ici["nb_actions"] == {"actuelle": 1, "precedente": 1}
+    assert la["nb_enfants_beneficiaires"] == {"actuelle": 0, "precedente": 1}
+    assert la["frequentation"] == {"actuelle": 0, "precedente": 1}
+    assert la["nb_actions"] == {"actuelle": 0, "precedente": 1}
+    # The day after the same date, Léa has come to this fiche's actions too.
+    assert totaux(fiche, date(2026, 12, 1))["nb_enfants_beneficiaires"]["precedente"] == 2
+    assert set(
+        FrequentationAnnuelle.objects.filter(participant=lea, quartier=None).values_list("fiche", "premiere_presence")
+    ) == {(fiche.pk, date(2025, 12, 1)), (autre.fiche_id, date(2025, 10, 5))}
+
+
+def test_the_contract_s_column_of_a_quartier_s_dashboard_is_cut_at_the_same_date(reference):
+    """The contract's figures beside a quartier's are compared as the quartier's are: on
+    05/12/2026, Inès (30/11) and Tom (03/12) are the contract's children of 2026-2027 so far, Zoé
+    (10/01/2027) is not yet."""
+    realisation = RealisationAttendue.objects.get(fiche__code="1.2.3", code="R1")
+    perimetre = SimpleNamespace(contrat=reference, realisation=realisation, porteur=StructureFactory(contrat=reference))
+    nord = _deux_annees(perimetre)
+    actuel = Action.objects.get(realisation=realisation, date_debut=date(2026, 10, 1))
+    venu(actuel, enfant(perimetre), date(2026, 12, 3))
+    venu(actuel, enfant(perimetre), date(2027, 1, 10))
+    fiche, le_5_decembre = realisation.fiche, date(2026, 12, 5)
+
+    tableau = selectors.tableau_de_bord(
+        perimetre=Perimetre(contrat=reference, role=Role.CHEF_DE_PROJET),
+        annee=EN_COURS,
+        fiche=fiche,
+        quartier=nord,
+        aujourdhui=le_5_decembre,
+    )
+
+    assert tableau.avec_contrat and tableau.comparaison.en_cours
+    contrat = {ligne.indicateur.code: ligne.valeur_contrat for ligne in tableau.lignes}
+    coupe = calculer(contrat=reference, fiche=fiche, annee=EN_COURS, aujourdhui=le_5_decembre).totaux
+    assert contrat["nb_enfants_beneficiaires"] == coupe["nb_enfants_beneficiaires"]["actuelle"] == 2
+    # Inès, Tom, and 1 counted at the door on 30/11.
+    assert contrat["frequentation"] == coupe["frequentation"]["actuelle"] == 3
+    entiere = calculer(contrat=reference, fiche=fiche, annee=EN_COURS, aujourdhui=date(2027, 9, 15)).totaux
+    assert entiere["nb_enfants_beneficiaires"]["actuelle"] == 3
