@@ -462,7 +462,8 @@ def _changer_le_niveau_de_l_annee(participant):
     NiveauAnnuel.objects.bulk_create(
         [
             NiveauAnnuel(participant=participant, annee_scolaire=a, niveau_scolaire=niveau)
-            for a, niveau in passees.values_list("annee_scolaire", "niveau_scolaire")
+            # One row per fiche the child came to, all with the level of that year: noted once.
+            for a, niveau in passees.values_list("annee_scolaire", "niveau_scolaire").distinct().order_by()
         ]
     )
     NiveauAnnuel.objects.update_or_create(

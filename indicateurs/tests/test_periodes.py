@@ -16,7 +16,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from actions import services
-from actions.models import Action, FrequentationAnnuelle
+from actions.models import Action, FrequentationAnnuelle, NiveauAnnuel
 from actions.tests.factories import ParticipantFactory, SeanceFactory
 from comptes.enums import Role
 from comptes.perimetre import Perimetre
@@ -284,6 +284,26 @@ def test_a_level_corrected_this_year_moves_this_year_s_counts_only(perimetre):
 
     figures = calculer(contrat=perimetre.contrat, fiche=perimetre.realisation.fiche, annee=annee, aujourdhui=annee.fin)
     assert _niveaux(figures, "actuelle") == {CM2: 1}
+
+
+def test_a_level_changed_keeps_the_past_level_of_a_child_who_came_to_two_fiches(perimetre):
+    """Enrolled without a level noted for 2024-2025 (records from before NiveauAnnuel), Léa came
+    to the actions of two fiches that year: changing her level today notes her 2024-2025 level
+    once, and each fiche's 2024-2025 keeps it."""
+    fiche = perimetre.realisation.fiche
+    autre = RealisationAttendueFactory(fiche=FicheFactory(enjeu=fiche.enjeu))
+    lea = enfant(perimetre, niveau=CM1)
+    for realisation in (perimetre.realisation, autre):
+        atelier = action(perimetre, realisation=realisation, date_debut=date(2024, 9, 15), date_fin=date(2025, 6, 30))
+        venu(atelier, lea, date(2024, 10, 1))
+    NiveauAnnuel.objects.filter(participant=lea).delete()
+
+    services.participant_enregistrer(participant=lea, donnees={"niveau_scolaire": CM2})
+
+    assert NiveauAnnuel.objects.get(participant=lea, annee_scolaire=2024).niveau_scolaire == CM1
+    for de in (fiche, autre.fiche):
+        figures = calculer(contrat=perimetre.contrat, fiche=de, annee=AnneeScolaire(2024), aujourdhui=AUJOURDHUI)
+        assert _niveaux(figures, "actuelle") == {CM1: 1}
 
 
 # --- The dashboard and its exports ---------------------------------------------------------------
