@@ -277,6 +277,13 @@ class Seance(Modele):
             "de date ou de consentement (voir actions.resumes)."
         ),
     )
+    # As nb_inscrits, derived: what the dashboards sum to cut a year at a date (actions.resumes).
+    nb_presents = models.PositiveIntegerField(
+        _("enfants inscrits présents"),
+        default=0,
+        editable=False,
+        help_text=_("Les présences notées à la séance. Tenu à jour à chaque enregistrement de sa grille."),
+    )
     adultes_presents = models.PositiveSmallIntegerField(_("adultes encadrants"), default=0)
     enfants_anonymes = models.PositiveSmallIntegerField(
         _("enfants non inscrits (comptage)"),
@@ -292,7 +299,7 @@ class Seance(Modele):
     motif_annulation = models.CharField(_("motif de l’annulation"), max_length=200, blank=True, editable=False)
     # The derived count is not a change anyone made: it stays out of the history.
     history = HistoricalRecords(
-        history_change_reason_field=models.TextField(null=True), excluded_fields=["nb_inscrits"]
+        history_change_reason_field=models.TextField(null=True), excluded_fields=["nb_inscrits", "nb_presents"]
     )
 
     class Meta:
@@ -302,12 +309,20 @@ class Seance(Modele):
         ordering = ["date", "heure_debut", "pk"]
         indexes = [
             models.Index(fields=["action", "date"], name="seance_action_date_idx"),
-            # The dashboards sum the presences possible at the sessions entered so far this
-            # school year: read from this index alone.
+            # A dashboard cut at a date (a year under way and the previous one at the same date)
+            # sums the sessions up to that date: read from this index alone.
             models.Index(
-                fields=["date", "action", "nb_inscrits"],
-                condition=Q(saisie_le__isnull=False, annulee_le__isnull=True),
-                name="seance_possibles_par_date_idx",
+                fields=[
+                    "date",
+                    "action",
+                    "saisie_le",
+                    "nb_inscrits",
+                    "nb_presents",
+                    "enfants_anonymes",
+                    "parents_presents",
+                ],
+                condition=Q(annulee_le__isnull=True),
+                name="seance_sommes_par_date_idx",
             ),
         ]
         constraints = [
@@ -505,7 +520,11 @@ class FrequentationAnnuelle(Modele):
     annee_scolaire = models.PositiveSmallIntegerField(_("année de la rentrée"))
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="frequentations")
     nb_presences = models.PositiveIntegerField(_("présences"))
+    # The day the child first came in the year, to the fiche's actions in the perimeter: what
+    # ArriveesDuJour counts.
+    premiere_presence = models.DateField(_("première présence"))
     sexe = models.CharField(max_length=1, choices=Sexe.choices)
+    # The child's level in that school year (NiveauAnnuel), not today's.
     niveau_scolaire = models.CharField(max_length=3, choices=NiveauScolaire.choices)
     quartier_residence = models.ForeignKey("fiches.Quartier", on_delete=models.CASCADE, null=True, related_name="+")
 
@@ -564,6 +583,68 @@ class EffectifAnnuel(Modele):
 
     def __str__(self):
         return f"{self.annee_scolaire} {self.perimetre}: {self.nb_enfants}"
+
+
+class ArriveesDuJour(Modele):
+    """How many children came for the first time of the school year to a fiche's actions, in a
+    perimeter, on a day, per profile: the same key as EffectifAnnuel plus the day, moved by the same rewrites of
+    FrequentationAnnuelle (actions.resumes). Summed up to a date, they give the children who had
+    come by then: a year under way, and the previous one at the same date, are compared on them.
+    Rows exist only for the days someone arrived, mostly the first weeks of the year."""
+
+    contrat = models.ForeignKey("fiches.Contrat", on_delete=models.CASCADE, related_name="+")
+    fiche = models.ForeignKey("fiches.Fiche", on_delete=models.CASCADE, related_name="+")
+    perimetre = models.PositiveIntegerField(_("quartier des actions (0 : tout le contrat)"))
+    annee_scolaire = models.PositiveSmallIntegerField(_("année de la rentrée"))
+    jour = models.DateField(_("jour de la première présence"))
+    sexe = models.CharField(max_length=1, choices=Sexe.choices)
+    niveau_scolaire = models.CharField(max_length=3, choices=NiveauScolaire.choices)
+    residence = models.PositiveIntegerField(_("quartier de résidence (0 : hors quartier prioritaire)"))
+    # Signed, as EffectifAnnuel's counters.
+    nb_enfants = models.IntegerField(_("enfants"))
+
+    class Meta:
+        verbose_name = _("arrivées du jour")
+        verbose_name_plural = _("arrivées par jour")
+        constraints = [
+            # A dashboard reads the days of one year, fiche and perimeter up to a date.
+            models.UniqueConstraint(
+                fields=[
+                    "contrat",
+                    "annee_scolaire",
+                    "fiche",
+                    "perimetre",
+                    "jour",
+                    "sexe",
+                    "niveau_scolaire",
+                    "residence",
+                ],
+                name="arrivees_du_jour_unique",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.jour} {self.perimetre}: {self.nb_enfants}"
+
+
+class NiveauAnnuel(Modele):
+    """A child's school level in a school year, recorded at enrolment (and by a change of level
+    during the year): past years keep the level the child had then. A year with none recorded
+    takes the child's current level."""
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="niveaux_annuels", verbose_name=_("participant")
+    )
+    annee_scolaire = models.PositiveSmallIntegerField(_("année de la rentrée"))
+    niveau_scolaire = models.CharField(_("niveau scolaire"), max_length=3, choices=NiveauScolaire.choices)
+
+    class Meta:
+        verbose_name = _("niveau de l’année")
+        verbose_name_plural = _("niveaux par année")
+        constraints = [models.UniqueConstraint(fields=["participant", "annee_scolaire"], name="niveau_annuel_unique")]
+
+    def __str__(self):
+        return f"{self.participant} {self.annee_scolaire} : {self.niveau_scolaire}"
 
 
 class SeancesAnnuelles(Modele):

@@ -1,6 +1,8 @@
 """The summaries the dashboards read instead of the raw records: FrequentationAnnuelle (one row
-per child, school year, fiche and perimeter), the counters of EffectifAnnuel (its sums by profile),
-Seance.nb_inscrits (the children enrolled and consenting by the session's date) and
+per child, school year, fiche and perimeter, with the child's level of that year, NiveauAnnuel),
+the counters of EffectifAnnuel (its sums by profile) and of ArriveesDuJour (the same by day of
+first presence, to count the children come by a date), Seance.nb_inscrits (the children enrolled
+and consenting by the session's date), Seance.nb_presents (its presences, summed up to a date) and
 SeancesAnnuelles (each action's sessions summed per school year).
 
 What counts: presences of sessions that were not cancelled, of actions that were not; the
@@ -22,15 +24,17 @@ makes, a quartier deleted in the admin, is handled by the receiver in actions.si
 from collections import defaultdict
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractYear
 
 from .enums import StatutAction
 from .models import (
     Action,
+    ArriveesDuJour,
     EffectifAnnuel,
     FrequentationAnnuelle,
     Inscription,
+    NiveauAnnuel,
     Participant,
     Presence,
     Seance,
@@ -53,53 +57,79 @@ def _cle_d_effectif(contrat, fiche, quartier, annee, sexe, niveau, residence):
     return (contrat, fiche, quartier or 0, annee, sexe, niveau, residence or 0)
 
 
-def _ajouter_aux_effectifs(ecarts):
+def _cle_d_arrivees(cle_d_effectif, jour):
+    """The counter of ArriveesDuJour: the key of EffectifAnnuel with the day of first presence."""
+    return (*cle_d_effectif[:4], jour, *cle_d_effectif[4:])
+
+
+CLE_D_EFFECTIF = "contrat_id, fiche_id, perimetre, annee_scolaire, sexe, niveau_scolaire, residence"
+CLE_D_ARRIVEES = "contrat_id, fiche_id, perimetre, annee_scolaire, jour, sexe, niveau_scolaire, residence"
+
+
+def _ajouter_aux_compteurs(modele, cle, compteurs, ecarts):
     """Add each change to its counter in one statement per 500: an INSERT that adds to the row
     when it exists (ON CONFLICT ... DO UPDATE, in PostgreSQL and SQLite alike). The ORM has no
     upsert that adds, and reading the counters first would lose one of two concurrent saves."""
     # In key order: two saves adding to the same counters lock them in the same order.
-    lignes = sorted((*cle, enfants, presences) for cle, (enfants, presences) in ecarts.items() if enfants or presences)
-    table = connection.ops.quote_name(EffectifAnnuel._meta.db_table)
-    cle = "contrat_id, fiche_id, perimetre, annee_scolaire, sexe, niveau_scolaire, residence"
+    lignes = sorted((*k, *valeurs) for k, valeurs in ecarts.items() if any(valeurs))
+    table = connection.ops.quote_name(modele._meta.db_table)
+    colonnes = len(cle.split(",")) + len(compteurs)
     with connection.cursor() as curseur:
         for debut in range(0, len(lignes), 500):
             lot = lignes[debut : debut + 500]
             curseur.execute(
-                f"INSERT INTO {table} ({cle}, nb_enfants, nb_presences) VALUES "
-                + ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(lot))
-                + f" ON CONFLICT ({cle}) DO UPDATE SET nb_enfants = {table}.nb_enfants + excluded.nb_enfants, "
-                f"nb_presences = {table}.nb_presences + excluded.nb_presences",
+                f"INSERT INTO {table} ({cle}, {', '.join(compteurs)}) VALUES "
+                + ", ".join(["(" + ", ".join(["%s"] * colonnes) + ")"] * len(lot))
+                + f" ON CONFLICT ({cle}) DO UPDATE SET "
+                + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in compteurs),
                 [valeur for ligne in lot for valeur in ligne],
             )
 
 
+def _ajouter_aux_effectifs(ecarts, arrivees):
+    _ajouter_aux_compteurs(EffectifAnnuel, CLE_D_EFFECTIF, ["nb_enfants", "nb_presences"], ecarts)
+    _ajouter_aux_compteurs(ArriveesDuJour, CLE_D_ARRIVEES, ["nb_enfants"], arrivees)
+
+
 def _retirer(lignes):
-    """Delete these rows; returns what that takes off each counter."""
+    """Delete these rows; returns what that takes off each counter of EffectifAnnuel and of
+    ArriveesDuJour."""
     ecarts = defaultdict(lambda: [0, 0])
+    arrivees = defaultdict(lambda: [0])
     for ancien in (
         lignes.values_list(
-            "contrat", "fiche", "quartier", "annee_scolaire", "sexe", "niveau_scolaire", "quartier_residence"
+            "contrat",
+            "fiche",
+            "quartier",
+            "annee_scolaire",
+            "sexe",
+            "niveau_scolaire",
+            "quartier_residence",
+            "premiere_presence",
         )
         .annotate(n=Count("pk"), p=Sum("nb_presences"))
         .order_by()
     ):
-        ecart = ecarts[_cle_d_effectif(*ancien[:7])]
-        ecart[0] -= ancien[7]
-        ecart[1] -= ancien[8]
+        cle = _cle_d_effectif(*ancien[:7])
+        ecart = ecarts[cle]
+        ecart[0] -= ancien[8]
+        ecart[1] -= ancien[9]
+        arrivees[_cle_d_arrivees(cle, ancien[7])][0] -= ancien[8]
     lignes.delete()
-    return ecarts
+    return ecarts, arrivees
 
 
 @transaction.atomic(savepoint=False)
 def oublier_les_enfants(*, participants):
     """Before children are deleted: their rows go, and the counters lose them."""
-    _ajouter_aux_effectifs(_retirer(FrequentationAnnuelle.objects.filter(participant__in=participants)))
+    _ajouter_aux_effectifs(*_retirer(FrequentationAnnuelle.objects.filter(participant__in=participants)))
 
 
 def oublier_le_quartier(*, quartier):
     """After a quartier was deleted (its rows went with it, by cascade): its counters go too.
     Nobody lived there, or the children's residence would have protected it."""
     EffectifAnnuel.objects.filter(perimetre=quartier).delete()
+    ArriveesDuJour.objects.filter(perimetre=quartier).delete()
 
 
 @transaction.atomic(savepoint=False)
@@ -128,13 +158,21 @@ def recalculer_frequentations(*, participants=None):
         presences = presences.filter(participant__in=participants)
         lignes = lignes.filter(participant__in=participants)
         enfants = enfants.filter(pk__in=participants)
-    ecarts = _retirer(lignes)
-    # A child's rows per fiche: each fiche's dashboard counts the children of its own actions.
-    par_contrat = presences.values("participant", "annee", "fiche").annotate(n=Count("pk")).order_by()
+    niveaux = NiveauAnnuel.objects.all()
+    if participants is not None:
+        niveaux = niveaux.filter(participant__in=participants)
+    ecarts, arrivees = _retirer(lignes)
+    # A child's rows per fiche: each fiche's dashboard counts the children of its own actions,
+    # and the day they first came to them.
+    par_contrat = (
+        presences.values("participant", "annee", "fiche")
+        .annotate(n=Count("pk"), premiere=Min("seance__date"))
+        .order_by()
+    )
     par_quartier = (
         presences.filter(seance__action__quartiers__isnull=False)
         .values("participant", "annee", "fiche", quartier=F("seance__action__quartiers"))
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk"), premiere=Min("seance__date"))
         .order_by()
     )
     profils = {
@@ -143,34 +181,47 @@ def recalculer_frequentations(*, participants=None):
             "pk", "structure__contrat", "sexe", "niveau_scolaire", "quartier_residence"
         )
     }
-    nouvelles = [
-        FrequentationAnnuelle(
-            participant_id=ligne["participant"],
-            annee_scolaire=ligne["annee"],
-            fiche_id=ligne["fiche"],
-            quartier_id=ligne.get("quartier"),
-            nb_presences=ligne["n"],
-            **profils[ligne["participant"]],
-        )
-        for requete in (par_contrat, par_quartier)
-        for ligne in requete
-    ]
+    niveaux = {
+        (pk, annee): niveau
+        for pk, annee, niveau in niveaux.values_list("participant", "annee_scolaire", "niveau_scolaire")
+    }
+    nouvelles = []
+    for requete in (par_contrat, par_quartier):
+        for ligne in requete:
+            profil = profils[ligne["participant"]]
+            nouvelles.append(
+                FrequentationAnnuelle(
+                    participant_id=ligne["participant"],
+                    annee_scolaire=ligne["annee"],
+                    fiche_id=ligne["fiche"],
+                    quartier_id=ligne.get("quartier"),
+                    nb_presences=ligne["n"],
+                    premiere_presence=ligne["premiere"],
+                    **{
+                        **profil,
+                        # A past year keeps the level the child had then.
+                        "niveau_scolaire": niveaux.get(
+                            (ligne["participant"], ligne["annee"]), profil["niveau_scolaire"]
+                        ),
+                    },
+                )
+            )
     FrequentationAnnuelle.objects.bulk_create(nouvelles, batch_size=LOT)
     for ligne in nouvelles:
-        ecart = ecarts[
-            _cle_d_effectif(
-                ligne.contrat_id,
-                ligne.fiche_id,
-                ligne.quartier_id,
-                ligne.annee_scolaire,
-                ligne.sexe,
-                ligne.niveau_scolaire,
-                ligne.quartier_residence_id,
-            )
-        ]
+        cle = _cle_d_effectif(
+            ligne.contrat_id,
+            ligne.fiche_id,
+            ligne.quartier_id,
+            ligne.annee_scolaire,
+            ligne.sexe,
+            ligne.niveau_scolaire,
+            ligne.quartier_residence_id,
+        )
+        ecart = ecarts[cle]
         ecart[0] += 1
         ecart[1] += ligne.nb_presences
-    _ajouter_aux_effectifs(ecarts)
+        arrivees[_cle_d_arrivees(cle, ligne.premiere_presence)][0] += 1
+    _ajouter_aux_effectifs(ecarts, arrivees)
 
 
 @transaction.atomic(savepoint=False)
@@ -236,10 +287,34 @@ def recompter_inscrits(*, actions=None, seances=None):
     )
 
 
+def recompter_presents(*, seances=None, actions=None):
+    """Set each session's count of presences (Seance.nb_presents): for these sessions (ids), or
+    every session of these actions (ids or a query of ids), or every session when both are None.
+    The dashboards sum it up to a date."""
+    a_recompter = Seance.objects.all()
+    if seances is not None:
+        a_recompter = a_recompter.filter(pk__in=seances)
+    if actions is not None:
+        a_recompter = a_recompter.filter(action__in=actions)
+    a_recompter.update(
+        nb_presents=Coalesce(
+            Subquery(
+                Presence.objects.filter(seance=OuterRef("pk"))
+                .order_by()
+                .values("seance")
+                .annotate(n=Count("pk"))
+                .values("n")[:1]
+            ),
+            Value(0),
+        )
+    )
+
+
 @transaction.atomic(savepoint=False)
 def resumer_le_contrat(*, contrat):
     """After records were written in bulk (demo data): every summary of the contract."""
     actions = Action.objects.filter(porteur__contrat=contrat).values("pk")
     recompter_inscrits(actions=actions)
+    recompter_presents(actions=actions)
     recalculer_seances_annuelles(actions=actions)
     recalculer_frequentations(participants=Participant.objects.filter(structure__contrat=contrat).values("pk"))

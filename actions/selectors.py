@@ -56,13 +56,10 @@ def action_a_afficher(*, pk, perimetre):
 
 
 def seances_de_l_action(*, action):
-    """Sessions with their attendance: children present over children enrolled and consenting
-    by that date (Seance.nb_inscrits); their state (Seance.etat) comes with their fields."""
-    return list(
-        action.seances.select_related("etablissement").annotate(
-            nb_presents=nombre_de(Presence.objects.filter(seance=OuterRef("pk")), "seance")
-        )
-    )
+    """Sessions with their attendance: children present (Seance.nb_presents) over children
+    enrolled and consenting by that date (Seance.nb_inscrits); their state (Seance.etat) comes
+    with their fields."""
+    return list(action.seances.select_related("etablissement"))
 
 
 def assiduite_des_enfants(*, action):
@@ -138,9 +135,9 @@ def financements_de_l_action(*, action):
 
 
 TYPES_DE_CHANGEMENT = {"+": "Création", "~": "Modification", "-": "Suppression"}
-# Not changes anyone made; nb_inscrits is derived and not even kept in the history, version
-# counts the saves (actions.versions).
-CHAMPS_TECHNIQUES = {"id", "cree_le", "cree_par", "nb_inscrits", "version"}
+# Not changes anyone made; nb_inscrits and nb_presents are derived and not even kept in the
+# history, version counts the saves (actions.versions).
+CHAMPS_TECHNIQUES = {"id", "cree_le", "cree_par", "nb_inscrits", "nb_presents", "version"}
 
 
 def _champs_modifies(modele, ligne, precedente):

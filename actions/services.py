@@ -29,12 +29,13 @@ from partenaires.models import Structure
 
 from .dates import dates_de_la_serie, dates_en_clair
 from .enums import StatutAction
-from .models import Action, Financement, Inscription, Participant, Presence, Seance
+from .models import Action, Financement, FrequentationAnnuelle, Inscription, NiveauAnnuel, Participant, Presence, Seance
 from .resumes import (
     oublier_les_enfants,
     recalculer_frequentations,
     recalculer_seances_annuelles,
     recompter_inscrits,
+    recompter_presents,
 )
 from .selectors import nouveaux_codes, participants_expires, presences_notees
 from .versions import changements_a_appliquer
@@ -265,7 +266,8 @@ def seance_enregistrer(*, action, donnees, seance=None, version=None):
     caller states the fields outright): never two at the same date and start time, and a
     session already held (its grid saved) stays in the past. A new session, or one moved to
     another date, counts the children enrolled and consenting by its date, and the action's
-    yearly sums follow; moved to another school year, it moves its children's presences there.
+    yearly sums follow; its children who came are recounted (moved to another school year, their
+    presences move there; within one, the day they first came may change).
     Headcounts change the yearly sums only; its time, place, duration or notes change no
     summary. Its grid, cancellation and restoration are written by their own services only."""
     # The action before the session: the attendance grid takes its locks in that order too.
@@ -295,8 +297,8 @@ def seance_enregistrer(*, action, donnees, seance=None, version=None):
     _valider_et_enregistrer(seance)
     if seance.date != date_avant:
         recompter_inscrits(seances=[seance.pk])
-        if _annee(seance.date) != _annee(date_avant):
-            recalculer_frequentations(participants=_presents(seance.presences.all()))
+        # Even within the school year: the day a child first came may move.
+        recalculer_frequentations(participants=_presents(seance.presences.all()))
     if seance.date != date_avant or [seance.enfants_anonymes, seance.parents_presents] != effectifs:
         recalculer_seances_annuelles(actions=[action.pk])
     return seance
@@ -448,13 +450,36 @@ def _refuser_un_consentement_posterieur(participant, consentement):
         )
 
 
+def _changer_le_niveau_de_l_annee(participant):
+    """A new level is the child's level of this school year; the years before keep the level
+    they were counted with, recorded now for those that had none. Returns whether the child
+    has rows this school year, the only ones the new level moves."""
+    annee = _annee(timezone.localdate())
+    rangs = FrequentationAnnuelle.objects.filter(participant=participant, quartier=None)
+    passees = rangs.filter(annee_scolaire__lt=annee).exclude(
+        annee_scolaire__in=NiveauAnnuel.objects.filter(participant=participant).values("annee_scolaire")
+    )
+    NiveauAnnuel.objects.bulk_create(
+        [
+            NiveauAnnuel(participant=participant, annee_scolaire=a, niveau_scolaire=niveau)
+            # One row per fiche the child came to, all with the level of that year: noted once.
+            for a, niveau in passees.values_list("annee_scolaire", "niveau_scolaire").distinct().order_by()
+        ]
+    )
+    NiveauAnnuel.objects.update_or_create(
+        participant=participant, annee_scolaire=annee, defaults={"niveau_scolaire": participant.niveau_scolaire}
+    )
+    return rangs.filter(annee_scolaire=annee).exists()
+
+
 @transaction.atomic
 def participant_enregistrer(*, donnees, participant=None):
     """A child's record; a new one gets a random code that says nothing about the child, and has
     no presence yet. A new sex, level, residence or structure moves the child's rows to other
     counters. A new consent date changes the presences possible at the sessions of the child's
     actions between the old date and the new one, which are recounted, and cannot fall after a
-    presence; the school or birth year change no summary."""
+    presence; the school or birth year change no summary. A new level is the child's level of
+    this school year (NiveauAnnuel): past years keep theirs, and only this year's rows move."""
     if participant is None:
         return _enregistrer(Participant(code=nouveaux_codes(1)[0]), donnees)
     consentement_avant = Participant.objects.values_list("date_consentement", flat=True).get(pk=participant.pk)
@@ -469,7 +494,12 @@ def participant_enregistrer(*, donnees, participant=None):
     if consentement != consentement_avant:
         _refuser_un_consentement_posterieur(participant, consentement)
     _enregistrer(participant, donnees)
-    if tuple(getattr(participant, champ) for champ in PROFIL_DE_L_ENFANT) != avant:
+    changes = {
+        champ for champ, valeur in zip(PROFIL_DE_L_ENFANT, avant, strict=True) if getattr(participant, champ) != valeur
+    }
+    if "niveau_scolaire" in changes and not _changer_le_niveau_de_l_annee(participant):
+        changes.remove("niveau_scolaire")
+    if changes:
         recalculer_frequentations(participants=[participant.pk])
     if seances:
         recompter_inscrits(seances=[pk for pk, _ in seances])
@@ -481,13 +511,16 @@ def participant_enregistrer(*, donnees, participant=None):
 def participant_supprimer(*, participant):
     """Delete a child with their enrolments and presences (past retention, participants_anonymiser
     keeps the figures instead). Their rows and their share of the counters go; the sessions of
-    the actions they were enrolled in count one child fewer."""
+    the actions they were enrolled in count one child fewer, those they came to one presence
+    fewer."""
     actions = list(participant.inscriptions.values_list("action_id", flat=True))
     _verrouiller_les_actions(actions)
     # Then the child, before their rows: a grid that recounts them waits here, not on their rows.
     list(Participant.objects.select_for_update().filter(pk=participant.pk).values_list("pk"))
+    seances = list(participant.presences.values_list("seance_id", flat=True))
     oublier_les_enfants(participants=[participant.pk])
     participant.delete()
+    recompter_presents(seances=seances)
     recompter_inscrits(actions=actions)
     recalculer_seances_annuelles(actions=actions)
 
@@ -497,7 +530,9 @@ def participants_inscrire(*, action, participants, date_inscription, auteur):
     """Enrol children in an action; each must be followed by the structure that runs it. A child
     already enrolled, by another request a moment before as well (the action is locked first),
     is left as is: the new enrolments are returned, the caller tells the others apart. The
-    sessions count the children enrolled by their dates, and the action's yearly sums follow."""
+    sessions count the children enrolled by their dates, and the action's yearly sums follow.
+    Each new child's level is recorded as their level of the enrolment's school year, when that
+    year has none yet."""
     etrangers = [p.code for p in participants if p.structure_id != action.porteur_id]
     if etrangers:
         raise ValidationError(
@@ -517,6 +552,16 @@ def participants_inscrire(*, action, participants, date_inscription, auteur):
         if p.pk not in deja
     ]
     nouvelles = bulk_create_with_history(nouvelles, Inscription, default_user=auteur)
+    # The level the child has at enrolment is their level of that school year, unless one is
+    # recorded already; it is the level their rows were counted with, so nothing is recounted.
+    NiveauAnnuel.objects.bulk_create(
+        [
+            NiveauAnnuel(participant=p, annee_scolaire=_annee(date_inscription), niveau_scolaire=p.niveau_scolaire)
+            for p in participants
+            if p.pk not in deja
+        ],
+        ignore_conflicts=True,
+    )
     recompter_inscrits(actions=[action.pk])
     recalculer_seances_annuelles(actions=[action.pk])
     return nouvelles
@@ -603,10 +648,11 @@ def presences_enregistrer(
         setattr(seance, nom, valeur)
     seance.version += 1
     seance.saisie_le = timezone.now()
+    seance.nb_presents = len(presents)
     if a_ajouter or a_retirer:
         recalculer_frequentations(participants=a_ajouter | a_retirer)
     seance._change_reason = "Présences – " + (", ".join(changements) or "sans changement d’enfant")
-    seance.save(update_fields=["enfants_anonymes", "parents_presents", "saisie_le", "version"])
+    seance.save(update_fields=["enfants_anonymes", "parents_presents", "saisie_le", "version", "nb_presents"])
     if saisie_avant is None or (seance.enfants_anonymes, seance.parents_presents) != effectifs_avant:
         recalculer_seances_annuelles(actions=[seance.action_id])
     return len(a_ajouter), len(a_retirer)

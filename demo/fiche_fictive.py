@@ -12,7 +12,12 @@ from simple_history.utils import bulk_create_with_history
 
 from actions.enums import StatutAction
 from actions.models import Action, Inscription, Participant, Presence, Seance
-from actions.resumes import recalculer_frequentations, recalculer_seances_annuelles, recompter_inscrits
+from actions.resumes import (
+    recalculer_frequentations,
+    recalculer_seances_annuelles,
+    recompter_inscrits,
+    recompter_presents,
+)
 from fiches.annees import AnneeScolaire
 from fiches.models import Fiche, Thematique
 from fiches.reference import lire_reference
@@ -109,6 +114,7 @@ def generer_activite_fictive(*, contrat):
     Presence.objects.bulk_create(presences)
     ids = [action.pk for action in actions]
     recompter_inscrits(actions=ids)
+    recompter_presents(actions=ids)
     recalculer_seances_annuelles(actions=ids)
     recalculer_frequentations(participants={presence.participant_id for presence in presences})
     return {"actions": len(actions), "seances": len(seances), "presences": len(presences)}

@@ -1,5 +1,6 @@
 """The school year (1 September to 31 August): the default period of every record and indicator."""
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -48,6 +49,14 @@ class AnneeScolaire:
 
     def precedente(self):
         return AnneeScolaire(self.annee_de_rentree - 1)
+
+    def au_meme_jour(self, jour):
+        """The day of this school year with the day and month of `jour`: 30/11/2026 is
+        30/11/2025 in 2025-2026. 29 February, in a year without one, is 28 February."""
+        annee = self.annee_de_rentree + (0 if jour.month >= 9 else 1)
+        if (jour.month, jour.day) == (2, 29) and not calendar.isleap(annee):
+            return date(annee, 2, 28)
+        return jour.replace(year=annee)
 
     def __str__(self):
         return self.libelle

@@ -11,6 +11,10 @@ from openpyxl import Workbook
 from fiches.tableurs import cellule_sure
 
 from .confidentialite import Effectif
+from .enums import Mode
+
+# An external value is entered for a whole school year: it is never cut at a date.
+BASE_DES_VALEURS_EXTERNES = "valeurs saisies pour chaque année entière"
 
 COLONNES = [
     "code",
@@ -22,6 +26,9 @@ COLONNES = [
     "valeur_annee_precedente",
     "cible",
     "unite",
+    # Cut at the same date while the year is under way, else whole years: the two values'
+    # comparison holds only on that basis.
+    "base_de_comparaison",
 ]
 
 
@@ -33,6 +40,9 @@ def lignes_d_export(tableau):
             "annee_scolaire": tableau.annee.libelle,
             "perimetre": tableau.perimetre,
             "unite": ligne.indicateur.unite,
+            "base_de_comparaison": (
+                tableau.comparaison.libelle if ligne.indicateur.mode == Mode.CALCULE else BASE_DES_VALEURS_EXTERNES
+            ),
         }
         yield {
             **commun,

@@ -19,6 +19,7 @@ from .calculs import calculer_par_fiche, masquer_petits_effectifs
 from .confidentialite import Effectif
 from .enums import Mode, Sens
 from .models import Cible, Indicateur, ValeurExterne
+from .periodes import Comparaison
 
 
 def _nombre(valeur):
@@ -33,6 +34,8 @@ class LigneTableau:
     cible: Decimal | None = None
     valeur_contrat: object = None
     ventilations: list = field(default_factory=list)
+    # The sessions à saisir of the year, beside a rate over the sessions saved (None: not such a rate).
+    seances_a_saisir: int | None = None
     # A computed indicator whose code names no registered calculation (an admin's typo, or one
     # still to write): shown without figures rather than failing the whole dashboard.
     sans_calcul: bool = False
@@ -71,6 +74,8 @@ class Tableau:
     valeurs_etablissements: list
     # Whether the contract's figures stand beside a quartier's.
     avec_contrat: bool = False
+    # How the two years are compared: at the same date while the year is under way, else whole.
+    comparaison: Comparaison | None = None
 
     @property
     def perimetre(self):
@@ -138,11 +143,17 @@ def quartier_a_afficher(*, code, perimetre):
     return get_object_or_404(quartiers_visibles(perimetre=perimetre), code=code)
 
 
-def _figures(*, perimetre, annee, quartier, codes_par_fiche, noms=None):
-    """The computed figures of these fiches ({fiche id: codes}), small counts masked outside the
-    officers: they see the records themselves, everyone else aggregates."""
+def _figures(*, perimetre, annee, quartier, codes_par_fiche, aujourdhui=None, noms=None):
+    """The computed figures of these fiches ({fiche id: codes}), compared as of `aujourdhui`,
+    small counts masked outside the officers: they see the records themselves, everyone else
+    aggregates."""
     par_fiche = calculer_par_fiche(
-        contrat=perimetre.contrat, annee=annee, quartier=quartier, codes_par_fiche=codes_par_fiche, noms=noms
+        contrat=perimetre.contrat,
+        annee=annee,
+        quartier=quartier,
+        aujourdhui=aujourdhui,
+        codes_par_fiche=codes_par_fiche,
+        noms=noms,
     )
     if not perimetre.responsable:
         for figures in par_fiche.values():
@@ -178,26 +189,37 @@ def _ligne(indicateur, *, annee, figures, externes, ici, cible=None):
         if valeurs is not None:
             ligne.actuelle, ligne.precedente = valeurs["actuelle"], valeurs["precedente"]
             ligne.ventilations = figures.ventilations.get(indicateur.code, [])
+            if (a_saisir := figures.seances_a_saisir.get(indicateur.code)) is not None:
+                ligne.seances_a_saisir = a_saisir["actuelle"]
     else:
         ligne.actuelle = externes.get((indicateur.pk, ici, annee.libelle))
         ligne.precedente = externes.get((indicateur.pk, ici, annee.precedente().libelle))
     return ligne
 
 
-def tableau_de_bord(*, perimetre, annee, fiche, quartier=None):
-    """The dashboard of one fiche, for the contract or one quartier. A quartier's shows the
-    contract's figure beside each of its own to those who may read the contract's dashboard:
-    one more calculation pass, for the contract."""
+def tableau_de_bord(*, perimetre, annee, fiche, quartier=None, aujourdhui=None):
+    """The dashboard of one fiche, for the contract or one quartier, compared with the previous
+    year as of `aujourdhui` (today by default): at the same date while the year is under way,
+    whole once it is over. A quartier's shows the contract's figure beside each of its own to
+    those who may read the contract's dashboard: one more calculation pass, for the contract,
+    compared the same way."""
     contrat = perimetre.contrat
     indicateurs = list(indicateurs_de_la_fiche(fiche=fiche))
     calcules = {fiche.pk: _calcules(indicateurs)}
     noms = {}
-    figures = _figures(perimetre=perimetre, annee=annee, quartier=quartier, codes_par_fiche=calcules, noms=noms)
+    figures = _figures(
+        perimetre=perimetre, annee=annee, quartier=quartier, codes_par_fiche=calcules, aujourdhui=aujourdhui, noms=noms
+    )
     figures = figures[fiche.pk]
     avec_contrat = quartier is not None and peut_voir_le_tableau_du_contrat(perimetre)
     if avec_contrat:
         figures_contrat = _figures(
-            perimetre=perimetre, annee=annee, quartier=None, codes_par_fiche=calcules, noms=noms
+            perimetre=perimetre,
+            annee=annee,
+            quartier=None,
+            codes_par_fiche=calcules,
+            aujourdhui=aujourdhui,
+            noms=noms,
         )[fiche.pk]
     cibles = {
         c.indicateur_id: c.valeur
@@ -237,6 +259,7 @@ def tableau_de_bord(*, perimetre, annee, fiche, quartier=None):
         lignes,
         valeurs_etablissements,
         avec_contrat=avec_contrat,
+        comparaison=figures.comparaison,
     )
 
 
@@ -252,10 +275,11 @@ def _chiffres_cles(indicateurs):
     return sorted(choisis[:CHIFFRES_PAR_FICHE], key=lambda i: (i.ordre, i.code))
 
 
-def chiffres_des_fiches(*, perimetre, annee):
+def chiffres_des_fiches(*, perimetre, annee, aujourdhui=None):
     """The contract's fiches, each with a few key figures for the whole contract (CHIFFRES_CLES
-    first), in a fixed number of queries however many fiches: every dataset is read once for
-    all of them. For a partner granted some quartiers, the fiches alone."""
+    first), compared as the dashboards are, in a fixed number of queries however many fiches:
+    every dataset is read once for all of them. For a partner granted some quartiers, the fiches
+    alone."""
     contrat = perimetre.contrat
     fiches = list(fiches_du_contrat(contrat=contrat).prefetch_related("indicateurs"))
     if not peut_voir_le_tableau_du_contrat(perimetre):
@@ -266,6 +290,7 @@ def chiffres_des_fiches(*, perimetre, annee):
         annee=annee,
         quartier=None,
         codes_par_fiche={pk: _calcules(indicateurs) for pk, indicateurs in choisis.items()},
+        aujourdhui=aujourdhui,
     )
     tous = [indicateur for indicateurs in choisis.values() for indicateur in indicateurs]
     externes = {}

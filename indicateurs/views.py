@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from actions.versions import ModificationConcurrente
 from comptes.perms import peut_piloter, peut_voir_le_tableau_du_contrat, peut_voir_les_tableaux
@@ -13,6 +14,7 @@ from fiches.perms import exige, formulaire, lecture
 
 from . import exports, selectors, services
 from .forms import FormulaireCible, FormulaireSuppression, FormulaireValeurExterne, cibles_vues
+from .periodes import Comparaison
 
 
 @lecture
@@ -28,6 +30,8 @@ def tableaux(request):
             "annee": annee,
             "annees": annees_recentes(),
             "fiches": selectors.chiffres_des_fiches(perimetre=request.perimetre, annee=annee),
+            # The key figures are compared as the dashboards are: said beside them.
+            "comparaison": Comparaison(annee, timezone.localdate()),
             "du_contrat": du_contrat,
             # A partner granted some quartiers reads the dashboards of the first of them.
             "premier_quartier": None if du_contrat else selectors.premier_quartier(perimetre=request.perimetre),

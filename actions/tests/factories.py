@@ -7,12 +7,13 @@ import datetime
 import factory
 from django.utils import timezone
 
+from fiches.annees import AnneeScolaire
 from fiches.tests.factories import QuartierFactory, RealisationAttendueFactory
 from partenaires.tests.factories import EtablissementFactory, StructureFactory
 
 from ..enums import NiveauScolaire, Sexe, StatutAction
-from ..models import Action, Financement, Inscription, Participant, Presence, Seance
-from ..resumes import recalculer_frequentations, recalculer_seances_annuelles, recompter_inscrits
+from ..models import Action, Financement, Inscription, NiveauAnnuel, Participant, Presence, Seance
+from ..resumes import recalculer_frequentations, recalculer_seances_annuelles, recompter_inscrits, recompter_presents
 
 CONTRAT_DE_LA_REALISATION = "realisation.fiche.enjeu.axe.pilier.contrat"
 
@@ -103,8 +104,14 @@ class InscriptionFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def resumes(self, create, extracted, **kwargs):
-        """As services.participants_inscrire: the sessions' children enrolled, the yearly sums."""
+        """As services.participants_inscrire: the child's level of the enrolment's school year,
+        the sessions' children enrolled, the yearly sums."""
         if create:
+            NiveauAnnuel.objects.get_or_create(
+                participant_id=self.participant_id,
+                annee_scolaire=AnneeScolaire.de_la_date(self.date_inscription).annee_de_rentree,
+                defaults={"niveau_scolaire": self.participant.niveau_scolaire},
+            )
             recompter_inscrits(actions=[self.action_id])
             recalculer_seances_annuelles(actions=[self.action_id])
 
@@ -119,9 +126,10 @@ class PresenceFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def resumes(self, create, extracted, **kwargs):
-        """As services.presences_enregistrer: the session's grid saved, the child's rows and the
-        counters."""
+        """As services.presences_enregistrer: the session's grid saved and its presences counted,
+        the child's rows and the counters."""
         if create:
+            recompter_presents(seances=[self.seance_id])
             if Seance.objects.filter(pk=self.seance_id, saisie_le__isnull=True).update(saisie_le=timezone.now()):
                 recalculer_seances_annuelles(actions=[self.seance.action_id])
             recalculer_frequentations(participants=[self.participant_id])

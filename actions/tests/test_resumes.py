@@ -22,10 +22,19 @@ from django.test.utils import CaptureQueriesContext
 from actions import services
 from actions.enums import NiveauScolaire, Sexe, StatutAction
 from actions.forms import FormulaireAction
-from actions.models import EffectifAnnuel, FrequentationAnnuelle, Participant, Presence, Seance, SeancesAnnuelles
+from actions.models import (
+    ArriveesDuJour,
+    EffectifAnnuel,
+    FrequentationAnnuelle,
+    NiveauAnnuel,
+    Participant,
+    Presence,
+    Seance,
+    SeancesAnnuelles,
+)
 from actions.resumes import recalculer_frequentations, recalculer_seances_annuelles, recompter_inscrits
 from fiches.annees import AnneeScolaire
-from fiches.tests.factories import QuartierFactory
+from fiches.tests.factories import FicheFactory, QuartierFactory, RealisationAttendueFactory
 from indicateurs.calculs import calculer
 from partenaires.tests.factories import SourceFinancementFactory, StructureFactory
 
@@ -46,9 +55,14 @@ CHAMPS_M2M_ACTION = ["thematiques", "partenaires", "quartiers", "etablissements"
 
 
 def attendu():
-    """Rows (participant, year, quartier or None, presences, sex, level, residence, fiche) from the
-    presences, those of cancelled sessions and actions left out: a child's rows per fiche."""
+    """Rows (participant, year, quartier or None, presences, sex, level of that year, residence,
+    fiche, first presence) from the presences, those of cancelled sessions and actions left out:
+    a child's rows per fiche, each with the day the child first came to that fiche's actions."""
     compte = Counter()
+    premieres = {}
+    niveaux = {
+        (p, a): n for p, a, n in NiveauAnnuel.objects.values_list("participant", "annee_scolaire", "niveau_scolaire")
+    }
     for presence in Presence.objects.select_related("seance__action__realisation", "participant").prefetch_related(
         "seance__action__quartiers"
     ):
@@ -56,11 +70,14 @@ def attendu():
         if action.statut == StatutAction.ANNULEE or presence.seance.annulee_le:
             continue
         enfant = presence.participant
-        profil = (enfant.sexe, enfant.niveau_scolaire, enfant.quartier_residence_id, action.realisation.fiche_id)
         annee = AnneeScolaire.de_la_date(presence.seance.date).annee_de_rentree
+        niveau = niveaux.get((enfant.pk, annee), enfant.niveau_scolaire)
+        profil = (enfant.sexe, niveau, enfant.quartier_residence_id, action.realisation.fiche_id)
         for quartier in [None, *(q.pk for q in action.quartiers.all())]:
-            compte[(enfant.pk, annee, quartier, *profil)] += 1
-    return {(*cle[:3], n, *cle[3:]) for cle, n in compte.items()}
+            cle = (enfant.pk, annee, quartier, *profil)
+            compte[cle] += 1
+            premieres[cle] = min(premieres.get(cle, presence.seance.date), presence.seance.date)
+    return {(*cle[:3], n, *cle[3:], premieres[cle]) for cle, n in compte.items()}
 
 
 def lignes():
@@ -74,8 +91,34 @@ def lignes():
             "niveau_scolaire",
             "quartier_residence",
             "fiche",
+            "premiere_presence",
         )
     )
+
+
+def arrivees():
+    return {
+        cle[:8]: cle[8]
+        for cle in ArriveesDuJour.objects.filter(nb_enfants__gt=0).values_list(
+            "contrat",
+            "perimetre",
+            "annee_scolaire",
+            "jour",
+            "sexe",
+            "niveau_scolaire",
+            "residence",
+            "fiche",
+            "nb_enfants",
+        )
+    }
+
+
+def presents():
+    return dict(Seance.objects.values_list("pk", "nb_presents"))
+
+
+def presents_attendus():
+    return dict(Seance.objects.annotate(n=Count("presences")).values_list("pk", "n"))
 
 
 def effectifs():
@@ -101,16 +144,20 @@ def coherent():
     attendues = attendu()
     contrats = dict(Participant.objects.values_list("pk", "structure__contrat"))
     sommes = Counter()
-    for participant, annee, quartier, n, sexe, niveau, residence, fiche in attendues:
+    arrivees_attendues = Counter()
+    for participant, annee, quartier, n, sexe, niveau, residence, fiche, premiere in attendues:
         cle = (contrats[participant], quartier or 0, annee, sexe, niveau, residence or 0, fiche)
         sommes[(*cle, "enfants")] += 1
         sommes[(*cle, "presences")] += n
+        arrivees_attendues[(*cle[:3], premiere, *cle[3:])] += 1
     effectifs_attendus = {
         cle[:7]: (sommes[cle], sommes[(*cle[:7], "presences")]) for cle in sommes if cle[7] == "enfants"
     }
     return (
         lignes() == attendues
         and effectifs() == effectifs_attendus
+        and arrivees() == dict(arrivees_attendues)
+        and presents() == presents_attendus()
         and seances_annuelles() == sommes_des_seances()
         and inscrits() == inscrits_attendus()
     )
@@ -159,7 +206,7 @@ def inscrits():
 
 
 def resumes():
-    return lignes(), effectifs(), seances_annuelles(), inscrits()
+    return lignes(), effectifs(), arrivees(), seances_annuelles(), inscrits(), presents()
 
 
 def egal_au_recomptage():
@@ -466,7 +513,8 @@ ECRITURES_QUI_RECOMPTENT = {
         lambda d: services.seance_enregistrer(
             action=d.autre, seance=d.premiere, donnees={"date": datetime.date(2025, 10, 22)}
         ),
-        {S, N},
+        # Its children's first presence moves with it.
+        {S, N, F},
     ),
     "séance déplacée à l’année d’avant": (
         lambda d: services.seance_enregistrer(
@@ -504,7 +552,6 @@ ECRITURES_QUI_RECOMPTENT = {
         lambda d: _enfant(d, 0, sexe=Sexe.GARCON if d.enfants[0].sexe == Sexe.FILLE else Sexe.FILLE),
         {F, E},
     ),
-    "niveau d’un enfant": (lambda d: _enfant(d, 1, niveau_scolaire=NiveauScolaire.SIXIEME), {F, E}),
     "résidence d’un enfant": (lambda d: _enfant(d, 1, quartier_residence=None), {F, E}),
     "structure d’un enfant, dans un autre contrat": (lambda d: _enfant(d, 2, structure=StructureFactory()), {F, E}),
     "enfant supprimé": (lambda d: services.participant_supprimer(participant=d.enfants[2]), {F, E, S, N}),
@@ -607,9 +654,10 @@ def test_changing_what_is_summed_recounts_and_changing_it_back_restores_the_summ
     assert coherent() and {ligne[0] for ligne in lignes() if ligne[1] == 2025} == {d.enfants[0].pk, d.enfants[1].pk}
     services.action_enregistrer(action=d.autre, donnees={"statut": StatutAction.EN_COURS}, auteur=None)
     assert resumes() == depart
+    # A new level is the level of this school year: the child's past years keep theirs.
     niveau = d.enfants[1].niveau_scolaire
     _enfant(d, 1, niveau_scolaire=NiveauScolaire.SIXIEME)
-    assert coherent() and {ligne[5] for ligne in lignes() if ligne[0] == d.enfants[1].pk} == {"6E"}
+    assert coherent() and {ligne[5] for ligne in lignes() if ligne[0] == d.enfants[1].pk} == {niveau}
     _enfant(d, 1, niveau_scolaire=niveau)
     assert resumes() == depart
     # A cancelled action counts nowhere: its quartiers may change without a recount.
@@ -629,13 +677,14 @@ def test_the_full_recount_rebuilds_the_same_rows_for_every_contract():
         for enfant in enfants[:2]:
             PresenceFactory(seance=seance, participant=enfant)
     ActionFactory(annulee=True)
-    avant = lignes(), effectifs()
+    avant = lignes(), effectifs(), arrivees()
     FrequentationAnnuelle.objects.all().delete()
     EffectifAnnuel.objects.all().delete()
+    ArriveesDuJour.objects.all().delete()
 
     recalculer_frequentations()
 
-    assert (lignes(), effectifs()) == avant and coherent()
+    assert (lignes(), effectifs(), arrivees()) == avant and coherent()
     assert len(set(FrequentationAnnuelle.objects.values_list("contrat", flat=True))) == 2
 
 
@@ -646,9 +695,10 @@ def test_a_grid_save_costs_the_same_summary_queries_for_one_child_or_thirty(djan
         for enfant in enfants:
             ailleurs = ActionFactory(porteur=action.porteur, realisation=action.realisation)
             PresenceFactory(seance=SeanceFactory(action=ailleurs, date=NOVEMBRE), participant=enfant)
-        # Lock, previous rows by counter, delete, profiles, two groupings, insert; the counters
-        # are already right (the factories recounted), so nothing is added to them.
-        with django_assert_num_queries(7):
+        # Lock, previous rows by counter, delete, profiles, levels of each year, two groupings,
+        # insert; the counters are already right (the factories recounted), so nothing is added
+        # to them.
+        with django_assert_num_queries(8):
             recalculer_frequentations(participants=[e.pk for e in enfants])
     assert coherent()
     assert (
@@ -695,8 +745,9 @@ def test_the_rebuild_command_repairs_summaries_changed_behind_the_application(ca
     # Fixes made directly in the database, behind the services.
     EffectifAnnuel.objects.update(nb_enfants=99)
     FrequentationAnnuelle.objects.filter(participant=enfants[0]).delete()
-    Seance.objects.update(nb_inscrits=0)
+    Seance.objects.update(nb_inscrits=0, nb_presents=0)
     SeancesAnnuelles.objects.all().delete()
+    ArriveesDuJour.objects.update(nb_enfants=7)
     assert not coherent()
 
     call_command("recalculer_resumes")
@@ -726,23 +777,78 @@ def test_deleting_a_quartier_takes_its_counters_and_leaves_the_contract_s():
 
 
 def test_the_migrations_that_filled_the_summaries_rebuild_what_the_services_keep(activite):
-    """actions/0003, 0004 and 0009 carry their own copies of the recount, as they were. Run in
+    """actions/0003, 0004 and 0012 carry their own copies of the recount, as they were. Run in
     turn on records a database could hold before 0004 (no session cancelled yet, no date of saved
     grid, the history of each grid saved), they rebuild what the services kept, and tell the
-    sessions entered from the others. 0003's rows per child, without their fiche, cannot be
-    written in today's table: 0009 rewrites them per fiche."""
+    sessions entered from the others. The rows per child that 0003 and 0009 wrote, without a
+    fiche or a first presence, cannot be written in today's table: 0012 rewrites them per fiche,
+    with their first presence (test_migrations runs them all at their own schema)."""
     services.seance_retablir(seance=activite.annulee)
     saisies = set(Seance.objects.filter(saisie_le__isnull=False).values_list("pk", flat=True))
     assert activite.troisieme.pk not in saisies and activite.annulee.pk in saisies
     avant = resumes()
     FrequentationAnnuelle.objects.all().delete()
     EffectifAnnuel.objects.all().delete()
+    ArriveesDuJour.objects.all().delete()
     SeancesAnnuelles.objects.all().delete()
-    Seance.objects.update(nb_inscrits=0, saisie_le=None)
+    Seance.objects.update(nb_inscrits=0, nb_presents=0, saisie_le=None)
 
     importlib.import_module("actions.migrations.0003_resumes_des_presences").compter_les_inscrits(apps)
-    for migration in ("0004_seance_cycle_de_vie", "0009_resumes_par_fiche_remplir"):
+    for migration in ("0004_seance_cycle_de_vie", "0012_remplir_periodes_comparables"):
         importlib.import_module(f"actions.migrations.{migration}").remplir(apps, None)
 
     assert resumes() == avant and coherent()
     assert set(Seance.objects.filter(saisie_le__isnull=False).values_list("pk", flat=True)) == saisies
+
+
+def test_the_migration_that_dated_the_arrivals_rebuilds_what_the_services_keep(activite):
+    """actions/0012 carries its own copy of the recount, as it was. Run on records whose
+    presences per session, first presences, arrivals and levels per year are blank or wrong, it
+    rebuilds what the services kept, per fiche."""
+    avant = resumes()
+    niveaux = set(NiveauAnnuel.objects.values_list("participant", "annee_scolaire", "niveau_scolaire"))
+    assert niveaux
+    Seance.objects.update(nb_presents=0)
+    FrequentationAnnuelle.objects.update(premiere_presence=datetime.date(2000, 1, 1))
+    ArriveesDuJour.objects.all().delete()
+    NiveauAnnuel.objects.all().delete()
+
+    importlib.import_module("actions.migrations.0012_remplir_periodes_comparables").remplir(apps, None)
+
+    assert resumes() == avant and coherent()
+    assert set(NiveauAnnuel.objects.values_list("participant", "annee_scolaire", "niveau_scolaire")) == niveaux
+
+
+def test_a_child_at_two_fiches_actions_has_a_first_presence_in_each(activite):
+    """Each fiche's dashboard counts the children of its own actions from the day they first
+    came to them: a child who came to another fiche's atelier has rows, and arrivals, of that
+    fiche, dated by that atelier alone; moving its session within the year moves them only."""
+    fiche = activite.action.realisation.fiche
+    autre = RealisationAttendueFactory(fiche=FicheFactory(enjeu=fiche.enjeu))
+    ailleurs = ActionFactory(porteur=activite.action.porteur, realisation=autre)
+    enfant = activite.enfants[0]
+    services.participants_inscrire(
+        action=ailleurs, participants=[enfant], date_inscription=ailleurs.date_debut, auteur=None
+    )
+    atelier = services.seance_enregistrer(action=ailleurs, donnees={"date": datetime.date(2025, 12, 3)})
+    grille(atelier, [enfant])
+
+    def premieres():
+        return dict(
+            FrequentationAnnuelle.objects.filter(participant=enfant, annee_scolaire=2025, quartier=None).values_list(
+                "fiche", "premiere_presence"
+            )
+        )
+
+    assert premieres() == {fiche.pk: OCTOBRE, autre.fiche_id: datetime.date(2025, 12, 3)}
+    assert coherent() and egal_au_recomptage()
+
+    services.seance_enregistrer(action=ailleurs, seance=atelier, donnees={"date": datetime.date(2025, 9, 20)})
+
+    assert premieres() == {fiche.pk: OCTOBRE, autre.fiche_id: datetime.date(2025, 9, 20)}
+    assert coherent() and egal_au_recomptage()
+    avant = resumes()
+    FrequentationAnnuelle.objects.update(premiere_presence=datetime.date(2000, 1, 1))
+    ArriveesDuJour.objects.all().delete()
+    importlib.import_module("actions.migrations.0012_remplir_periodes_comparables").remplir(apps, None)
+    assert resumes() == avant

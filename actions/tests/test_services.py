@@ -699,11 +699,12 @@ class TestPresences:
 
 # Lock the action, the session's date, grid and headcounts as committed, enrolled children, their consent,
 # existing presences, delete, insert, the yearly summary of the children concerned (lock them,
-# their previous rows by counter, delete, their profile, presences per contract and per
-# quartier, insert, add to the counters), session update and its history row, plus the
-# savepoint pair of the transaction. It was 22 while a receiver of the session's save locked the
-# action again and rewrote its yearly sums whether the headcounts had changed or not.
-REQUETES_SAISIE_PRESENCES = 19
+# their previous rows by counter, delete, their profile, their level of each year, presences
+# per contract and per quartier, insert, add to the counters and to the arrivals per day),
+# session update and its history row, plus the savepoint pair of the transaction. It was 22
+# while a receiver of the session's save locked the action again and rewrote its yearly sums
+# whether the headcounts had changed or not.
+REQUETES_SAISIE_PRESENCES = 21
 # Lock, the session as committed, enrolled, consent, existing presences, session update and
 # history, the action's yearly sums (delete, sums, insert), savepoints. A first save of a grid
 # rewrites the yearly sums too: 3 queries more.

@@ -1,12 +1,14 @@
 """The demo's second fiche, fictional: its own indicators and ateliers, and two dashboards that
 each count only their own fiche's actions."""
 
+import io
 import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 
-from actions.models import Action
+from actions.models import Action, ArriveesDuJour, FrequentationAnnuelle, Presence, Seance
 from demo.activite import generer_activite
 from demo.fiche_fictive import charger_fiche_fictive, generer_activite_fictive
 from fiches.annees import AnneeScolaire
@@ -61,3 +63,36 @@ def test_the_fictional_fiche_brings_its_own_indicators_from_its_own_file(demo, r
     # The same code in two fiches: two indicators, each its fiche's.
     assert Indicateur.objects.filter(code="nb_actions").count() == 2
     assert Fiche.objects.du_contrat(reference).count() == 3
+
+
+def test_the_fictional_fiche_s_summaries_are_those_a_full_recount_rebuilds(demo, reference):
+    """Its sessions' presences, its children's first presences and arrivals per day, per fiche:
+    what the dashboards of a year under way read is what `recalculer_resumes` rebuilds."""
+    generer_activite(contrat=reference)
+    generer_activite_fictive(contrat=reference)
+    fictive = Fiche.objects.get(code="D.1")
+
+    def resumes():
+        return (
+            set(Seance.objects.filter(action__realisation__fiche=fictive).values_list("pk", "nb_presents")),
+            set(
+                FrequentationAnnuelle.objects.filter(fiche=fictive).values_list(
+                    "participant", "annee_scolaire", "quartier", "nb_presences", "premiere_presence"
+                )
+            ),
+            set(
+                ArriveesDuJour.objects.filter(fiche=fictive, nb_enfants__gt=0).values_list(
+                    "perimetre", "annee_scolaire", "jour", "sexe", "niveau_scolaire", "residence", "nb_enfants"
+                )
+            ),
+        )
+
+    avant = resumes()
+    call_command("recalculer_resumes", stdout=io.StringIO())
+
+    assert resumes() == avant
+    presents, lignes, arrivees = avant
+    assert (
+        sum(n for _, n in presents) == Presence.objects.filter(seance__action__realisation__fiche=fictive).count() > 0
+    )
+    assert lignes and arrivees

@@ -1,27 +1,30 @@
 """Effect indicators: how often the children came, and the parents with them."""
 
-from .figures import Resultat, ratio, total
+from .figures import Resultat, ratio
 from .registre import indicateur
 from .sources import ANNEES
 
 
-@indicateur("frequentation", libelle="Fréquentation des actions éducatives", lit=("profils_d_enfants", "seances"))
+@indicateur("frequentation", libelle="Fréquentation des actions éducatives", lit=("presences", "seances"))
 def frequentation(sources):
     """Presences of enrolled children, plus the children counted at the door of the sessions."""
-    presences = total(sources.profils_d_enfants, "presences")
+    presences = sources.presences
     anonymes = sources.seances["anonymes"]
     return Resultat({nom: presences[nom] + anonymes[nom] for nom in ANNEES})
 
 
-@indicateur("taux_assiduite", libelle="Taux d’assiduité", lit=("profils_d_enfants", "presences_possibles"))
+@indicateur("taux_assiduite", libelle="Taux d’assiduité", lit=("presences", "seances"))
 def taux_assiduite(sources):
     """Presences of enrolled children out of the presences possible, in percent: for each
     session whose attendance grid was saved (even with nobody present) and not cancelled, the
     children enrolled in its action and consenting on its date. A past session never entered
-    (à saisir) counts none of its children absent."""
-    presences = total(sources.profils_d_enfants, "presences")
-    possibles = sources.presences_possibles
-    return Resultat({nom: ratio(presences[nom], possibles[nom]) for nom in ANNEES})
+    (à saisir) counts none of its children absent: how many there are is shown beside the rate."""
+    presences = sources.presences
+    possibles = sources.seances["possibles"]
+    return Resultat(
+        {nom: ratio(presences[nom], possibles[nom]) for nom in ANNEES},
+        seances_a_saisir=dict(sources.seances["a_saisir"]),
+    )
 
 
 @indicateur("nb_parents", libelle="Présences de parents", lit=("seances",))

@@ -37,14 +37,19 @@ class Resultat:
 
     valeurs: dict
     ventilations: list = field(default_factory=list)
+    # {year: sessions à saisir} for a rate over sessions saved: the sessions it leaves out.
+    seances_a_saisir: dict | None = None
 
 
 @dataclass
 class Figures:
-    """Raw figures of one perimeter: totals per code and per year, breakdowns per code."""
+    """Raw figures of one perimeter: totals per code and per year, breakdowns per code; how the
+    two years are compared (indicateurs.periodes.Comparaison)."""
 
     totaux: dict = field(default_factory=dict)
     ventilations: dict = field(default_factory=dict)
+    seances_a_saisir: dict = field(default_factory=dict)
+    comparaison: object = None
 
 
 def total(groupes, champ=None, condition=lambda groupe: True):
@@ -103,7 +108,7 @@ def calculer_par_fiche(*, contrat, annee, codes_par_fiche, quartier=None, aujour
     )
     par_fiche = {}
     for fiche, codes in codes_par_fiche.items():
-        figures = par_fiche[fiche] = Figures()
+        figures = par_fiche[fiche] = Figures(comparaison=sources.comparaison)
         for code in dict.fromkeys(CALCULS if codes is None else codes):
             if (calcul := CALCULS.get(code)) is None:
                 continue
@@ -111,6 +116,8 @@ def calculer_par_fiche(*, contrat, annee, codes_par_fiche, quartier=None, aujour
             figures.totaux[code] = resultat.valeurs
             if resultat.ventilations:
                 figures.ventilations[code] = resultat.ventilations
+            if resultat.seances_a_saisir is not None:
+                figures.seances_a_saisir[code] = resultat.seances_a_saisir
     return par_fiche
 
 

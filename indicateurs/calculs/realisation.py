@@ -86,8 +86,9 @@ def nb_interventions_croisees(sources):
 
 @indicateur("nb_actions_parents", libelle="Nombre d’actions impliquant les parents", lit=("profils_d_actions",))
 def nb_actions_parents(sources):
-    """Actions whose public is the parents, or one of whose sessions counted parents."""
-    return Resultat(total(sources.profils_d_actions, condition=lambda g: g["implique_parents"]))
+    """Actions whose public is the parents, or one of whose sessions of the year (up to the
+    date, for a year under way) counted parents."""
+    return Resultat(total(sources.profils_d_actions, "parents"))
 
 
 def _par_sexe(profils):

@@ -1,15 +1,19 @@
 """What the computed indicators read, for one dashboard: grouped queries over the actions and
 over the summaries kept up to date on write (actions.resumes), for a school year and the one
 before it, for the whole contract or one quartier, for the actions of one fiche or of several.
+While the year is under way, both years are cut at the same day of the school year
+(indicateurs.periodes): actions begun by then, children come by then (actions.ArriveesDuJour),
+sessions dated up to then (actions.Seance's counts); a finished year is read whole from the
+yearly summaries.
 
 Each dataset is one query (conditional aggregation, one count per school year), grouped by
 fiche, run the first time an indicator reads it and shared with every other indicator of the
 dashboard, whatever the volume of records: the fiche's nine indicators cost nine queries on the
-contract's dashboard, seven on a quartier's (no breakdown by quartier there), one more while the
-school year is under way (the presences possible so far); the list of the contract's fiches
-reads the same datasets once for all its fiches. Nothing is counted per indicator, per fiche,
-per quartier or per row, and no record is looped over in Python, only the few hundred groups
-the queries return; each calculation reads the groups of its own fiche (Lecture)."""
+contract's dashboard, seven on a quartier's (no breakdown by quartier there), whether the year
+is under way or not; the list of the contract's fiches reads the same datasets once for all its
+fiches. Nothing is counted per indicator, per fiche, per quartier or per row, and no record is
+looped over in Python, only the few hundred (a few thousand, cut at a date) groups the queries
+return; each calculation reads the groups of its own fiche (Lecture)."""
 
 from functools import cached_property
 
@@ -17,10 +21,14 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
 from actions.enums import StatutAction
-from actions.models import Action, EffectifAnnuel, Seance, SeancesAnnuelles
+from actions.models import Action, ArriveesDuJour, EffectifAnnuel, Seance, SeancesAnnuelles
 from fiches.models import RealisationAttendue
 
+from ..periodes import Comparaison
+
 ANNEES = ("actuelle", "precedente")
+# What `seances` sums per fiche and year.
+SOMMES_DES_SEANCES = ("anonymes", "parents", "possibles", "a_saisir", "presences")
 
 
 def actions_du_perimetre(*, contrat, fiches, quartier=None):
@@ -35,12 +43,30 @@ def actions_du_perimetre(*, contrat, fiches, quartier=None):
     return actions
 
 
-def _chevauche(annee):
-    return Q(date_debut__lte=annee.fin, date_fin__gte=annee.debut)
+# Each condition takes a period (first day, last day) of indicateurs.periodes.Comparaison.
 
 
-def _de_l_annee(annee):
-    return Q(annee_scolaire=annee.annee_de_rentree)
+def _chevauche(periode):
+    """Actions begun by the period's last day and not ended before its first."""
+    return Q(date_debut__lte=periode[1], date_fin__gte=periode[0])
+
+
+def _de_l_annee(periode):
+    return Q(annee_scolaire=periode[0].year)
+
+
+def _arrives(periode):
+    return Q(annee_scolaire=periode[0].year, jour__lte=periode[1])
+
+
+def _dans(periode):
+    return Q(date__range=periode)
+
+
+def _sans_groupe_vide(groupes):
+    """Groups with children in either year: cut at a date, a profile whose children all came
+    later in both years sums to nothing, and is no line of a breakdown."""
+    return [groupe for groupe in groupes if any(groupe[nom] for nom in ANNEES)]
 
 
 class Sources:
@@ -57,19 +83,33 @@ class Sources:
         self.quartier = quartier
         self.aujourdhui = aujourdhui or timezone.localdate()
         self.annees = {"actuelle": annee, "precedente": annee.precedente()}
+        self.comparaison = Comparaison(annee, self.aujourdhui)
+        self.periodes = self.comparaison.periodes
         self._rentrees = [a.annee_de_rentree for a in self.annees.values()]
         self._actions = actions_du_perimetre(contrat=contrat, fiches=self.fiches, quartier=quartier)
         self._actions_des_deux_annees = self._actions.filter(
-            _chevauche(self.annees["actuelle"]) | _chevauche(self.annees["precedente"])
+            _chevauche(self.periodes["actuelle"]) | _chevauche(self.periodes["precedente"])
         )
-        self._effectifs = EffectifAnnuel.objects.filter(
-            contrat=contrat, fiche__in=self.fiches, annee_scolaire__in=self._rentrees, nb_enfants__gt=0
-        )
+        # Cut at a date, the children are those arrived by then; whole years, the yearly counters.
+        if self.comparaison.en_cours:
+            self._effectifs = ArriveesDuJour.objects.filter(
+                contrat=contrat,
+                fiche__in=self.fiches,
+                annee_scolaire__in=self._rentrees,
+                jour__lte=self.periodes["actuelle"][1],
+                nb_enfants__gt=0,
+            )
+            self._enfants_de = _arrives
+        else:
+            self._effectifs = EffectifAnnuel.objects.filter(
+                contrat=contrat, fiche__in=self.fiches, annee_scolaire__in=self._rentrees, nb_enfants__gt=0
+            )
+            self._enfants_de = _de_l_annee
         self._de_la_fiche = {}
 
     def _par_annee(self, agregat, champ, condition, prefixe=""):
-        """One aggregate per school year, e.g. Count("pk", filter=<year>) for both years."""
-        return {f"{prefixe}{nom}": agregat(champ, filter=condition(annee)) for nom, annee in self.annees.items()}
+        """One aggregate per school year, e.g. Count("pk", filter=<period>) for both years."""
+        return {f"{prefixe}{nom}": agregat(champ, filter=condition(periode)) for nom, periode in self.periodes.items()}
 
     # --- Names of what the breakdowns are by ---------------------------------------------------
 
@@ -103,16 +143,32 @@ class Sources:
 
     @cached_property
     def profils_d_actions(self):
-        """actions.Action (and SeancesAnnuelles, for the parents): the actions of the two years
+        """actions.Action (and its sessions, for the parents): the actions of the two years
         grouped by everything a single-valued breakdown needs, so that the totals and those
-        breakdowns are sums of its groups."""
+        breakdowns are sums of its groups; per year, those that involve the parents too
+        ("parents__<year>")."""
         return list(
             self._actions_des_deux_annees.avec_caracteres_derives()
             # Grouped by ids (hashed) rather than by names (sorted), which come from their own datasets.
-            .values("realisation", "porteur", "intervention_croisee", "implique_parents", fiche=F("realisation__fiche"))
-            .annotate(**self._par_annee(Count, "pk", _chevauche))
+            .values("realisation", "porteur", "intervention_croisee", fiche=F("realisation__fiche"))
+            .annotate(
+                **self._par_annee(Count, "pk", _chevauche),
+                **self._par_annee(
+                    Count, "pk", lambda p: _chevauche(p) & self._avec_les_parents(p), prefixe="parents__"
+                ),
+            )
             .order_by()
         )
+
+    def _avec_les_parents(self, periode):
+        """An action for the parents, or one of whose sessions of the period counted parents
+        (whole years from actions.SeancesAnnuelles, a year cut at a date from its sessions up
+        to then), cancelled sessions left out."""
+        if self.comparaison.en_cours:
+            seances = Seance.objects.filter(date__range=periode, annulee_le__isnull=True)
+        else:
+            seances = SeancesAnnuelles.objects.filter(annee_scolaire=periode[0].year)
+        return Q(public_parents=True) | Q(Exists(seances.filter(action=OuterRef("pk"), parents_presents__gt=0)))
 
     @cached_property
     def actions_par_thematique(self):
@@ -137,32 +193,35 @@ class Sources:
         )
 
     # --- Children ------------------------------------------------------------------------------
-    # Counted from counters kept up to date by every write (actions.resumes.EffectifAnnuel), so
-    # that totals and breakdowns are sums of a few hundred rows, with no deduplication of
-    # presences at read time. Presences count in the school year of their session's date.
+    # Counted from counters kept up to date by every write (actions.resumes.EffectifAnnuel, and
+    # ArriveesDuJour for a year cut at a date), so that totals and breakdowns are sums of a few
+    # hundred or thousand rows, with no deduplication of presences at read time. Presences count
+    # in the school year of their session's date; a child, from the day of their first presence
+    # at the fiche's actions.
 
     @cached_property
     def profils_d_enfants(self):
-        """actions.EffectifAnnuel of the perimeter: children and their presences per year, by
-        sex, school level and quartier of residence."""
-        return list(
+        """actions.EffectifAnnuel (ArriveesDuJour up to the date, for a year under way) of the
+        perimeter: children per year, by sex, school level of that year and quartier of
+        residence; for whole years, their presences too (read by `presences`)."""
+        presences = {}
+        if not self.comparaison.en_cours:
+            presences = self._par_annee(Sum, "nb_presences", _de_l_annee, prefixe="presences__")
+        return _sans_groupe_vide(
             self._effectifs.filter(perimetre=self.quartier.pk if self.quartier else 0)
             .values("fiche", "sexe", "niveau_scolaire", "residence")
-            .annotate(
-                **self._par_annee(Sum, "nb_enfants", _de_l_annee),
-                **self._par_annee(Sum, "nb_presences", _de_l_annee, prefixe="presences__"),
-            )
+            .annotate(**self._par_annee(Sum, "nb_enfants", self._enfants_de), **presences)
             .order_by()
         )
 
     @cached_property
     def enfants_par_quartier(self):
-        """actions.EffectifAnnuel of every quartier: a child who came to two quartiers is in the
-        counters of each."""
-        return list(
+        """actions.EffectifAnnuel (ArriveesDuJour up to the date) of every quartier: a child who
+        came to two quartiers is in the counters of each."""
+        return _sans_groupe_vide(
             self._effectifs.filter(perimetre__gt=0)
             .values("fiche", "perimetre")
-            .annotate(**self._par_annee(Sum, "nb_enfants", _de_l_annee))
+            .annotate(**self._par_annee(Sum, "nb_enfants", self._enfants_de))
             .order_by()
         )
 
@@ -170,54 +229,68 @@ class Sources:
 
     @cached_property
     def seances(self):
-        """actions.SeancesAnnuelles: {fiche: {"anonymes" | "parents" | "possibles": {year: sum}}}.
+        """{fiche: {"anonymes" | "parents" | "possibles" | "a_saisir" | "presences": {year: sum}}}:
+        the children counted at the door, the parents, the presences possible (the children
+        enrolled and consenting on the date of each session whose grid was saved), the sessions
+        à saisir (past, never saved), cancelled sessions left out; cut at a date, the presences
+        of enrolled children too ("presences", read by `presences`; 0 for whole years, read from
+        the children's counters). Whole years from actions.SeancesAnnuelles, years cut at a date
+        from actions.Seance up to that date.
 
         All the perimeter's actions, not only those of the two years: an action's dates can be
         changed after its sessions, which then fall outside them and still count."""
-        groupes = (
-            SeancesAnnuelles.objects.filter(action__in=self._actions, annee_scolaire__in=self._rentrees)
-            .values(fiche=F("action__realisation__fiche"))
-            .annotate(
-                **self._par_annee(Sum, "enfants_anonymes", _de_l_annee, prefixe="anonymes__"),
-                **self._par_annee(Sum, "parents_presents", _de_l_annee, prefixe="parents__"),
-                **self._par_annee(Sum, "nb_inscrits", _de_l_annee, prefixe="possibles__"),
+        if self.comparaison.en_cours:
+            saisie = Q(saisie_le__isnull=False)
+            groupes = (
+                Seance.objects.filter(action__in=self._actions, annulee_le__isnull=True)
+                .filter(_dans(self.periodes["actuelle"]) | _dans(self.periodes["precedente"]))
+                .values(fiche=F("action__realisation__fiche"))
+                .annotate(
+                    **self._par_annee(Sum, "enfants_anonymes", _dans, prefixe="anonymes__"),
+                    **self._par_annee(Sum, "parents_presents", _dans, prefixe="parents__"),
+                    **self._par_annee(Sum, "nb_inscrits", lambda p: _dans(p) & saisie, prefixe="possibles__"),
+                    **self._par_annee(Sum, "nb_presents", _dans, prefixe="presences__"),
+                    **self._par_annee(Count, "pk", lambda p: _dans(p) & ~saisie, prefixe="a_saisir__"),
+                )
+                .order_by()
             )
-            .order_by()
-        )
-        return {
+        else:
+            groupes = (
+                SeancesAnnuelles.objects.filter(action__in=self._actions, annee_scolaire__in=self._rentrees)
+                .values(fiche=F("action__realisation__fiche"))
+                .annotate(
+                    **self._par_annee(Sum, "enfants_anonymes", _de_l_annee, prefixe="anonymes__"),
+                    **self._par_annee(Sum, "parents_presents", _de_l_annee, prefixe="parents__"),
+                    **self._par_annee(Sum, "nb_inscrits", _de_l_annee, prefixe="possibles__"),
+                    **self._par_annee(Sum, "seances_non_saisies", _de_l_annee, prefixe="a_saisir__"),
+                )
+                .order_by()
+            )
+        par_fiche = {
             sommes["fiche"]: {
-                somme: {nom: sommes[f"{somme}__{nom}"] or 0 for nom in ANNEES}
-                for somme in ("anonymes", "parents", "possibles")
+                somme: {nom: sommes.get(f"{somme}__{nom}") or 0 for nom in ANNEES} for somme in SOMMES_DES_SEANCES
             }
             for sommes in groupes
         }
+        # A year to come has sessions to come, none à saisir.
+        if self.annees["actuelle"].debut > self.aujourdhui:
+            for sommes in par_fiche.values():
+                sommes["a_saisir"]["actuelle"] = 0
+        return par_fiche
 
     @cached_property
-    def presences_possibles(self):
-        """{fiche: {year: presences possible so far}}: the children enrolled and consenting on the
-        date of each session whose grid was saved, cancelled ones left out; a year under way
-        reads actions.Seance up to today (the dashboard's day may be given) instead of its sums."""
-        possibles = {fiche: {} for fiche in self.fiches}
-        for nom, annee in self.annees.items():
-            if annee.debut > self.aujourdhui:
-                sommes = {}
-            elif annee.fin >= self.aujourdhui:
-                sommes = dict(
-                    Seance.objects.filter(
-                        action__in=self._actions,
-                        date__range=(annee.debut, self.aujourdhui),
-                        saisie_le__isnull=False,
-                        annulee_le__isnull=True,
-                    )
-                    .values_list("action__realisation__fiche")
-                    .annotate(n=Sum("nb_inscrits"))
-                    .order_by()
-                )
-            else:
-                sommes = {fiche: seances["possibles"][nom] for fiche, seances in self.seances.items()}
-            for fiche, par_annee in possibles.items():
-                par_annee[nom] = sommes.get(fiche) or 0
-        return possibles
+    def presences(self):
+        """{fiche: {year: presences of enrolled children}}: cut at a date, summed with the
+        sessions (`seances`); whole years, from the children's counters (`profils_d_enfants`).
+        Either dataset is shared with the indicators that read it: no query of its own."""
+        if self.comparaison.en_cours:
+            return {fiche: sommes["presences"] for fiche, sommes in self.seances.items()}
+        par_fiche = {}
+        for groupe in self.profils_d_enfants:
+            somme = par_fiche.setdefault(groupe["fiche"], dict.fromkeys(ANNEES, 0))
+            for nom in ANNEES:
+                somme[nom] += groupe[f"presences__{nom}"] or 0
+        return par_fiche
 
     def de_la_fiche(self, nom, fiche):
         """The dataset `nom` restricted to one fiche's groups, filtered once per fiche."""
@@ -238,8 +311,8 @@ DONNEES = frozenset(nom for nom, attribut in vars(Sources).items() if isinstance
 PAR_FICHE = DONNEES - {"noms_des_quartiers", "realisations", "noms_des_structures"}
 # What a fiche with no group reads in the datasets that map each fiche to its sums.
 VIDES = {
-    "seances": {somme: dict.fromkeys(ANNEES, 0) for somme in ("anonymes", "parents", "possibles")},
-    "presences_possibles": dict.fromkeys(ANNEES, 0),
+    "seances": {somme: dict.fromkeys(ANNEES, 0) for somme in SOMMES_DES_SEANCES},
+    "presences": dict.fromkeys(ANNEES, 0),
 }
 
 

@@ -45,9 +45,10 @@ def profil_d_actions(realisation, porteur, actuelle, precedente, croisee=False, 
         "realisation": realisation,
         "porteur": porteur,
         "intervention_croisee": croisee,
-        "implique_parents": parents,
         "actuelle": actuelle,
         "precedente": precedente,
+        "parents__actuelle": actuelle if parents else 0,
+        "parents__precedente": precedente if parents else 0,
     }
 
 
@@ -184,7 +185,7 @@ def test_part_residents_qpv_rounds_half_up_and_has_no_value_without_children():
 
 # --- Sessions ------------------------------------------------------------------------------------
 
-SEANCES = {"anonymes": annees(5, 0), "parents": annees(4, 1), "possibles": annees(20, 16)}
+SEANCES = {"anonymes": annees(5, 0), "parents": annees(4, 1), "possibles": annees(20, 16), "a_saisir": annees(3, 0)}
 
 
 def test_nb_participations_anonymes_are_the_children_counted_at_the_door():
@@ -201,13 +202,16 @@ def test_nb_parents_are_the_parents_present():
 
 def test_frequentation_adds_the_children_counted_at_the_door_to_the_presences():
     # 10 + 5 this year, 12 + 0 the year before.
-    resultat = calculer("frequentation", profils_d_enfants=PROFILS_D_ENFANTS, seances=SEANCES)
+    resultat = calculer("frequentation", presences=annees(10, 12), seances=SEANCES)
 
     assert resultat.valeurs == annees(15, 12)
 
 
 def test_taux_assiduite_divides_presences_by_presences_possible_so_far():
     # 10 / 16 this year; the year before, no session held: no rate.
-    resultat = calculer("taux_assiduite", profils_d_enfants=PROFILS_D_ENFANTS, presences_possibles=annees(16, 0))
+    seances = {**SEANCES, "possibles": annees(16, 0)}
+    resultat = calculer("taux_assiduite", presences=annees(10, 12), seances=seances)
 
     assert resultat.valeurs == annees(Decimal("62.5"), None)
+    # The sessions it leaves out, shown beside it.
+    assert resultat.seances_a_saisir == annees(3, 0)

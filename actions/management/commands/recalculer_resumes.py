@@ -3,16 +3,22 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from actions.models import EffectifAnnuel, FrequentationAnnuelle, SeancesAnnuelles
-from actions.resumes import recalculer_frequentations, recalculer_seances_annuelles, recompter_inscrits
+from actions.models import ArriveesDuJour, EffectifAnnuel, FrequentationAnnuelle, SeancesAnnuelles
+from actions.resumes import (
+    recalculer_frequentations,
+    recalculer_seances_annuelles,
+    recompter_inscrits,
+    recompter_presents,
+)
 
 
 class Command(BaseCommand):
     help = (
         "Recalcule depuis les présences, les séances et les inscriptions les résumés que lisent les "
         "tableaux de bord (fréquentations et effectifs par année, séances par année, inscrits à la "
-        "date de chaque séance). Chaque écriture les tient à jour : cette commande ne sert qu’après "
-        "une correction faite directement dans la base, ou une restauration partielle."
+        "date de chaque séance, présences de chaque séance, arrivées par jour). Chaque écriture les "
+        "tient à jour : cette commande ne sert qu’après une correction faite directement dans la "
+        "base, ou une restauration partielle."
     )
 
     def handle(self, *args, **options):
@@ -22,14 +28,16 @@ class Command(BaseCommand):
                 # Saves made meanwhile wait, then recount their children from the rebuilt rows.
                 tables = ", ".join(
                     connection.ops.quote_name(modele._meta.db_table)
-                    for modele in (FrequentationAnnuelle, EffectifAnnuel, SeancesAnnuelles)
+                    for modele in (FrequentationAnnuelle, EffectifAnnuel, ArriveesDuJour, SeancesAnnuelles)
                 )
                 with connection.cursor() as curseur:
                     curseur.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
             # From scratch: counters that drifted from the rows would otherwise stay off.
             FrequentationAnnuelle.objects.all().delete()
             EffectifAnnuel.objects.all().delete()
+            ArriveesDuJour.objects.all().delete()
             recompter_inscrits()
+            recompter_presents()
             recalculer_seances_annuelles()
             recalculer_frequentations()
         self.stdout.write(
