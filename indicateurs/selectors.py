@@ -319,3 +319,14 @@ def indicateur_a_afficher(*, fiche, code, perimetre):
 
 def valeurs_externes(*, contrat):
     return ValeurExterne.objects.filter(contrat=contrat).select_related("indicateur", "quartier", "etablissement")
+
+
+def suppression_de_valeur_externe(*, contrat, pk):
+    """The history row of the deletion of value `pk` of the contract, or None: a chef correcting a
+    value another has just deleted is told so, rather than shown "page not found"."""
+    return (
+        ValeurExterne.history.filter(id=pk, contrat_id=contrat.pk, history_type="-")
+        .select_related("history_user")
+        .order_by("-history_date")
+        .first()
+    )

@@ -59,7 +59,11 @@ def _verrouiller_l_indicateur(indicateur):
 
 def _saisie(objet):
     """« par Camille Martin le 30/11/2026 à 09:35 », from its last history row, if it has one."""
-    ligne = objet.history.select_related("history_user").order_by("-history_date", "-history_id").first()
+    return signature(objet.history.select_related("history_user").order_by("-history_date", "-history_id").first())
+
+
+def signature(ligne):
+    """« par Camille Martin le 30/11/2026 à 09:35 » for a history row, "" for none."""
     if ligne is None:
         return ""
     quand = f"le {timezone.localtime(ligne.history_date):%d/%m/%Y à %H:%M}"

@@ -2,8 +2,8 @@ from copy import copy
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
@@ -154,14 +154,28 @@ def valeurs_externes(request):
 
 
 def _valeur_externe(request, pk):
-    """A value of the user's contract; another contract's is not found."""
-    return get_object_or_404(selectors.valeurs_externes(contrat=request.perimetre.contrat), pk=pk)
+    """A value of the user's contract; another contract's is not found. None, with a message
+    saying who deleted it, when it was deleted (by someone else while the page was open, most
+    likely): the caller goes back to the list."""
+    contrat = request.perimetre.contrat
+    valeur = selectors.valeurs_externes(contrat=contrat).filter(pk=pk).first()
+    if valeur is not None:
+        return valeur
+    suppression = selectors.suppression_de_valeur_externe(contrat=contrat, pk=pk)
+    if suppression is None:
+        raise Http404
+    messages.warning(
+        request, f"Cette valeur a été supprimée entre-temps{services.signature(suppression)} : rien n’a été enregistré."
+    )
+    return None
 
 
 @formulaire
 @exige(peut_piloter)
 def modifier_valeur(request, pk):
     valeur = _valeur_externe(request, pk)
+    if valeur is None:
+        return redirect("indicateurs:valeurs")
     # The form fills a copy: the page keeps showing the value as saved, whatever was typed.
     form = FormulaireValeurExterne(request.POST or None, instance=copy(valeur), contrat=request.perimetre.contrat)
     if form.is_valid():
@@ -190,6 +204,8 @@ def modifier_valeur(request, pk):
 @exige(peut_piloter)
 def supprimer_valeur(request, pk):
     valeur = _valeur_externe(request, pk)
+    if valeur is None:
+        return redirect("indicateurs:valeurs")
     erreurs = []
     if request.method == "POST":
         form = FormulaireSuppression(request.POST)
@@ -200,6 +216,8 @@ def supprimer_valeur(request, pk):
                 erreurs = erreur.messages
                 # The page shows the value as it is now, and its version: confirmed again, it goes.
                 valeur = _valeur_externe(request, pk)
+                if valeur is None:
+                    return redirect("indicateurs:valeurs")
             else:
                 messages.success(request, "Valeur supprimée ; l’historique la garde.")
                 return redirect("indicateurs:valeurs")

@@ -151,7 +151,9 @@ class TestLesAnneesProposees:
         return re.findall(r'<option value="([^"]+)"[^>]*selected', liste), liste
 
     def test_a_target_starts_on_the_current_school_year(self, demo):
-        choisie, liste = self._selection(texte(_client("demo-chef").get("/indicateurs/fiches/1.2.3/definitions/nb_actions/")))
+        choisie, liste = self._selection(
+            texte(_client("demo-chef").get("/indicateurs/fiches/1.2.3/definitions/nb_actions/"))
+        )
         assert choisie == [COURANTE.libelle]
         assert liste.index('label="Année en cours"') < liste.index('label="Années passées"')
         assert f"{COURANTE.annee_de_rentree + 3}-{COURANTE.annee_de_rentree + 4}" in liste
@@ -293,6 +295,37 @@ class TestSupprimerUneValeur:
         # Confirmed again, as it is now, it goes.
         assert chef.post(url, formulaire(reponse, "version")).status_code == 302
         assert not ValeurExterne.objects.filter(pk=valeur.pk).exists()
+
+    @pytest.mark.parametrize("page", ["modifier", "supprimer"])
+    def test_a_page_left_open_on_a_value_deleted_meanwhile_says_who_deleted_it(self, demo, page):
+        valeur = _valeur_du_contrat("taux_reussite_dnb")
+        chef, admin = _client("demo-chef"), _client("demo-admin")
+        url = f"/indicateurs/valeurs/{valeur.pk}/{page}/"
+        envoi = formulaire(chef.get(url), "version")
+        suppression = f"/indicateurs/valeurs/{valeur.pk}/supprimer/"
+        assert admin.post(suppression, formulaire(admin.get(suppression), "version")).status_code == 302
+
+        reponse = chef.post(url, envoi)
+
+        assert reponse.status_code == 302 and reponse["Location"] == "/indicateurs/valeurs/"
+        liste = texte(chef.get(reponse["Location"]))
+        assert "Cette valeur a été supprimée entre-temps par Administratrice Démo le " in liste
+        assert not ValeurExterne.objects.filter(pk=valeur.pk).exists()
+
+    @pytest.mark.parametrize("page", ["modifier", "supprimer"])
+    def test_a_value_deleted_in_another_contract_is_not_found(self, demo, page):
+        ailleurs = ValeurExterne.objects.create(
+            indicateur=Indicateur.objects.get(fiche__code="1.2.3", code="taux_reussite_dnb"),
+            contrat=ContratFactory(),
+            annee_scolaire=PASSEE,
+            valeur=Decimal("50"),
+            source="DEPP",
+            date_source=datetime.date(2026, 10, 15),
+        )
+        pk = ailleurs.pk
+        ailleurs.delete()
+        assert ValeurExterne.history.filter(id=pk, history_type="-").exists()
+        assert _client("demo-chef").get(f"/indicateurs/valeurs/{pk}/{page}/").status_code == 404
 
     def test_a_deletion_without_the_version_shown_deletes_nothing(self, demo):
         valeur = _valeur_du_contrat("taux_reussite_dnb")
