@@ -103,9 +103,10 @@ def tableau_de_bord(*, perimetre, annee, quartier=None):
     contrat = perimetre.contrat
     indicateurs = list(indicateurs_du_contrat(contrat=contrat))
     calcules = [indicateur.code for indicateur in indicateurs if indicateur.mode == Mode.CALCULE]
-    figures = calculer(contrat=contrat, annee=annee, quartier=quartier, codes=calcules)
-    # Officers see the records themselves; everyone else sees aggregates with small counts masked.
+    # Officers see the records themselves; everyone else sees aggregates with small counts masked,
+    # decided from the figures of every page they could open, so that no two of them can be combined.
     masque = not perimetre.responsable
+    figures = calculer(contrat=contrat, annee=annee, quartier=quartier, codes=calcules, tous_les_perimetres=masque)
     if masque:
         masquer_petits_effectifs(figures, seuil=settings.SEUIL_PETITS_EFFECTIFS)
     cibles = {

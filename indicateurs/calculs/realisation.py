@@ -116,7 +116,7 @@ def nb_enfants_beneficiaires(sources):
     if sources.quartier is None:
         lignes = _par_quartier(sources.enfants_par_quartier, "perimetre", sources.noms_des_quartiers)
         titre = "Par quartier de l’action (un enfant venu dans deux quartiers compte dans chacun)"
-        ventilations.append(Ventilation("quartier", titre, lignes))
+        ventilations.append(Ventilation("quartier", titre, lignes, lignes_des_quartiers=True))
     return Resultat(total(profils), ventilations)
 
 
@@ -131,6 +131,8 @@ def nb_participations_anonymes(sources):
     "part_residents_qpv",
     libelle="Part des bénéficiaires résidant en quartier prioritaire",
     lit=("profils_d_enfants",),
+    derive_de=("nb_enfants_beneficiaires",),
+    complement=("nb_enfants_beneficiaires", "residence", HORS_QPV[0]),
 )
 def part_residents_qpv(sources):
     """Children living in a quartier prioritaire, out of all the children, in percent."""

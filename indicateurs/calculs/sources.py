@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from actions.enums import StatutAction
 from actions.models import Action, EffectifAnnuel, Seance, SeancesAnnuelles
-from fiches.models import RealisationAttendue
+from fiches.models import Quartier, RealisationAttendue
 
 ANNEES = ("actuelle", "precedente")
 
@@ -44,9 +44,12 @@ def _de_l_annee(annee):
 class Sources:
     """The datasets of one dashboard, each computed once, when first read."""
 
-    def __init__(self, *, contrat, annee, quartier=None, aujourdhui=None):
+    def __init__(self, *, contrat, annee, quartier=None, aujourdhui=None, tous_les_perimetres=False):
         self.contrat = contrat
         self.quartier = quartier
+        # Masking decides for every page a reader can open at once: the children's profiles of
+        # the contract and of every quartier are then read in the query of the page's own.
+        self.tous_les_perimetres = tous_les_perimetres
         self.aujourdhui = aujourdhui or timezone.localdate()
         self.annees = {"actuelle": annee, "precedente": annee.precedente()}
         self._rentrees = [a.annee_de_rentree for a in self.annees.values()]
@@ -126,13 +129,9 @@ class Sources:
     # that totals and breakdowns are sums of a few hundred rows, with no deduplication of
     # presences at read time. Presences count in the school year of their session's date.
 
-    @cached_property
-    def profils_d_enfants(self):
-        """actions.EffectifAnnuel of the perimeter: children and their presences per year, by
-        sex, school level and quartier of residence."""
-        return list(
-            self._effectifs.filter(perimetre=self.quartier.pk if self.quartier else 0)
-            .values("sexe", "niveau_scolaire", "residence")
+    def _profils(self, effectifs, *cles):
+        return (
+            effectifs.values(*cles, "sexe", "niveau_scolaire", "residence")
             .annotate(
                 **self._par_annee(Sum, "nb_enfants", _de_l_annee),
                 **self._par_annee(Sum, "nb_presences", _de_l_annee, prefixe="presences__"),
@@ -141,15 +140,60 @@ class Sources:
         )
 
     @cached_property
+    def profils_d_enfants(self):
+        """actions.EffectifAnnuel of the perimeter: children and their presences per year, by
+        sex, school level and quartier of residence."""
+        perimetre = self.quartier.pk if self.quartier else 0
+        if self.tous_les_perimetres:
+            return self.profils_de_chaque_perimetre.get(perimetre, [])
+        return list(self._profils(self._effectifs.filter(perimetre=perimetre)))
+
+    @cached_property
+    def profils_de_chaque_perimetre(self):
+        """{perimetre (0: the contract, else a quartier's pk): its profiles}, in one query."""
+        profils = {}
+        for groupe in self._profils(self._effectifs, "perimetre"):
+            profils.setdefault(groupe.pop("perimetre"), []).append(groupe)
+        return profils
+
+    @cached_property
     def enfants_par_quartier(self):
         """actions.EffectifAnnuel of every quartier: a child who came to two quartiers is in the
         counters of each."""
+        if self.tous_les_perimetres:
+            return [
+                {"perimetre": perimetre, **{nom: sum(g[nom] or 0 for g in groupes) for nom in ANNEES}}
+                for perimetre, groupes in self.profils_de_chaque_perimetre.items()
+                if perimetre
+            ]
         return list(
             self._effectifs.filter(perimetre__gt=0)
             .values("perimetre")
             .annotate(**self._par_annee(Sum, "nb_enfants", _de_l_annee))
             .order_by()
         )
+
+    def perimetres(self):
+        """{quartier code, or None for the contract: the Sources of that perimeter}, every one of
+        the contract's, sharing the profiles already read: their children's figures cost no query."""
+        partages = {nom: getattr(self, nom) for nom in ("profils_de_chaque_perimetre", "noms_des_quartiers")}
+        # Quartiers as the datasets read them, by pk, without reading them again.
+        quartiers = {None: None} | {
+            code: Quartier(pk=pk, code=code, contrat=self.contrat)
+            for pk, (code, _) in partages["noms_des_quartiers"].items()
+        }
+        perimetres = {}
+        for code, quartier in quartiers.items():
+            autre = Sources(
+                contrat=self.contrat,
+                annee=self.annees["actuelle"],
+                quartier=quartier,
+                aujourdhui=self.aujourdhui,
+                tous_les_perimetres=True,
+            )
+            autre.__dict__.update(partages)
+            perimetres[code] = autre
+        return perimetres
 
     # --- Sessions ------------------------------------------------------------------------------
 
