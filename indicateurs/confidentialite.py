@@ -23,8 +23,9 @@ NOTE_PRIMAIRE = (
     "« < {seuil} » : de 1 à {maximum} enfants, effectif masqué pour qu’on ne puisse pas reconnaître un enfant."
 )
 NOTE_SECONDAIRE = (
-    "« s » : chiffre masqué pour qu’on ne puisse pas retrouver un petit effectif par différence "
-    "(il peut valoir 0 ou plus)."
+    "« s » : chiffre masqué pour qu’on ne puisse pas en déduire un petit effectif, par différence entre "
+    "des chiffres publiés ou parce qu’il est calculé sur peu d’enfants (part, taux, fréquentation) ; "
+    "il peut valoir 0 ou plus."
 )
 
 
@@ -69,6 +70,7 @@ def proteger(valeurs, relations, *, seuil):
     for relation in relations:
         for cle in (relation.total, *relation.parties):
             autour.setdefault(cle, []).append(relation)
+    _un_seul_cache(valeurs, relations, marques)
     while retrouvees := retrouvables(valeurs, relations, marques, seuil=seuil):
         ajouts = {}
         for cle in sorted(retrouvees, key=repr):
@@ -78,21 +80,33 @@ def proteger(valeurs, relations, *, seuil):
             if (complement := _complement(cle, valeurs, autour.get(cle, []), marques | ajouts)) is not None:
                 ajouts[complement] = SECONDAIRE
         if not ajouts:
-            # Everything around is hidden already: a "< 5" whose bounds give it away says less as "s".
-            cle = next(
-                (
-                    c
-                    for r in _sorted_relations(retrouvees, autour)
-                    for c in _cellules_triees(r)
-                    if marques.get(c) == PRIMAIRE
-                ),
-                None,
-            )
-            if cle is None:
+            # Everything around is hidden already: "< 5" lines, each at least 1, can add up to the
+            # most their total can be (4 lines of 1 under a "< 5"). One of the sum with the most of
+            # them says less as "s" (0 or more).
+            primaires = [
+                [c for c in sorted(r.parties, key=repr) if marques.get(c) == PRIMAIRE]
+                for cle in sorted(retrouvees, key=repr)
+                for r in autour.get(cle, [])
+            ]
+            if not (primaires := max(primaires, key=len, default=[])):
                 raise ValueError(f"Masquage impossible à rendre sûr : {sorted(retrouvees, key=repr)}")
-            ajouts[cle] = SECONDAIRE
+            ajouts[primaires[0]] = SECONDAIRE
         marques.update(ajouts)
     return marques
+
+
+def _un_seul_cache(valeurs, relations, marques):
+    """The cheap part first, in place: a sum that holds with a single hidden cell gives it away."""
+    exactes = [r for r in relations if valeurs[r.total] == sum(valeurs[p] for p in r.parties)]
+    while True:
+        ajouts = 0
+        for relation in exactes:
+            masquees = [cle for cle in _cellules_triees(relation) if cle in marques]
+            if len(masquees) == 1 and (cle := _complement(masquees[0], valeurs, [relation], marques)) is not None:
+                marques[cle] = SECONDAIRE
+                ajouts += 1
+        if not ajouts:
+            return
 
 
 def _cellules(relation):
@@ -102,10 +116,6 @@ def _cellules(relation):
 def _cellules_triees(relation):
     # Parts before the total: hiding a breakdown line costs less than a total, which other pages show.
     return [*sorted(relation.parties, key=repr), relation.total]
-
-
-def _sorted_relations(cles, autour):
-    return [r for cle in sorted(cles, key=repr) for r in autour.get(cle, [])]
 
 
 def _complement(cle, valeurs, relations, masquees):
@@ -148,8 +158,8 @@ def _contraintes(valeurs, relations, marques):
                 coefficients[cle] = coefficients.get(cle, 0) + facteur
             else:
                 constante -= facteur * valeurs[cle]
-        if coefficients := {cle: Fraction(f) for cle, f in coefficients.items() if f}:
-            liste.append((coefficients, Fraction(constante)))
+        if coefficients := {cle: f for cle, f in coefficients.items() if f}:
+            liste.append((coefficients, constante))
 
     for relation in relations:
         total, parties = valeurs[relation.total], [valeurs[p] for p in relation.parties]
@@ -181,8 +191,8 @@ def echelonner(equations):
             continue
         pivot = min(coefficients, key=repr)
         diviseur = coefficients[pivot]
-        coefficients = {cle: valeur / diviseur for cle, valeur in coefficients.items()}
-        rhs /= diviseur
+        coefficients = {cle: _quotient(valeur, diviseur) for cle, valeur in coefficients.items()}
+        rhs = _quotient(rhs, diviseur)
         for rang, (autre, ligne, constante) in enumerate(lignes):
             if facteur := ligne.get(pivot):
                 for cle, valeur in coefficients.items():
@@ -199,32 +209,41 @@ def propager(bornes, egalites, inegalites, *, tours=50):
     for _ in range(tours):
         bouge = False
         for coefficients, rhs, egale in contraintes:
-            for cle, facteur in coefficients.items():
-                reste_min, reste_max = _etendue((f, bornes[c]) for c, f in coefficients.items() if c != cle)
-                # facteur × x = rhs − rest (equality), or ≤ rhs − rest (inequality).
-                haut_x = None if reste_min is None else (rhs - reste_min) / facteur
-                bas_x = None if reste_max is None or not egale else (rhs - reste_max) / facteur
-                if facteur < 0:
-                    haut_x, bas_x = (bas_x if egale else None), haut_x
-                bouge |= _resserrer(bornes[cle], bas_x, haut_x)
+            # The sum's least and greatest values, its unbounded terms counted apart; a term's own
+            # part is taken out below. Bounds tightened meanwhile only make these looser: still true.
+            termes = [(cle, f, *_extremes(f, bornes[cle])) for cle, f in coefficients.items()]
+            bas = sum(petit for *_, petit, _ in termes if petit is not None)
+            haut = sum(grand for *_, grand in termes if grand is not None)
+            bas_infinis = sum(petit is None for *_, petit, _ in termes)
+            haut_infinis = sum(grand is None for *_, grand in termes)
+            for cle, f, petit, grand in termes:
+                reste_min = None if bas_infinis - (petit is None) else bas - (petit or 0)
+                reste_max = None if haut_infinis - (grand is None) else haut - (grand or 0)
+                # f × x = rhs − rest (equality), or f × x ≤ rhs − rest (inequality).
+                plafond = None if reste_min is None else _quotient(rhs - reste_min, f)
+                plancher = None if reste_max is None or not egale else _quotient(rhs - reste_max, f)
+                if f < 0:
+                    plafond, plancher = plancher, plafond
+                bouge |= _resserrer(bornes[cle], plancher, plafond)
         if not bouge:
             return
 
 
-def _etendue(termes):
-    """(min, max) of a sum of coefficient × bounded cell; None where unbounded."""
-    bas = haut = Fraction(0)
-    for facteur, (b, h) in termes:
-        petit, grand = (b, h) if facteur > 0 else (h, b)
-        bas = None if bas is None or petit is None else bas + facteur * petit
-        haut = None if haut is None or grand is None else haut + facteur * grand
-    return bas, haut
+def _extremes(facteur, borne):
+    """(least, greatest) of facteur × a cell within its bounds; None where unbounded."""
+    bas, haut = borne
+    bas, haut = (None if bas is None else facteur * bas), (None if haut is None else facteur * haut)
+    return (bas, haut) if facteur > 0 else (haut, bas)
+
+
+def _quotient(a, b):
+    return a * b if b in (1, -1) else Fraction(a) / b
 
 
 def _resserrer(borne, bas, haut):
     bouge = False
     if bas is not None and (nouveau := math.ceil(bas)) > borne[0]:
         borne[0], bouge = nouveau, True
-    if haut is not None and (borne[1] is None or (nouveau := math.floor(haut)) < borne[1]):
+    if haut is not None and (borne[1] is None or math.floor(haut) < borne[1]):
         borne[1], bouge = math.floor(haut), True
     return bouge

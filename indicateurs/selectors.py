@@ -13,7 +13,7 @@ from fiches.enums import NatureIndicateur
 from fiches.models import Quartier
 
 from .calculs import calculer, masquer_petits_effectifs
-from .confidentialite import Effectif
+from .confidentialite import Effectif, notes
 from .enums import Mode, Sens
 from .models import Cible, Indicateur, ValeurExterne
 
@@ -65,6 +65,8 @@ class Tableau:
     masque: bool
     lignes: list
     valeurs_etablissements: list
+    # {mark: footnote} of the masked figures, for the page and the exports.
+    notes: dict = field(default_factory=dict)
 
     @property
     def perimetre(self):
@@ -107,8 +109,9 @@ def tableau_de_bord(*, perimetre, annee, quartier=None):
     # decided from the figures of every page they could open, so that no two of them can be combined.
     masque = not perimetre.responsable
     figures = calculer(contrat=contrat, annee=annee, quartier=quartier, codes=calcules, tous_les_perimetres=masque)
+    seuil = settings.SEUIL_PETITS_EFFECTIFS
     if masque:
-        masquer_petits_effectifs(figures, seuil=settings.SEUIL_PETITS_EFFECTIFS)
+        masquer_petits_effectifs(figures, seuil=seuil)
     cibles = {
         c.indicateur_id: c.valeur
         for c in Cible.objects.filter(contrat=contrat, quartier=quartier, annee_scolaire=annee.libelle)
@@ -149,7 +152,9 @@ def tableau_de_bord(*, perimetre, annee, quartier=None):
         if quartier
         else []
     )
-    return Tableau(contrat, annee, quartier, masque, lignes, valeurs_etablissements)
+    return Tableau(
+        contrat, annee, quartier, masque, lignes, valeurs_etablissements, notes(seuil) if masque else {}
+    )
 
 
 def indicateur_a_afficher(*, code, perimetre):
