@@ -20,8 +20,9 @@ from fractions import Fraction
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -484,3 +485,26 @@ def test_a_quartier_s_total_is_masked_alike_on_its_page_and_the_contract_s(clien
     assert (contrat[(ENFANTS, f"quartier={a.code}")], pages[a.code][(ENFANTS, "")]) == ("< 5", "< 5")
     assert (contrat[(ENFANTS, f"quartier={b.code}")], pages[b.code][(ENFANTS, "")]) == (attendu_b, attendu_b)
     verifier(publie(_lecteur(reference, Role.ANIMATEUR), [a, b]), vrai(reference, [a, b]))
+
+
+def _requetes(client, url):
+    with CaptureQueriesContext(connection) as requetes:
+        assert client.get(url, {"annee": ANNEE.libelle}).status_code == 200
+    return len(requetes)
+
+
+def test_masking_reads_every_perimeter_without_a_query_more(reference):
+    """Masking decides from the contract's and every quartier's children, read in the query that
+    read the page's own: a masked page costs what an officer's costs (one less on the contract's,
+    whose children per quartier come from the same rows), however many quartiers and children."""
+    population = {"quartiers": 3, "actions": [[0], [1, 2]], "anonymes": [1, 0], "enfants": [_enfant(0, (0, 0, 1))] * 3}
+    quartiers = peupler(reference, population)
+    chef = _client_de(Client(), reference, Role.CHEF_DE_PROJET)
+    animateur = _client_de(Client(), reference, Role.ANIMATEUR, structures=list(reference.structures.all()))
+    urls = ["/indicateurs/", f"/indicateurs/quartiers/{quartiers[0].code}/"]
+    avant = [(_requetes(chef, url), _requetes(animateur, url)) for url in urls]
+    # An animateur's membership reads its structures and quartiers: 2 queries an officer does not make.
+    assert avant[0][1] == avant[0][0] + 2 - 1 and avant[1][1] == avant[1][0] + 2
+    population["enfants"] = [_enfant(q % 3, (q % 2, 0, 2), (0, 1, 1)) for q in range(12)]
+    peupler(reference, population)
+    assert [(_requetes(chef, url), _requetes(animateur, url)) for url in urls] == avant
