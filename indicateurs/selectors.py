@@ -152,9 +152,7 @@ def tableau_de_bord(*, perimetre, annee, quartier=None):
         if quartier
         else []
     )
-    return Tableau(
-        contrat, annee, quartier, masque, lignes, valeurs_etablissements, notes(seuil) if masque else {}
-    )
+    return Tableau(contrat, annee, quartier, masque, lignes, valeurs_etablissements, notes(seuil) if masque else {})
 
 
 def indicateur_a_afficher(*, code, perimetre):

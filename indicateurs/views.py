@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
@@ -8,6 +9,7 @@ from fiches.annees import annees_recentes
 from fiches.perms import exige, formulaire, lecture
 
 from . import exports, selectors, services
+from .calculs.figures import regle_de_masquage
 from .forms import FormulaireCible, FormulaireValeurExterne, cibles_vues
 
 
@@ -93,7 +95,10 @@ def definition(request, code):
             else:
                 messages.success(request, "Cible enregistrée.")
                 return redirect(indicateur)
-    return render(request, "indicateurs/definition.html", {"indicateur": indicateur, "form": form})
+    masquage = regle_de_masquage(indicateur.code, seuil=settings.SEUIL_PETITS_EFFECTIFS)
+    return render(
+        request, "indicateurs/definition.html", {"indicateur": indicateur, "form": form, "masquage": masquage}
+    )
 
 
 @formulaire

@@ -140,6 +140,32 @@ def masquer_petits_effectifs(figures, *, seuil):
     return figures
 
 
+def regle_de_masquage(code, *, seuil):
+    """How the figure of `code` is masked outside the officers, as its definition page says it;
+    None for a code with no registered calculation."""
+    if (calcul := CALCULS.get(code)) is None:
+        return None
+    if calcul.effectif_d_enfants:
+        return (
+            f"Hors chefs de projet, de 1 à {seuil - 1} enfants : « < {seuil} ». Masqué « s » quand il se "
+            "déduirait d’autres chiffres publiés de l’année ou de la précédente (total et ventilations, "
+            "contrat et quartiers, exports), exactement ou par ses bornes."
+        )
+    if not calcul.derive_de:
+        return "Jamais masqué : ce n’est pas un effectif d’enfants."
+    sources = [f"« {CALCULS[derive].libelle} »" for derive in calcul.derive_de]
+    if calcul.complement:
+        sources.append("sa ligne « Hors quartier prioritaire »")
+    regle = f"Hors chefs de projet, masqué « s » quand {' ou '.join(sources)} est masqué"
+    regle += ", au même périmètre et la même année"
+    if calcul.additif:
+        regle += (
+            " ; si un seul périmètre est alors masqué, le quartier au plus petit nombre d’enfants affiché "
+            "l’est aussi (à défaut, le contrat), pour que le contrat moins les quartiers ne le redonne pas"
+        )
+    return regle + "."
+
+
 def decider(perimetres, nom, *, seuil):
     """{(code, perimetre, axe, cle): mark} of the year `nom`, for the perimeters' figures."""
     valeurs, relations = cellules(perimetres, nom)

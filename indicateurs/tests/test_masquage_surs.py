@@ -12,6 +12,7 @@ data (whether a child came to two quartiers) tries to recover every masked cell:
 A masked cell whose value is then unique is broken. The hand-worked examples of the issue follow."""
 
 import csv
+import html
 import io
 import math
 from datetime import date
@@ -508,3 +509,26 @@ def test_masking_reads_every_perimeter_without_a_query_more(reference):
     population["enfants"] = [_enfant(q % 3, (q % 2, 0, 2), (0, 1, 1)) for q in range(12)]
     peupler(reference, population)
     assert [(_requetes(chef, url), _requetes(animateur, url)) for url in urls] == avant
+
+
+@pytest.mark.parametrize(
+    ("code", "regle"),
+    [
+        (ENFANTS, "de 1 à 4 enfants : « < 5 ». Masqué « s » quand il se déduirait"),
+        (
+            "part_residents_qpv",
+            "« Nombre d’enfants bénéficiaires » ou sa ligne « Hors quartier prioritaire » est masqué",
+        ),
+        ("frequentation", "si un seul périmètre est alors masqué, le quartier au plus petit nombre"),
+        ("taux_assiduite", "« Nombre d’enfants bénéficiaires » ou « Fréquentation des actions éducatives » est masqué"),
+        ("nb_actions", "Jamais masqué"),
+    ],
+)
+def test_each_definition_page_states_its_masking_rule(client, reference, code, regle):
+    page = _client_de(client, reference, Role.PARTENAIRE).get(f"/indicateurs/definitions/{code}/")
+    assert regle in html.unescape(page.content.decode())
+
+
+def test_an_external_value_has_no_masking_rule(client, reference):
+    page = _client_de(client, reference, Role.PARTENAIRE).get("/indicateurs/definitions/taux_reussite_dnb/")
+    assert page.status_code == 200 and "Masquage des petits effectifs" not in page.content.decode()
