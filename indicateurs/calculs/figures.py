@@ -95,10 +95,15 @@ def calculer(*, contrat, annee, quartier=None, aujourdhui=None, codes=None, tous
     figures = _composer(sources, codes)
     figures.perimetre = quartier.code if quartier else None
     if tous_les_perimetres:
-        effectifs = [code for code in figures.totaux if CALCULS[code].effectif_d_enfants]
+        # The counts the page's figures are masked with, shown on the page or not.
+        effectifs = [
+            effectif
+            for code in figures.totaux
+            for effectif in (code, *CALCULS[code].derive_de)
+            if CALCULS[effectif].effectif_d_enfants
+        ]
         figures.perimetres = {
-            perimetre: figures if perimetre == figures.perimetre else _composer(autre, effectifs)
-            for perimetre, autre in sources.perimetres().items()
+            perimetre: _composer(autre, effectifs) for perimetre, autre in sources.perimetres().items()
         }
     return figures
 

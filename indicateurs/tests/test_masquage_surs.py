@@ -45,6 +45,7 @@ from fiches.annees import AnneeScolaire
 from fiches.models import RealisationAttendue
 from fiches.tests.factories import QuartierFactory
 from indicateurs import exports, selectors
+from indicateurs.calculs import calculer, masquer_petits_effectifs
 from indicateurs.tests.test_tableaux import _figure
 from partenaires.tests.factories import StructureFactory
 
@@ -532,3 +533,16 @@ def test_each_definition_page_states_its_masking_rule(client, reference, code, r
 def test_an_external_value_has_no_masking_rule(client, reference):
     page = _client_de(client, reference, Role.PARTENAIRE).get("/indicateurs/definitions/taux_reussite_dnb/")
     assert page.status_code == 200 and "Masquage des petits effectifs" not in page.content.decode()
+
+
+def test_a_dashboard_without_the_count_of_children_still_masks_what_derives_from_it(reference):
+    """A fiche may show the presences without the number of children: they are masked all the same."""
+    (quartier,) = peupler(
+        reference, {"quartiers": 1, "actions": [[0]], "anonymes": [0], "enfants": [_enfant(0, (0, 0, 2))] * 2}
+    )
+    figures = calculer(
+        contrat=reference, annee=ANNEE, quartier=quartier, codes=["frequentation"], tous_les_perimetres=True
+    )
+    masquer_petits_effectifs(figures, seuil=SEUIL)
+    assert str(figures.totaux["frequentation"]["actuelle"]) == "s"
+    assert ENFANTS not in figures.totaux
