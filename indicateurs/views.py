@@ -1,5 +1,6 @@
 from copy import copy
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
@@ -12,6 +13,7 @@ from fiches.annees import annees_recentes
 from fiches.perms import exige, formulaire, lecture
 
 from . import exports, selectors, services
+from .calculs.figures import regle_de_masquage
 from .forms import FormulaireCible, FormulaireSuppression, FormulaireValeurExterne, cibles_vues
 
 
@@ -29,6 +31,8 @@ def tableaux(request):
             "annees": annees_recentes(),
             "fiches": selectors.chiffres_des_fiches(perimetre=request.perimetre, annee=annee),
             "du_contrat": du_contrat,
+            # The marks of the key figures, as on each fiche's contract dashboard.
+            "notes": selectors.notes_des_chiffres(perimetre=request.perimetre) if du_contrat else {},
             # A partner granted some quartiers reads the dashboards of the first of them.
             "premier_quartier": None if du_contrat else selectors.premier_quartier(perimetre=request.perimetre),
         },
@@ -126,7 +130,10 @@ def definition(request, fiche, code):
             else:
                 messages.success(request, "Cible enregistrée.")
                 return redirect(indicateur)
-    return render(request, "indicateurs/definition.html", {"indicateur": indicateur, "form": form})
+    masquage = regle_de_masquage(indicateur.code, seuil=settings.SEUIL_PETITS_EFFECTIFS)
+    return render(
+        request, "indicateurs/definition.html", {"indicateur": indicateur, "form": form, "masquage": masquage}
+    )
 
 
 @formulaire

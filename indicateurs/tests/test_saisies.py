@@ -151,7 +151,9 @@ class TestLesAnneesProposees:
         return re.findall(r'<option value="([^"]+)"[^>]*selected', liste), liste
 
     def test_a_target_starts_on_the_current_school_year(self, demo):
-        choisie, liste = self._selection(texte(_client("demo-chef").get("/indicateurs/fiches/1.2.3/definitions/nb_actions/")))
+        choisie, liste = self._selection(
+            texte(_client("demo-chef").get("/indicateurs/fiches/1.2.3/definitions/nb_actions/"))
+        )
         assert choisie == [COURANTE.libelle]
         assert liste.index('label="Année en cours"') < liste.index('label="Années passées"')
         assert f"{COURANTE.annee_de_rentree + 3}-{COURANTE.annee_de_rentree + 4}" in liste
