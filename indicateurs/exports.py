@@ -60,6 +60,9 @@ def lignes_d_export(tableau):
                     "valeur_annee_precedente": detail.precedente,
                     "cible": None,
                 }
+    # The marks of masked figures explained below the figures, as on the page.
+    for note in tableau.notes.values():
+        yield dict.fromkeys(COLONNES) | {"libelle": note}
 
 
 def _lignes_sures(tableau):

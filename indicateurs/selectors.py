@@ -16,7 +16,7 @@ from fiches.enums import NatureIndicateur
 from fiches.models import Fiche, Quartier
 
 from .calculs import calculer_par_fiche, masquer_petits_effectifs
-from .confidentialite import Effectif
+from .confidentialite import Effectif, notes
 from .enums import Mode, Sens
 from .models import Cible, Indicateur, ValeurExterne
 from .periodes import Comparaison
@@ -76,6 +76,8 @@ class Tableau:
     avec_contrat: bool = False
     # How the two years are compared: at the same date while the year is under way, else whole.
     comparaison: Comparaison | None = None
+    # {mark: footnote} of the masked figures, for the page and the exports.
+    notes: dict = field(default_factory=dict)
 
     @property
     def perimetre(self):
@@ -146,7 +148,9 @@ def quartier_a_afficher(*, code, perimetre):
 def _figures(*, perimetre, annee, quartier, codes_par_fiche, aujourdhui=None, noms=None):
     """The computed figures of these fiches ({fiche id: codes}), compared as of `aujourdhui`,
     small counts masked outside the officers: they see the records themselves, everyone else
-    aggregates."""
+    aggregates, masked from the figures of every perimeter of the same fiche they could open, so
+    that no two of them can be combined."""
+    masque = not perimetre.responsable
     par_fiche = calculer_par_fiche(
         contrat=perimetre.contrat,
         annee=annee,
@@ -154,11 +158,17 @@ def _figures(*, perimetre, annee, quartier, codes_par_fiche, aujourdhui=None, no
         aujourdhui=aujourdhui,
         codes_par_fiche=codes_par_fiche,
         noms=noms,
+        tous_les_perimetres=masque,
     )
-    if not perimetre.responsable:
+    if masque:
         for figures in par_fiche.values():
             masquer_petits_effectifs(figures, seuil=settings.SEUIL_PETITS_EFFECTIFS)
     return par_fiche
+
+
+def notes_des_chiffres(*, perimetre):
+    """{mark: footnote} of the masked figures this reader may meet; none for the officers."""
+    return {} if perimetre.responsable else notes(settings.SEUIL_PETITS_EFFECTIFS)
 
 
 def _calcules(indicateurs):
@@ -260,6 +270,7 @@ def tableau_de_bord(*, perimetre, annee, fiche, quartier=None, aujourdhui=None):
         valeurs_etablissements,
         avec_contrat=avec_contrat,
         comparaison=figures.comparaison,
+        notes=notes_des_chiffres(perimetre=perimetre),
     )
 
 

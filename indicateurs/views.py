@@ -1,5 +1,6 @@
 from copy import copy
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -13,6 +14,7 @@ from fiches.annees import annees_recentes
 from fiches.perms import exige, formulaire, lecture
 
 from . import exports, selectors, services
+from .calculs.figures import regle_de_masquage
 from .forms import FormulaireCible, FormulaireSuppression, FormulaireValeurExterne, cibles_vues
 from .periodes import Comparaison
 
@@ -33,6 +35,8 @@ def tableaux(request):
             # The key figures are compared as the dashboards are: said beside them.
             "comparaison": Comparaison(annee, timezone.localdate()),
             "du_contrat": du_contrat,
+            # The marks of the key figures, as on each fiche's contract dashboard.
+            "notes": selectors.notes_des_chiffres(perimetre=request.perimetre) if du_contrat else {},
             # A partner granted some quartiers reads the dashboards of the first of them.
             "premier_quartier": None if du_contrat else selectors.premier_quartier(perimetre=request.perimetre),
         },
@@ -130,7 +134,10 @@ def definition(request, fiche, code):
             else:
                 messages.success(request, "Cible enregistrée.")
                 return redirect(indicateur)
-    return render(request, "indicateurs/definition.html", {"indicateur": indicateur, "form": form})
+    masquage = regle_de_masquage(indicateur.code, seuil=settings.SEUIL_PETITS_EFFECTIFS)
+    return render(
+        request, "indicateurs/definition.html", {"indicateur": indicateur, "form": form, "masquage": masquage}
+    )
 
 
 @formulaire

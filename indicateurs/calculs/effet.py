@@ -5,7 +5,13 @@ from .registre import indicateur
 from .sources import ANNEES
 
 
-@indicateur("frequentation", libelle="Fréquentation des actions éducatives", lit=("presences", "seances"))
+@indicateur(
+    "frequentation",
+    libelle="Fréquentation des actions éducatives",
+    lit=("presences", "seances"),
+    derive_de=("nb_enfants_beneficiaires",),
+    additif=True,
+)
 def frequentation(sources):
     """Presences of enrolled children, plus the children counted at the door of the sessions."""
     presences = sources.presences
@@ -13,7 +19,12 @@ def frequentation(sources):
     return Resultat({nom: presences[nom] + anonymes[nom] for nom in ANNEES})
 
 
-@indicateur("taux_assiduite", libelle="Taux d’assiduité", lit=("presences", "seances"))
+@indicateur(
+    "taux_assiduite",
+    libelle="Taux d’assiduité",
+    lit=("presences", "seances"),
+    derive_de=("nb_enfants_beneficiaires", "frequentation"),
+)
 def taux_assiduite(sources):
     """Presences of enrolled children out of the presences possible, in percent: for each
     session whose attendance grid was saved (even with nobody present) and not cancelled, the

@@ -130,7 +130,9 @@ def nb_enfants_beneficiaires(sources):
             "Un enfant venu à des actions de plusieurs quartiers compte dans chacun : "
             "la somme des lignes peut dépasser le total."
         )
-        ventilations.append(Ventilation("quartier", "Par quartier de l’action", lignes, recouvrement))
+        ventilations.append(
+            Ventilation("quartier", "Par quartier de l’action", lignes, recouvrement, lignes_des_quartiers=True)
+        )
     return Resultat(total(profils), ventilations)
 
 
@@ -145,6 +147,8 @@ def nb_participations_anonymes(sources):
     "part_residents_qpv",
     libelle="Part des bénéficiaires résidant en quartier prioritaire",
     lit=("profils_d_enfants",),
+    derive_de=("nb_enfants_beneficiaires",),
+    complement=("nb_enfants_beneficiaires", "residence", HORS_QPV[0]),
 )
 def part_residents_qpv(sources):
     """Children living in a quartier prioritaire, out of all the children, in percent."""

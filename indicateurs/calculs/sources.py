@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from actions.enums import StatutAction
 from actions.models import Action, ArriveesDuJour, EffectifAnnuel, Seance, SeancesAnnuelles
-from fiches.models import RealisationAttendue
+from fiches.models import Quartier, RealisationAttendue
 
 from ..periodes import Comparaison
 
@@ -73,14 +73,18 @@ class Sources:
     """The datasets of one dashboard, or of the list of fiches, each computed once, when first
     read, for every fiche of `fiches` (ids) at once: each group carries its "fiche"."""
 
-    def __init__(self, *, contrat, annee, fiches, quartier=None, aujourdhui=None, noms=None):
+    def __init__(self, *, contrat, annee, fiches, quartier=None, aujourdhui=None, noms=None, tous_les_perimetres=False):
         self.contrat = contrat
-        # The names of what the breakdowns are by, the same for every perimeter: a dict shared by
-        # the passes of one page (a quartier's and the contract's figures) is read once.
+        # What is the same for every perimeter (the names of what the breakdowns are by, the
+        # profiles of every perimeter when masking): a dict shared by the passes of one page (a
+        # quartier's and the contract's figures) is read once.
         self._noms = {} if noms is None else noms
         self.__dict__.update(self._noms)
         self.fiches = list(fiches)
         self.quartier = quartier
+        # Masking decides for every page a reader can open at once: the children's profiles of
+        # the contract and of every quartier are then read in the query of the page's own.
+        self.tous_les_perimetres = tous_les_perimetres
         self.aujourdhui = aujourdhui or timezone.localdate()
         self.annees = {"actuelle": annee, "precedente": annee.precedente()}
         self.comparaison = Comparaison(annee, self.aujourdhui)
@@ -199,31 +203,75 @@ class Sources:
     # in the school year of their session's date; a child, from the day of their first presence
     # at the fiche's actions.
 
-    @cached_property
-    def profils_d_enfants(self):
-        """actions.EffectifAnnuel (ArriveesDuJour up to the date, for a year under way) of the
-        perimeter: children per year, by sex, school level of that year and quartier of
-        residence; for whole years, their presences too (read by `presences`)."""
+    def _profils(self, effectifs, *cles):
+        """Children per fiche and year (cut at the date for a year under way), by `cles`, sex,
+        school level of that year and quartier of residence; for whole years, their presences
+        too (read by `presences`)."""
         presences = {}
         if not self.comparaison.en_cours:
             presences = self._par_annee(Sum, "nb_presences", _de_l_annee, prefixe="presences__")
         return _sans_groupe_vide(
-            self._effectifs.filter(perimetre=self.quartier.pk if self.quartier else 0)
-            .values("fiche", "sexe", "niveau_scolaire", "residence")
+            effectifs.values("fiche", *cles, "sexe", "niveau_scolaire", "residence")
             .annotate(**self._par_annee(Sum, "nb_enfants", self._enfants_de), **presences)
             .order_by()
         )
 
     @cached_property
+    def profils_d_enfants(self):
+        """actions.EffectifAnnuel (ArriveesDuJour up to the date, for a year under way) of the
+        perimeter: see `_profils`."""
+        perimetre = self.quartier.pk if self.quartier else 0
+        if self.tous_les_perimetres:
+            return [groupe for groupe in self.profils_de_chaque_perimetre if groupe["perimetre"] == perimetre]
+        return self._profils(self._effectifs.filter(perimetre=perimetre))
+
+    @cached_property
+    def profils_de_chaque_perimetre(self):
+        """The profiles of the contract (perimetre 0) and of every quartier (its pk), in one query
+        shared by every perimeter of the page."""
+        return self._partager("profils_de_chaque_perimetre", self._profils(self._effectifs, "perimetre"))
+
+    @cached_property
     def enfants_par_quartier(self):
         """actions.EffectifAnnuel (ArriveesDuJour up to the date) of every quartier: a child who
         came to two quartiers is in the counters of each."""
+        if self.tous_les_perimetres:
+            sommes = {}
+            for groupe in self.profils_de_chaque_perimetre:
+                if groupe["perimetre"]:
+                    cle = (groupe["fiche"], groupe["perimetre"])
+                    somme = sommes.setdefault(cle, dict(zip(("fiche", "perimetre"), cle, strict=True)))
+                    for nom in ANNEES:
+                        somme[nom] = somme.get(nom, 0) + (groupe[nom] or 0)
+            return list(sommes.values())
         return _sans_groupe_vide(
             self._effectifs.filter(perimetre__gt=0)
             .values("fiche", "perimetre")
             .annotate(**self._par_annee(Sum, "nb_enfants", self._enfants_de))
             .order_by()
         )
+
+    def perimetres(self):
+        """{quartier code, or None for the contract: the Sources of that perimeter}, every one of
+        the contract's, for the same fiches, sharing the profiles already read: their children's
+        figures cost no query."""
+        # Quartiers as the datasets read them, by pk, without reading them again.
+        quartiers = {None: None} | {
+            code: Quartier(pk=pk, code=code, contrat=self.contrat) for pk, (code, _) in self.noms_des_quartiers.items()
+        }
+        partages = self._noms | {"profils_de_chaque_perimetre": self.profils_de_chaque_perimetre}
+        return {
+            code: Sources(
+                contrat=self.contrat,
+                annee=self.annees["actuelle"],
+                fiches=self.fiches,
+                quartier=quartier,
+                aujourdhui=self.aujourdhui,
+                noms=partages,
+                tous_les_perimetres=True,
+            )
+            for code, quartier in quartiers.items()
+        }
 
     # --- Sessions ------------------------------------------------------------------------------
 

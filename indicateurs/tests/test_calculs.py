@@ -637,6 +637,8 @@ def test_masking_hides_a_second_cell_beside_a_single_small_one(perimetre):
     assert str(figures.totaux["nb_enfants_beneficiaires"]["actuelle"]) == "6"
     sexe = lignes(figures, "nb_enfants_beneficiaires", "sexe")
     assert {cle: (v.valeur, v.masque) for cle, v in sexe.items()} == {F: (1, True), M: (5, True)}
+    # The 5 boys are hidden to protect the girl, and say so rather than "< 5".
+    assert (str(sexe[F]), str(sexe[M])) == ("< 5", "s")
     # All 6 in CM1: a single line equal to the total is shown.
     assert {cle: str(v) for cle, v in lignes(figures, "nb_enfants_beneficiaires", "niveau").items()} == {CM1: "6"}
 
