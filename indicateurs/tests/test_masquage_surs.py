@@ -637,3 +637,36 @@ def test_a_dashboard_without_the_count_of_children_still_masks_what_derives_from
     masquer_petits_effectifs(figures, seuil=SEUIL)
     assert str(figures.totaux["frequentation"]["actuelle"]) == "s"
     assert ENFANTS not in figures.totaux
+
+
+def test_a_year_under_way_masks_its_figures_at_the_date_as_a_whole_year_does(reference):
+    """The issue's 3-child quartier, read on 30/11 of its year: the children are counted from
+    their arrivals up to that day (ArriveesDuJour), and masked all the same."""
+    (quartier,) = peupler(
+        reference,
+        {
+            "quartiers": 1,
+            "actions": [[0]],
+            "anonymes": [0],
+            "enfants": [_enfant(0, (0, 0, 2)), _enfant(0, (0, 0, 2)), _enfant(None, (0, 0, 1))],
+        },
+    )
+    codes = [ENFANTS, "part_residents_qpv", "frequentation", "taux_assiduite"]
+
+    def lire(*, masque):
+        figures = calculer(
+            contrat=reference,
+            annee=ANNEE,
+            fiche=Fiche.objects.du_contrat(reference).get(code="1.2.3"),
+            quartier=quartier,
+            codes=codes,
+            aujourdhui=date(2025, 11, 30),
+            tous_les_perimetres=masque,
+        )
+        assert figures.comparaison.en_cours
+        if masque:
+            masquer_petits_effectifs(figures, seuil=SEUIL)
+        return [str(figures.totaux[code]["actuelle"]) for code in codes]
+
+    assert lire(masque=False) == ["3", "66.7", "5", "83.3"]
+    assert lire(masque=True) == ["< 5", "s", "s", "s"]
