@@ -207,12 +207,12 @@ def _ligne(indicateur, *, annee, figures, externes, ici, cible=None):
     return ligne
 
 
-def tableau_de_bord(*, perimetre, annee, fiche, quartier=None, aujourdhui=None):
+def tableau_de_bord(*, perimetre, annee, fiche, quartier=None, aujourdhui=None, colonne_du_contrat=True):
     """The dashboard of one fiche, for the contract or one quartier, compared with the previous
     year as of `aujourdhui` (today by default): at the same date while the year is under way,
     whole once it is over. A quartier's shows the contract's figure beside each of its own to
     those who may read the contract's dashboard: one more calculation pass, for the contract,
-    compared the same way."""
+    compared the same way, skipped without `colonne_du_contrat` (the exports have no such column)."""
     contrat = perimetre.contrat
     indicateurs = list(indicateurs_de_la_fiche(fiche=fiche))
     calcules = {fiche.pk: _calcules(indicateurs)}
@@ -221,7 +221,7 @@ def tableau_de_bord(*, perimetre, annee, fiche, quartier=None, aujourdhui=None):
         perimetre=perimetre, annee=annee, quartier=quartier, codes_par_fiche=calcules, aujourdhui=aujourdhui, noms=noms
     )
     figures = figures[fiche.pk]
-    avec_contrat = quartier is not None and peut_voir_le_tableau_du_contrat(perimetre)
+    avec_contrat = colonne_du_contrat and quartier is not None and peut_voir_le_tableau_du_contrat(perimetre)
     if avec_contrat:
         figures_contrat = _figures(
             perimetre=perimetre,

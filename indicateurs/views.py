@@ -96,7 +96,9 @@ def exporter(request, extension):
     else:
         raise PermissionDenied("Choisissez un de vos quartiers (paramètre quartier).")
     annee = selectors.annee_demandee(request.GET.get("annee"))
-    tableau = selectors.tableau_de_bord(perimetre=request.perimetre, annee=annee, fiche=fiche, quartier=quartier)
+    tableau = selectors.tableau_de_bord(
+        perimetre=request.perimetre, annee=annee, fiche=fiche, quartier=quartier, colonne_du_contrat=False
+    )
     ecrire, type_mime = FORMATS_D_EXPORT[extension]
     reponse = HttpResponse(ecrire(tableau), content_type=type_mime)
     reponse["Content-Disposition"] = (

@@ -115,6 +115,23 @@ REQUETES = {
     "/indicateurs/fiches/1.2.3/": 3 + 1 + 1 + 9 + 1 + 1 + 1,
     "/indicateurs/fiches/1.2.3/quartiers/QN09591A/": 3 + 1 + 1 + 1 + 7 + 6 + 1 + 1 + 1 + 1,
 }
+# An export of a quartier: the page's queries but the menu's quartiers and the contract's
+# column, which no export has.
+REQUETES_EXPORT_QUARTIER = REQUETES["/indicateurs/fiches/1.2.3/quartiers/QN09591A/"] - 1 - 6
+
+
+@pytest.mark.parametrize("extension", ["csv", "xlsx"])
+def test_a_quartier_export_costs_the_same_queries_at_1x_and_10x(
+    client, demo, reference, extension, django_assert_num_queries
+):
+    client = _client(client, "demo-chef")
+    _activite(reference)
+    parametres = {"fiche": "1.2.3", "quartier": "QN09591A", "annee": ANNEE}
+    with django_assert_num_queries(REQUETES_EXPORT_QUARTIER):
+        assert client.get(f"/indicateurs/export.{extension}", parametres).status_code == 200
+    _grossir(reference)
+    with django_assert_num_queries(REQUETES_EXPORT_QUARTIER):
+        client.get(f"/indicateurs/export.{extension}", parametres)
 
 
 def _indicateur_calcule(reference, code):
