@@ -31,9 +31,12 @@ from .dates import dates_de_la_serie, dates_en_clair
 from .enums import StatutAction
 from .models import Action, Financement, FrequentationAnnuelle, Inscription, NiveauAnnuel, Participant, Presence, Seance
 from .resumes import (
+    ajouter_aux_presences_du_jour,
     oublier_les_enfants,
+    oublier_les_seances_du_jour,
     recalculer_frequentations,
     recalculer_seances_annuelles,
+    recalculer_seances_du_jour,
     recompter_inscrits,
     recompter_presents,
 )
@@ -116,7 +119,7 @@ def action_enregistrer(*, donnees, auteur, action=None, version=None):
         from_queryset=Action.objects.select_for_update(of=("self",)).select_related("realisation__fiche")
     )
     donnees = changements_a_appliquer(objet=action, donnees=donnees, version=version, champs_m2m=CHAMPS_M2M_ACTION)
-    statut, dates_avant = action.statut, [action.date_debut, action.date_fin]
+    statut, dates_avant, realisation_avant = action.statut, [action.date_debut, action.date_fin], action.realisation_id
     annulee_avant = statut == StatutAction.ANNULEE
     debut = donnees.get("date_debut", action.date_debut)
     fin = donnees.get("date_fin", action.date_fin)
@@ -136,6 +139,11 @@ def action_enregistrer(*, donnees, auteur, action=None, version=None):
     _enregistrer(action, donnees, CHAMPS_M2M_ACTION)
     if annulee != annulee_avant or (quartiers != quartiers_avant and not annulee):
         recalculer_frequentations(participants=_presents(Presence.objects.filter(seance__action=action)))
+    # Where its sessions count by day: nowhere once cancelled, in its quartiers, for its fiche.
+    if annulee != annulee_avant or (
+        not annulee and (quartiers != quartiers_avant or action.realisation_id != realisation_avant)
+    ):
+        recalculer_seances_du_jour(actions=[action.pk])
     return action
 
 
@@ -156,6 +164,7 @@ def action_annuler(*, action, motif):
     action._change_reason = _tronquer(f"Action annulée : {motif}", 100)
     action.save(update_fields=["statut", "motif_annulation"])
     recalculer_frequentations(participants=_presents(Presence.objects.filter(seance__action=action)))
+    recalculer_seances_du_jour(actions=[action.pk])
     return action
 
 
@@ -185,6 +194,7 @@ def action_supprimer(*, action):
             "Annulez-la si elle n’a pas eu lieu, ou archivez-la."
         )
     action._change_reason = "Action supprimée"
+    oublier_les_seances_du_jour(actions=[action.pk])
     action.delete()
 
 
@@ -654,7 +664,9 @@ def presences_enregistrer(
     seance._change_reason = "Présences – " + (", ".join(changements) or "sans changement d’enfant")
     seance.save(update_fields=["enfants_anonymes", "parents_presents", "saisie_le", "version", "nb_presents"])
     if saisie_avant is None or (seance.enfants_anonymes, seance.parents_presents) != effectifs_avant:
-        recalculer_seances_annuelles(actions=[seance.action_id])
+        recalculer_seances_annuelles(actions=[seance.action_id], jours=[seance.date])
+    else:
+        ajouter_aux_presences_du_jour(seance=seance, ecart=len(a_ajouter) - len(a_retirer))
     return len(a_ajouter), len(a_retirer)
 
 
