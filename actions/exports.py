@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from fiches.bornes import DATE_MAX, DATE_MIN
-from fiches.tableurs import DATE, ENTIER, EUROS, HEURE, Colonne, Feuille
+from fiches.tableurs import DATE, ENTIER, EUROS, HEURE, NUMERO, Colonne, Feuille
 
 from .enums import NiveauScolaire
 
@@ -49,7 +49,7 @@ COLONNES_MONTANTS = [
 ]
 
 COLONNES_ACTIONS = [
-    Colonne("id", "N°", ENTIER),
+    Colonne("id", "N°", NUMERO),
     Colonne("titre", "Action"),
     Colonne("realisation", "Code de la réalisation"),
     Colonne("realisation_intitule", "Réalisation attendue"),
@@ -102,10 +102,10 @@ def _ligne_action(action):
 
 
 COLONNES_FINANCEMENTS = [
-    Colonne("action_id", "N° de l’action", ENTIER),
+    Colonne("action_id", "N° de l’action", NUMERO),
     Colonne("action", "Action"),
     Colonne("structure", "Structure porteuse"),
-    Colonne("annee", "Année budgétaire", ENTIER),
+    Colonne("annee", "Année budgétaire", NUMERO),
     Colonne("source", "Source de financement"),
     Colonne("financeur", "Financeur"),
     *COLONNES_MONTANTS,
@@ -146,10 +146,10 @@ def financements(liste):
 # --- Sessions ----------------------------------------------------------------------------------
 
 COLONNES_SEANCES = [
-    Colonne("action_id", "N° de l’action", ENTIER),
+    Colonne("action_id", "N° de l’action", NUMERO),
     Colonne("action", "Action"),
     Colonne("structure", "Structure porteuse"),
-    Colonne("id", "N° de la séance", ENTIER),
+    Colonne("id", "N° de la séance", NUMERO),
     Colonne("date", "Date", DATE),
     Colonne("heure_debut", "Heure de début", HEURE),
     Colonne("duree_minutes", "Durée (minutes)", ENTIER),
@@ -330,7 +330,7 @@ COLONNES_ENFANTS = [
     Colonne("code", "Code de l’enfant"),
     Colonne("sexe_libelle", "Sexe"),
     Colonne("sexe", "Code du sexe"),
-    Colonne("annee_naissance", "Année de naissance", ENTIER),
+    Colonne("annee_naissance", "Année de naissance", NUMERO),
     Colonne("niveau_libelle", "Niveau scolaire"),
     Colonne("niveau", "Code du niveau"),
     Colonne("ecart_niveau", "Raison d’un niveau inhabituel pour l’âge"),

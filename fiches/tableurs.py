@@ -32,6 +32,8 @@ def cellule_sure(valeur):
 
 TEXTE = "texte"
 ENTIER = "entier"
+# A number that is a name (a year, a record's number): whole, never « 2 025 ».
+NUMERO = "numero"
 DECIMAL = "decimal"
 # A figure written as a percentage (85.3 for 85,3 %): a fraction of 1 in XLSX, shown with « % ».
 POURCENTAGE = "pourcentage"
@@ -43,6 +45,7 @@ HEURE = "heure"
 # LibreOffice shows them with its own separators: « 1 234 », « 85,3 % », « 1 234,50 € ».
 FORMATS_XLSX = {
     ENTIER: "#,##0",
+    NUMERO: "0",
     DECIMAL: "#,##0.0",
     POURCENTAGE: "0.0 %",
     EUROS: '#,##0.00 "€"',
@@ -113,7 +116,7 @@ def _texte_affiche(valeur, format):
         return f"{valeur:,.2f} €"
     if format == POURCENTAGE and _nombre(valeur):
         return f"{valeur:.1f} %"
-    if _nombre(valeur):
+    if _nombre(valeur) and format != NUMERO:
         return f"{valeur:,}"
     return str(valeur)
 
