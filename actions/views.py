@@ -154,28 +154,21 @@ def _fichier(request, feuilles, nom):
     return reponse
 
 
-@lecture
-@exige(peut_saisir)
-def exporter_actions(request):
-    """The actions of the list as filtered, with their funding lines."""
-    actions = selectors.actions_a_exporter(actions=_filtre_des_actions(request).qs)
-    return _fichier(request, exports.actions(actions), "actions")
+# What each export of the filtered list reads, and how it writes it.
+LISTES = {
+    "actions": (selectors.actions_a_exporter, exports.actions),
+    "financements": (selectors.financements_a_exporter, exports.financements),
+    "seances": (selectors.seances_a_exporter, exports.seances),
+}
 
 
 @lecture
 @exige(peut_saisir)
-def exporter_financements(request):
-    """The funding lines of the actions of the list as filtered."""
-    financements = selectors.financements_a_exporter(actions=_filtre_des_actions(request).qs)
-    return _fichier(request, exports.financements(financements), "financements")
-
-
-@lecture
-@exige(peut_saisir)
-def exporter_seances(request):
-    """The sessions of the actions of the list as filtered."""
-    seances = selectors.seances_a_exporter(actions=_filtre_des_actions(request).qs)
-    return _fichier(request, exports.seances(seances), "seances")
+def exporter_liste(request, liste):
+    """The actions of the list as filtered (with their funding lines), their funding lines, or
+    their sessions."""
+    lire, ecrire = LISTES[liste]
+    return _fichier(request, ecrire(lire(actions=_filtre_des_actions(request).qs)), liste)
 
 
 @lecture
@@ -569,15 +562,20 @@ def inscrire_participants(request, pk):
     )
 
 
-@lecture
-@never_cache
-@exige(peut_saisir)
-def liste_participants(request):
-    filtre = FiltreEnfants(
+def _filtre_des_enfants(request):
+    """The filters of the list of children, as the list and its export read them."""
+    return FiltreEnfants(
         request.GET,
         queryset=selectors.liste_des_participants(perimetre=request.perimetre),
         contrat=request.perimetre.contrat,
     )
+
+
+@lecture
+@never_cache
+@exige(peut_saisir)
+def liste_participants(request):
+    filtre = _filtre_des_enfants(request)
     page = Paginator(filtre.qs, ENFANTS_PAR_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -596,12 +594,7 @@ def liste_participants(request):
 @exige(peut_exporter_les_enfants)
 def exporter_participants(request):
     """The children of the list as filtered, under their codes: officers only."""
-    filtre = FiltreEnfants(
-        request.GET,
-        queryset=selectors.liste_des_participants(perimetre=request.perimetre),
-        contrat=request.perimetre.contrat,
-    )
-    return _fichier(request, exports.enfants(filtre.qs), "enfants")
+    return _fichier(request, exports.enfants(_filtre_des_enfants(request).qs), "enfants")
 
 
 @formulaire

@@ -85,6 +85,18 @@ def _csv(reponse):
     return list(csv.DictReader(io.StringIO(texte[1:]), delimiter=";"))
 
 
+def _adresses(action):
+    """Every export of the lists, those of one action for this one."""
+    return [
+        ACTIONS,
+        FINANCEMENTS,
+        SEANCES,
+        ENFANTS,
+        f"/actions/{action.pk}/seances/export/",
+        f"/actions/{action.pk}/presences/export/",
+    ]
+
+
 def _client(client, contrat, role, **adhesion):
     utilisateur = get_user_model().objects.create_user(username=f"{role}-{contrat.pk}", password="x-Motdepasse-42")
     adhesion_definir(utilisateur=utilisateur, contrat=contrat, role=role, **adhesion)
@@ -199,14 +211,7 @@ def test_an_animateur_exports_their_structure_s_actions_only(client, action_fina
 
 def test_a_partner_exports_no_list(client, action_financee):
     partenaire = _client(client, action_financee.porteur.contrat, Role.PARTENAIRE)
-    for adresse in (
-        ACTIONS,
-        FINANCEMENTS,
-        SEANCES,
-        ENFANTS,
-        f"/actions/{action_financee.pk}/seances/export/",
-        f"/actions/{action_financee.pk}/presences/export/",
-    ):
+    for adresse in _adresses(action_financee):
         assert partenaire.get(adresse).status_code == 403, adresse
 
 
@@ -429,14 +434,7 @@ VALEURS = st.one_of(
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(parametres=st.dictionaries(st.sampled_from(PARAMETRES), VALEURS, max_size=5))
 def test_no_typed_parameter_makes_an_export_fail(client_connecte, action_financee, parametres):
-    for adresse in (
-        ACTIONS,
-        FINANCEMENTS,
-        SEANCES,
-        ENFANTS,
-        f"/actions/{action_financee.pk}/seances/export/",
-        f"/actions/{action_financee.pk}/presences/export/",
-    ):
+    for adresse in _adresses(action_financee):
         reponse = client_connecte.get(adresse, parametres)
         assert reponse.status_code == 200, (adresse, parametres)
         if parametres.get("format") == "csv":
