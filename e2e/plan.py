@@ -208,6 +208,8 @@ class SansPage:
     raison: str
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 SANS_PAGE = {
     "accueil": SansPage(lambda demo: reverse("accueil"), 302, "", "redirige vers la liste des fiches"),
     "deconnexion": SansPage(lambda demo: reverse("deconnexion"), 405, "", "POST seulement, puis redirige"),
@@ -226,7 +228,7 @@ SANS_PAGE = {
     "indicateurs:export_xlsx": SansPage(
         lambda demo: f"{reverse('indicateurs:export_xlsx')}?fiche={demo.fiche.code}",
         200,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        XLSX,
         "export du tableau de bord d’une fiche",
     ),
     "actions:exporter_participant": SansPage(
@@ -234,6 +236,34 @@ SANS_PAGE = {
         200,
         "application/json",
         "export des données d’un enfant",
+    ),
+    # The lists' exports (actions.exports): XLSX by default, CSV with format=csv.
+    "actions:export_actions": SansPage(
+        lambda demo: f"{reverse('actions:export_actions')}?statut=en_cours", 200, XLSX, "export des actions filtrées"
+    ),
+    "actions:export_financements": SansPage(
+        lambda demo: f"{reverse('actions:export_financements')}?format=csv", 200, "text/csv", "export des financements"
+    ),
+    "actions:export_seances": SansPage(
+        lambda demo: reverse("actions:export_seances"), 200, XLSX, "export des séances des actions filtrées"
+    ),
+    "actions:export_seances_action": SansPage(
+        lambda demo: demo.url("actions:export_seances_action", pk=demo.action.pk),
+        200,
+        XLSX,
+        "export des séances d’une action",
+    ),
+    "actions:export_presences": SansPage(
+        lambda demo: f"{demo.url('actions:export_presences', pk=demo.action.pk)}?mois={demo.seance.date:%Y-%m}",
+        200,
+        XLSX,
+        "export des présences d’un mois d’une action",
+    ),
+    "actions:export_participants": SansPage(
+        lambda demo: f"{reverse('actions:export_participants')}?niveau=CM1",
+        200,
+        XLSX,
+        "export des enfants (chefs de projet)",
     ),
     "sante": SansPage(lambda demo: reverse("sante"), 200, "application/json", "JSON pour la supervision"),
 }

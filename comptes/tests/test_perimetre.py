@@ -82,6 +82,13 @@ MATRICE = {
     "actions:participant": SAISIE,
     "actions:modifier_participant": SAISIE,
     "actions:exporter_participant": SAISIE,
+    # The lists' exports, within the reader's scope; children in one file: the officers only.
+    "actions:export_actions": SAISIE,
+    "actions:export_financements": SAISIE,
+    "actions:export_seances": SAISIE,
+    "actions:export_seances_action": SAISIE,
+    "actions:export_presences": SAISIE,
+    "actions:export_participants": PILOTAGE,
     # The demo partner is granted two quartiers: a fiche's dashboard sends them to theirs.
     "indicateurs:tableau": TOUS,
     "indicateurs:fiche": {**TOUS, Role.PARTENAIRE: 302},
@@ -183,13 +190,19 @@ def _limiter_l_animateur_a_un_autre_quartier(reference, donnees):
 
 # The pages that name a record: out of the animateur's quartiers, each answers 404 (the POST-only
 # writes are refused before any record is read).
-PAGES_D_UN_ENREGISTREMENT = {
-    nom: 404
-    for nom in MATRICE
-    if nom.startswith("actions:")
-    and nom not in ("actions:liste", "actions:nouvelle", "actions:participants")
-    and nom != "actions:nouveau_participant"
-} | {nom: 405 for nom, attendus in MATRICE.items() if attendus is ECRITURE_POST}
+LISTES = {
+    "actions:liste",
+    "actions:nouvelle",
+    "actions:participants",
+    "actions:nouveau_participant",
+    "actions:export_actions",
+    "actions:export_financements",
+    "actions:export_seances",
+    "actions:export_participants",
+}
+PAGES_D_UN_ENREGISTREMENT = {nom: 404 for nom in MATRICE if nom.startswith("actions:") and nom not in LISTES} | {
+    nom: 405 for nom, attendus in MATRICE.items() if attendus is ECRITURE_POST
+}
 
 
 def test_every_page_answers_an_animateur_limited_to_a_quartier_as_its_scope_says(client, donnees, reference):
@@ -200,6 +213,9 @@ def test_every_page_answers_an_animateur_limited_to_a_quartier_as_its_scope_says
         attendu = PAGES_D_UN_ENREGISTREMENT.get(nom, attendus[Role.ANIMATEUR])
         assert client.get(_url(nom, donnees)).status_code == attendu, nom
     assert donnees["participant"].code not in client.get("/participants/").content.decode()
+    # The lists' exports leave the action out as the list does.
+    for nom in ("actions:export_actions", "actions:export_financements", "actions:export_seances"):
+        assert donnees["action"].titre not in client.get(reverse(nom), {"format": "csv"}).content.decode(), nom
 
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
