@@ -612,6 +612,34 @@ class ArriveesDuJour(Modele):
         return f"{self.jour} {self.perimetre}: {self.nb_enfants}"
 
 
+class ArriveesDuJourDuPerimetre(Modele):
+    """ArriveesDuJour summed over the profiles: the children come for the first time of the
+    school year to a fiche's actions in a perimeter on a day, all together. The contract's
+    breakdown by quartier reads these, a row per quartier and day, rather than every profile of
+    every quartier. Moved with ArriveesDuJour, by the same differences (actions.resumes)."""
+
+    contrat = models.ForeignKey("fiches.Contrat", on_delete=models.CASCADE, related_name="+")
+    fiche = models.ForeignKey("fiches.Fiche", on_delete=models.CASCADE, related_name="+")
+    perimetre = models.PositiveIntegerField(_("quartier des actions (0 : tout le contrat)"))
+    annee_scolaire = models.PositiveSmallIntegerField(_("année de la rentrée"))
+    jour = models.DateField(_("jour de la première présence"))
+    # Signed, as EffectifAnnuel's counters.
+    nb_enfants = models.IntegerField(_("enfants"))
+
+    class Meta:
+        verbose_name = _("arrivées du jour dans un périmètre")
+        verbose_name_plural = _("arrivées par jour et par périmètre")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contrat", "annee_scolaire", "fiche", "perimetre", "jour"],
+                name="arrivees_du_jour_du_perimetre_unique",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.jour} {self.perimetre}: {self.nb_enfants}"
+
+
 class NiveauAnnuel(Modele):
     """A child's school level in a school year, recorded at enrolment (and by a change of level
     during the year): past years keep the level the child had then. A year with none recorded

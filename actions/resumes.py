@@ -31,6 +31,7 @@ from .enums import StatutAction
 from .models import (
     Action,
     ArriveesDuJour,
+    ArriveesDuJourDuPerimetre,
     EffectifAnnuel,
     FrequentationAnnuelle,
     Inscription,
@@ -66,6 +67,7 @@ def _cle_d_arrivees(cle_d_effectif, jour):
 
 CLE_D_EFFECTIF = "contrat_id, fiche_id, perimetre, annee_scolaire, sexe, niveau_scolaire, residence"
 CLE_D_ARRIVEES = "contrat_id, fiche_id, perimetre, annee_scolaire, jour, sexe, niveau_scolaire, residence"
+CLE_D_ARRIVEES_DU_PERIMETRE = "contrat_id, fiche_id, perimetre, annee_scolaire, jour"
 
 
 def _ajouter_aux_compteurs(modele, cle, compteurs, ecarts):
@@ -91,6 +93,11 @@ def _ajouter_aux_compteurs(modele, cle, compteurs, ecarts):
 def _ajouter_aux_effectifs(ecarts, arrivees):
     _ajouter_aux_compteurs(EffectifAnnuel, CLE_D_EFFECTIF, ["nb_enfants", "nb_presences"], ecarts)
     _ajouter_aux_compteurs(ArriveesDuJour, CLE_D_ARRIVEES, ["nb_enfants"], arrivees)
+    # The same arrivals, the profiles summed: the key up to the day.
+    par_perimetre = defaultdict(lambda: [0])
+    for cle, (nombre,) in arrivees.items():
+        par_perimetre[cle[:5]][0] += nombre
+    _ajouter_aux_compteurs(ArriveesDuJourDuPerimetre, CLE_D_ARRIVEES_DU_PERIMETRE, ["nb_enfants"], par_perimetre)
 
 
 def _retirer(lignes):
@@ -130,7 +137,7 @@ def oublier_les_enfants(*, participants):
 def oublier_le_quartier(*, quartier):
     """After a quartier was deleted (its rows went with it, by cascade): its counters go too.
     Nobody lived there, or the children's residence would have protected it."""
-    for modele in (EffectifAnnuel, ArriveesDuJour, SeancesDuJour, SeancesDuJourParAction):
+    for modele in (EffectifAnnuel, ArriveesDuJour, ArriveesDuJourDuPerimetre, SeancesDuJour, SeancesDuJourParAction):
         modele.objects.filter(perimetre=quartier).delete()
 
 

@@ -24,6 +24,7 @@ from actions.enums import NiveauScolaire, Sexe, StatutAction
 from actions.forms import FormulaireAction
 from actions.models import (
     ArriveesDuJour,
+    ArriveesDuJourDuPerimetre,
     EffectifAnnuel,
     FrequentationAnnuelle,
     NiveauAnnuel,
@@ -115,6 +116,15 @@ def arrivees():
     }
 
 
+def arrivees_du_perimetre():
+    return {
+        cle[:5]: cle[5]
+        for cle in ArriveesDuJourDuPerimetre.objects.exclude(nb_enfants=0).values_list(
+            "contrat", "perimetre", "annee_scolaire", "jour", "fiche", "nb_enfants"
+        )
+    }
+
+
 def presents():
     return dict(Seance.objects.values_list("pk", "nb_presents"))
 
@@ -152,6 +162,10 @@ def coherent():
         sommes[(*cle, "enfants")] += 1
         sommes[(*cle, "presences")] += n
         arrivees_attendues[(*cle[:3], premiere, *cle[3:])] += 1
+    # The arrivals with the profiles summed: contract, perimeter, year, day, fiche.
+    par_perimetre = Counter()
+    for (contrat, perimetre, annee, jour, _, _, _, fiche), nombre in arrivees_attendues.items():
+        par_perimetre[(contrat, perimetre, annee, jour, fiche)] += nombre
     effectifs_attendus = {
         cle[:7]: (sommes[cle], sommes[(*cle[:7], "presences")]) for cle in sommes if cle[7] == "enfants"
     }
@@ -159,6 +173,7 @@ def coherent():
         lignes() == attendues
         and effectifs() == effectifs_attendus
         and arrivees() == dict(arrivees_attendues)
+        and arrivees_du_perimetre() == dict(par_perimetre)
         and presents() == presents_attendus()
         and seances_annuelles() == sommes_des_seances()
         and inscrits() == inscrits_attendus()
@@ -253,7 +268,16 @@ def inscrits():
 
 
 def resumes():
-    return lignes(), effectifs(), arrivees(), seances_annuelles(), inscrits(), presents(), seances_du_jour()
+    return (
+        lignes(),
+        effectifs(),
+        arrivees(),
+        arrivees_du_perimetre(),
+        seances_annuelles(),
+        inscrits(),
+        presents(),
+        seances_du_jour(),
+    )
 
 
 def egal_au_recomptage():
@@ -730,6 +754,7 @@ def test_the_full_recount_rebuilds_the_same_rows_for_every_contract():
     FrequentationAnnuelle.objects.all().delete()
     EffectifAnnuel.objects.all().delete()
     ArriveesDuJour.objects.all().delete()
+    ArriveesDuJourDuPerimetre.objects.all().delete()
 
     recalculer_frequentations()
 
@@ -877,6 +902,17 @@ def test_the_migration_that_summed_the_sessions_per_day_rebuilds_what_the_servic
     SeancesDuJourParAction.objects.filter(perimetre=0).delete()
 
     importlib.import_module("actions.migrations.0015_remplir_seances_du_jour").remplir(apps, None)
+
+    assert resumes() == avant and coherent()
+
+
+def test_the_migration_that_summed_the_arrivals_per_perimeter_rebuilds_what_the_services_keep(activite):
+    """actions/0016 sums ArriveesDuJour over the profiles, as the services then keep them."""
+    avant = resumes()
+    assert avant[3]
+    ArriveesDuJourDuPerimetre.objects.all().delete()
+
+    importlib.import_module("actions.migrations.0016_arrivees_du_jour_du_perimetre").remplir(apps, None)
 
     assert resumes() == avant and coherent()
 

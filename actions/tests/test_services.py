@@ -702,12 +702,13 @@ class TestPresences:
 # Lock the action, the session's date, grid and headcounts as committed, enrolled children, their consent,
 # existing presences, delete, insert, the yearly summary of the children concerned (lock them,
 # their previous rows by counter, delete, their profile, their level of each year, presences
-# per contract and per quartier, insert, add to the counters and to the arrivals per day),
+# per contract and per quartier, insert, add to the counters, to the arrivals per day and to
+# their sums per perimeter),
 # session update and its history row, the day's presences moved in each perimeter (the
 # counters, then the action's rows), plus the savepoint pair of the transaction. It was 22
 # while a receiver of the session's save locked the action again and rewrote its yearly sums
 # whether the headcounts had changed or not.
-REQUETES_SAISIE_PRESENCES = 23
+REQUETES_SAISIE_PRESENCES = 24
 # Lock, the session as committed, enrolled, consent, existing presences, session update and
 # history, the action's yearly sums (delete, sums, insert) and its day's sums per perimeter
 # rewritten (REQUETES_JOUR_REECRIT), savepoints.

@@ -21,7 +21,15 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
 from actions.enums import StatutAction
-from actions.models import Action, ArriveesDuJour, EffectifAnnuel, Seance, SeancesAnnuelles, SeancesDuJour
+from actions.models import (
+    Action,
+    ArriveesDuJour,
+    ArriveesDuJourDuPerimetre,
+    EffectifAnnuel,
+    Seance,
+    SeancesAnnuelles,
+    SeancesDuJour,
+)
 from fiches.models import Quartier, RealisationAttendue
 
 from ..periodes import Comparaison
@@ -233,8 +241,9 @@ class Sources:
 
     @cached_property
     def enfants_par_quartier(self):
-        """actions.EffectifAnnuel (ArriveesDuJour up to the date) of every quartier: a child who
-        came to two quartiers is in the counters of each."""
+        """actions.ArriveesDuJourDuPerimetre of every quartier, summed over the year (up to the
+        date, for a year under way): a row per quartier and day of arrivals, the profiles
+        already summed. A child who came to two quartiers is in the counters of each."""
         if self.tous_les_perimetres:
             sommes = {}
             for groupe in self.profils_de_chaque_perimetre:
@@ -244,9 +253,13 @@ class Sources:
                     for nom in ANNEES:
                         somme[nom] = somme.get(nom, 0) + (groupe[nom] or 0)
             return list(sommes.values())
+        arrivees = ArriveesDuJourDuPerimetre.objects.filter(
+            contrat=self.contrat, fiche__in=self.fiches, annee_scolaire__in=self._rentrees, perimetre__gt=0
+        )
+        if self.comparaison.en_cours:
+            arrivees = arrivees.filter(jour__lte=self.periodes["actuelle"][1])
         return _sans_groupe_vide(
-            self._effectifs.filter(perimetre__gt=0)
-            .values("fiche", "perimetre")
+            arrivees.values("fiche", "perimetre")
             .annotate(**self._par_annee(Sum, "nb_enfants", self._enfants_de))
             .order_by()
         )
