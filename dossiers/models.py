@@ -239,6 +239,10 @@ class Dossier(FSMModelMixin, Modele):
     def get_absolute_url(self):
         return reverse("dossiers:detail", kwargs={"pk": self.pk})
 
+    def clean(self):
+        if self.date_debut and self.date_fin and self.date_fin < self.date_debut:
+            raise ValidationError({"date_fin": _("La date de fin précède la date de début.")})
+
     @property
     def financeurs_sollicites(self):
         """The ids of the partners this dossier asks money of (read from its lines, fetched up front)."""
