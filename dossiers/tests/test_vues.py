@@ -133,6 +133,7 @@ def test_a_campaign_is_created_with_its_envelopes_by_the_officer(connecter, camp
 def test_the_list_and_a_dossier_cost_the_same_queries_with_more_dossiers(
     connecter, campagne, comptes, django_assert_num_queries, role
 ):
+    """A list page and a dossier with its history: more dossiers and more avis, the same queries."""
     client = connecter(role)
     modele = dossier_en(EtatDossier.EN_INSTRUCTION)
 
@@ -144,9 +145,11 @@ def test_the_list_and_a_dossier_cost_the_same_queries_with_more_dossiers(
     avant = requetes(reverse("dossiers:liste")), requetes(modele.get_absolute_url())
     for rang in range(5):
         dossier = dossier_enregistrer(
-            campagne=campagne, auteur=comptes["porteur"], donnees={"titre": f"Projet {rang}", "structure": modele.structure},
+            campagne=campagne,
+            auteur=comptes["porteur"],
+            donnees={"titre": f"Projet {rang}", "structure": modele.structure},
             montants={ligne.financeur: ligne.montant_demande for ligne in modele.lignes.select_related("financeur")},
-        )  # fmt: skip
+        )
         Dossier.objects.filter(pk=dossier.pk).update(etat=EtatDossier.EN_INSTRUCTION)
         TransitionDossier.objects.create(
             dossier=modele, nom="donner_avis", etat_avant="en_instruction", etat_apres="en_instruction",
