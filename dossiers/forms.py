@@ -24,6 +24,21 @@ def _champ_de(prefixe, financeur):
     return f"{prefixe}_{financeur.pk}"
 
 
+def _ajouter_les_montants(form, prefixe, montants, libelle, **options):
+    """One optional amount field per financeur of `form.financeurs`, filled from `montants`
+    (financeur id -> amount): left empty, the financeur is not part of it."""
+    for financeur in form.financeurs:
+        form.fields[_champ_de(prefixe, financeur)] = ChampMontant(
+            label=libelle.format(financeur),
+            required=False,
+            min_value=0,
+            max_digits=12,
+            decimal_places=2,
+            initial=montants.get(financeur.pk),
+            **options,
+        )
+
+
 class FormulaireCampagne(forms.ModelForm):
     """A campaign and, below it, one envelope field per partner of the contract: a partner left
     empty does not fund this call."""
@@ -70,16 +85,13 @@ class FormulaireCampagne(forms.ModelForm):
         montants = {}
         if self.instance.pk:
             montants = {e.financeur_id: e.montant for e in self.instance.enveloppes.all()}
-        for financeur in self.financeurs:
-            self.fields[_champ_de("enveloppe", financeur)] = ChampMontant(
-                label=f"Enveloppe de {financeur}",
-                required=False,
-                min_value=0,
-                max_digits=12,
-                decimal_places=2,
-                initial=montants.get(financeur.pk),
-                help_text="En euros ; vide : ce partenaire ne finance pas cet appel à projets.",
-            )
+        _ajouter_les_montants(
+            self,
+            "enveloppe",
+            montants,
+            libelle="Enveloppe de {}",
+            help_text="En euros ; vide : ce partenaire ne finance pas cet appel à projets.",
+        )
         self.helper = _aide()
         self.helper.layout = Layout(
             Fieldset(
@@ -162,15 +174,7 @@ class FormulaireDossier(forms.ModelForm):
         montants = {}
         if self.instance.pk:
             montants = {ligne.financeur_id: ligne.montant_demande for ligne in self.instance.lignes.all()}
-        for financeur in self.financeurs:
-            self.fields[_champ_de("montant", financeur)] = ChampMontant(
-                label=f"Montant demandé : {financeur}",
-                required=False,
-                min_value=0,
-                max_digits=12,
-                decimal_places=2,
-                initial=montants.get(financeur.pk),
-            )
+        _ajouter_les_montants(self, "montant", montants, libelle="Montant demandé : {}")
         self.helper = _aide()
         self.helper.layout = Layout(
             Fieldset("Le projet", "titre", "structure", "objectifs", "public"),
