@@ -6,12 +6,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from actions.tests.navigateur import formulaire, texte
 from comptes.enums import Role
 from comptes.services import adhesion_definir
 from demo.dossiers import TITRES
 from dossiers.enums import EtatDossier
-from dossiers.models import Dossier, TransitionDossier
+from dossiers.models import Campagne, Dossier, TransitionDossier
 from dossiers.services import dossier_enregistrer
+from fiches.models import RealisationAttendue
 from partenaires.models import Partenaire
 
 from .conftest import dossier_en
@@ -160,3 +162,52 @@ def test_the_list_and_a_dossier_cost_the_same_queries_with_more_dossiers(
         client.get(reverse("dossiers:liste"))
     with django_assert_num_queries(avant[1]):
         client.get(modele.get_absolute_url())
+
+
+def test_an_envelope_a_dossier_asks_is_not_removed(connecter, campagne, reference):
+    anct = Partenaire.objects.get(contrat=reference, sigle="ANCT")
+    url = reverse("dossiers:modifier_campagne", kwargs={"pk": campagne.pk})
+    donnees = formulaire(connecter("chef").get(url), "intitule") | {f"enveloppe_{anct.pk}": ""}
+    reponse = connecter("chef").post(url, donnees)
+    assert "Des dossiers sollicitent déjà ces financeurs : Agence nationale de la cohésion des territoires" in (
+        texte(reponse)
+    )
+    assert campagne.enveloppes.filter(financeur=anct).exists()
+
+
+def test_a_dossier_s_realisations_are_those_of_its_fiche(connecter, campagne, formulaire_complet):
+    """Réalisations without their fiche (the reference has one fiche: the campaign's) are refused."""
+    donnees = {k: v for k, v in formulaire_complet.items() if not k.startswith("_")} | {"fiche": ""}
+    code = RealisationAttendue.objects.get(pk=donnees["realisations"][0]).code
+    reponse = connecter("porteur").post(reverse("dossiers:nouveau", kwargs={"campagne": campagne.pk}), donnees)
+    assert reponse.context["form"].errors["realisations"] == [
+        f"Choisissez les réalisations de la fiche du dossier : {code} n’en sont pas."
+    ]
+    assert not Dossier.objects.filter(titre="Ludothèque itinérante").exists()
+
+
+def test_the_list_filters_by_campaign_state_and_structure(connecter, campagne):
+    client = connecter("chef")
+    assert _titres(client.get(reverse("dossiers:liste"), {"etat": "en_cours"})) == {TITRES[EtatDossier.EN_COURS]}
+    structure = dossier_en(EtatDossier.DEPOSE).structure_id
+    assert len(_titres(client.get(reverse("dossiers:liste"), {"structure": structure, "campagne": campagne.pk}))) == 10
+
+
+@pytest.mark.parametrize("role", ["chef", "porteur"])
+def test_the_campaign_pages_cost_the_same_queries_with_more_campaigns(
+    connecter, campagne, django_assert_num_queries, role
+):
+    client = connecter(role)
+    with CaptureQueriesContext(connection) as capture:
+        client.get(reverse("dossiers:campagnes"))
+    for rang in range(3):
+        copie = Campagne.objects.create(
+            contrat=campagne.contrat, intitule=f"Appel {rang}", annee_scolaire=campagne.annee_scolaire,
+            ouverture=campagne.ouverture, cloture=campagne.cloture, source=campagne.source,
+        )  # fmt: skip
+        copie.fiches.set(campagne.fiches.all())
+        for enveloppe in campagne.enveloppes.all():
+            copie.enveloppes.create(financeur_id=enveloppe.financeur_id, montant=enveloppe.montant)
+    with django_assert_num_queries(len(capture)):
+        reponse = client.get(reverse("dossiers:campagnes"))
+    assert len(reponse.context["campagnes"]) == 4
