@@ -431,13 +431,18 @@ def test_an_administrator_gives_a_role_in_the_admin_and_its_rights_follow(client
     assert nouveau.is_staff and nouveau.groups.get().name == "Administrateur"
 
 
-def test_an_animateur_without_structure_is_refused_in_the_admin(client, demo, reference):
+@pytest.mark.parametrize(
+    ("role", "message"),
+    [
+        ("animateur", "Un animateur saisit pour au moins une structure."),
+        ("porteur", "Un porteur de projet dépose les dossiers d’au moins une structure."),
+    ],
+)
+def test_an_animateur_or_a_porteur_without_structure_is_refused_in_the_admin(client, demo, reference, role, message):
     client.force_login(get_user_model().objects.get(username="demo-admin"))
     nouveau = get_user_model().objects.create_user(username="m-durand", password="x")
     reponse = client.post(
-        "/admin/comptes/adhesion/add/", {"utilisateur": nouveau.pk, "contrat": reference.pk, "role": "animateur"}
+        "/admin/comptes/adhesion/add/", {"utilisateur": nouveau.pk, "contrat": reference.pk, "role": role}
     )
-    assert reponse.context["adminform"].form.errors["structures"] == [
-        "Un animateur saisit pour au moins une structure."
-    ]
+    assert reponse.context["adminform"].form.errors["structures"] == [message]
     assert not nouveau.adhesions.exists()
