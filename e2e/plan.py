@@ -17,6 +17,9 @@ from django.utils.http import urlsafe_base64_encode
 
 from actions.models import Action
 from demo.adhesions import QUARTIERS_DU_PARTENAIRE, STRUCTURE_DE_L_ANIMATEUR
+from demo.dossiers import TITRES
+from dossiers.enums import EtatDossier
+from dossiers.models import Campagne, Dossier
 from fiches.models import Fiche
 from indicateurs.models import Indicateur, ValeurExterne
 
@@ -79,6 +82,14 @@ class Demo:
     @cached_property
     def participant(self):
         return self.action.inscriptions.order_by("participant__code").first().participant
+
+    @cached_property
+    def campagne(self):
+        return Campagne.objects.order_by("-annee_scolaire", "pk").first()
+
+    def dossier(self, etat):
+        """The demo dossier brought to that state (demo.dossiers)."""
+        return Dossier.objects.get(titre=TITRES[etat])
 
     def url(self, nom, **kwargs):
         return reverse(nom, kwargs=kwargs)
@@ -194,6 +205,31 @@ PAGES = {
     "actions:participant": Page(lambda demo: demo.participant.get_absolute_url()),
     "actions:modifier_participant": Page(
         lambda demo: demo.url("actions:modifier_participant", pk=demo.participant.pk), formulaire=True
+    ),
+    "dossiers:campagnes": _simple("dossiers:campagnes"),
+    "dossiers:campagne": Page(lambda demo: demo.campagne.get_absolute_url()),
+    "dossiers:nouvelle_campagne": Page(lambda demo: reverse("dossiers:nouvelle_campagne"), formulaire=True),
+    "dossiers:modifier_campagne": Page(
+        lambda demo: demo.url("dossiers:modifier_campagne", pk=demo.campagne.pk), formulaire=True
+    ),
+    "dossiers:nouveau": Page(lambda demo: demo.url("dossiers:nouveau", campagne=demo.campagne.pk), formulaire=True),
+    "dossiers:liste": Page(
+        lambda demo: reverse("dossiers:liste"),
+        # Filtered, then a state that does not exist: the filter form shows its error.
+        variantes=("?etat=en_instruction", "?etat=inconnu"),
+    ),
+    # In instruction: the officer decides, the CAF gives its avis, the porteur follows; the
+    # porteur's draft says what it lacks, and a settled dossier links to its action.
+    "dossiers:detail": Page(
+        lambda demo: demo.dossier(EtatDossier.EN_INSTRUCTION).get_absolute_url(),
+        formulaire=True,
+        variantes=(
+            ("brouillon", lambda demo: demo.dossier(EtatDossier.BROUILLON).get_absolute_url()),
+            ("solde", lambda demo: demo.dossier(EtatDossier.SOLDE).get_absolute_url()),
+        ),
+    ),
+    "dossiers:modifier": Page(
+        lambda demo: demo.url("dossiers:modifier", pk=demo.dossier(EtatDossier.BROUILLON).pk), formulaire=True
     ),
 }
 
