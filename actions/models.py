@@ -709,6 +709,14 @@ class SeancesDuJourParAction(Modele):
         constraints = [
             models.UniqueConstraint(fields=["action", "perimetre", "jour"], name="seances_du_jour_par_action_unique")
         ]
+        indexes = [
+            # A dashboard cut at a date finds the actions whose sessions counted parents by then.
+            models.Index(
+                fields=["jour", "action"],
+                condition=models.Q(perimetre=0, parents_presents__gt=0),
+                name="jours_avec_parents_idx",
+            )
+        ]
 
     def __str__(self):
         return f"{self.action_id} {self.perimetre} {self.jour}"

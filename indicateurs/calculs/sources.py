@@ -26,9 +26,9 @@ from actions.models import (
     ArriveesDuJour,
     ArriveesDuJourDuPerimetre,
     EffectifAnnuel,
-    Seance,
     SeancesAnnuelles,
     SeancesDuJour,
+    SeancesDuJourParAction,
 )
 from fiches.models import Quartier, RealisationAttendue
 
@@ -174,12 +174,13 @@ class Sources:
 
     def _avec_les_parents(self, periode):
         """An action for the parents, or one of whose sessions of the period counted parents
-        (whole years from actions.SeancesAnnuelles, a year cut at a date from its sessions up
-        to then), cancelled sessions left out."""
+        (whole years from actions.SeancesAnnuelles; a year cut at a date from the days of its
+        sessions up to then, actions.SeancesDuJourParAction, read once for every action from
+        their index of the days with parents), cancelled sessions left out."""
         if self.comparaison.en_cours:
-            seances = Seance.objects.filter(date__range=periode, annulee_le__isnull=True)
-        else:
-            seances = SeancesAnnuelles.objects.filter(annee_scolaire=periode[0].year)
+            jours = SeancesDuJourParAction.objects.filter(perimetre=0, parents_presents__gt=0, jour__range=periode)
+            return Q(public_parents=True) | Q(pk__in=jours.values("action"))
+        seances = SeancesAnnuelles.objects.filter(annee_scolaire=periode[0].year)
         return Q(public_parents=True) | Q(Exists(seances.filter(action=OuterRef("pk"), parents_presents__gt=0)))
 
     @cached_property
