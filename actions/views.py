@@ -14,6 +14,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from comptes.perms import peut_saisir
+from fiches import clotures
+from fiches.annees import AnneeScolaire
 from fiches.perms import exige, formulaire, lecture
 
 from . import selectors, services
@@ -102,6 +104,30 @@ def _comme_envoye(champ, valeur):
     return [str(element) for element in envoye] if isinstance(envoye, list) else [str(envoye)]
 
 
+def _clotures_de_l_action(request, action):
+    """The closed school years the action runs over, for their banner « chiffres définitifs »."""
+    annees = clotures.annees_entre(action.date_debut, action.date_fin)
+    return [
+        cloture
+        for annee, cloture in sorted(clotures.clotures(contrat=request.perimetre.contrat, annees=annees).items())
+    ]
+
+
+def _seance_close(request, seance):
+    """The closure of the session's school year; None while it is open."""
+    annee = AnneeScolaire.de_la_date(seance.date).annee_de_rentree
+    return clotures.clotures(contrat=request.perimetre.contrat, annees=[annee]).get(annee)
+
+
+def _annee_cloturee(request, cloture, *, titre, objet, retour):
+    """Instead of a form that the services would refuse: the closure, and who may reopen it."""
+    return render(
+        request,
+        "fiches/annee_cloturee.html",
+        {"titre": titre, "cloture": cloture, "objet": objet, "retour": resolve_url(retour)},
+    )
+
+
 def _avec_version(donnees):
     """The fields a form writes and, apart, the version of the record it was loaded at."""
     champs = dict(donnees)
@@ -163,6 +189,7 @@ def detail_action(request, pk):
             "financements": financements,
             "totaux": totaux,
             "historique": selectors.historique_de_l_action(action=action),
+            "clotures": _clotures_de_l_action(request, action),
         },
     )
 
@@ -172,6 +199,17 @@ def detail_action(request, pk):
 def modifier_action(request, pk):
     contrat, structures = _perimetre(request)
     action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
+    fermees = _clotures_de_l_action(request, action)
+    if len(fermees) == len(clotures.annees_entre(action.date_debut, action.date_fin)):
+        # Every year it runs over is closed: only its title and description could change, which
+        # is no reason to show a form whose every other field would be refused.
+        return _annee_cloturee(
+            request,
+            fermees[0],
+            titre=f"Modifier « {action} »",
+            objet="cette action ne peut plus être modifiée",
+            retour=action,
+        )
     form = FormulaireAction(request.POST or None, instance=action, contrat=contrat, structures=structures)
     if _traiter(
         request,
@@ -180,7 +218,9 @@ def modifier_action(request, pk):
         "Modifications enregistrées.",
     ):
         return redirect(action)
-    return _formulaire(request, titre=f"Modifier « {action} »", form=form, retour=action.get_absolute_url())
+    return _formulaire(
+        request, titre=f"Modifier « {action} »", form=form, retour=action.get_absolute_url(), clotures=fermees
+    )
 
 
 @require_POST
@@ -276,8 +316,12 @@ def modifier_financement(request, pk):
 def supprimer_financement(request, pk):
     _, financement = _financement(request, pk)
     if request.method == "POST":
-        services.financement_supprimer(financement=financement)
-        messages.success(request, "Financement supprimé.")
+        try:
+            services.financement_supprimer(financement=financement)
+        except ValidationError as refus:
+            messages.warning(request, refus.messages[0])
+        else:
+            messages.success(request, "Financement supprimé.")
         return redirect(financement.action)
     return render(request, "actions/supprimer_financement.html", {"financement": financement})
 
@@ -305,6 +349,11 @@ def modifier_seance(request, pk):
     seance = selectors.seance_a_saisir(pk=pk, perimetre=request.perimetre)
     # The title names the session as it is stored, whatever the form is given.
     titre = f"Séance du {seance.date:%d/%m/%Y}"
+    cloture = _seance_close(request, seance)
+    if cloture is not None:
+        return _annee_cloturee(
+            request, cloture, titre=titre, objet="cette séance ne peut plus être modifiée", retour=seance.action
+        )
     form = FormulaireSeance(request.POST or None, instance=seance, contrat=contrat)
     if _traiter(
         request,
@@ -365,6 +414,15 @@ def serie_de_seances(request, pk):
 @exige(peut_saisir)
 def annuler_seance(request, pk):
     seance = selectors.seance_a_saisir(pk=pk, perimetre=request.perimetre)
+    cloture = _seance_close(request, seance)
+    if cloture is not None:
+        return _annee_cloturee(
+            request,
+            cloture,
+            titre=f"Annuler la séance du {seance.date:%d/%m/%Y}",
+            objet="cette séance ne peut plus être annulée",
+            retour=seance.action,
+        )
     form = FormulaireAnnulation(request.POST or None)
     if _traiter(
         request,
@@ -390,8 +448,12 @@ def annuler_seance(request, pk):
 @exige(peut_saisir)
 def retablir_seance(request, pk):
     seance = selectors.seance_a_saisir(pk=pk, perimetre=request.perimetre)
-    services.seance_retablir(seance=seance)
-    messages.success(request, f"La séance du {seance.date:%d/%m/%Y} est rétablie.")
+    try:
+        services.seance_retablir(seance=seance)
+    except ValidationError as refus:
+        messages.warning(request, refus.messages[0])
+    else:
+        messages.success(request, f"La séance du {seance.date:%d/%m/%Y} est rétablie.")
     return redirect(seance.action)
 
 
@@ -399,6 +461,15 @@ def retablir_seance(request, pk):
 @exige(peut_saisir)
 def supprimer_seance(request, pk):
     seance = selectors.seance_a_saisir(pk=pk, perimetre=request.perimetre)
+    cloture = _seance_close(request, seance)
+    if cloture is not None:
+        return _annee_cloturee(
+            request,
+            cloture,
+            titre=f"Supprimer la séance du {seance.date:%d/%m/%Y}",
+            objet="cette séance ne peut plus être supprimée",
+            retour=seance.action,
+        )
     notees = selectors.presences_notees(seances=Seance.objects.filter(pk=seance.pk))
     erreur = None
     if request.method == "POST":
@@ -417,6 +488,15 @@ def supprimer_seance(request, pk):
 @exige(peut_saisir)
 def saisir_presences(request, pk):
     seance = selectors.seance_a_saisir(pk=pk, perimetre=request.perimetre)
+    cloture = _seance_close(request, seance)
+    if cloture is not None:
+        return _annee_cloturee(
+            request,
+            cloture,
+            titre=f"Présences du {seance.date:%d/%m/%Y}",
+            objet="les présences de cette séance ne peuvent plus être modifiées",
+            retour=seance.action,
+        )
     inscrits, presents = selectors.grille_de_presences(seance=seance)
     initial = {
         "presents": presents,

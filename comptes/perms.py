@@ -21,3 +21,10 @@ def peut_voir_le_tableau_du_contrat(perimetre):
 def peut_piloter(perimetre):
     """Targets and external values (school results, dropouts) are the officers' to set."""
     return perimetre.responsable
+
+
+def peut_cloturer(perimetre):
+    """Closing a school year makes its figures final for everyone: the contract's officers
+    decide it, as they answer for those figures before the comité de pilotage. Reopening is
+    an administrator's, in the admin."""
+    return perimetre.responsable

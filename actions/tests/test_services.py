@@ -703,9 +703,10 @@ class TestPresences:
 # per contract and per quartier, insert, add to the counters and to the arrivals per day),
 # session update and its history row, plus the savepoint pair of the transaction. It was 22
 # while a receiver of the session's save locked the action again and rewrote its yearly sums
-# whether the headcounts had changed or not.
-REQUETES_SAISIE_PRESENCES = 21
-# Lock, the session as committed, enrolled, consent, existing presences, session update and
+# whether the headcounts had changed or not. The closure of the session's school year adds two
+# (the contract's shared lock, its closed years: fiches.clotures).
+REQUETES_SAISIE_PRESENCES = 23
+# Lock, the session as committed, the closure (2), enrolled, consent, existing presences, session update and
 # history, the action's yearly sums (delete, sums, insert), savepoints. A first save of a grid
 # rewrites the yearly sums too: 3 queries more.
-REQUETES_SAISIE_EFFECTIFS = 12
+REQUETES_SAISIE_EFFECTIFS = 14

@@ -61,10 +61,12 @@ TABLE_SAUTEES = "Dates sautées"
 
 # Queries of each page beyond the session and the user (pinned: a change must be deliberate).
 REQUETES_LISTE = REQUETES_DE_SESSION + 8
-REQUETES_DETAIL = REQUETES_DE_SESSION + 13
-REQUETES_GRILLE = REQUETES_DE_SESSION + 3
+# The action's page and the grid read the closures of their school years (one query each); a grid
+# saved reads it too, then the service locks the contract and reads them again (fiches.clotures).
+REQUETES_DETAIL = REQUETES_DE_SESSION + 14
+REQUETES_GRILLE = REQUETES_DE_SESSION + 4
 # +2 since the children's levels of each year are read and their arrivals per day added to.
-REQUETES_ENREGISTRER_GRILLE = REQUETES_DE_SESSION + 27
+REQUETES_ENREGISTRER_GRILLE = REQUETES_DE_SESSION + 30
 REQUETES_PARTICIPANTS = REQUETES_DE_SESSION + 4
 
 
