@@ -343,3 +343,53 @@ def test_a_year_is_closed_once_it_is_over_and_once_only():
     ):
         annee_cloturer(contrat=action.porteur.contrat, annee=FERMEE, auteur=chef, aujourdhui=APRES_LA_FIN)
     assert ClotureAnnee.objects.count() == 1
+
+
+class TestPages:
+    """The pages of a closed year's records say so: a banner on the action's page, the closure
+    instead of a form that the services would refuse."""
+
+    BANDEAU = "Année clôturée : chiffres définitifs."
+
+    def test_the_action_page_marks_its_closed_year_final(self, client_connecte):
+        action = ActionFactory(date_debut=datetime.date(2025, 9, 15), date_fin=datetime.date(2027, 6, 30))
+        page = client_connecte.get(action.get_absolute_url()).content.decode()
+        assert self.BANDEAU not in page
+        cloturer(action.porteur.contrat)
+
+        page = client_connecte.get(action.get_absolute_url()).content.decode()
+
+        assert self.BANDEAU in page and "L’année scolaire 2025-2026 est clôturée depuis le" in page
+        # Running on into an open year, its form stays, with the banner.
+        formulaire = client_connecte.get(f"/actions/{action.pk}/modifier/").content.decode()
+        assert self.BANDEAU in formulaire and 'name="titre"' in formulaire
+
+    def test_the_forms_of_a_closed_year_s_session_and_action_say_so_instead(self, client_connecte, grille):
+        action, seance, (venu, autre) = grille
+        for url in (
+            f"/actions/seances/{seance.pk}/presences/",
+            f"/actions/seances/{seance.pk}/modifier/",
+            f"/actions/seances/{seance.pk}/annuler/",
+            f"/actions/seances/{seance.pk}/supprimer/",
+            f"/actions/{action.pk}/modifier/",
+        ):
+            page = client_connecte.get(url).content.decode()
+            assert self.BANDEAU in page and "Rouvrir" not in page, url
+            assert "demandez à un administrateur de rouvrir l’année" in page, url
+            assert 'name="version"' not in page and 'name="motif"' not in page, url
+        client_connecte.post(f"/actions/seances/{seance.pk}/presences/", {"presents": [venu.pk, autre.pk]})
+        assert seance.presences.count() == 1
+
+    def test_restoring_a_session_or_deleting_funding_of_a_closed_year_is_refused_with_a_message(
+        self, client_connecte, grille
+    ):
+        action, seance, _ = grille
+        financement = FinancementFactory(action=action, annee=2026)
+        Seance.objects.filter(pk=seance.pk).update(annulee_le=datetime.datetime.now(datetime.UTC))
+
+        for url in (f"/actions/seances/{seance.pk}/retablir/", f"/actions/financements/{financement.pk}/supprimer/"):
+            reponse = client_connecte.post(url, follow=True)
+            assert "L’année scolaire 2025-2026 est clôturée depuis le" in reponse.content.decode(), url
+
+        assert Seance.objects.get(pk=seance.pk).annulee_le is not None
+        assert Financement.objects.filter(pk=financement.pk).exists()

@@ -92,6 +92,8 @@ MATRICE = {
     "indicateurs:valeurs": PILOTAGE,
     "indicateurs:modifier_valeur": PILOTAGE,
     "indicateurs:supprimer_valeur": PILOTAGE,
+    # Closing a year: its officers decide it (the page explains, or says why not yet).
+    "indicateurs:cloturer": PILOTAGE,
 }
 
 
@@ -144,6 +146,7 @@ def _url(nom, donnees):
         "indicateurs:fiche": {"fiche": "1.2.3"},
         "indicateurs:quartier": {"fiche": "1.2.3", "code": "QN09591A"},
         "indicateurs:definition": {"fiche": "1.2.3", "code": "nb_actions"},
+        "indicateurs:cloturer": {"annee": "2024-2025"},
         "comptes:nouveau_mot_de_passe": {"uidb64": "MQ", "token": "perime"},
     }
     if nom in parametres:
