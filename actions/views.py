@@ -113,10 +113,13 @@ def _clotures_de_l_action(request, action):
     ]
 
 
-def _seance_close(request, seance):
-    """The closure of the session's school year; None while it is open."""
+def _seance_fermee(request, seance, *, titre, objet):
+    """Instead of a session's form, the closure of its school year; None while it is open."""
     annee = AnneeScolaire.de_la_date(seance.date).annee_de_rentree
-    return clotures.clotures(contrat=request.perimetre.contrat, annees=[annee]).get(annee)
+    cloture = clotures.clotures(contrat=request.perimetre.contrat, annees=[annee]).get(annee)
+    if cloture is None:
+        return None
+    return _annee_cloturee(request, cloture, titre=titre, objet=objet, retour=seance.action)
 
 
 def _annee_cloturee(request, cloture, *, titre, objet, retour):
@@ -349,11 +352,9 @@ def modifier_seance(request, pk):
     seance = selectors.seance_a_saisir(pk=pk, perimetre=request.perimetre)
     # The title names the session as it is stored, whatever the form is given.
     titre = f"Séance du {seance.date:%d/%m/%Y}"
-    cloture = _seance_close(request, seance)
-    if cloture is not None:
-        return _annee_cloturee(
-            request, cloture, titre=titre, objet="cette séance ne peut plus être modifiée", retour=seance.action
-        )
+    fermee = _seance_fermee(request, seance, titre=titre, objet="cette séance ne peut plus être modifiée")
+    if fermee:
+        return fermee
     form = FormulaireSeance(request.POST or None, instance=seance, contrat=contrat)
     if _traiter(
         request,
@@ -414,15 +415,14 @@ def serie_de_seances(request, pk):
 @exige(peut_saisir)
 def annuler_seance(request, pk):
     seance = selectors.seance_a_saisir(pk=pk, perimetre=request.perimetre)
-    cloture = _seance_close(request, seance)
-    if cloture is not None:
-        return _annee_cloturee(
-            request,
-            cloture,
-            titre=f"Annuler la séance du {seance.date:%d/%m/%Y}",
-            objet="cette séance ne peut plus être annulée",
-            retour=seance.action,
-        )
+    fermee = _seance_fermee(
+        request,
+        seance,
+        titre=f"Annuler la séance du {seance.date:%d/%m/%Y}",
+        objet="cette séance ne peut plus être annulée",
+    )
+    if fermee:
+        return fermee
     form = FormulaireAnnulation(request.POST or None)
     if _traiter(
         request,
@@ -461,15 +461,14 @@ def retablir_seance(request, pk):
 @exige(peut_saisir)
 def supprimer_seance(request, pk):
     seance = selectors.seance_a_saisir(pk=pk, perimetre=request.perimetre)
-    cloture = _seance_close(request, seance)
-    if cloture is not None:
-        return _annee_cloturee(
-            request,
-            cloture,
-            titre=f"Supprimer la séance du {seance.date:%d/%m/%Y}",
-            objet="cette séance ne peut plus être supprimée",
-            retour=seance.action,
-        )
+    fermee = _seance_fermee(
+        request,
+        seance,
+        titre=f"Supprimer la séance du {seance.date:%d/%m/%Y}",
+        objet="cette séance ne peut plus être supprimée",
+    )
+    if fermee:
+        return fermee
     notees = selectors.presences_notees(seances=Seance.objects.filter(pk=seance.pk))
     erreur = None
     if request.method == "POST":
@@ -488,15 +487,14 @@ def supprimer_seance(request, pk):
 @exige(peut_saisir)
 def saisir_presences(request, pk):
     seance = selectors.seance_a_saisir(pk=pk, perimetre=request.perimetre)
-    cloture = _seance_close(request, seance)
-    if cloture is not None:
-        return _annee_cloturee(
-            request,
-            cloture,
-            titre=f"Présences du {seance.date:%d/%m/%Y}",
-            objet="les présences de cette séance ne peuvent plus être modifiées",
-            retour=seance.action,
-        )
+    fermee = _seance_fermee(
+        request,
+        seance,
+        titre=f"Présences du {seance.date:%d/%m/%Y}",
+        objet="les présences de cette séance ne peuvent plus être modifiées",
+    )
+    if fermee:
+        return fermee
     inscrits, presents = selectors.grille_de_presences(seance=seance)
     initial = {
         "presents": presents,
