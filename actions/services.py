@@ -253,7 +253,7 @@ def action_supprimer(*, action):
     action.delete()
 
 
-def _annees_du_financement(*annees_budgetaires):
+def annees_du_financement(*annees_budgetaires):
     """A funding line of budget year N belongs to the school year that ends in N (2024-2025 for
     2025): the year whose bilan reports it."""
     return [annee - 1 for annee in annees_budgetaires if annee]
@@ -261,12 +261,12 @@ def _annees_du_financement(*annees_budgetaires):
 
 @transaction.atomic
 def financement_enregistrer(*, action, donnees, financement=None):
-    """A funding line of the action, refused in a closed school year (_annees_du_financement),
+    """A funding line of the action, refused in a closed school year (annees_du_financement),
     the one it had as the one it is given."""
     avant = [] if financement is None else list(Financement.objects.filter(pk=financement.pk).values_list("annee"))
     _annees_ouvertes(
         porteur=action.porteur_id,
-        annees=_annees_du_financement(donnees.get("annee"), *(annee for (annee,) in avant)),
+        annees=annees_du_financement(donnees.get("annee"), *(annee for (annee,) in avant)),
         objet="ses financements ne peuvent plus être modifiés",
     )
     financement = financement or Financement(action=action)
@@ -279,7 +279,7 @@ def financement_enregistrer(*, action, donnees, financement=None):
 def financement_supprimer(*, financement):
     _annees_ouvertes(
         porteur=financement.action.porteur_id,
-        annees=_annees_du_financement(financement.annee),
+        annees=annees_du_financement(financement.annee),
         objet="ses financements ne peuvent plus être supprimés",
     )
     financement.delete()

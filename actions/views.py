@@ -113,6 +113,15 @@ def _clotures_de_l_action(request, action):
     ]
 
 
+def _action_fermee(request, action, fermees, *, titre, objet):
+    """Instead of a form of the action, the closure, when every school year it runs over is
+    closed (`fermees`: its closures): every change the form could make would be refused. None
+    while one of its years is open."""
+    if len(fermees) < len(clotures.annees_entre(action.date_debut, action.date_fin)):
+        return None
+    return _annee_cloturee(request, fermees[0], titre=titre, objet=objet, retour=action)
+
+
 def _seance_fermee(request, seance, *, titre, objet):
     """Instead of a session's form, the closure of its school year; None while it is open."""
     annee = AnneeScolaire.de_la_date(seance.date).annee_de_rentree
@@ -203,16 +212,12 @@ def modifier_action(request, pk):
     contrat, structures = _perimetre(request)
     action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
     fermees = _clotures_de_l_action(request, action)
-    if len(fermees) == len(clotures.annees_entre(action.date_debut, action.date_fin)):
-        # Every year it runs over is closed: only its title and description could change, which
-        # is no reason to show a form whose every other field would be refused.
-        return _annee_cloturee(
-            request,
-            fermees[0],
-            titre=f"Modifier « {action} »",
-            objet="cette action ne peut plus être modifiée",
-            retour=action,
-        )
+    # Only its title and description could still change: no reason to show a form of refusals.
+    fermee = _action_fermee(
+        request, action, fermees, titre=f"Modifier « {action} »", objet="cette action ne peut plus être modifiée"
+    )
+    if fermee:
+        return fermee
     form = FormulaireAction(request.POST or None, instance=action, contrat=contrat, structures=structures)
     if _traiter(
         request,
@@ -292,10 +297,23 @@ def _financement(request, pk):
     return request.perimetre.contrat, selectors.financement_a_modifier(pk=pk, perimetre=request.perimetre)
 
 
+def _financement_ferme(request, financement, titre):
+    """Instead of a funding line's form, the closure of the school year it belongs to."""
+    (annee,) = services.annees_du_financement(financement.annee)
+    cloture = clotures.clotures(contrat=request.perimetre.contrat, annees=[annee]).get(annee)
+    if cloture is None:
+        return None
+    objet = "ses financements ne peuvent plus être modifiés ni supprimés"
+    return _annee_cloturee(request, cloture, titre=titre, objet=objet, retour=financement.action)
+
+
 @formulaire
 @exige(peut_saisir)
 def modifier_financement(request, pk):
     contrat, financement = _financement(request, pk)
+    fermee = _financement_ferme(request, financement, f"Financement de « {financement.action} »")
+    if fermee:
+        return fermee
     form = FormulaireFinancement(request.POST or None, instance=financement, contrat=contrat)
     if _traiter(
         request,
@@ -318,6 +336,9 @@ def modifier_financement(request, pk):
 @exige(peut_saisir)
 def supprimer_financement(request, pk):
     _, financement = _financement(request, pk)
+    fermee = _financement_ferme(request, financement, f"Supprimer un financement de « {financement.action} »")
+    if fermee:
+        return fermee
     if request.method == "POST":
         try:
             services.financement_supprimer(financement=financement)
@@ -334,6 +355,15 @@ def supprimer_financement(request, pk):
 def ajouter_seance(request, pk):
     contrat = request.perimetre.contrat
     action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
+    fermee = _action_fermee(
+        request,
+        action,
+        _clotures_de_l_action(request, action),
+        titre=f"Nouvelle séance de « {action} »",
+        objet="aucune séance ne peut plus y être ajoutée",
+    )
+    if fermee:
+        return fermee
     form = FormulaireSeance(request.POST or None, contrat=contrat)
     if _traiter(
         request,
@@ -391,6 +421,15 @@ def _sauts_de_la_serie(zone):
 def serie_de_seances(request, pk):
     contrat = request.perimetre.contrat
     action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
+    fermee = _action_fermee(
+        request,
+        action,
+        _clotures_de_l_action(request, action),
+        titre=f"Série de séances de « {action} »",
+        objet="aucune séance ne peut plus y être ajoutée",
+    )
+    if fermee:
+        return fermee
     form = FormulaireSerieSeances(request.POST or None, contrat=contrat)
     # The dates skipped and why are a table: a page of their own says it all, not a message.
     serie = _traiter(
@@ -527,6 +566,15 @@ def saisir_presences(request, pk):
 @exige(peut_saisir)
 def inscrire_participants(request, pk):
     action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
+    fermee = _action_fermee(
+        request,
+        action,
+        _clotures_de_l_action(request, action),
+        titre=f"Inscrire des enfants à « {action} »",
+        objet="aucun enfant ne peut plus y être inscrit",
+    )
+    if fermee:
+        return fermee
     # The filters narrow the boxes shown; the form is sent to the same address, so that what is
     # ticked is checked against the same children.
     filtre = FiltreEnfants(

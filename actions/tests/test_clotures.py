@@ -366,12 +366,18 @@ class TestPages:
 
     def test_the_forms_of_a_closed_year_s_session_and_action_say_so_instead(self, client_connecte, grille):
         action, seance, (venu, autre) = grille
+        financement = FinancementFactory(action=action, annee=2026)
         for url in (
             f"/actions/seances/{seance.pk}/presences/",
             f"/actions/seances/{seance.pk}/modifier/",
             f"/actions/seances/{seance.pk}/annuler/",
             f"/actions/seances/{seance.pk}/supprimer/",
             f"/actions/{action.pk}/modifier/",
+            f"/actions/{action.pk}/seances/ajouter/",
+            f"/actions/{action.pk}/seances/serie/",
+            f"/actions/{action.pk}/inscriptions/",
+            f"/actions/financements/{financement.pk}/modifier/",
+            f"/actions/financements/{financement.pk}/supprimer/",
         ):
             page = client_connecte.get(url).content.decode()
             assert self.BANDEAU in page and "Rouvrir" not in page, url
@@ -393,3 +399,7 @@ class TestPages:
 
         assert Seance.objects.get(pk=seance.pk).annulee_le is not None
         assert Financement.objects.filter(pk=financement.pk).exists()
+        # The funding of an open budget year is still deleted from the same page.
+        ouverte = FinancementFactory(action=action, annee=2027)
+        client_connecte.post(f"/actions/financements/{ouverte.pk}/supprimer/")
+        assert not Financement.objects.filter(pk=ouverte.pk).exists()
