@@ -91,11 +91,15 @@ def _annees_changees_de_l_action(action, donnees):
     the action runs over, before and after."""
     changes = set()
     for nom, valeur in donnees.items():
-        if nom in CHAMPS_M2M_ACTION:
-            avant = {getattr(o, "pk", o) for o in getattr(action, nom).all()}
-            if {getattr(o, "pk", o) for o in valeur} != avant:
-                changes.add(nom)
-        elif getattr(action, nom) != valeur:
+        champ = Action._meta.get_field(nom)
+        if champ.many_to_many:
+            avant, apres = {o.pk for o in getattr(action, nom).all()}, {getattr(o, "pk", o) for o in valeur}
+        else:
+            # Relations by id: the action in hand has not read them.
+            avant, apres = getattr(action, champ.attname), getattr(valeur, "pk", valeur)
+        if isinstance(avant, list):
+            avant, apres = sorted(avant), sorted(apres)
+        if avant != apres:
             changes.add(nom)
     changes -= CHAMPS_SANS_CHIFFRE
     debut, fin = donnees.get("date_debut", action.date_debut), donnees.get("date_fin", action.date_fin)

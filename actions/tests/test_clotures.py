@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from fiches.models import ClotureAnnee
+from fiches.models import ClotureAnnee, Thematique
 from fiches.services import annee_cloturer, annee_rouvrir
 from fiches.tests.factories import QuartierFactory
 
@@ -26,6 +26,7 @@ from .factories import (
     SeanceFactory,
     action_avec_enfants,
 )
+from .navigateur import formulaire, texte
 from .test_resumes import coherent
 
 pytestmark = pytest.mark.django_db
@@ -353,6 +354,7 @@ class TestPages:
 
     def test_the_action_page_marks_its_closed_year_final(self, client_connecte):
         action = ActionFactory(date_debut=datetime.date(2025, 9, 15), date_fin=datetime.date(2027, 6, 30))
+        action.thematiques.add(Thematique.objects.create(code="lecture", libelle="Lecture"))
         page = client_connecte.get(action.get_absolute_url()).content.decode()
         assert self.BANDEAU not in page
         cloturer(action.porteur.contrat)
@@ -360,9 +362,20 @@ class TestPages:
         page = client_connecte.get(action.get_absolute_url()).content.decode()
 
         assert self.BANDEAU in page and "L’année scolaire 2025-2026 est clôturée depuis le" in page
-        # Running on into an open year, its form stays, with the banner.
-        formulaire = client_connecte.get(f"/actions/{action.pk}/modifier/").content.decode()
-        assert self.BANDEAU in formulaire and 'name="titre"' in formulaire
+        # Running on into an open year, its form stays, with the banner, and saves what changes
+        # only the open year.
+        url = f"/actions/{action.pk}/modifier/"
+        page = client_connecte.get(url)
+        assert self.BANDEAU in page.content.decode() and 'name="titre"' in page.content.decode()
+        donnees = formulaire(page, "titre")
+        donnees["date_fin"] = ["31/05/2027"]
+        assert client_connecte.post(url, donnees).status_code == 302
+        donnees = formulaire(client_connecte.get(url), "titre")
+        donnees["date_debut"] = ["01/10/2025"]
+        refus = client_connecte.post(url, donnees)
+        assert "L’année scolaire 2025-2026 est clôturée depuis le" in texte(refus)
+        action.refresh_from_db()
+        assert (action.date_debut, action.date_fin) == (datetime.date(2025, 9, 15), datetime.date(2027, 5, 31))
 
     def test_the_forms_of_a_closed_year_s_session_and_action_say_so_instead(self, client_connecte, grille):
         action, seance, (venu, autre) = grille
