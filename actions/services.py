@@ -257,10 +257,12 @@ def action_supprimer(*, action):
     action.delete()
 
 
-def annees_du_financement(*annees_budgetaires):
-    """A funding line of budget year N belongs to the school year that ends in N (2024-2025 for
-    2025): the year whose bilan reports it."""
-    return [annee - 1 for annee in annees_budgetaires if annee]
+def annees_du_financement(action, *annees_budgetaires):
+    """A funding line of budget year N belongs to the school year in which the action first runs
+    on that budget: the one it starts in, or that of 1 January N for an action begun before.
+    A line of 2026 is of 2026-2027 for an action begun in September 2026, of 2025-2026 for one
+    begun in September 2025, whose line of 2027 is of 2026-2027."""
+    return [_annee(max(action.date_debut, date(annee, 1, 1))) for annee in annees_budgetaires if annee]
 
 
 @transaction.atomic
@@ -270,7 +272,7 @@ def financement_enregistrer(*, action, donnees, financement=None):
     avant = [] if financement is None else list(Financement.objects.filter(pk=financement.pk).values_list("annee"))
     _annees_ouvertes(
         porteur=action.porteur_id,
-        annees=annees_du_financement(donnees.get("annee"), *(annee for (annee,) in avant)),
+        annees=annees_du_financement(action, donnees.get("annee"), *(annee for (annee,) in avant)),
         objet="ses financements ne peuvent plus être modifiés",
     )
     financement = financement or Financement(action=action)
@@ -283,7 +285,7 @@ def financement_enregistrer(*, action, donnees, financement=None):
 def financement_supprimer(*, financement):
     _annees_ouvertes(
         porteur=financement.action.porteur_id,
-        annees=annees_du_financement(financement.annee),
+        annees=annees_du_financement(financement.action, financement.annee),
         objet="ses financements ne peuvent plus être supprimés",
     )
     financement.delete()

@@ -299,7 +299,7 @@ def _financement(request, pk):
 
 def _financement_ferme(request, financement, titre):
     """Instead of a funding line's form, the closure of the school year it belongs to."""
-    (annee,) = services.annees_du_financement(financement.annee)
+    (annee,) = services.annees_du_financement(financement.action, financement.annee)
     cloture = clotures.clotures(contrat=request.perimetre.contrat, annees=[annee]).get(annee)
     if cloture is None:
         return None

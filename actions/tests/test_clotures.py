@@ -416,3 +416,14 @@ class TestPages:
         ouverte = FinancementFactory(action=action, annee=2027)
         client_connecte.post(f"/actions/financements/{ouverte.pk}/supprimer/")
         assert not Financement.objects.filter(pk=ouverte.pk).exists()
+
+
+def test_a_funding_line_of_the_budget_year_of_a_closing_is_open_for_an_action_begun_after_it():
+    """A line of 2026 is of 2026-2027 for an action begun in September 2026."""
+    action = ActionFactory(date_debut=datetime.date(2026, 9, 14), date_fin=datetime.date(2027, 6, 30))
+    cloturer(action.porteur.contrat)
+    financement = FinancementFactory(action=action, annee=2026)
+
+    services.financement_supprimer(financement=financement)
+
+    assert not Financement.objects.exists()
