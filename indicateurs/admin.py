@@ -108,15 +108,11 @@ class HorsCloture:
     form refuses it) nor deleted here."""
 
     form = FormulaireHorsCloture
+    # No bulk deletion: each is deleted from its own page, checked against its year's closure.
+    actions = None
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and not _de_l_annee_cloturee(obj)
-
-    def get_actions(self, request):
-        # Deleted one by one, each checked against the closure of its year.
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
 
 class CibleInline(DuContrat, admin.TabularInline):
