@@ -19,12 +19,13 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from fiches.annees import AnneeScolaire
 from fiches.calendrier import annees_couvertes, jours_non_ouvres
+from fiches.clotures import annees_entre, annees_ouvertes_exiger
 from partenaires.models import Structure
 
 from .dates import dates_de_la_serie, dates_en_clair
@@ -49,6 +50,8 @@ CHAMPS_M2M_ACTION = ["thematiques", "partenaires", "quartiers", "etablissements"
 # What a child's rows of FrequentationAnnuelle carry besides the presences (the structure gives
 # the contract): a change of any of them moves the rows to other counters.
 PROFIL_DE_L_ENFANT = ["structure_id", "sexe", "niveau_scolaire", "quartier_residence_id"]
+# What an action's figures never read: changed alone, they change no closed year's figures.
+CHAMPS_SANS_CHIFFRE = {"titre", "description", "autres_lieux"}
 
 
 # What a session's form does not write: its count of children, its grid and its cancellation.
@@ -68,6 +71,48 @@ def _verrouiller_les_actions(actions):
     """Two writes on the same action wait for each other, and the second one then reads what the
     first committed. Taken before any child is locked."""
     list(Action.objects.select_for_update().filter(pk__in=actions).order_by("pk").values_list("pk"))
+
+
+def _annees_ouvertes(*, porteur, annees, objet, changees=None):
+    """A write that changes these school years' figures is refused if one is closed in the
+    contract of the structure `porteur` (an id, or a query of one): fiches.clotures."""
+    contrat = Structure.objects.filter(pk=porteur).values("contrat_id")
+    annees_ouvertes_exiger(contrat=contrat, annees=annees, objet=objet, changees=changees)
+
+
+def _jusqu_a_aujourdhui(jour):
+    """The school years from `jour` to today: what a change from that day on counts in (the
+    sessions to come are in the year under way, never closed)."""
+    return annees_entre(jour, max(jour, timezone.localdate()))
+
+
+def _annees_changees_de_l_action(action, donnees):
+    """The school years whose figures an edit of the action changes. A field that counts nowhere
+    (its title...) changes none; a date moved changes the years between its old and new place
+    (an action running on from a closed year keeps its closed part when its end moves in the
+    open one); any other change (statut, quartiers, réalisation, public...) changes every year
+    the action runs over, before and after."""
+    changes = set()
+    for nom, valeur in donnees.items():
+        champ = Action._meta.get_field(nom)
+        if champ.many_to_many:
+            avant, apres = {o.pk for o in getattr(action, nom).all()}, {getattr(o, "pk", o) for o in valeur}
+        else:
+            # Relations by id: the action in hand has not read them.
+            avant, apres = getattr(action, champ.attname), getattr(valeur, "pk", valeur)
+        if isinstance(avant, list):
+            avant, apres = sorted(avant), sorted(apres)
+        if avant != apres:
+            changes.add(nom)
+    changes -= CHAMPS_SANS_CHIFFRE
+    debut, fin = donnees.get("date_debut", action.date_debut), donnees.get("date_fin", action.date_fin)
+    if changes - {"date_debut", "date_fin"}:
+        return annees_entre(min(debut, action.date_debut), max(fin, action.date_fin))
+    annees = set()
+    for avant, apres in ((action.date_debut, debut), (action.date_fin, fin)):
+        if avant != apres:
+            annees.update(annees_entre(min(avant, apres), max(avant, apres)))
+    return annees
 
 
 def _presents(presences):
@@ -112,6 +157,12 @@ def action_enregistrer(*, donnees, auteur, action=None, version=None):
     action counts nowhere; action_annuler records why). A new action has no presence yet; its
     dates, title or public change no summary."""
     if action is None:
+        if donnees.get("porteur") and donnees.get("date_debut") and donnees.get("date_fin"):
+            _annees_ouvertes(
+                porteur=donnees["porteur"].pk,
+                annees=annees_entre(donnees["date_debut"], donnees["date_fin"]),
+                objet="aucune action ne peut plus y être ajoutée",
+            )
         return _enregistrer(Action(cree_par=auteur), donnees, CHAMPS_M2M_ACTION)
     # Locked alone (not its réalisation and fiche, read along for the check of the dispositif),
     # then read as committed: the form has already changed the action in hand.
@@ -119,6 +170,15 @@ def action_enregistrer(*, donnees, auteur, action=None, version=None):
         from_queryset=Action.objects.select_for_update(of=("self",)).select_related("realisation__fiche")
     )
     donnees = changements_a_appliquer(objet=action, donnees=donnees, version=version, champs_m2m=CHAMPS_M2M_ACTION)
+    _annees_ouvertes(
+        porteur=action.porteur_id,
+        annees=annees_entre(
+            min(action.date_debut, donnees.get("date_debut", action.date_debut)),
+            max(action.date_fin, donnees.get("date_fin", action.date_fin)),
+        ),
+        changees=lambda fermees: _annees_changees_de_l_action(action, donnees),
+        objet="cette modification de l’action changerait ses chiffres et ne peut plus être enregistrée",
+    )
     statut, dates_avant, realisation_avant = action.statut, [action.date_debut, action.date_fin], action.realisation_id
     annulee_avant = statut == StatutAction.ANNULEE
     debut = donnees.get("date_debut", action.date_debut)
@@ -155,7 +215,12 @@ def action_annuler(*, action, motif):
     motif = (motif or "").strip()
     if not motif:
         raise ValidationError({"motif": "Indiquez pourquoi l’action est annulée."})
-    statut = Action.objects.select_for_update().filter(pk=action.pk).values_list("statut", flat=True).get()
+    statut, debut, fin = (
+        Action.objects.select_for_update().filter(pk=action.pk).values_list("statut", "date_debut", "date_fin").get()
+    )
+    _annees_ouvertes(
+        porteur=action.porteur_id, annees=annees_entre(debut, fin), objet="cette action ne peut plus être annulée"
+    )
     if statut == StatutAction.ANNULEE:
         raise ValidationError({"motif": "Cette action est déjà annulée."})
     action.statut = StatutAction.ANNULEE
@@ -187,6 +252,10 @@ def action_supprimer(*, action):
     the action instead). Its yearly sums go with it; no child's rows change, since none came.
     The history keeps the action and what went with it."""
     _verrouiller_les_actions([action.pk])
+    debut, fin = Action.objects.filter(pk=action.pk).values_list("date_debut", "date_fin").get()
+    _annees_ouvertes(
+        porteur=action.porteur_id, annees=annees_entre(debut, fin), objet="cette action ne peut plus être supprimée"
+    )
     notees = presences_notees(seances=Seance.objects.filter(action=action))
     if notees:
         raise ValidationError(
@@ -198,8 +267,24 @@ def action_supprimer(*, action):
     action.delete()
 
 
+def annees_du_financement(action, *annees_budgetaires):
+    """A funding line of budget year N belongs to the school year in which the action first runs
+    on that budget: the one it starts in, or that of 1 January N for an action begun before.
+    A line of 2026 is of 2026-2027 for an action begun in September 2026, of 2025-2026 for one
+    begun in September 2025, whose line of 2027 is of 2026-2027."""
+    return [_annee(max(action.date_debut, date(annee, 1, 1))) for annee in annees_budgetaires if annee]
+
+
 @transaction.atomic
 def financement_enregistrer(*, action, donnees, financement=None):
+    """A funding line of the action, refused in a closed school year (annees_du_financement),
+    the one it had as the one it is given."""
+    avant = [] if financement is None else list(Financement.objects.filter(pk=financement.pk).values_list("annee"))
+    _annees_ouvertes(
+        porteur=action.porteur_id,
+        annees=annees_du_financement(action, donnees.get("annee"), *(annee for (annee,) in avant)),
+        objet="ses financements ne peuvent plus être modifiés",
+    )
     financement = financement or Financement(action=action)
     if not donnees.get("financeur") and donnees.get("source"):
         donnees = {**donnees, "financeur": donnees["source"].financeur}
@@ -208,6 +293,11 @@ def financement_enregistrer(*, action, donnees, financement=None):
 
 @transaction.atomic
 def financement_supprimer(*, financement):
+    _annees_ouvertes(
+        porteur=financement.action.porteur_id,
+        annees=annees_du_financement(financement.action, financement.annee),
+        objet="ses financements ne peuvent plus être supprimés",
+    )
     financement.delete()
 
 
@@ -283,6 +373,11 @@ def seance_enregistrer(*, action, donnees, seance=None, version=None):
     # The action before the session: the attendance grid takes its locks in that order too.
     _verrouiller_les_actions([action.pk])
     if seance is None:
+        _annees_ouvertes(
+            porteur=action.porteur_id,
+            annees=[_annee(donnees["date"])] if donnees.get("date") else [],
+            objet="aucune séance ne peut plus y être ajoutée",
+        )
         seance = Seance(action=action)
         for nom, valeur in donnees.items():
             setattr(seance, nom, valeur)
@@ -299,6 +394,11 @@ def seance_enregistrer(*, action, donnees, seance=None, version=None):
     effectifs = [seance.enfants_anonymes, seance.parents_presents]
     for nom, valeur in changements_a_appliquer(objet=seance, donnees=donnees, version=version).items():
         setattr(seance, nom, valeur)
+    _annees_ouvertes(
+        porteur=action.porteur_id,
+        annees={_annee(date_avant), _annee(seance.date)},
+        objet=f"la séance du {date_avant:%d/%m/%Y} ne peut plus être modifiée",
+    )
     if (seance.date, seance.heure_debut) != (date_avant, heure_avant):
         _refuser_un_doublon(seance)
     if seance.date != date_avant:
@@ -314,6 +414,15 @@ def seance_enregistrer(*, action, donnees, seance=None, version=None):
     return seance
 
 
+def _seance_ouverte(seance, participe):
+    """Refuse to change a session of a closed school year (its date as committed: the one in
+    hand may predate a move)."""
+    porteur, jour = Seance.objects.filter(pk=seance.pk).values_list("action__porteur_id", "date").get()
+    _annees_ouvertes(
+        porteur=porteur, annees=[_annee(jour)], objet=f"la séance du {jour:%d/%m/%Y} ne peut plus être {participe}"
+    )
+
+
 @transaction.atomic
 def seance_annuler(*, seance, motif):
     """Cancel a session, with the reason: it stays in its action's list and counts nowhere, not
@@ -323,6 +432,7 @@ def seance_annuler(*, seance, motif):
     if not motif:
         raise ValidationError({"motif": "Indiquez pourquoi la séance est annulée."})
     _verrouiller_les_actions([seance.action_id])
+    _seance_ouverte(seance, "annulée")
     if Seance.objects.filter(pk=seance.pk, annulee_le__isnull=False).exists():
         raise ValidationError({"motif": "Cette séance est déjà annulée."})
     seance.annulee_le = timezone.now()
@@ -339,6 +449,7 @@ def seance_retablir(*, seance):
     """Undo a cancellation: the session counts again as it did. A session restored meanwhile
     (by someone else) is left as it is."""
     _verrouiller_les_actions([seance.action_id])
+    _seance_ouverte(seance, "rétablie")
     if not Seance.objects.filter(pk=seance.pk, annulee_le__isnull=False).exists():
         return seance
     seance.annulee_le = None
@@ -356,6 +467,7 @@ def seance_supprimer(*, seance):
     that was attended stays (cancel it if it did not take place). The action's yearly sums
     follow; no child's rows change, since none came."""
     _verrouiller_les_actions([seance.action_id])
+    _seance_ouverte(seance, "supprimée")
     notees = presences_notees(seances=Seance.objects.filter(pk=seance.pk))
     if notees:
         raise ValidationError(
@@ -398,6 +510,11 @@ def seances_creer_en_serie(*, action, date_debut, date_fin, jours, auteur, heure
     if erreurs:
         raise ValidationError(erreurs)
     _verrouiller_les_actions([action.pk])
+    _annees_ouvertes(
+        porteur=action.porteur_id,
+        annees=annees_entre(date_debut, date_fin),
+        objet="aucune séance ne peut plus y être ajoutée ; choisissez des dates dans une année ouverte",
+    )
     zone = Structure.objects.filter(pk=action.porteur_id).values_list("contrat__zone_scolaire", flat=True).get()
     non_ouvres = jours_non_ouvres(zone=zone, debut=date_debut, fin=date_fin)
     prises = {
@@ -482,6 +599,16 @@ def _changer_le_niveau_de_l_annee(participant):
     return rangs.filter(annee_scolaire=annee).exists()
 
 
+def _profil_change(avant, donnees):
+    """The fields of the child's profile (PROFIL_DE_L_ENFANT) that `donnees` change."""
+    changes = set()
+    for champ, valeur in zip(PROFIL_DE_L_ENFANT, avant, strict=True):
+        nom = champ.removesuffix("_id")
+        if nom in donnees and getattr(donnees[nom], "pk", donnees[nom]) != valeur:
+            changes.add(nom)
+    return changes
+
+
 @transaction.atomic
 def participant_enregistrer(*, donnees, participant=None):
     """A child's record; a new one gets a random code that says nothing about the child, and has
@@ -503,6 +630,20 @@ def participant_enregistrer(*, donnees, participant=None):
     avant = Participant.objects.select_for_update().values_list(*PROFIL_DE_L_ENFANT).get(pk=participant.pk)
     if consentement != consentement_avant:
         _refuser_un_consentement_posterieur(participant, consentement)
+    annees = set()
+    if _profil_change(avant, donnees) - {"niveau_scolaire"}:
+        # The child's rows of every year move; a new level moves only this year's (never closed).
+        annees.update(
+            FrequentationAnnuelle.objects.filter(participant=participant).values_list("annee_scolaire", flat=True)
+        )
+    if consentement != consentement_avant:
+        bornes = sorted(jour for jour in (consentement, consentement_avant) if jour)
+        annees.update(_jusqu_a_aujourdhui(bornes[0]) if len(bornes) == 1 else annees_entre(*bornes))
+    _annees_ouvertes(
+        porteur=avant[0],
+        annees=annees,
+        objet="ce changement de la fiche de l’enfant changerait ses chiffres et ne peut plus être enregistré",
+    )
     _enregistrer(participant, donnees)
     changes = {
         champ for champ, valeur in zip(PROFIL_DE_L_ENFANT, avant, strict=True) if getattr(participant, champ) != valeur
@@ -527,6 +668,12 @@ def participant_supprimer(*, participant):
     _verrouiller_les_actions(actions)
     # Then the child, before their rows: a grid that recounts them waits here, not on their rows.
     list(Participant.objects.select_for_update().filter(pk=participant.pk).values_list("pk"))
+    premiere = participant.inscriptions.aggregate(premiere=Min("date_inscription"))["premiere"]
+    _annees_ouvertes(
+        porteur=participant.structure_id,
+        annees=_jusqu_a_aujourdhui(premiere) if premiere else [],
+        objet="cet enfant y est compté et ne peut plus être supprimé",
+    )
     seances = list(participant.presences.values_list("seance_id", flat=True))
     oublier_les_enfants(participants=[participant.pk])
     participant.delete()
@@ -555,6 +702,11 @@ def participants_inscrire(*, action, participants, date_inscription, auteur):
     if not action.date_debut <= date_inscription <= action.date_fin:
         raise ValidationError({"date_inscription": "La date d’inscription doit tomber pendant l’action."})
     _verrouiller_les_actions([action.pk])
+    _annees_ouvertes(
+        porteur=action.porteur_id,
+        annees=_jusqu_a_aujourdhui(date_inscription),
+        objet="aucun enfant ne peut plus y être inscrit ; choisissez une date d’inscription dans une année ouverte",
+    )
     deja = set(action.inscriptions.values_list("participant_id", flat=True))
     nouvelles = [
         Inscription(action=action, participant=p, date_inscription=date_inscription)
@@ -582,6 +734,11 @@ def inscription_supprimer(*, inscription):
     """Unenrol a child: the sessions from the enrolment date on count one child fewer, and the
     action's yearly sums follow. The child's presences stay: they came."""
     _verrouiller_les_actions([inscription.action_id])
+    _annees_ouvertes(
+        porteur=Action.objects.filter(pk=inscription.action_id).values("porteur_id")[:1],
+        annees=_jusqu_a_aujourdhui(inscription.date_inscription),
+        objet=f"l’inscription de {inscription.participant} ne peut plus être supprimée",
+    )
     inscription.delete()
     recompter_inscrits(actions=[inscription.action_id])
     recalculer_seances_annuelles(actions=[inscription.action_id])
@@ -608,6 +765,11 @@ def presences_enregistrer(
     # As committed: the session in hand may have been read before another grid was saved.
     seance.refresh_from_db(from_queryset=Seance.objects.select_related("action"))
     jour, saisie_avant = seance.date, seance.saisie_le
+    _annees_ouvertes(
+        porteur=seance.action.porteur_id,
+        annees=[_annee(jour)],
+        objet=f"les présences de la séance du {jour:%d/%m/%Y} ne peuvent plus être modifiées",
+    )
     effectifs_avant = (seance.enfants_anonymes, seance.parents_presents)
     effectifs = changements_a_appliquer(
         objet=seance,

@@ -15,7 +15,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from comptes.perms import peut_exporter_les_enfants, peut_saisir
-from fiches import tableurs
+from fiches import clotures, tableurs
+from fiches.annees import AnneeScolaire
 from fiches.perms import exige, formulaire, lecture
 
 from . import exports, selectors, services
@@ -102,6 +103,42 @@ def _comme_envoye(champ, valeur):
     if envoye is None:
         return []
     return [str(element) for element in envoye] if isinstance(envoye, list) else [str(envoye)]
+
+
+def _clotures_de_l_action(request, action):
+    """The closed school years the action runs over, for their banner « chiffres définitifs »."""
+    annees = clotures.annees_entre(action.date_debut, action.date_fin)
+    return [
+        cloture
+        for annee, cloture in sorted(clotures.clotures(contrat=request.perimetre.contrat, annees=annees).items())
+    ]
+
+
+def _action_fermee(request, action, fermees, *, titre, objet):
+    """Instead of a form of the action, the closure, when every school year it runs over is
+    closed (`fermees`: its closures): every change the form could make would be refused. None
+    while one of its years is open."""
+    if len(fermees) < len(clotures.annees_entre(action.date_debut, action.date_fin)):
+        return None
+    return _annee_cloturee(request, fermees[0], titre=titre, objet=objet, retour=action)
+
+
+def _seance_fermee(request, seance, *, titre, objet):
+    """Instead of a session's form, the closure of its school year; None while it is open."""
+    annee = AnneeScolaire.de_la_date(seance.date).annee_de_rentree
+    cloture = clotures.clotures(contrat=request.perimetre.contrat, annees=[annee]).get(annee)
+    if cloture is None:
+        return None
+    return _annee_cloturee(request, cloture, titre=titre, objet=objet, retour=seance.action)
+
+
+def _annee_cloturee(request, cloture, *, titre, objet, retour):
+    """Instead of a form that the services would refuse: the closure, and who may reopen it."""
+    return render(
+        request,
+        "fiches/annee_cloturee.html",
+        {"titre": titre, "cloture": cloture, "objet": objet, "retour": resolve_url(retour)},
+    )
 
 
 def _avec_version(donnees):
@@ -233,6 +270,7 @@ def detail_action(request, pk):
             "historique": selectors.historique_de_l_action(action=action),
             # The months to export the attendance of: those with a session.
             "mois": sorted({exports.Mois(s.date.year, s.date.month) for s in seances}),
+            "clotures": _clotures_de_l_action(request, action),
         },
     )
 
@@ -242,6 +280,13 @@ def detail_action(request, pk):
 def modifier_action(request, pk):
     contrat, structures = _perimetre(request)
     action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
+    fermees = _clotures_de_l_action(request, action)
+    # Only its title and description could still change: no reason to show a form of refusals.
+    fermee = _action_fermee(
+        request, action, fermees, titre=f"Modifier « {action} »", objet="cette action ne peut plus être modifiée"
+    )
+    if fermee:
+        return fermee
     form = FormulaireAction(request.POST or None, instance=action, contrat=contrat, structures=structures)
     if _traiter(
         request,
@@ -250,7 +295,9 @@ def modifier_action(request, pk):
         "Modifications enregistrées.",
     ):
         return redirect(action)
-    return _formulaire(request, titre=f"Modifier « {action} »", form=form, retour=action.get_absolute_url())
+    return _formulaire(
+        request, titre=f"Modifier « {action} »", form=form, retour=action.get_absolute_url(), clotures=fermees
+    )
 
 
 @require_POST
@@ -319,10 +366,23 @@ def _financement(request, pk):
     return request.perimetre.contrat, selectors.financement_a_modifier(pk=pk, perimetre=request.perimetre)
 
 
+def _financement_ferme(request, financement, titre):
+    """Instead of a funding line's form, the closure of the school year it belongs to."""
+    (annee,) = services.annees_du_financement(financement.action, financement.annee)
+    cloture = clotures.clotures(contrat=request.perimetre.contrat, annees=[annee]).get(annee)
+    if cloture is None:
+        return None
+    objet = "ses financements ne peuvent plus être modifiés ni supprimés"
+    return _annee_cloturee(request, cloture, titre=titre, objet=objet, retour=financement.action)
+
+
 @formulaire
 @exige(peut_saisir)
 def modifier_financement(request, pk):
     contrat, financement = _financement(request, pk)
+    fermee = _financement_ferme(request, financement, f"Financement de « {financement.action} »")
+    if fermee:
+        return fermee
     form = FormulaireFinancement(request.POST or None, instance=financement, contrat=contrat)
     if _traiter(
         request,
@@ -345,9 +405,16 @@ def modifier_financement(request, pk):
 @exige(peut_saisir)
 def supprimer_financement(request, pk):
     _, financement = _financement(request, pk)
+    fermee = _financement_ferme(request, financement, f"Supprimer un financement de « {financement.action} »")
+    if fermee:
+        return fermee
     if request.method == "POST":
-        services.financement_supprimer(financement=financement)
-        messages.success(request, "Financement supprimé.")
+        try:
+            services.financement_supprimer(financement=financement)
+        except ValidationError as refus:
+            messages.warning(request, refus.messages[0])
+        else:
+            messages.success(request, "Financement supprimé.")
         return redirect(financement.action)
     return render(request, "actions/supprimer_financement.html", {"financement": financement})
 
@@ -357,6 +424,15 @@ def supprimer_financement(request, pk):
 def ajouter_seance(request, pk):
     contrat = request.perimetre.contrat
     action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
+    fermee = _action_fermee(
+        request,
+        action,
+        _clotures_de_l_action(request, action),
+        titre=f"Nouvelle séance de « {action} »",
+        objet="aucune séance ne peut plus y être ajoutée",
+    )
+    if fermee:
+        return fermee
     form = FormulaireSeance(request.POST or None, contrat=contrat)
     if _traiter(
         request,
@@ -375,6 +451,9 @@ def modifier_seance(request, pk):
     seance = selectors.seance_a_saisir(pk=pk, perimetre=request.perimetre)
     # The title names the session as it is stored, whatever the form is given.
     titre = f"Séance du {seance.date:%d/%m/%Y}"
+    fermee = _seance_fermee(request, seance, titre=titre, objet="cette séance ne peut plus être modifiée")
+    if fermee:
+        return fermee
     form = FormulaireSeance(request.POST or None, instance=seance, contrat=contrat)
     if _traiter(
         request,
@@ -411,6 +490,15 @@ def _sauts_de_la_serie(zone):
 def serie_de_seances(request, pk):
     contrat = request.perimetre.contrat
     action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
+    fermee = _action_fermee(
+        request,
+        action,
+        _clotures_de_l_action(request, action),
+        titre=f"Série de séances de « {action} »",
+        objet="aucune séance ne peut plus y être ajoutée",
+    )
+    if fermee:
+        return fermee
     form = FormulaireSerieSeances(request.POST or None, contrat=contrat)
     # The dates skipped and why are a table: a page of their own says it all, not a message.
     serie = _traiter(
@@ -435,6 +523,14 @@ def serie_de_seances(request, pk):
 @exige(peut_saisir)
 def annuler_seance(request, pk):
     seance = selectors.seance_a_saisir(pk=pk, perimetre=request.perimetre)
+    fermee = _seance_fermee(
+        request,
+        seance,
+        titre=f"Annuler la séance du {seance.date:%d/%m/%Y}",
+        objet="cette séance ne peut plus être annulée",
+    )
+    if fermee:
+        return fermee
     form = FormulaireAnnulation(request.POST or None)
     if _traiter(
         request,
@@ -460,8 +556,12 @@ def annuler_seance(request, pk):
 @exige(peut_saisir)
 def retablir_seance(request, pk):
     seance = selectors.seance_a_saisir(pk=pk, perimetre=request.perimetre)
-    services.seance_retablir(seance=seance)
-    messages.success(request, f"La séance du {seance.date:%d/%m/%Y} est rétablie.")
+    try:
+        services.seance_retablir(seance=seance)
+    except ValidationError as refus:
+        messages.warning(request, refus.messages[0])
+    else:
+        messages.success(request, f"La séance du {seance.date:%d/%m/%Y} est rétablie.")
     return redirect(seance.action)
 
 
@@ -469,6 +569,14 @@ def retablir_seance(request, pk):
 @exige(peut_saisir)
 def supprimer_seance(request, pk):
     seance = selectors.seance_a_saisir(pk=pk, perimetre=request.perimetre)
+    fermee = _seance_fermee(
+        request,
+        seance,
+        titre=f"Supprimer la séance du {seance.date:%d/%m/%Y}",
+        objet="cette séance ne peut plus être supprimée",
+    )
+    if fermee:
+        return fermee
     notees = selectors.presences_notees(seances=Seance.objects.filter(pk=seance.pk))
     erreur = None
     if request.method == "POST":
@@ -487,6 +595,14 @@ def supprimer_seance(request, pk):
 @exige(peut_saisir)
 def saisir_presences(request, pk):
     seance = selectors.seance_a_saisir(pk=pk, perimetre=request.perimetre)
+    fermee = _seance_fermee(
+        request,
+        seance,
+        titre=f"Présences du {seance.date:%d/%m/%Y}",
+        objet="les présences de cette séance ne peuvent plus être modifiées",
+    )
+    if fermee:
+        return fermee
     inscrits, presents = selectors.grille_de_presences(seance=seance)
     initial = {
         "presents": presents,
@@ -519,6 +635,15 @@ def saisir_presences(request, pk):
 @exige(peut_saisir)
 def inscrire_participants(request, pk):
     action = selectors.action_a_afficher(pk=pk, perimetre=request.perimetre)
+    fermee = _action_fermee(
+        request,
+        action,
+        _clotures_de_l_action(request, action),
+        titre=f"Inscrire des enfants à « {action} »",
+        objet="aucun enfant ne peut plus y être inscrit",
+    )
+    if fermee:
+        return fermee
     # The filters narrow the boxes shown; the form is sent to the same address, so that what is
     # ticked is checked against the same children.
     filtre = FiltreEnfants(

@@ -249,8 +249,10 @@ def choisir_l_action(curseur, aujourdhui):
 
 
 def choisir_la_seance(curseur, aujourdhui):
-    """The latest past session, not cancelled, with 30 children enrolled and consenting by its
-    date (or, when none has 30, the one with the most), and those children in the grid's order."""
+    """The latest past session of the school year under way (the previous one is closed by the
+    demo: its grids refuse writes), not cancelled, with 30 children enrolled and consenting by
+    its date (or, when none has 30, the one with the most), and those children in the grid's
+    order."""
     curseur.execute(
         """
         SELECT s.id, s.date, COUNT(*) AS eligibles
@@ -258,16 +260,16 @@ def choisir_la_seance(curseur, aujourdhui):
         JOIN actions_action a ON a.id = s.action_id
         JOIN actions_inscription i ON i.action_id = s.action_id AND i.date_inscription <= s.date
         JOIN actions_participant p ON p.id = i.participant_id AND p.date_consentement <= s.date
-        WHERE s.date <= %s AND s.annulee_le IS NULL AND a.statut <> %s AND NOT a.archivee
+        WHERE s.date BETWEEN %s AND %s AND s.annulee_le IS NULL AND a.statut <> %s AND NOT a.archivee
         GROUP BY s.id, s.date
         ORDER BY LEAST(COUNT(*), %s) DESC, s.date DESC, s.id DESC
         LIMIT 1
         """,
-        [aujourdhui, STATUT_ANNULEE, ENFANTS_PAR_GRILLE],
+        [annee_scolaire(aujourdhui)[0], aujourdhui, STATUT_ANNULEE, ENFANTS_PAR_GRILLE],
     )
     ligne = curseur.fetchone()
     if ligne is None:
-        raise EchecBanc("Aucune séance passée n’a d’enfant inscrit et consentant.")
+        raise EchecBanc("Aucune séance passée de l’année en cours n’a d’enfant inscrit et consentant.")
     seance, jour, _ = ligne
     # The children who already came this school year first: ticking or unticking them moves no
     # child's first day of the year, as most saves of a year; a first arrival adds two statements

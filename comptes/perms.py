@@ -27,3 +27,10 @@ def peut_exporter_les_enfants(perimetre):
     """A list of children's records leaves the application in one file: only the city's officers,
     who answer for the data, take one; an animateur opens each record, a partner none."""
     return perimetre.responsable
+
+
+def peut_cloturer(perimetre):
+    """Closing a school year makes its figures final for everyone: the contract's officers
+    decide it, as they answer for those figures before the comité de pilotage. Reopening is
+    an administrator's, in the admin."""
+    return perimetre.responsable

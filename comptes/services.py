@@ -41,8 +41,9 @@ def _ecritures_reservees():
     """What an administrator may read but only a superuser writes: what every contract shares
     (changing a dispositif or a commune would change the other contracts' fiches), and the
     contracts themselves, which their administrator neither creates (they would not administer
-    the new one) nor deletes (with every record of it)."""
-    reservees = Q(content_type__app_label="fiches", content_type__model="contrat") & (
+    the new one) nor deletes (with every record of it). The closures of school years are a chef's
+    to make, from the dashboards, and stay with their history: the admin only reopens them."""
+    reservees = Q(content_type__app_label="fiches", content_type__model__in=["contrat", "clotureannee"]) & (
         Q(codename__startswith="add_") | Q(codename__startswith="delete_")
     )
     for label in APPLICATIONS_DE_REFERENCE:

@@ -15,11 +15,12 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from actions.models import Action
+from actions.models import Action, Seance
 from demo.adhesions import QUARTIERS_DU_PARTENAIRE, STRUCTURE_DE_L_ANIMATEUR
 from demo.dossiers import TITRES
 from dossiers.enums import EtatDossier
 from dossiers.models import Campagne, Dossier
+from fiches.annees import AnneeScolaire
 from fiches.models import Fiche
 from indicateurs.models import Indicateur, ValeurExterne
 
@@ -78,6 +79,20 @@ class Demo:
     @cached_property
     def seance(self):
         return self.action.seances.filter(date__lt=timezone.localdate()).order_by("-date").first()
+
+    @cached_property
+    def seance_cloturee(self):
+        """A session of the previous school year, which generer_demo closes."""
+        annee = AnneeScolaire.courante().precedente()
+        return (
+            Seance.objects.filter(action__porteur__nom=STRUCTURE_AUDITEE, date__range=(annee.debut, annee.fin))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+
+    def cloturer(self, annee):
+        return self.url("indicateurs:cloturer", annee=annee.libelle)
 
     @cached_property
     def participant(self):
@@ -158,6 +173,12 @@ PAGES = {
         lambda demo: demo.url("indicateurs:modifier_valeur", pk=demo.valeur_externe.pk), formulaire=True
     ),
     # A confirmation: its POST deletes (or says why not), it has no field to fill.
+    # The confirmation of a finished year's closing (no POST: it would close the year); the year the
+    # demo closed says why it cannot be closed again.
+    "indicateurs:cloturer": Page(
+        lambda demo: demo.cloturer(AnneeScolaire.courante().precedente().precedente()),
+        variantes=(("annee-cloturee", lambda demo: demo.cloturer(AnneeScolaire.courante().precedente())),),
+    ),
     "indicateurs:supprimer_valeur": Page(
         lambda demo: demo.url("indicateurs:supprimer_valeur", pk=demo.valeur_externe.pk)
     ),
@@ -191,7 +212,12 @@ PAGES = {
     "actions:annuler_seance": Page(lambda demo: demo.url("actions:annuler_seance", pk=demo.seance.pk), formulaire=True),
     # A confirmation: its POST deletes (or says why not), it has no field.
     "actions:supprimer_seance": Page(lambda demo: demo.url("actions:supprimer_seance", pk=demo.seance.pk)),
-    "actions:presences": Page(lambda demo: demo.url("actions:presences", pk=demo.seance.pk), formulaire=True),
+    "actions:presences": Page(
+        lambda demo: demo.url("actions:presences", pk=demo.seance.pk),
+        formulaire=True,
+        # A session of the closed year: the closure is said instead of the grid.
+        variantes=(("annee-cloturee", lambda demo: demo.url("actions:presences", pk=demo.seance_cloturee)),),
+    ),
     "actions:inscriptions": Page(
         lambda demo: demo.url("actions:inscriptions", pk=demo.action.pk),
         formulaire=True,

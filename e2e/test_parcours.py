@@ -52,7 +52,9 @@ def test_an_animateur_records_attendance_and_the_rate_and_the_dashboards_change(
     donnees_demo, page, nouveau_contexte, artefacts
 ):
     aujourdhui = timezone.localdate()
-    debut, fin = aujourdhui - timedelta(days=91), aujourdhui + timedelta(days=60)
+    # Within the school year under way: the demo closed the previous one, which refuses them.
+    rentree = AnneeScolaire.courante().debut
+    debut, fin = max(aujourdhui - timedelta(days=91), rentree), aujourdhui + timedelta(days=60)
 
     se_connecter(page, ANIMATEUR)
     page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Actions").click()
@@ -73,7 +75,7 @@ def test_an_animateur_records_attendance_and_the_rate_and_the_dashboards_change(
 
     # Every Wednesday of the last twelve weeks but public holidays and the school holidays of the
     # demo contract's zone (whatever the day the test runs, some are school days): all past.
-    du, au = aujourdhui - timedelta(days=84), aujourdhui - timedelta(days=1)
+    du, au = max(aujourdhui - timedelta(days=84), rentree), aujourdhui - timedelta(days=1)
     sans_ecole = jours_non_ouvres(zone=Contrat.objects.get().zone_scolaire, debut=du, fin=au)
     mercredis = list(dates_de_la_serie(date_debut=du, date_fin=au, jours=[2]))
     attendues = [jour for jour in mercredis if jour not in sans_ecole]

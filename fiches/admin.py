@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, IntegerField, Value, When
 from simple_history.admin import SimpleHistoryAdmin
@@ -9,6 +10,7 @@ from .champs import ChoixMultiples
 from .enums import Rubrique
 from .models import (
     Axe,
+    ClotureAnnee,
     Commune,
     Contrat,
     EffetAttendu,
@@ -22,6 +24,7 @@ from .models import (
     RealisationAttendue,
     Thematique,
 )
+from .services import annee_rouvrir
 
 
 class SectionInline(DuContrat, admin.StackedInline):
@@ -191,3 +194,58 @@ class ThematiqueAdmin(DuContrat, SimpleHistoryAdmin):
     list_editable = ["ordre"]
     search_fields = ["libelle", "code"]
     prepopulated_fields = {"code": ["libelle"]}
+
+
+class FormulaireReouverture(forms.ModelForm):
+    """Reopening a closed year: its reason is required, and kept in the history."""
+
+    class Meta:
+        model = ClotureAnnee
+        fields = ["motif_reouverture"]
+        help_texts = {
+            "motif_reouverture": "Obligatoire. Rouvrir l’année permet de nouveau de modifier ses présences, "
+            "séances, inscriptions, actions, financements, cibles et valeurs externes ; l’historique gardera ce "
+            "motif et qui a rouvert l’année. Un chef de projet la clôturera de nouveau depuis les tableaux de bord."
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["motif_reouverture"].required = True
+        self.initial["motif_reouverture"] = ""
+
+    def clean(self):
+        donnees = super().clean()
+        # Reopened meanwhile by another administrator: said here rather than failing on save.
+        if not ClotureAnnee.objects.filter(pk=self.instance.pk, cloturee=True).exists():
+            raise ValidationError("Cette année a été rouverte entre-temps : rien n’a été enregistré.")
+        return donnees
+
+
+@admin.register(ClotureAnnee)
+class ClotureAnneeAdmin(DuContrat, SimpleHistoryAdmin):
+    """Years are closed by a chef from the dashboards; here an administrator reopens one, with a
+    reason. Nothing is added or deleted here: the row and its history say who closed and
+    reopened each year, and why."""
+
+    form = FormulaireReouverture
+    list_display = ["libelle", "contrat", "cloturee", "cloturee_le", "cloturee_par"]
+    list_select_related = ["contrat", "cloturee_par"]
+    list_filter = ["contrat", "cloturee"]
+    readonly_fields = ["contrat", "annee_scolaire", "cloturee", "cloturee_le", "cloturee_par"]
+
+    @admin.display(description="année scolaire")
+    def libelle(self, cloture):
+        return cloture.libelle
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # A year open again has nothing to change here: a chef closes it again.
+        return super().has_change_permission(request, obj) and (obj is None or obj.cloturee)
+
+    def save_model(self, request, obj, form, change):
+        annee_rouvrir(cloture=obj, motif=form.cleaned_data["motif_reouverture"], auteur=request.user)

@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -444,3 +446,53 @@ class Quartier(Modele):
 
     def __str__(self):
         return f"{self.nom} ({self.code})"
+
+
+class ClotureAnnee(Modele):
+    """A contract's school year once closed: its figures are final, and every write that would
+    change them is refused (fiches.clotures). Here, in the lowest layer, so that every layer
+    that writes figures (actions, indicateurs) reads it. One row per contract and year, kept
+    when an administrator reopens the year: its history says who closed, reopened (and why)
+    and closed again."""
+
+    chemin_du_contrat = "contrat"
+    contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="clotures", verbose_name=_("contrat"))
+    annee_scolaire = models.PositiveSmallIntegerField(_("année de la rentrée"))
+    cloturee = models.BooleanField(_("clôturée"), default=True)
+    cloturee_le = models.DateTimeField(_("clôturée le"))
+    cloturee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("clôturée par"),
+    )
+    motif_reouverture = models.TextField(_("motif de la réouverture"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("clôture d’une année scolaire")
+        verbose_name_plural = _("clôtures des années scolaires")
+        ordering = ["contrat", "-annee_scolaire"]
+        constraints = [
+            models.UniqueConstraint(fields=["contrat", "annee_scolaire"], name="cloture_annee_unique"),
+        ]
+
+    def __str__(self):
+        etat = _("clôturée") if self.cloturee else _("rouverte")
+        return f"{self.libelle} ({etat})"
+
+    @property
+    def libelle(self):
+        return f"{self.annee_scolaire}-{self.annee_scolaire + 1}"
+
+    def en_clair(self):
+        """« L’année scolaire 2024-2025 est clôturée depuis le 12/09/2025 par Camille Martin »
+        (its closer read along)."""
+        qui = self.cloturee_par
+        nom = "un compte supprimé" if qui is None else qui.get_full_name() or qui.get_username()
+        return (
+            f"L’année scolaire {self.libelle} est clôturée depuis le "
+            f"{timezone.localtime(self.cloturee_le):%d/%m/%Y} par {nom}"
+        )

@@ -1,12 +1,17 @@
-"""Writes of the reference data. Each public function runs in one transaction."""
+"""Writes of the reference data and of the closures of school years. Each public function runs
+in one transaction."""
 
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
 
+from .clotures import cloture_de, raisons_de_ne_pas_cloturer, rentree
 from .enums import NiveauLien, Rubrique
 from .models import (
     Axe,
+    ClotureAnnee,
     Contrat,
     EffetAttendu,
     Enjeu,
@@ -215,3 +220,39 @@ def _charger_sections(bilan, fiche, f, *, axes, enjeux, fiches):
             for lien in f.get("liens", [])
         ],
     )
+
+
+@transaction.atomic
+def annee_cloturer(*, contrat, annee, auteur, aujourdhui=None):
+    """Close a finished school year of the contract. The contract is locked first: the writes of
+    that year under way finish before, those that follow wait, then are refused."""
+    contrat = Contrat.objects.select_for_update().get(pk=getattr(contrat, "pk", contrat))
+    cloture = cloture_de(contrat=contrat, annee=annee)
+    raisons = raisons_de_ne_pas_cloturer(annee=annee, cloture=cloture, aujourdhui=aujourdhui or timezone.localdate())
+    if raisons:
+        raise ValidationError(raisons)
+    cloture = cloture or ClotureAnnee(contrat=contrat, annee_scolaire=rentree(annee))
+    cloture.cloturee, cloture.cloturee_le, cloture.cloturee_par = True, timezone.now(), auteur
+    cloture._change_reason = "Année clôturée"
+    cloture.save()
+    return cloture
+
+
+@transaction.atomic
+def annee_rouvrir(*, cloture, motif, auteur=None):
+    """Reopen a closed year, with the reason, kept in the history with who reopened it: its
+    figures may change again until it is closed again."""
+    motif = (motif or "").strip()
+    if not motif:
+        raise ValidationError({"motif_reouverture": "Indiquez pourquoi l’année est rouverte."})
+    Contrat.objects.select_for_update().filter(pk=cloture.contrat_id).values_list("pk").get()
+    cloture.refresh_from_db()
+    if not cloture.cloturee:
+        raise ValidationError(f"L’année scolaire {cloture.libelle} est déjà ouverte.")
+    cloture.cloturee = False
+    cloture.motif_reouverture = motif
+    cloture._change_reason = f"Année rouverte : {motif}"[:100]
+    if auteur is not None:
+        cloture._history_user = auteur
+    cloture.save()
+    return cloture

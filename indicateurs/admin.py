@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
+from fiches import clotures
 from fiches.administration import DuContrat
 
 from .calculs import CALCULS
@@ -70,8 +72,53 @@ class FormulaireIndicateur(forms.ModelForm):
         return donnees
 
 
+def _refuser_une_annee_cloturee(objet, annee=None):
+    """A target or external value of a closed school year is final, in the admin as in the
+    pages: its year as saved, and the one it is given (`annee`), must both be open."""
+    annees = [annee] if annee else []
+    if objet.pk:
+        annees.append(type(objet).objects.values_list("annee_scolaire", flat=True).get(pk=objet.pk))
+    contrat = objet.contrat_id
+    fermees = clotures.clotures(contrat=contrat, annees=annees) if contrat else {}
+    if fermees:
+        cloture = fermees[min(fermees)]
+        raise ValidationError(f"{cloture.en_clair()} : ses cibles et valeurs externes ne peuvent plus être modifiées.")
+
+
+class FormulaireHorsCloture(forms.ModelForm):
+    def clean(self):
+        donnees = super().clean()
+        if self.has_changed() or not self.instance.pk:
+            self.instance.contrat_id = self.instance.contrat_id or getattr(donnees.get("contrat"), "pk", None)
+            _refuser_une_annee_cloturee(self.instance, donnees.get("annee_scolaire"))
+        return donnees
+
+
+class CiblesHorsCloture(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        # A target removed from the list: the formset keeps no error of a deleted form.
+        for form in self.deleted_forms:
+            if form.instance.pk:
+                _refuser_une_annee_cloturee(form.instance)
+
+
+class HorsCloture:
+    """Targets and external values of a closed school year are final: neither changed (the
+    form refuses it) nor deleted here."""
+
+    form = FormulaireHorsCloture
+    # No bulk deletion: each is deleted from its own page, checked against its year's closure.
+    actions = None
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not _de_l_annee_cloturee(obj)
+
+
 class CibleInline(DuContrat, admin.TabularInline):
     model = Cible
+    form = FormulaireHorsCloture
+    formset = CiblesHorsCloture
     extra = 0
     fields = ["annee_scolaire", "contrat", "quartier", "valeur"]
 
@@ -87,7 +134,7 @@ class IndicateurAdmin(DuContrat, SimpleHistoryAdmin):
 
 
 @admin.register(ValeurExterne)
-class ValeurExterneAdmin(DuContrat, SimpleHistoryAdmin):
+class ValeurExterneAdmin(DuContrat, HorsCloture, SimpleHistoryAdmin):
     list_display = ["indicateur", "annee_scolaire", "quartier", "etablissement", "valeur", "source"]
     list_select_related = ["indicateur", "quartier", "etablissement"]
     list_filter = ["indicateur", "annee_scolaire", "contrat"]
@@ -102,8 +149,12 @@ class ValeurExterneAdmin(DuContrat, SimpleHistoryAdmin):
 
 
 @admin.register(Cible)
-class CibleAdmin(DuContrat, SimpleHistoryAdmin):
+class CibleAdmin(DuContrat, HorsCloture, SimpleHistoryAdmin):
     list_display = ["indicateur", "annee_scolaire", "quartier", "valeur"]
     list_select_related = ["indicateur", "quartier"]
     list_filter = ["indicateur", "annee_scolaire", "contrat"]
     search_fields = ["indicateur__libelle"]
+
+
+def _de_l_annee_cloturee(objet):
+    return objet is not None and bool(clotures.clotures(contrat=objet.contrat_id, annees=[objet.annee_scolaire]))

@@ -65,6 +65,10 @@ def lignes_d_export(tableau):
     # The marks of masked figures explained below the figures, as on the page.
     for note in tableau.notes.values():
         yield dict.fromkeys(COLONNES) | {"libelle": note}
+    if tableau.cloture is not None:
+        yield dict.fromkeys(COLONNES) | {
+            "libelle": f"Année clôturée : chiffres définitifs. {tableau.cloture.en_clair()}."
+        }
 
 
 def _lignes_sures(tableau):

@@ -78,6 +78,8 @@ class Tableau:
     comparaison: Comparaison | None = None
     # {mark: footnote} of the masked figures, for the page and the exports.
     notes: dict = field(default_factory=dict)
+    # The closure of the year shown (fiches.ClotureAnnee), set by the view: its figures are final.
+    cloture: object = None
 
     @property
     def perimetre(self):

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from actions.versions import changements_a_appliquer
+from fiches.clotures import annees_ouvertes_exiger
 from fiches.models import EnonceIndicateur
 from fiches.reference import sans_doublon
 from fiches.services import Bilan, contrat_charger, synchroniser
@@ -80,6 +81,7 @@ def cible_fixer(*, indicateur, contrat, annee_scolaire, quartier, valeur, vues=N
     page shown again lists it, so that saving again replaces it knowingly). None: the caller
     replaces outright."""
     _verrouiller_l_indicateur(indicateur)
+    annees_ouvertes_exiger(contrat=contrat, annees=[annee_scolaire], objet="ses cibles ne peuvent plus être modifiées")
     # Its indicator along: the model checks the value against its unit.
     cible = (
         Cible.objects.select_related("indicateur")
@@ -138,6 +140,11 @@ def valeur_externe_enregistrer(*, contrat, donnees):
     once, the second waits for the first and is told which value was saved and by whom; it does
     not replace it (a chef corrects a wrong value: valeur_externe_modifier)."""
     _verrouiller_l_indicateur(donnees["indicateur"])
+    annees_ouvertes_exiger(
+        contrat=contrat,
+        annees=[donnees.get("annee_scolaire")],
+        objet="aucune valeur externe ne peut plus y être ajoutée",
+    )
     valeur = ValeurExterne(contrat=contrat, **donnees)
     _refuser_un_doublon(valeur)
     valeur.full_clean()
@@ -168,8 +175,14 @@ def valeur_externe_modifier(*, valeur, donnees, version=None):
     actuelle = _verrouiller_la_valeur(valeur)
     if actuelle is None:
         raise ValidationError(f"Cette valeur a été supprimée entre-temps{_saisie(valeur)} : rien n’a été enregistré.")
+    annee_avant = actuelle.annee_scolaire
     for nom, nouvelle in changements_a_appliquer(objet=actuelle, donnees=donnees, version=version).items():
         setattr(actuelle, nom, nouvelle)
+    annees_ouvertes_exiger(
+        contrat=actuelle.contrat_id,
+        annees=[annee_avant, actuelle.annee_scolaire],
+        objet="ses valeurs externes ne peuvent plus être modifiées",
+    )
     _refuser_un_doublon(actuelle)
     actuelle.version += 1
     actuelle.full_clean()
@@ -185,6 +198,11 @@ def valeur_externe_supprimer(*, valeur, version=None):
     actuelle = _verrouiller_la_valeur(valeur)
     if actuelle is None:
         return
+    annees_ouvertes_exiger(
+        contrat=actuelle.contrat_id,
+        annees=[actuelle.annee_scolaire],
+        objet="ses valeurs externes ne peuvent plus être supprimées",
+    )
     if version is not None and actuelle.version != version:
         raise ValidationError(
             f"Cette valeur a été modifiée entre-temps{_saisie(actuelle)} : elle est maintenant de "

@@ -14,4 +14,5 @@ urlpatterns = [
     path("valeurs/", views.valeurs_externes, name="valeurs"),
     path("valeurs/<id:pk>/modifier/", views.modifier_valeur, name="modifier_valeur"),
     path("valeurs/<id:pk>/supprimer/", views.supprimer_valeur, name="supprimer_valeur"),
+    path("annees/<str:annee>/cloturer/", views.cloturer_annee, name="cloturer"),
 ]

@@ -9,9 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actions.versions import ModificationConcurrente
-from comptes.perms import peut_piloter, peut_voir_le_tableau_du_contrat, peut_voir_les_tableaux
-from fiches.annees import annees_recentes
+from comptes.perms import peut_cloturer, peut_piloter, peut_voir_le_tableau_du_contrat, peut_voir_les_tableaux
+from fiches import clotures
+from fiches.annees import AnneeScolaire, annees_recentes
 from fiches.perms import exige, formulaire, lecture
+from fiches.services import annee_cloturer
 
 from . import exports, selectors, services
 from .calculs.figures import regle_de_masquage
@@ -25,6 +27,7 @@ def tableaux(request):
     """The contract's fiches, each with its key figures and a link to its dashboard."""
     annee = selectors.annee_demandee(request.GET.get("annee"))
     du_contrat = peut_voir_le_tableau_du_contrat(request.perimetre)
+    cloture = clotures.cloture_de(contrat=request.perimetre.contrat, annee=annee)
     return render(
         request,
         "indicateurs/fiches.html",
@@ -39,6 +42,29 @@ def tableaux(request):
             "notes": selectors.notes_des_chiffres(perimetre=request.perimetre) if du_contrat else {},
             # A partner granted some quartiers reads the dashboards of the first of them.
             "premier_quartier": None if du_contrat else selectors.premier_quartier(perimetre=request.perimetre),
+            "cloture": cloture if cloture and cloture.cloturee else None,
+            # A chef is offered to close a finished year that is not closed yet.
+            "a_cloturer": peut_cloturer(request.perimetre)
+            and not clotures.raisons_de_ne_pas_cloturer(annee=annee, cloture=cloture, aujourdhui=timezone.localdate()),
+        },
+    )
+
+
+def _annee_close(perimetre, annee):
+    """The closure of the school year shown, if it is closed: its figures are final."""
+    return clotures.clotures(contrat=perimetre.contrat, annees=[annee]).get(annee.annee_de_rentree)
+
+
+def _annee_cloturee(request, cloture, valeur):
+    """Instead of a form that would be refused: the closure of the value's year."""
+    return render(
+        request,
+        "fiches/annee_cloturee.html",
+        {
+            "titre": f"{valeur.indicateur.libelle}, {valeur.annee_scolaire}",
+            "cloture": cloture,
+            "objet": "ses valeurs externes ne peuvent plus être modifiées ni supprimées",
+            "retour": reverse("indicateurs:valeurs"),
         },
     )
 
@@ -46,6 +72,7 @@ def tableaux(request):
 def _rendre_tableau(request, fiche, quartier):
     annee = selectors.annee_demandee(request.GET.get("annee"))
     tableau = selectors.tableau_de_bord(perimetre=request.perimetre, annee=annee, fiche=fiche, quartier=quartier)
+    tableau.cloture = _annee_close(request.perimetre, annee)
     return render(
         request,
         "indicateurs/tableau.html",
@@ -99,6 +126,7 @@ def exporter(request, extension):
     tableau = selectors.tableau_de_bord(
         perimetre=request.perimetre, annee=annee, fiche=fiche, quartier=quartier, colonne_du_contrat=False
     )
+    tableau.cloture = _annee_close(request.perimetre, annee)
     ecrire, type_mime = FORMATS_D_EXPORT[extension]
     reponse = HttpResponse(ecrire(tableau), content_type=type_mime)
     reponse["Content-Disposition"] = (
@@ -138,7 +166,14 @@ def definition(request, fiche, code):
                 return redirect(indicateur)
     masquage = regle_de_masquage(indicateur.code, seuil=settings.SEUIL_PETITS_EFFECTIFS)
     return render(
-        request, "indicateurs/definition.html", {"indicateur": indicateur, "form": form, "masquage": masquage}
+        request,
+        "indicateurs/definition.html",
+        {
+            "indicateur": indicateur,
+            "form": form,
+            "masquage": masquage,
+            "clotures": clotures.clotures(contrat=request.perimetre.contrat, annees=annees_recentes()).values(),
+        },
     )
 
 
@@ -158,7 +193,11 @@ def valeurs_externes(request):
     return render(
         request,
         "indicateurs/valeurs.html",
-        {"valeurs": selectors.valeurs_externes(contrat=contrat), "form": form},
+        {
+            "valeurs": selectors.valeurs_externes(contrat=contrat),
+            "form": form,
+            "clotures": clotures.clotures(contrat=contrat, annees=annees_recentes()).values(),
+        },
     )
 
 
@@ -185,6 +224,9 @@ def modifier_valeur(request, pk):
     valeur = _valeur_externe(request, pk)
     if valeur is None:
         return redirect("indicateurs:valeurs")
+    cloture = _annee_close(request.perimetre, AnneeScolaire.depuis_libelle(valeur.annee_scolaire))
+    if cloture is not None:
+        return _annee_cloturee(request, cloture, valeur)
     # The form fills a copy: the page keeps showing the value as saved, whatever was typed.
     form = FormulaireValeurExterne(request.POST or None, instance=copy(valeur), contrat=request.perimetre.contrat)
     if form.is_valid():
@@ -215,6 +257,9 @@ def supprimer_valeur(request, pk):
     valeur = _valeur_externe(request, pk)
     if valeur is None:
         return redirect("indicateurs:valeurs")
+    cloture = _annee_close(request.perimetre, AnneeScolaire.depuis_libelle(valeur.annee_scolaire))
+    if cloture is not None:
+        return _annee_cloturee(request, cloture, valeur)
     erreurs = []
     if request.method == "POST":
         form = FormulaireSuppression(request.POST)
@@ -233,3 +278,25 @@ def supprimer_valeur(request, pk):
         else:
             erreurs = form.errors["version"]
     return render(request, "indicateurs/supprimer_valeur.html", {"valeur": valeur, "erreurs": erreurs})
+
+
+@formulaire
+@exige(peut_cloturer)
+def cloturer_annee(request, annee):
+    """The confirmation page of a closing: what it means, in plain words, then the button; or
+    why the year cannot be closed yet."""
+    annee = AnneeScolaire.depuis_libelle(annee)
+    if annee is None:
+        raise Http404("Cette année scolaire n’existe pas.")
+    contrat = request.perimetre.contrat
+    cloture = clotures.cloture_de(contrat=contrat, annee=annee)
+    raisons = clotures.raisons_de_ne_pas_cloturer(annee=annee, cloture=cloture, aujourdhui=timezone.localdate())
+    if request.method == "POST" and not raisons:
+        try:
+            annee_cloturer(contrat=contrat, annee=annee, auteur=request.user)
+        except ValidationError as refus:
+            raisons = refus.messages
+        else:
+            messages.success(request, f"L’année scolaire {annee} est clôturée : ses chiffres sont définitifs.")
+            return redirect(f"{reverse('indicateurs:tableau')}?annee={annee}")
+    return render(request, "indicateurs/cloturer.html", {"annee": annee, "raisons": raisons})

@@ -6,14 +6,20 @@ without a word, no race ends in a server error, and the summaries stay exact.
 SQLite runs one write at a time: these races exist only on PostgreSQL (production)."""
 
 import datetime
+import threading
+import time
 from functools import partial
 
 import pytest
-from django.db import connection
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.db.models import Count
 
-from fiches.models import Thematique
+from fiches.models import ClotureAnnee, Thematique
+from fiches.services import annee_cloturer
 
+from .. import services
 from ..models import Inscription, Seance
 from .factories import ActionFactory, ParticipantFactory, PresenceFactory, SeanceFactory, action_avec_enfants
 from .navigateur import NOMS, formulaire, navigateurs, simultanement, texte
@@ -153,4 +159,101 @@ def test_the_same_child_enrolled_by_eight_requests_at_once_is_enrolled_once():
     textes = [texte(r) for r in reponses]
     assert sum("1 enfant(s) inscrit(s)." in t for t in textes) == 1
     assert sum(f"Déjà inscrit(s) à cette action : {enfant.code}." in t for t in textes) == 7
+    assert coherent()
+
+
+def test_a_year_closed_while_a_grid_of_it_is_saved_ends_one_way_or_the_other():
+    """The closing waits for the grid under way, or the grid for the closing: saved then
+    closed, or closed then refused in French; never presences written into a closed year."""
+    action, seance, enfants = action_avec_enfants(3)
+    saisie_le = seance.saisie_le
+    url_grille, url_cloture = f"/actions/seances/{seance.pk}/presences/", "/indicateurs/annees/2025-2026/cloturer/"
+    animateur, chef = navigateurs(2)
+    grille = formulaire(animateur.get(url_grille), "parents_presents")
+    grille["presents"] = [str(enfant.pk) for enfant in enfants]
+    assert "Clôturer l’année scolaire 2025-2026 ?" in texte(chef.get(url_cloture))
+
+    reponses = simultanement(partial(animateur.post, url_grille, grille), partial(chef.post, url_cloture))
+
+    assert reponses[1].status_code == 302
+    assert ClotureAnnee.objects.get().cloturee
+    seance.refresh_from_db()
+    if reponses[0].status_code == 302:
+        assert (seance.presences.count(), seance.saisie_le > saisie_le) == (3, True)
+    else:
+        assert reponses[0].status_code == 200
+        assert "L’année scolaire 2025-2026 est clôturée depuis le" in texte(reponses[0])
+        assert (seance.presences.count(), seance.saisie_le) == (0, saisie_le)
+    assert coherent()
+
+
+def _en_parallele(premiere, seconde):
+    """`premiere` runs in a transaction held open a moment after it wrote; `seconde` starts once
+    it wrote. Returns when each ended (monotonic), and what `seconde` raised, if anything."""
+    ecrit, fins, erreurs = threading.Event(), {}, []
+
+    def tenir():
+        try:
+            with transaction.atomic():
+                premiere()
+                ecrit.set()
+                time.sleep(0.5)
+            fins["premiere"] = time.monotonic()
+        finally:
+            ecrit.set()
+            connection.close()
+
+    def attendre():
+        try:
+            ecrit.wait(timeout=30)
+            seconde()
+        except ValidationError as refus:
+            erreurs.append(refus)
+        finally:
+            fins["seconde"] = time.monotonic()
+            connection.close()
+
+    fils = [threading.Thread(target=tenir), threading.Thread(target=attendre)]
+    for fil in fils:
+        fil.start()
+    for fil in fils:
+        fil.join()
+    return fins, erreurs
+
+
+def _chef():
+    return get_user_model().objects.create_user(username="chef", first_name="Camille", last_name="Martin")
+
+
+def test_a_closing_waits_for_the_grid_under_way_which_is_kept():
+    action, seance, enfants = action_avec_enfants(2)
+    chef = _chef()
+
+    fins, erreurs = _en_parallele(
+        lambda: services.presences_enregistrer(
+            seance=seance, presents=[e.pk for e in enfants], enfants_anonymes=0, parents_presents=0
+        ),
+        lambda: annee_cloturer(contrat=action.porteur.contrat_id, annee=2025, auteur=chef),
+    )
+
+    assert erreurs == [] and fins["seconde"] >= fins["premiere"]
+    assert seance.presences.count() == 2 and ClotureAnnee.objects.get().cloturee
+    assert coherent()
+
+
+def test_a_grid_saved_while_its_year_is_being_closed_waits_and_is_refused():
+    action, seance, enfants = action_avec_enfants(2)
+    chef = _chef()
+
+    fins, erreurs = _en_parallele(
+        lambda: annee_cloturer(contrat=action.porteur.contrat_id, annee=2025, auteur=chef),
+        lambda: services.presences_enregistrer(
+            seance=seance, presents=[e.pk for e in enfants], enfants_anonymes=0, parents_presents=0
+        ),
+    )
+
+    assert fins["seconde"] >= fins["premiere"]
+    (refus,) = erreurs
+    assert "L’année scolaire 2025-2026 est clôturée depuis le" in refus.messages[0]
+    assert seance.presences.count() == 0
     assert coherent()

@@ -397,8 +397,8 @@ def test_the_children_list_costs_the_same_queries_for_3_or_300_children(
 
 
 # Beyond the session: the action (and its four kinds of relations), the filter's schools and
-# quartiers, the children offered.
-REQUETES_INSCRIPTIONS = REQUETES_DE_SESSION + 8
+# quartiers, the children offered; the closures of the action's school years.
+REQUETES_INSCRIPTIONS = REQUETES_DE_SESSION + 9
 
 
 def test_the_enrolment_form_offers_the_children_the_filters_find(

@@ -707,10 +707,11 @@ class TestPresences:
 # session update and its history row, the day's presences moved in each perimeter (the
 # counters, then the action's rows), plus the savepoint pair of the transaction. It was 22
 # while a receiver of the session's save locked the action again and rewrote its yearly sums
-# whether the headcounts had changed or not.
-REQUETES_SAISIE_PRESENCES = 24
-# Lock, the session as committed, enrolled, consent, existing presences, session update and
-# history, the action's yearly sums (delete, sums, insert) and its day's sums per perimeter
-# rewritten (REQUETES_JOUR_REECRIT), savepoints.
+# whether the headcounts had changed or not. The closure of the session's school year adds two
+# (the contract's shared lock, its closed years: fiches.clotures).
+REQUETES_SAISIE_PRESENCES = 26
+# Lock, the session as committed, the closure (2), enrolled, consent, existing presences, session
+# update and history, the action's yearly sums (delete, sums, insert) and its day's sums per
+# perimeter rewritten (REQUETES_JOUR_REECRIT), savepoints.
 REQUETES_JOUR_REECRIT = 7
-REQUETES_SAISIE_EFFECTIFS = 12 + REQUETES_JOUR_REECRIT
+REQUETES_SAISIE_EFFECTIFS = 14 + REQUETES_JOUR_REECRIT

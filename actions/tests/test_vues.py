@@ -61,12 +61,14 @@ TABLE_SAUTEES = "Dates sautées"
 
 # Queries of each page beyond the session and the user (pinned: a change must be deliberate).
 REQUETES_LISTE = REQUETES_DE_SESSION + 8
-REQUETES_DETAIL = REQUETES_DE_SESSION + 13
-REQUETES_GRILLE = REQUETES_DE_SESSION + 3
+# The action's page and the grid read the closures of their school years (one query each); a grid
+# saved reads it too, then the service locks the contract and reads them again (fiches.clotures).
+REQUETES_DETAIL = REQUETES_DE_SESSION + 14
+REQUETES_GRILLE = REQUETES_DE_SESSION + 4
 # +2 since the children's levels of each year are read and their arrivals per day added to; +7
 # since new headcounts rewrite the day's sums of the session in each perimeter; +1 since the
 # arrivals are also summed per perimeter.
-REQUETES_ENREGISTRER_GRILLE = REQUETES_DE_SESSION + 35
+REQUETES_ENREGISTRER_GRILLE = REQUETES_DE_SESSION + 38
 REQUETES_PARTICIPANTS = REQUETES_DE_SESSION + 4
 
 

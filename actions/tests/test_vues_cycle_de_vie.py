@@ -261,13 +261,14 @@ def _grossir(action, fois):
 
 
 # Beyond the session and the user: the page's object (action with what its page shows, or
-# session with its action) and, on the deletion pages, what the grids hold (two counts).
+# session with its action) and, on the deletion pages, what the grids hold (two counts). A
+# session's pages read the closure of its school year (one query).
 REQUETES = {
     "annuler": REQUETES_DE_SESSION + 5,
     "supprimer": REQUETES_DE_SESSION + 5 + 2,
-    "annuler_seance": REQUETES_DE_SESSION + 1 + 2,
-    "supprimer_seance": REQUETES_DE_SESSION + 1 + 2,
-    "modifier_seance": REQUETES_DE_SESSION + 2,
+    "annuler_seance": REQUETES_DE_SESSION + 1 + 2 + 1,
+    "supprimer_seance": REQUETES_DE_SESSION + 1 + 2 + 1,
+    "modifier_seance": REQUETES_DE_SESSION + 2 + 1,
 }
 
 
@@ -290,8 +291,9 @@ def test_a_series_result_costs_the_same_queries_for_3_or_20_sessions(client_conn
         # The action of the page; then the lock, the zone, the dates taken, the sessions and
         # their history, the children counted, the yearly sums and the sums per day (the old
         # ones by counter, delete, the action's quartiers, the new sums, insert, add to the
-        # counters), in savepoints.
-        with django_assert_num_queries(REQUETES_DE_SESSION + 5 + 11 + 6):
+        # counters), in savepoints; the closures of its school years (read by the page, then the
+        # contract's lock and its closed years).
+        with django_assert_num_queries(REQUETES_DE_SESSION + 5 + 14 + 6):
             reponse = client_connecte.post(
                 f"/actions/{action.pk}/seances/serie/",
                 {"date_debut": "01/10/2025", "date_fin": fin, "jours": [2], "duree_minutes": 90},

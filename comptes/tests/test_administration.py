@@ -20,7 +20,8 @@ from comptes.models import Adhesion
 from comptes.services import adhesion_definir
 from fiches.administration import PARTAGE, DuContrat
 from fiches.enums import NatureIndicateur
-from fiches.models import Axe, Contrat, Enjeu, Fiche, Pilier, Quartier
+from fiches.models import Axe, ClotureAnnee, Contrat, Enjeu, Fiche, Pilier, Quartier
+from fiches.services import annee_cloturer
 from fiches.tests.factories import ContratFactory, EnonceIndicateurFactory, FicheFactory, QuartierFactory
 from indicateurs.models import Cible, Indicateur, ValeurExterne
 from partenaires.models import Etablissement, Partenaire, SourceFinancement, Structure
@@ -87,6 +88,7 @@ def contrat_b(demo):
             date_source=datetime.date(2025, 7, 1),
         ),
         Adhesion: adhesion_definir(utilisateur=chef_b, contrat=contrat, role=Role.CHEF_DE_PROJET),
+        ClotureAnnee: annee_cloturer(contrat=contrat, annee=2024, auteur=chef_b),
         get_user_model(): chef_b,
         AccessAttempt: AccessAttempt.objects.create(**connexion, get_data="", post_data="", failures_since_start=3),
         AccessLog: AccessLog.objects.create(**connexion),
@@ -114,6 +116,7 @@ ACCES_PAR_MODELE = {
             Cible,
             ValeurExterne,
             Adhesion,
+            ClotureAnnee,
         ],
         "contrat",
     ),

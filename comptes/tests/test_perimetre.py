@@ -116,6 +116,8 @@ MATRICE = {
     "dossiers:liste": DOSSIERS,
     "dossiers:detail": DOSSIERS,
     "dossiers:modifier": REDACTION,
+    # Closing a year: its officers decide it (the page explains, or says why not yet).
+    "indicateurs:cloturer": PILOTAGE,
 }
 
 
@@ -172,6 +174,7 @@ def _url(nom, donnees):
         "indicateurs:fiche": {"fiche": "1.2.3"},
         "indicateurs:quartier": {"fiche": "1.2.3", "code": "QN09591A"},
         "indicateurs:definition": {"fiche": "1.2.3", "code": "nb_actions"},
+        "indicateurs:cloturer": {"annee": "2024-2025"},
         "comptes:nouveau_mot_de_passe": {"uidb64": "MQ", "token": "perime"},
         "dossiers:campagne": {"pk": donnees["campagne"].pk},
         "dossiers:modifier_campagne": {"pk": donnees["campagne"].pk},

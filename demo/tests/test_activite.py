@@ -14,7 +14,7 @@ from dossiers.enums import EtatDossier
 from dossiers.models import Dossier
 from fiches.annees import AnneeScolaire
 from fiches.calendrier import motif_non_ouvre
-from fiches.models import Quartier, RealisationAttendue
+from fiches.models import ClotureAnnee, Quartier, RealisationAttendue
 from partenaires.models import Structure
 
 pytestmark = pytest.mark.django_db
@@ -83,6 +83,22 @@ def test_demo_activity_is_created_once(demo, reference, capsys):
     assert "Activité créée" not in capsys.readouterr().out
 
 
+def test_the_demo_closes_the_previous_school_year_once_its_activity_is_there(reference):
+    call_command("generer_demo")
+    precedente = AnneeScolaire.courante().precedente()
+
+    (cloture,) = ClotureAnnee.objects.filter(contrat=reference)
+    assert (cloture.annee_scolaire, cloture.cloturee, cloture.cloturee_par.username) == (
+        precedente.annee_de_rentree,
+        True,
+        "demo-chef",
+    )
+    assert Presence.objects.filter(seance__date__range=(precedente.debut, precedente.fin)).exists()
+    # Run again, it is left closed as it was.
+    call_command("generer_demo")
+    assert ClotureAnnee.objects.get().cloturee_le == cloture.cloturee_le
+
+
 def test_a_large_city_s_scale_follows_the_school_calendar_and_keeps_its_summaries(db, reference, monkeypatch):
     """The generator of `generer_demo --echelle`, on a small scale of the same shape."""
     monkeypatch.setitem(ECHELLES, "dixieme", Echelle(quartiers=8, actions=120, enfants=900))
@@ -125,6 +141,7 @@ def test_a_large_city_s_scale_follows_the_school_calendar_and_keeps_its_summarie
     assert FrequentationAnnuelle.objects.filter(quartier=None).count() == len(enfants_par_annee)
     assert Seance.objects.filter(nb_inscrits__gt=0).exists()
     _grilles_saisies_et_a_saisir()
+    assert ClotureAnnee.objects.get().annee_scolaire == courante.precedente().annee_de_rentree
 
 
 def test_a_large_scale_needs_a_structure_working_in_a_quartier(demo, reference, monkeypatch):

@@ -111,10 +111,10 @@ def test_dashboards_cost_the_same_queries_at_1x_and_10x(client, demo, reference,
 # targets, external values, the quartiers of the menu. A quartier's page: the quartier itself and
 # the schools' values too, 7 queries of computation for the quartier (no breakdown by quartier),
 # and 6 for the contract's figures beside them (its 9 but the names of quartiers, réalisations
-# and structures, already read).
+# and structures, already read). Last, whether the year is closed (its figures then final).
 REQUETES = {
-    "/indicateurs/fiches/1.2.3/": 3 + 1 + 1 + 9 + 1 + 1 + 1,
-    "/indicateurs/fiches/1.2.3/quartiers/QN09591A/": 3 + 1 + 1 + 1 + 7 + 6 + 1 + 1 + 1 + 1,
+    "/indicateurs/fiches/1.2.3/": 3 + 1 + 1 + 9 + 1 + 1 + 1 + 1,
+    "/indicateurs/fiches/1.2.3/quartiers/QN09591A/": 3 + 1 + 1 + 1 + 7 + 6 + 1 + 1 + 1 + 1 + 1,
 }
 # An export of a quartier: the page's queries but the menu's quartiers and the contract's
 # column, which no export has.
@@ -503,8 +503,8 @@ class TestFiches:
 
 # Session, user, membership; the fiches and their indicators; the datasets of their key figures
 # (actions: profils, réalisations, thèmes, structures, quartiers; children: profils, by quartier
-# with the quartiers' names; sessions), for every fiche at once.
-REQUETES_DES_FICHES = 3 + 2 + 5 + 3 + 1
+# with the quartiers' names; sessions), for every fiche at once; whether the year is closed.
+REQUETES_DES_FICHES = 3 + 2 + 5 + 3 + 1 + 1
 
 
 def _chiffre(html, libelle):
