@@ -38,7 +38,7 @@ from .resumes import (
     recompter_presents,
 )
 from .selectors import nouveaux_codes, participants_expires, presences_notees
-from .versions import changements_a_appliquer
+from .versions import ModificationConcurrente, changements_a_appliquer
 
 SEANCES_PAR_SERIE_MAX = 200
 
@@ -592,11 +592,68 @@ def presences_enregistrer(
     save instead of one per child. The children ticked or unticked are recounted (their rows
     and the counters); the action's yearly sums when the grid is saved for the first time or
     its headcounts changed. No grid for a session to come, nor for a cancelled one."""
-    presents = set(presents)
     # The action first, then its children: the order every write that recounts takes its locks in.
     _verrouiller_les_actions([seance.action_id])
     # As committed: the session in hand may have been read before another grid was saved.
     seance.refresh_from_db(from_queryset=Seance.objects.select_related("action"))
+    a_ajouter, a_retirer, sommes_changees = _noter_la_grille(
+        seance,
+        presents=presents,
+        enfants_anonymes=enfants_anonymes,
+        parents_presents=parents_presents,
+        presents_au_chargement=presents_au_chargement,
+        version=version,
+    )
+    _recompter_les_grilles(action=seance.action_id, enfants=a_ajouter | a_retirer, sommes_changees=sommes_changees)
+    return len(a_ajouter), len(a_retirer)
+
+
+@transaction.atomic
+def presences_du_mois_enregistrer(*, action, grilles):
+    """Save several attendance grids of one action at once (a month of it): `grilles` maps each
+    session's id to what presences_enregistrer takes for it. Each grid follows the rules of
+    the one-session save, by the same code; all are written or none. A grid someone else saved
+    meanwhile with other headcounts refuses the whole save, naming the sessions concerned, as
+    does any grid the rules refuse. The summaries are recounted once, for every child ticked or
+    unticked in any grid: what saving the grids one by one would leave."""
+    _verrouiller_les_actions([action.pk])
+    # As committed, and only the action's own: an id of another action's session is refused.
+    seances = list(Seance.objects.filter(action=action, pk__in=grilles).select_related("action"))
+    if len(seances) != len(grilles):
+        raise ValidationError({"presences": "Cette grille nomme des séances qui ne sont pas de cette action."})
+    enfants, sommes_changees, conflits, refus = set(), False, [], []
+    for seance in seances:
+        try:
+            a_ajouter, a_retirer, changees = _noter_la_grille(seance, **grilles[seance.pk])
+        except ModificationConcurrente:
+            conflits.append(seance)
+        except ValidationError as erreur:
+            refus += [f"Séance du {seance.date:%d/%m/%Y} : {m[0].lower()}{m[1:]}" for m in erreur.messages]
+        else:
+            enfants |= a_ajouter | a_retirer
+            sommes_changees |= changees
+    if conflits:
+        seances_en_conflit = ("la séance du " if len(conflits) == 1 else "les séances du ") + dates_en_clair(
+            [seance.date for seance in conflits]
+        )
+        refus.insert(
+            0,
+            f"Quelqu’un d’autre a changé les effectifs de {seances_en_conflit} pendant que vous remplissiez la "
+            "grille. Rien n’a été enregistré. Vérifiez vos effectifs : enregistrer de nouveau les garde.",
+        )
+    if refus:
+        raise ValidationError({"presences": refus})
+    _recompter_les_grilles(action=action.pk, enfants=enfants, sommes_changees=sommes_changees)
+    return len(seances)
+
+
+def _noter_la_grille(
+    seance, *, presents, enfants_anonymes, parents_presents, presents_au_chargement=None, version=None
+):
+    """The rules and writes of one grid (presences_enregistrer), on a session read as committed
+    once its action is locked. Nothing is written before every rule holds. Returns the children
+    ticked and unticked, and whether the action's yearly sums change."""
+    presents = set(presents)
     jour, saisie_avant = seance.date, seance.saisie_le
     effectifs_avant = (seance.enfants_anonymes, seance.parents_presents)
     effectifs = changements_a_appliquer(
@@ -649,13 +706,19 @@ def presences_enregistrer(
     seance.version += 1
     seance.saisie_le = timezone.now()
     seance.nb_presents = len(presents)
-    if a_ajouter or a_retirer:
-        recalculer_frequentations(participants=a_ajouter | a_retirer)
     seance._change_reason = "Présences – " + (", ".join(changements) or "sans changement d’enfant")
     seance.save(update_fields=["enfants_anonymes", "parents_presents", "saisie_le", "version", "nb_presents"])
-    if saisie_avant is None or (seance.enfants_anonymes, seance.parents_presents) != effectifs_avant:
-        recalculer_seances_annuelles(actions=[seance.action_id])
-    return len(a_ajouter), len(a_retirer)
+    sommes_changees = saisie_avant is None or (seance.enfants_anonymes, seance.parents_presents) != effectifs_avant
+    return a_ajouter, a_retirer, sommes_changees
+
+
+def _recompter_les_grilles(*, action, enfants, sommes_changees):
+    """After grids of the action were saved: the children ticked or unticked, and the action's
+    yearly sums when a grid was saved for the first time or its headcounts changed."""
+    if enfants:
+        recalculer_frequentations(participants=enfants)
+    if sommes_changees:
+        recalculer_seances_annuelles(actions=[action])
 
 
 @transaction.atomic
