@@ -181,6 +181,21 @@ PAGES = {
     # A confirmation: its POST deletes (or says why not), it has no field.
     "actions:supprimer_seance": Page(lambda demo: demo.url("actions:supprimer_seance", pk=demo.seance.pk)),
     "actions:presences": Page(lambda demo: demo.url("actions:presences", pk=demo.seance.pk), formulaire=True),
+    # The month by default (the current one, or the last with sessions), then the audited
+    # session's, and a month that cannot be read (the default one is shown).
+    "actions:presences_du_mois": Page(
+        lambda demo: demo.url("actions:presences_du_mois", pk=demo.action.pk),
+        formulaire=True,
+        variantes=(
+            (
+                "mois-de-la-seance",
+                lambda demo: (
+                    f"{demo.url('actions:presences_du_mois', pk=demo.action.pk)}?mois={demo.seance.date:%Y-%m}"
+                ),
+            ),
+            "?mois=2025-13",
+        ),
+    ),
     "actions:inscriptions": Page(
         lambda demo: demo.url("actions:inscriptions", pk=demo.action.pk),
         formulaire=True,
