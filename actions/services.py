@@ -598,6 +598,7 @@ def presences_enregistrer(
     seance.refresh_from_db(from_queryset=Seance.objects.select_related("action"))
     a_ajouter, a_retirer, sommes_changees = _noter_la_grille(
         seance,
+        _ce_que_lisent_les_grilles(action=seance.action_id, seances=[seance.pk]),
         presents=presents,
         enfants_anonymes=enfants_anonymes,
         parents_presents=parents_presents,
@@ -621,10 +622,11 @@ def presences_du_mois_enregistrer(*, action, grilles):
     seances = list(Seance.objects.filter(action=action, pk__in=grilles).select_related("action"))
     if len(seances) != len(grilles):
         raise ValidationError({"presences": "Cette grille nomme des séances qui ne sont pas de cette action."})
+    lus = _ce_que_lisent_les_grilles(action=action.pk, seances=list(grilles))
     enfants, sommes_changees, conflits, refus = set(), False, [], []
     for seance in seances:
         try:
-            a_ajouter, a_retirer, changees = _noter_la_grille(seance, **grilles[seance.pk])
+            a_ajouter, a_retirer, changees = _noter_la_grille(seance, lus, **grilles[seance.pk])
         except ModificationConcurrente:
             conflits.append(seance)
         except ValidationError as erreur:
@@ -647,12 +649,32 @@ def presences_du_mois_enregistrer(*, action, grilles):
     return len(seances)
 
 
+@dataclass(frozen=True)
+class _LuPourLesGrilles:
+    """What the rules of the grids read, once for all the grids of a save: the action's
+    enrolments (child, code, date, consent date) and the presences of the sessions."""
+
+    inscriptions: list
+    presences: dict
+
+
+def _ce_que_lisent_les_grilles(*, action, seances):
+    """Read once the action is locked: as committed."""
+    presences = {pk: set() for pk in seances}
+    for seance, participant in Presence.objects.filter(seance__in=seances).values_list("seance_id", "participant_id"):
+        presences[seance].add(participant)
+    inscriptions = Inscription.objects.filter(action=action).values_list(
+        "participant_id", "participant__code", "date_inscription", "participant__date_consentement"
+    )
+    return _LuPourLesGrilles(inscriptions=list(inscriptions), presences=presences)
+
+
 def _noter_la_grille(
-    seance, *, presents, enfants_anonymes, parents_presents, presents_au_chargement=None, version=None
+    seance, lus, *, presents, enfants_anonymes, parents_presents, presents_au_chargement=None, version=None
 ):
     """The rules and writes of one grid (presences_enregistrer), on a session read as committed
-    once its action is locked. Nothing is written before every rule holds. Returns the children
-    ticked and unticked, and whether the action's yearly sums change."""
+    once its action is locked, with what `lus` read then. Nothing is written before every rule
+    holds. Returns the children ticked and unticked, and whether the action's yearly sums change."""
     presents = set(presents)
     jour, saisie_avant = seance.date, seance.saisie_le
     effectifs_avant = (seance.enfants_anonymes, seance.parents_presents)
@@ -667,9 +689,7 @@ def _noter_la_grille(
         raise ValidationError(
             {"presents": "Cette séance est à venir : sa grille de présences se remplit le jour même ou après."}
         )
-    inscrits = dict(
-        seance.action.inscriptions.filter(date_inscription__lte=jour).values_list("participant_id", "participant__code")
-    )
+    inscrits = {pk: code for pk, code, inscription, _ in lus.inscriptions if inscription <= jour}
     non_inscrits = presents - inscrits.keys()
     if non_inscrits:
         codes = Participant.objects.filter(pk__in=non_inscrits).values_list("code", flat=True)
@@ -680,8 +700,8 @@ def _noter_la_grille(
                 + "."
             }
         )
-    sans_consentement = Participant.objects.filter(pk__in=presents).exclude(date_consentement__lte=jour)
-    codes = sorted(sans_consentement.values_list("code", flat=True))
+    consentements = {pk: consentement for pk, _, _, consentement in lus.inscriptions}
+    codes = sorted(inscrits[pk] for pk in presents if consentements[pk] is None or consentements[pk] > jour)
     if codes:
         raise ValidationError(
             {
@@ -690,7 +710,7 @@ def _noter_la_grille(
                 + ". Renseignez-le sur la fiche de l’enfant avant de noter sa présence."
             }
         )
-    existants = set(seance.presences.values_list("participant_id", flat=True))
+    existants = set(lus.presences[seance.pk])
     if presents_au_chargement is not None:
         avant = set(presents_au_chargement)
         presents = (existants - (avant - presents)) | (presents - avant)

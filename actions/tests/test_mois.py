@@ -27,10 +27,11 @@ TABLE = "Présences de novembre 2025"
 # Queries beyond the session and the user (pinned: a change must be deliberate). The page: the
 # action, its sessions of the month, the children enrolled, their presences, the months around.
 REQUETES_PAGE = REQUETES_DE_SESSION + 5
-# The save: the page's reads, the action locked, its sessions read again, then per session
-# changed the one-session rules and writes, then the summaries recounted once.
-REQUETES_ENREGISTRER_BASE = REQUETES_DE_SESSION + 22
-REQUETES_PAR_SEANCE = 6
+# The save: the page's reads, the action locked, its sessions, enrolments and presences read
+# again, then per session changed its presences inserted (or deleted), the session and its history
+# row written, then the summaries recounted once.
+REQUETES_ENREGISTRER_BASE = REQUETES_DE_SESSION + 24
+REQUETES_PAR_SEANCE = 3
 
 
 def url(action, mois="2025-11"):

@@ -697,15 +697,15 @@ class TestPresences:
             self._saisir(seance, enfants[1:], anonymes=4, parents=2)
 
 
-# Lock the action, the session's date, grid and headcounts as committed, enrolled children, their consent,
-# existing presences, delete, insert, the yearly summary of the children concerned (lock them,
+# Lock the action, the session's date, grid and headcounts as committed, enrolled children with their
+# consent, existing presences, delete, insert, the yearly summary of the children concerned (lock them,
 # their previous rows by counter, delete, their profile, their level of each year, presences
 # per contract and per quartier, insert, add to the counters and to the arrivals per day),
 # session update and its history row, plus the savepoint pair of the transaction. It was 22
 # while a receiver of the session's save locked the action again and rewrote its yearly sums
-# whether the headcounts had changed or not.
-REQUETES_SAISIE_PRESENCES = 21
-# Lock, the session as committed, enrolled, consent, existing presences, session update and
+# whether the headcounts had changed or not; 21 while the consent was read apart from the enrolments.
+REQUETES_SAISIE_PRESENCES = 20
+# Lock, the session as committed, enrolled with their consent, existing presences, session update and
 # history, the action's yearly sums (delete, sums, insert), savepoints. A first save of a grid
 # rewrites the yearly sums too: 3 queries more.
-REQUETES_SAISIE_EFFECTIFS = 12
+REQUETES_SAISIE_EFFECTIFS = 11

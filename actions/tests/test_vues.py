@@ -63,8 +63,9 @@ TABLE_SAUTEES = "Dates sautées"
 REQUETES_LISTE = REQUETES_DE_SESSION + 8
 REQUETES_DETAIL = REQUETES_DE_SESSION + 13
 REQUETES_GRILLE = REQUETES_DE_SESSION + 3
-# +2 since the children's levels of each year are read and their arrivals per day added to.
-REQUETES_ENREGISTRER_GRILLE = REQUETES_DE_SESSION + 27
+# +2 since the children's levels of each year are read and their arrivals per day added to; -1
+# since the consent is read with the enrolments.
+REQUETES_ENREGISTRER_GRILLE = REQUETES_DE_SESSION + 26
 REQUETES_PARTICIPANTS = REQUETES_DE_SESSION + 4
 
 
