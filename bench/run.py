@@ -746,7 +746,7 @@ def ecrire_le_rapport(resultats, version_pg, nombre, duree_totale, arguments):
         "`Server-Timing` posé par `config/mesure.py` (réglages du banc seulement). L’enregistrement des "
         "présences alterne deux grilles différentes pour que chaque envoi écrive ; la grille est rechargée "
         "avant chaque envoi, hors chronométrage, comme le ferait un utilisateur ; la grille du mois de même, "
-        "30 enfants cochés ou décochés dans chacune de 8 séances passées d’un même mois. Le plancher est la "
+        "deux grilles de 30 enfants dans chacune de 8 séances passées d’un même mois. Le plancher est la "
         "requête SQL seule qui compte les enfants distincts à partir des présences, sur le contrat, pour "
         "l’année scolaire en cours et la précédente comme les tableaux de bord, lancée par psycopg2 sans "
         "passer par l’application : aucune page qui recompterait les présences ne peut faire mieux. "
