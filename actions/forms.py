@@ -545,13 +545,15 @@ class FormulairePresencesDuMois(forms.Form):
                 ("anonymes", "Enfants non inscrits venus", seance.enfants_anonymes),
                 ("parents", "Parents présents", seance.parents_presents),
             ):
+                # What the page showed, sent back hidden: a column is saved only if changed.
+                self.fields[f"avant-{nom}-{seance.pk}"] = forms.IntegerField(
+                    required=False, widget=forms.HiddenInput, initial=valeur
+                )
                 self.fields[f"{nom}-{seance.pk}"] = forms.IntegerField(
                     label=f"{libelle}, {le}",
                     min_value=0,
                     max_value=PETIT_ENTIER_MAX,
                     initial=valeur,
-                    # What the page showed, sent back hidden: a column is saved only if changed.
-                    show_hidden_initial=True,
                     widget=forms.NumberInput(
                         attrs={"class": "form-control form-control-sm effectif", "aria-label": f"{libelle}, {le}"}
                     ),
@@ -560,7 +562,13 @@ class FormulairePresencesDuMois(forms.Form):
     def colonnes(self):
         """Each session of the month with, when it can be saved, its hidden and headcount fields."""
         return [
-            (seance, {nom: self[f"{nom}-{seance.pk}"] for nom in ("version", "charges", "anonymes", "parents")})
+            (
+                seance,
+                {
+                    nom.replace("-", "_"): self[f"{nom}-{seance.pk}"]
+                    for nom in ("version", "charges", "anonymes", "parents", "avant-anonymes", "avant-parents")
+                },
+            )
             if seance in self.seances
             else (seance, None)
             for seance in self.grille.seances
@@ -578,7 +586,11 @@ class FormulairePresencesDuMois(forms.Form):
         for seance in self.seances:
             presents = coches.get(seance.pk, set())
             charges = donnees[f"charges-{seance.pk}"]
-            effectifs_changes = {f"anonymes-{seance.pk}", f"parents-{seance.pk}"} & set(self.changed_data)
+            effectifs_changes = [
+                nom
+                for nom in ("anonymes", "parents")
+                if donnees[f"{nom}-{seance.pk}"] != donnees[f"avant-{nom}-{seance.pk}"]
+            ]
             if presents != charges or effectifs_changes:
                 self.grilles[seance.pk] = {
                     "presents": presents,
