@@ -509,21 +509,25 @@ def texte_visible(contenu):
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", texte)).strip()
 
 
+def champs_de_la_grille(client, chemin, champ, nom):
+    """The fields of the page's form that has `champ` (the boxes of a grid), as loaded now."""
+    reponse, contenu, _ = client.envoyer("GET", chemin)
+    verifier(reponse, contenu, chemin, 200)
+    lecteur = LecteurDeFormulaires()
+    lecteur.feed(contenu.decode())
+    champs = next((champs for _, champs in lecteur.formulaires if any(c.get("name") == champ for c in champs)), None)
+    if champs is None:
+        raise EchecBanc(f"{chemin} : pas de {nom} (champ « {champ} ») dans la page.")
+    return champs
+
+
 def mesurer_la_saisie(client, seance, eligibles, nombre):
     chemin = f"/actions/seances/{seance}/presences/"
 
     def charger():
         """The grid as a user loads it before saving: its hidden fields say what it showed
         (the children ticked, the session's version), and a save writes what changed since."""
-        reponse, contenu, _ = client.envoyer("GET", chemin)
-        verifier(reponse, contenu, chemin, 200)
-        lecteur = LecteurDeFormulaires()
-        lecteur.feed(contenu.decode())
-        champs = next(
-            (champs for _, champs in lecteur.formulaires if any(c.get("name") == "presents" for c in champs)), None
-        )
-        if champs is None:
-            raise EchecBanc(f"{chemin} : pas de grille de présences (champ « presents ») dans la page.")
+        champs = champs_de_la_grille(client, chemin, "presents", "grille de présences")
         valeurs = {c["name"]: c.get("value", "") for c in champs if c.get("name") and c.get("type") != "checkbox"}
         cochables = {int(c["value"]) for c in champs if c.get("name") == "presents" and "disabled" not in c}
         manquants = set(eligibles) - cochables
@@ -556,15 +560,7 @@ def mesurer_la_saisie_du_mois(client, action, mois, seances, eligibles, nombre):
     chemin = f"/actions/{action}/presences/?mois={mois:%Y-%m}"
 
     def charger():
-        reponse, contenu, _ = client.envoyer("GET", chemin)
-        verifier(reponse, contenu, chemin, 200)
-        lecteur = LecteurDeFormulaires()
-        lecteur.feed(contenu.decode())
-        champs = next(
-            (champs for _, champs in lecteur.formulaires if any(c.get("name") == "presences" for c in champs)), None
-        )
-        if champs is None:
-            raise EchecBanc(f"{chemin} : pas de grille du mois (champ « presences ») dans la page.")
+        champs = champs_de_la_grille(client, chemin, "presences", "grille du mois")
         valeurs = [(c["name"], c.get("value", "")) for c in champs if c.get("name") and c.get("type") != "checkbox"]
         cases = {
             tuple(map(int, c["value"].split(":"))): "checked" in c
