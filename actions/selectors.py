@@ -443,8 +443,10 @@ def _raison(seance, inscription):
         return "séance à venir"
     if inscription.date_inscription > seance.date:
         return f"inscrit·e le {inscription.date_inscription:%d/%m}"
-    if participant.date_consentement is None or participant.date_consentement > seance.date:
+    if participant.date_consentement is None:
         return "consentement parental à recueillir"
+    if participant.date_consentement > seance.date:
+        return f"consentement recueilli le {participant.date_consentement:%d/%m/%Y}"
     return ""
 
 

@@ -75,27 +75,36 @@ def test_the_grid_shows_children_by_sessions_of_the_month_and_why_a_box_is_close
     sans_accord = InscriptionFactory(
         action=action, participant=ParticipantFactory(structure=action.porteur, date_consentement=None)
     ).participant
+    accord_tardif = InscriptionFactory(
+        action=action,
+        participant=ParticipantFactory(structure=action.porteur, date_consentement=datetime.date(2025, 11, 10)),
+    ).participant
     PresenceFactory(seance=s1, participant=a)
 
     html = html_de(client_connecte.get(url(action)))
 
     assert '<h1 class="h2">Présences de novembre 2025</h1>' in html
-    entete = cellules(html.split("<thead>")[1].split("</thead>")[0])
-    assert [c.split(" ")[:2] for c in entete[1:]] == [
-        ["mer", "05/11"],
-        ["mer", "12/11"],
-        ["mer", "19/11"],
-        ["mer", "26/11"],
+    entete = cellules(html.split("<thead>")[1].split("</thead>")[0])[1:]
+    # French day and date, the session's state, a link to its own grid.
+    assert entete == [
+        "mer 05/11 saisie grille de la séance du 05/11/2025",
+        "mer 12/11 à saisir grille de la séance du 12/11/2025",
+        "mer 19/11 annulée grille de la séance du 19/11/2025",
+        "mer 26/11 à saisir grille de la séance du 26/11/2025",
     ]
-    assert ["saisie" in entete[1], "à saisir" in entete[2], "annulée" in entete[3], "à saisir" in entete[4]] == [
-        True
-    ] * 4
     rangees = {cellules(ligne)[0]: cellules(ligne)[1:] for ligne in lignes(html, TABLE)}
-    assert set(rangees) == {a.code, b.code, tardif.code, sans_accord.code}
-    assert rangees[tardif.code][:2] == [f"Présent·e : {tardif.code}, séance du 05/11 inscrit·e le 15/11"] * 1 + [
-        f"Présent·e : {tardif.code}, séance du 12/11 inscrit·e le 15/11"
+    assert set(rangees) == {a.code, b.code, tardif.code, sans_accord.code, accord_tardif.code}
+    assert rangees[tardif.code] == [
+        f"Présent·e : {tardif.code}, séance du 05/11 inscrit·e le 15/11",
+        f"Présent·e : {tardif.code}, séance du 12/11 inscrit·e le 15/11",
+        f"Présent·e : {tardif.code}, séance du 19/11 séance annulée",
+        f"Présent·e : {tardif.code}, séance du 26/11",
     ]
     assert rangees[sans_accord.code][0].endswith("consentement parental à recueillir")
+    assert rangees[accord_tardif.code][:2] == [
+        f"Présent·e : {accord_tardif.code}, séance du 05/11 consentement recueilli le 10/11/2025",
+        f"Présent·e : {accord_tardif.code}, séance du 12/11",
+    ]
     assert rangees[a.code][2].endswith("séance annulée")
     assert f'name="presences" value="{s1.pk}:{a.pk}" checked' in html
     assert f'name="presences" value="{s2.pk}:{a.pk}">' in html
