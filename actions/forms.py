@@ -549,11 +549,14 @@ class FormulairePresencesDuMois(forms.Form):
                 self.fields[f"avant-{nom}-{seance.pk}"] = forms.IntegerField(
                     required=False, widget=forms.HiddenInput, initial=valeur
                 )
+                # Listed at the top of the page, an error names its field.
+                erreur = f"{libelle}, {le} : un nombre entier de 0 à {PETIT_ENTIER_MAX} (0 si personne)."
                 self.fields[f"{nom}-{seance.pk}"] = forms.IntegerField(
                     label=f"{libelle}, {le}",
                     min_value=0,
                     max_value=PETIT_ENTIER_MAX,
                     initial=valeur,
+                    error_messages=dict.fromkeys(("required", "invalid", "min_value", "max_value"), erreur),
                     widget=forms.NumberInput(
                         attrs={"class": "form-control form-control-sm effectif", "aria-label": f"{libelle}, {le}"}
                     ),

@@ -292,6 +292,17 @@ def test_a_box_the_page_does_not_offer_is_refused_in_the_form(client_connecte):
     assert not Presence.objects.exists()
 
 
+def test_a_headcount_missing_or_too_large_is_refused_naming_its_session(client_connecte):
+    action, (s1, s2, *_), (a, *_) = mois_d_action()
+    donnees = cocher(client_connecte.get(url(action)), (s1, a))
+    donnees[f"anonymes-{s1.pk}"], donnees[f"parents-{s2.pk}"] = [""], ["40000"]
+    html = html_de(client_connecte.post(url(action), donnees))
+    assert "Enfants non inscrits venus, séance du 05/11 : un nombre entier de 0 à 32767 (0 si personne)." in html
+    assert "Parents présents, séance du 12/11 : un nombre entier de 0 à 32767 (0 si personne)." in html
+    assert f'id="id_parents-{s2.pk}_error"' in html, "shown in its cell too, tied to its field"
+    assert not Presence.objects.exists()
+
+
 # --- Query counts ----------------------------------------------------------------------------------
 
 
