@@ -309,21 +309,6 @@ class Seance(Modele):
         ordering = ["date", "heure_debut", "pk"]
         indexes = [
             models.Index(fields=["action", "date"], name="seance_action_date_idx"),
-            # A dashboard cut at a date (a year under way and the previous one at the same date)
-            # sums the sessions up to that date: read from this index alone.
-            models.Index(
-                fields=[
-                    "date",
-                    "action",
-                    "saisie_le",
-                    "nb_inscrits",
-                    "nb_presents",
-                    "enfants_anonymes",
-                    "parents_presents",
-                ],
-                condition=Q(annulee_le__isnull=True),
-                name="seance_sommes_par_date_idx",
-            ),
         ]
         constraints = [
             # NULL is distinct from NULL in a unique index, on SQLite as on PostgreSQL before 15:
@@ -627,6 +612,34 @@ class ArriveesDuJour(Modele):
         return f"{self.jour} {self.perimetre}: {self.nb_enfants}"
 
 
+class ArriveesDuJourDuPerimetre(Modele):
+    """ArriveesDuJour summed over the profiles: the children come for the first time of the
+    school year to a fiche's actions in a perimeter on a day, all together. The contract's
+    breakdown by quartier reads these, a row per quartier and day, rather than every profile of
+    every quartier. Moved with ArriveesDuJour, by the same differences (actions.resumes)."""
+
+    contrat = models.ForeignKey("fiches.Contrat", on_delete=models.CASCADE, related_name="+")
+    fiche = models.ForeignKey("fiches.Fiche", on_delete=models.CASCADE, related_name="+")
+    perimetre = models.PositiveIntegerField(_("quartier des actions (0 : tout le contrat)"))
+    annee_scolaire = models.PositiveSmallIntegerField(_("année de la rentrée"))
+    jour = models.DateField(_("jour de la première présence"))
+    # Signed, as EffectifAnnuel's counters.
+    nb_enfants = models.IntegerField(_("enfants"))
+
+    class Meta:
+        verbose_name = _("arrivées du jour dans un périmètre")
+        verbose_name_plural = _("arrivées par jour et par périmètre")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contrat", "annee_scolaire", "fiche", "perimetre", "jour"],
+                name="arrivees_du_jour_du_perimetre_unique",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.jour} {self.perimetre}: {self.nb_enfants}"
+
+
 class NiveauAnnuel(Modele):
     """A child's school level in a school year, recorded at enrolment (and by a change of level
     during the year): past years keep the level the child had then. A year with none recorded
@@ -671,3 +684,59 @@ class SeancesAnnuelles(Modele):
 
     def __str__(self):
         return f"{self.action_id} {self.annee_scolaire}"
+
+
+class SeancesDuJourParAction(Modele):
+    """What the sessions of an action on one day add to the counters of SeancesDuJour, in each of
+    its perimeters (0: the contract, and each of its quartiers), for its fiche: rewritten with the
+    action's SeancesAnnuelles (actions.resumes), and the counters moved by the difference, as
+    FrequentationAnnuelle moves EffectifAnnuel. Cancelled sessions, and every session of a
+    cancelled action, add nothing and have no row."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="+")
+    fiche = models.ForeignKey("fiches.Fiche", on_delete=models.CASCADE, related_name="+")
+    perimetre = models.PositiveIntegerField(_("quartier des actions (0 : tout le contrat)"))
+    jour = models.DateField(_("jour des séances"))
+    enfants_anonymes = models.PositiveIntegerField(_("enfants non inscrits"))
+    parents_presents = models.PositiveIntegerField(_("parents présents"))
+    nb_inscrits = models.PositiveIntegerField(_("présences possibles"))
+    nb_presents = models.PositiveIntegerField(_("présences"))
+    seances_non_saisies = models.PositiveIntegerField(_("séances dont la grille n’a jamais été enregistrée"))
+
+    class Meta:
+        verbose_name = _("séances du jour d’une action")
+        verbose_name_plural = _("séances par jour et par action")
+        constraints = [
+            models.UniqueConstraint(fields=["action", "perimetre", "jour"], name="seances_du_jour_par_action_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.action_id} {self.perimetre} {self.jour}"
+
+
+class SeancesDuJour(Modele):
+    """The sessions of a fiche's actions in a perimeter on one day, summed over the actions: the
+    same sums as SeancesAnnuelles, by day, so that a dashboard cut at a date (a year under way,
+    and the previous one at the same date) reads a row per day of sessions rather than every
+    session. Counters moved by the rewrites of SeancesDuJourParAction (actions.resumes); signed,
+    as EffectifAnnuel's, and left at zero when their sessions go."""
+
+    fiche = models.ForeignKey("fiches.Fiche", on_delete=models.CASCADE, related_name="+")
+    perimetre = models.PositiveIntegerField(_("quartier des actions (0 : tout le contrat)"))
+    jour = models.DateField(_("jour des séances"))
+    enfants_anonymes = models.IntegerField(_("enfants non inscrits"))
+    parents_presents = models.IntegerField(_("parents présents"))
+    nb_inscrits = models.IntegerField(_("présences possibles"))
+    nb_presents = models.IntegerField(_("présences"))
+    seances_non_saisies = models.IntegerField(_("séances dont la grille n’a jamais été enregistrée"))
+
+    class Meta:
+        verbose_name = _("séances du jour")
+        verbose_name_plural = _("séances par jour")
+        constraints = [
+            # A dashboard reads the days of one fiche and perimeter, in two ranges of dates.
+            models.UniqueConstraint(fields=["fiche", "perimetre", "jour"], name="seances_du_jour_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.fiche_id} {self.perimetre} {self.jour}"

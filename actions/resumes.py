@@ -31,6 +31,7 @@ from .enums import StatutAction
 from .models import (
     Action,
     ArriveesDuJour,
+    ArriveesDuJourDuPerimetre,
     EffectifAnnuel,
     FrequentationAnnuelle,
     Inscription,
@@ -39,6 +40,8 @@ from .models import (
     Presence,
     Seance,
     SeancesAnnuelles,
+    SeancesDuJour,
+    SeancesDuJourParAction,
 )
 
 LOT = 5000
@@ -64,6 +67,7 @@ def _cle_d_arrivees(cle_d_effectif, jour):
 
 CLE_D_EFFECTIF = "contrat_id, fiche_id, perimetre, annee_scolaire, sexe, niveau_scolaire, residence"
 CLE_D_ARRIVEES = "contrat_id, fiche_id, perimetre, annee_scolaire, jour, sexe, niveau_scolaire, residence"
+CLE_D_ARRIVEES_DU_PERIMETRE = "contrat_id, fiche_id, perimetre, annee_scolaire, jour"
 
 
 def _ajouter_aux_compteurs(modele, cle, compteurs, ecarts):
@@ -89,6 +93,11 @@ def _ajouter_aux_compteurs(modele, cle, compteurs, ecarts):
 def _ajouter_aux_effectifs(ecarts, arrivees):
     _ajouter_aux_compteurs(EffectifAnnuel, CLE_D_EFFECTIF, ["nb_enfants", "nb_presences"], ecarts)
     _ajouter_aux_compteurs(ArriveesDuJour, CLE_D_ARRIVEES, ["nb_enfants"], arrivees)
+    # The same arrivals, the profiles summed: the key up to the day.
+    par_perimetre = defaultdict(lambda: [0])
+    for cle, (nombre,) in arrivees.items():
+        par_perimetre[cle[:5]][0] += nombre
+    _ajouter_aux_compteurs(ArriveesDuJourDuPerimetre, CLE_D_ARRIVEES_DU_PERIMETRE, ["nb_enfants"], par_perimetre)
 
 
 def _retirer(lignes):
@@ -128,8 +137,8 @@ def oublier_les_enfants(*, participants):
 def oublier_le_quartier(*, quartier):
     """After a quartier was deleted (its rows went with it, by cascade): its counters go too.
     Nobody lived there, or the children's residence would have protected it."""
-    EffectifAnnuel.objects.filter(perimetre=quartier).delete()
-    ArriveesDuJour.objects.filter(perimetre=quartier).delete()
+    for modele in (EffectifAnnuel, ArriveesDuJour, ArriveesDuJourDuPerimetre, SeancesDuJour, SeancesDuJourParAction):
+        modele.objects.filter(perimetre=quartier).delete()
 
 
 @transaction.atomic(savepoint=False)
@@ -224,44 +233,134 @@ def recalculer_frequentations(*, participants=None):
     _ajouter_aux_effectifs(ecarts, arrivees)
 
 
+SOMMES_DU_JOUR = ["enfants_anonymes", "parents_presents", "nb_inscrits", "nb_presents", "seances_non_saisies"]
+CLE_DU_JOUR = "fiche_id, perimetre, jour"
+
+
+def _sommes_des_seances():
+    """{"somme_<field>": its sum} for each field of SOMMES_DU_JOUR (a field of SeancesAnnuelles
+    and SeancesDuJour alike), over sessions grouped: the presences possible only at the sessions
+    whose grid was saved."""
+    saisie = Q(saisie_le__isnull=False)
+    return {
+        "somme_enfants_anonymes": Sum("enfants_anonymes"),
+        "somme_parents_presents": Sum("parents_presents"),
+        "somme_nb_inscrits": Coalesce(Sum("nb_inscrits", filter=saisie), 0),
+        "somme_nb_presents": Sum("nb_presents"),
+        "somme_seances_non_saisies": Count("pk", filter=~saisie),
+    }
+
+
 @transaction.atomic(savepoint=False)
-def recalculer_seances_annuelles(*, actions=None):
+def oublier_les_seances_du_jour(*, actions, jours=None):
+    """Take these actions' rows of SeancesDuJourParAction (ids or a query of ids), of these days
+    only when given, off the counters of SeancesDuJour, and delete them: before they are
+    rewritten, or before the actions are deleted (their rows would go by cascade, uncounted)."""
+    lignes = SeancesDuJourParAction.objects.filter(action__in=actions)
+    if jours is not None:
+        lignes = lignes.filter(jour__in=jours)
+    ecarts = {
+        (fiche, perimetre, jour): [-somme for somme in sommes]
+        for fiche, perimetre, jour, *sommes in lignes.values_list("fiche", "perimetre", "jour")
+        .annotate(*(Sum(champ) for champ in SOMMES_DU_JOUR))
+        .order_by()
+    }
+    lignes.delete()
+    _ajouter_aux_compteurs(SeancesDuJour, CLE_DU_JOUR, SOMMES_DU_JOUR, ecarts)
+
+
+@transaction.atomic(savepoint=False)
+def recalculer_seances_du_jour(*, actions=None, jours=None):
+    """Rewrite the sums per day, in each perimeter, of the sessions of these actions (ids or a
+    query of ids; every action when None), of these days only when given
+    (SeancesDuJourParAction), and move the counters of SeancesDuJour by the difference: after
+    anything SeancesAnnuelles sums changed (recalculer_seances_annuelles calls it), after a
+    session's presences were counted again (Seance.nb_presents), and after the action was
+    cancelled, restored, or given other quartiers or another réalisation, which decide where
+    its days count."""
+    seances = Seance.objects.filter(annulee_le__isnull=True).exclude(action__statut=StatutAction.ANNULEE)
+    liens = Action.quartiers.through.objects.all()
+    if actions is None:
+        # Rebuilt from nothing, not moved: a write that bypassed the services leaves no drift.
+        SeancesDuJour.objects.all().delete()
+        SeancesDuJourParAction.objects.all().delete()
+    else:
+        seances = seances.filter(action__in=actions)
+        liens = liens.filter(action__in=actions)
+        oublier_les_seances_du_jour(actions=actions, jours=jours)
+    if jours is not None:
+        seances = seances.filter(date__in=jours)
+    quartiers = defaultdict(list)
+    for action, quartier in liens.values_list("action", "quartier"):
+        quartiers[action].append(quartier)
+    ecarts = defaultdict(lambda: [0] * len(SOMMES_DU_JOUR))
+    nouvelles = []
+    for somme in (
+        seances.values("action", "date", fiche=F("action__realisation__fiche"))
+        .annotate(**_sommes_des_seances())
+        .order_by()
+    ):
+        valeurs = [somme[f"somme_{champ}"] for champ in SOMMES_DU_JOUR]
+        for perimetre in [0, *quartiers[somme["action"]]]:
+            nouvelles.append(
+                SeancesDuJourParAction(
+                    action_id=somme["action"],
+                    fiche_id=somme["fiche"],
+                    perimetre=perimetre,
+                    jour=somme["date"],
+                    **dict(zip(SOMMES_DU_JOUR, valeurs, strict=True)),
+                )
+            )
+            ecart = ecarts[(somme["fiche"], perimetre, somme["date"])]
+            for rang, valeur in enumerate(valeurs):
+                ecart[rang] += valeur
+    SeancesDuJourParAction.objects.bulk_create(nouvelles, batch_size=LOT)
+    _ajouter_aux_compteurs(SeancesDuJour, CLE_DU_JOUR, SOMMES_DU_JOUR, ecarts)
+
+
+def ajouter_aux_presences_du_jour(*, seance, ecart):
+    """Move the presences of the session's day, in each of its action's perimeters, by `ecart`
+    (its presences counted again, nothing else of it changed): two updates in place of a
+    rewrite of the day. Adding in SQL, so that two grids of the same day saved at once both
+    count; an action or a session that counts nowhere (cancelled) has no row to move."""
+    if not ecart:
+        return
+    lignes = SeancesDuJourParAction.objects.filter(action=seance.action_id, jour=seance.date)
+    SeancesDuJour.objects.filter(
+        fiche__in=lignes.values("fiche")[:1], perimetre__in=lignes.values("perimetre"), jour=seance.date
+    ).update(nb_presents=F("nb_presents") + ecart)
+    lignes.update(nb_presents=F("nb_presents") + ecart)
+
+
+@transaction.atomic(savepoint=False)
+def recalculer_seances_annuelles(*, actions=None, jours=None):
     """Rewrite the yearly sums of the sessions of these actions (ids or a query of ids; every
-    action when None): after a session was added, moved, cancelled, restored, deleted, given
-    other headcounts or its grid saved for the first time, and after the children enrolled and
-    consenting by its date were recounted (recompter_inscrits), which it sums."""
+    action when None), then their sums per day (recalculer_seances_du_jour), of these days only
+    when given (the days of the sessions that changed): after a session was added, moved,
+    cancelled, restored, deleted, given other headcounts or its grid saved for the first time,
+    and after the children enrolled and consenting by its date were recounted
+    (recompter_inscrits), which it sums."""
     seances = Seance.objects.filter(annulee_le__isnull=True)
     lignes = SeancesAnnuelles.objects.all()
     if actions is not None:
         seances = seances.filter(action__in=actions)
         lignes = lignes.filter(action__in=actions)
     lignes.delete()
-    saisie = Q(saisie_le__isnull=False)
-    sommes = (
-        seances.annotate(annee=annee_scolaire("date"))
-        .values("action", "annee")
-        .annotate(
-            anonymes=Sum("enfants_anonymes"),
-            parents=Sum("parents_presents"),
-            inscrits=Coalesce(Sum("nb_inscrits", filter=saisie), 0),
-            non_saisies=Count("pk", filter=~saisie),
-        )
-        .order_by()
-    )
     SeancesAnnuelles.objects.bulk_create(
         [
             SeancesAnnuelles(
                 action_id=somme["action"],
                 annee_scolaire=somme["annee"],
-                enfants_anonymes=somme["anonymes"],
-                parents_presents=somme["parents"],
-                nb_inscrits=somme["inscrits"],
-                seances_non_saisies=somme["non_saisies"],
+                **{champ: somme[f"somme_{champ}"] for champ in SOMMES_DU_JOUR if champ != "nb_presents"},
             )
-            for somme in sommes
+            for somme in seances.annotate(annee=annee_scolaire("date"))
+            .values("action", "annee")
+            .annotate(**_sommes_des_seances())
+            .order_by()
         ],
         batch_size=LOT,
     )
+    recalculer_seances_du_jour(actions=actions, jours=jours)
 
 
 def recompter_inscrits(*, actions=None, seances=None):

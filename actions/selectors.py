@@ -485,3 +485,75 @@ def grille_du_mois(*, action, mois):
         precedent=autour["precedent"] and autour["precedent"].replace(day=1),
         suivant=autour["suivant"] and autour["suivant"].replace(day=1),
     )
+
+
+# --- Exports of the lists (actions.exports) ------------------------------------------------------
+
+
+def actions_a_exporter(*, actions):
+    """The actions of a filtered list with their funding lines: five queries, whatever their number."""
+    return (
+        liste_des_actions(actions=actions)
+        .select_related("realisation__fiche", "dispositif")
+        .prefetch_related(
+            Prefetch("financements", queryset=Financement.objects.select_related("source", "financeur").order_by("pk"))
+        )
+    )
+
+
+def action_a_exporter(*, pk, perimetre):
+    """An action in the user's scope, with what the name of its exports needs only."""
+    return get_object_or_404(actions_visibles(perimetre=perimetre).select_related("porteur"), pk=pk)
+
+
+def financements_a_exporter(*, actions):
+    """The funding lines of the actions of a filtered list, in one query."""
+    return (
+        Financement.objects.filter(action__in=actions.values("pk"))
+        .select_related("action__realisation__fiche", "action__porteur", "source", "financeur")
+        .order_by("-action__date_debut", "action__titre", "action_id", "annee", "source__ordre", "pk")
+    )
+
+
+def seances_a_exporter(*, actions):
+    """The sessions of some actions (one, or a filtered list), in one query."""
+    return (
+        Seance.objects.filter(action__in=actions.values("pk"))
+        .select_related("action__porteur", "etablissement")
+        .order_by("-action__date_debut", "action__titre", "action_id", "date", "heure_debut", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class PresencesDuMois:
+    """An action's month: its sessions, its enrolled children, who came to which session."""
+
+    seances: list
+    inscriptions: list
+    presents: frozenset
+
+    def attendu(self, inscription, seance):
+        """Whether the child counts in the session's grid: enrolled and consenting on its date."""
+        consentement = inscription.participant.date_consentement
+        return inscription.date_inscription <= seance.date and consentement is not None and consentement <= seance.date
+
+
+def presences_du_mois(*, action, debut, fin):
+    """The sessions of the action between the two dates, the children enrolled by the last one and
+    their presences: three queries, whatever the size of the month."""
+    seances = list(
+        action.seances.filter(date__gte=debut, date__lte=fin)
+        .select_related("etablissement")
+        .order_by("date", "heure_debut", "pk")
+    )
+    inscriptions = list(
+        action.inscriptions.filter(date_inscription__lte=fin)
+        .select_related("participant")
+        .order_by("participant__code")
+    )
+    presents = frozenset(
+        Presence.objects.filter(seance__action=action, seance__date__gte=debut, seance__date__lte=fin).values_list(
+            "seance_id", "participant_id"
+        )
+    )
+    return PresencesDuMois(seances, inscriptions, presents)

@@ -31,9 +31,12 @@ from .dates import dates_de_la_serie, dates_en_clair
 from .enums import StatutAction
 from .models import Action, Financement, FrequentationAnnuelle, Inscription, NiveauAnnuel, Participant, Presence, Seance
 from .resumes import (
+    ajouter_aux_presences_du_jour,
     oublier_les_enfants,
+    oublier_les_seances_du_jour,
     recalculer_frequentations,
     recalculer_seances_annuelles,
+    recalculer_seances_du_jour,
     recompter_inscrits,
     recompter_presents,
 )
@@ -116,7 +119,7 @@ def action_enregistrer(*, donnees, auteur, action=None, version=None):
         from_queryset=Action.objects.select_for_update(of=("self",)).select_related("realisation__fiche")
     )
     donnees = changements_a_appliquer(objet=action, donnees=donnees, version=version, champs_m2m=CHAMPS_M2M_ACTION)
-    statut, dates_avant = action.statut, [action.date_debut, action.date_fin]
+    statut, dates_avant, realisation_avant = action.statut, [action.date_debut, action.date_fin], action.realisation_id
     annulee_avant = statut == StatutAction.ANNULEE
     debut = donnees.get("date_debut", action.date_debut)
     fin = donnees.get("date_fin", action.date_fin)
@@ -136,6 +139,11 @@ def action_enregistrer(*, donnees, auteur, action=None, version=None):
     _enregistrer(action, donnees, CHAMPS_M2M_ACTION)
     if annulee != annulee_avant or (quartiers != quartiers_avant and not annulee):
         recalculer_frequentations(participants=_presents(Presence.objects.filter(seance__action=action)))
+    # Where its sessions count by day: nowhere once cancelled, in its quartiers, for its fiche.
+    if annulee != annulee_avant or (
+        not annulee and (quartiers != quartiers_avant or action.realisation_id != realisation_avant)
+    ):
+        recalculer_seances_du_jour(actions=[action.pk])
     return action
 
 
@@ -156,6 +164,7 @@ def action_annuler(*, action, motif):
     action._change_reason = _tronquer(f"Action annulée : {motif}", 100)
     action.save(update_fields=["statut", "motif_annulation"])
     recalculer_frequentations(participants=_presents(Presence.objects.filter(seance__action=action)))
+    recalculer_seances_du_jour(actions=[action.pk])
     return action
 
 
@@ -185,6 +194,7 @@ def action_supprimer(*, action):
             "Annulez-la si elle n’a pas eu lieu, ou archivez-la."
         )
     action._change_reason = "Action supprimée"
+    oublier_les_seances_du_jour(actions=[action.pk])
     action.delete()
 
 
@@ -605,7 +615,7 @@ def presences_enregistrer(
         presents_au_chargement=presents_au_chargement,
         version=version,
     )
-    _recompter_les_grilles(action=seance.action_id, enfants=a_ajouter | a_retirer, sommes_changees=sommes_changees)
+    _recompter_les_grilles(action=seance.action_id, notees=[(seance, a_ajouter, a_retirer, sommes_changees)])
     return len(a_ajouter), len(a_retirer)
 
 
@@ -623,17 +633,14 @@ def presences_du_mois_enregistrer(*, action, grilles):
     if len(seances) != len(grilles):
         raise ValidationError({"presences": "Cette grille nomme des séances qui ne sont pas de cette action."})
     lus = _ce_que_lisent_les_grilles(action=action.pk, seances=list(grilles))
-    enfants, sommes_changees, conflits, refus = set(), False, [], []
+    notees, conflits, refus = [], [], []
     for seance in seances:
         try:
-            a_ajouter, a_retirer, changees = _noter_la_grille(seance, lus, **grilles[seance.pk])
+            notees.append((seance, *_noter_la_grille(seance, lus, **grilles[seance.pk])))
         except ModificationConcurrente:
             conflits.append(seance)
         except ValidationError as erreur:
             refus += [f"Séance du {seance.date:%d/%m/%Y} : {m[0].lower()}{m[1:]}" for m in erreur.messages]
-        else:
-            enfants |= a_ajouter | a_retirer
-            sommes_changees |= changees
     if conflits:
         seances_en_conflit = ("la séance du " if len(conflits) == 1 else "les séances du ") + dates_en_clair(
             [seance.date for seance in conflits]
@@ -645,7 +652,7 @@ def presences_du_mois_enregistrer(*, action, grilles):
         )
     if refus:
         raise ValidationError({"presences": refus})
-    _recompter_les_grilles(action=action.pk, enfants=enfants, sommes_changees=sommes_changees)
+    _recompter_les_grilles(action=action.pk, notees=notees)
     return len(seances)
 
 
@@ -732,13 +739,21 @@ def _noter_la_grille(
     return a_ajouter, a_retirer, sommes_changees
 
 
-def _recompter_les_grilles(*, action, enfants, sommes_changees):
-    """After grids of the action were saved: the children ticked or unticked, and the action's
-    yearly sums when a grid was saved for the first time or its headcounts changed."""
+def _recompter_les_grilles(*, action, notees):
+    """After grids of the action were saved (each: its session, the children ticked and
+    unticked, whether its sums changed): the children ticked or unticked are recounted; the
+    action's yearly sums and the days of the grids saved for the first time or with other
+    headcounts are rewritten; the presences of the other grids' days move by their difference
+    (a day rewritten already counts them)."""
+    enfants = set().union(*(ajoutes | retires for _, ajoutes, retires, _ in notees))
     if enfants:
         recalculer_frequentations(participants=enfants)
-    if sommes_changees:
-        recalculer_seances_annuelles(actions=[action])
+    jours = sorted({seance.date for seance, _, _, changees in notees if changees})
+    if jours:
+        recalculer_seances_annuelles(actions=[action], jours=jours)
+    for seance, ajoutes, retires, _ in notees:
+        if seance.date not in jours:
+            ajouter_aux_presences_du_jour(seance=seance, ecart=len(ajoutes) - len(retires))
 
 
 @transaction.atomic

@@ -7,17 +7,18 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from comptes.perms import peut_saisir
+from comptes.perms import peut_exporter_les_enfants, peut_saisir
+from fiches import tableurs
 from fiches.perms import exige, formulaire, lecture
 
-from . import selectors, services
+from . import exports, selectors, services
 from .enums import EtatSeance
 from .filters import FiltreActions, FiltreEnfants
 from .forms import (
@@ -32,7 +33,7 @@ from .forms import (
     FormulaireSerieSeances,
     mois_demande,
 )
-from .models import Seance
+from .models import Action, Seance
 from .versions import ModificationConcurrente
 
 ACTIONS_PAR_PAGE = 25
@@ -111,20 +112,86 @@ def _avec_version(donnees):
     return {"version": champs.pop("version"), "donnees": champs}
 
 
-@lecture
-@exige(peut_saisir)
-def liste_actions(request):
+def _filtre_des_actions(request):
+    """The list's filters, as the list and its exports read them from the address."""
     contrat, structures = _perimetre(request)
-    filtre = FiltreActions(
+    return FiltreActions(
         request.GET,
         queryset=selectors.actions_visibles(perimetre=request.perimetre),
         contrat=contrat,
         structures=structures,
     )
-    page = Paginator(selectors.liste_des_actions(actions=filtre.qs), ACTIONS_PAR_PAGE).get_page(request.GET.get("page"))
+
+
+def _sans_page(request):
     parametres = request.GET.copy()
     parametres.pop("page", None)
-    return render(request, "actions/liste.html", {"filtre": filtre, "page": page, "parametres": parametres.urlencode()})
+    parametres.pop("format", None)
+    return parametres.urlencode()
+
+
+@lecture
+@exige(peut_saisir)
+def liste_actions(request):
+    filtre = _filtre_des_actions(request)
+    page = Paginator(selectors.liste_des_actions(actions=filtre.qs), ACTIONS_PAR_PAGE).get_page(request.GET.get("page"))
+    return render(request, "actions/liste.html", {"filtre": filtre, "page": page, "parametres": _sans_page(request)})
+
+
+TYPES_DE_FICHIER = {
+    "xlsx": (tableurs.en_classeur, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    # A CSV file holds one table: the first of the export's.
+    "csv": (lambda feuilles: tableurs.en_csv(feuilles[0]), "text/csv; charset=utf-8"),
+}
+
+
+def _fichier(request, feuilles, nom):
+    """The tables as the file asked for by `format` (xlsx, or csv; anything else: xlsx)."""
+    extension = request.GET.get("format")
+    if extension not in TYPES_DE_FICHIER:
+        extension = "xlsx"
+    ecrire, type_mime = TYPES_DE_FICHIER[extension]
+    reponse = HttpResponse(ecrire(feuilles), content_type=type_mime)
+    reponse["Content-Disposition"] = f'attachment; filename="{nom}-{timezone.localdate():%Y-%m-%d}.{extension}"'
+    return reponse
+
+
+# What each export of the filtered list reads, and how it writes it.
+LISTES = {
+    "actions": (selectors.actions_a_exporter, exports.actions),
+    "financements": (selectors.financements_a_exporter, exports.financements),
+    "seances": (selectors.seances_a_exporter, exports.seances),
+}
+
+
+@lecture
+@exige(peut_saisir)
+def exporter_liste(request, liste):
+    """The actions of the list as filtered (with their funding lines), their funding lines, or
+    their sessions."""
+    lire, ecrire = LISTES[liste]
+    return _fichier(request, ecrire(lire(actions=_filtre_des_actions(request).qs)), liste)
+
+
+@lecture
+@exige(peut_saisir)
+def exporter_seances_action(request, pk):
+    action = selectors.action_a_exporter(pk=pk, perimetre=request.perimetre)
+    seances = selectors.seances_a_exporter(actions=Action.objects.filter(pk=action.pk))
+    return _fichier(request, exports.seances(seances), f"seances-action-{action.pk}")
+
+
+@lecture
+@never_cache
+@exige(peut_saisir)
+def exporter_presences(request, pk):
+    """A month of attendance of an action (`mois=2025-11`, the current month by default)."""
+    action = selectors.action_a_exporter(pk=pk, perimetre=request.perimetre)
+    mois = exports.Mois.depuis(request.GET.get("mois"), timezone.localdate())
+    grille = selectors.presences_du_mois(action=action, debut=mois.debut, fin=mois.fin)
+    return _fichier(
+        request, exports.presences_du_mois(action, mois, grille), f"presences-action-{action.pk}-{mois.parametre}"
+    )
 
 
 @formulaire
@@ -166,6 +233,8 @@ def detail_action(request, pk):
             "financements": financements,
             "totaux": totaux,
             "historique": selectors.historique_de_l_action(action=action),
+            # The months to export the attendance of: those with a session.
+            "mois": sorted({exports.Mois(s.date.year, s.date.month) for s in seances}),
         },
     )
 
@@ -529,21 +598,39 @@ def inscrire_participants(request, pk):
     )
 
 
-@lecture
-@never_cache
-@exige(peut_saisir)
-def liste_participants(request):
-    filtre = FiltreEnfants(
+def _filtre_des_enfants(request):
+    """The filters of the list of children, as the list and its export read them."""
+    return FiltreEnfants(
         request.GET,
         queryset=selectors.liste_des_participants(perimetre=request.perimetre),
         contrat=request.perimetre.contrat,
     )
+
+
+@lecture
+@never_cache
+@exige(peut_saisir)
+def liste_participants(request):
+    filtre = _filtre_des_enfants(request)
     page = Paginator(filtre.qs, ENFANTS_PAR_PAGE).get_page(request.GET.get("page"))
-    parametres = request.GET.copy()
-    parametres.pop("page", None)
     return render(
-        request, "actions/participants.html", {"filtre": filtre, "page": page, "parametres": parametres.urlencode()}
+        request,
+        "actions/participants.html",
+        {
+            "filtre": filtre,
+            "page": page,
+            "parametres": _sans_page(request),
+            "exportable": peut_exporter_les_enfants(request.perimetre),
+        },
     )
+
+
+@lecture
+@never_cache
+@exige(peut_exporter_les_enfants)
+def exporter_participants(request):
+    """The children of the list as filtered, under their codes: officers only."""
+    return _fichier(request, exports.enfants(_filtre_des_enfants(request).qs), "enfants")
 
 
 @formulaire

@@ -24,6 +24,8 @@ class FormulaireAdhesion(forms.ModelForm):
         contrat, role = donnees.get("contrat"), donnees.get("role")
         if role == Role.ANIMATEUR and not donnees.get("structures"):
             self.add_error("structures", "Un animateur saisit pour au moins une structure.")
+        if role == Role.PORTEUR and not donnees.get("structures"):
+            self.add_error("structures", "Un porteur de projet dépose les dossiers d’au moins une structure.")
         if contrat:
             for champ in ("structures", "quartiers"):
                 etrangers = [str(o) for o in donnees.get(champ, []) if o.contrat_id != contrat.pk]

@@ -7,3 +7,4 @@ class Role(models.TextChoices):
     CHEF_DE_PROJET = "chef_de_projet", _("Chef de projet")
     ANIMATEUR = "animateur", _("Animateur")
     PARTENAIRE = "partenaire", _("Partenaire")
+    PORTEUR = "porteur", _("Porteur de projet")

@@ -10,7 +10,7 @@ from .enums import Role
 
 
 class Adhesion(Modele):
-    """What a user may see and do in one contract: a role, and for animateurs their structures,
+    """What a user may see and do in one contract: a role, for animateurs and porteurs their structures,
     for partners the quartiers they are granted (none: the whole contract)."""
 
     chemin_du_contrat = "contrat"
@@ -26,7 +26,10 @@ class Adhesion(Modele):
         verbose_name=_("structures"),
         related_name="adhesions",
         blank=True,
-        help_text=_("Pour un animateur : les structures dont il saisit les actions et les enfants."),
+        help_text=_(
+            "Pour un animateur : les structures dont il saisit les actions et les enfants. "
+            "Pour un porteur de projet : celles dont il dépose les dossiers."
+        ),
     )
     quartiers = models.ManyToManyField(
         "fiches.Quartier",

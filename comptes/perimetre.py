@@ -19,6 +19,8 @@ class Perimetre:
     structure_ids: frozenset = field(default_factory=frozenset)
     quartier_ids: frozenset = field(default_factory=frozenset)
     utilisateur_id: int | None = None
+    # The institution a partner represents: the dossiers it is asked money by (dossiers.perms).
+    partenaire_id: int | None = None
 
     @cached_property
     def contrats_administres(self):
@@ -45,6 +47,10 @@ class Perimetre:
     def partenaire(self):
         return self.role == Role.PARTENAIRE
 
+    @property
+    def porteur(self):
+        return self.role == Role.PORTEUR
+
 
 AUCUN = Perimetre(contrat=None, role=None)
 
@@ -62,7 +68,7 @@ def perimetre_de(utilisateur):
             )
         return AUCUN
     structures = quartiers = frozenset()
-    if adhesion.role == Role.ANIMATEUR:
+    if adhesion.role in (Role.ANIMATEUR, Role.PORTEUR):
         structures = frozenset(adhesion.structures.values_list("pk", flat=True))
     if adhesion.role in (Role.ANIMATEUR, Role.PARTENAIRE):
         quartiers = frozenset(adhesion.quartiers.values_list("pk", flat=True))
@@ -72,6 +78,7 @@ def perimetre_de(utilisateur):
         structure_ids=structures,
         quartier_ids=quartiers,
         utilisateur_id=utilisateur.pk,
+        partenaire_id=adhesion.partenaire_id if adhesion.role == Role.PARTENAIRE else None,
     )
 
 

@@ -21,3 +21,9 @@ def peut_voir_le_tableau_du_contrat(perimetre):
 def peut_piloter(perimetre):
     """Targets and external values (school results, dropouts) are the officers' to set."""
     return perimetre.responsable
+
+
+def peut_exporter_les_enfants(perimetre):
+    """A list of children's records leaves the application in one file: only the city's officers,
+    who answer for the data, take one; an animateur opens each record, a partner none."""
+    return perimetre.responsable

@@ -31,5 +31,6 @@ urlpatterns = [
     path("partenaires/", include("partenaires.urls")),
     path("indicateurs/", include("indicateurs.urls")),
     path("", include("actions.urls")),
+    path("dossiers/", include("dossiers.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -5,8 +5,10 @@ from comptes.enums import Role
 from comptes.services import adhesion_definir
 from partenaires.models import Partenaire, Structure
 
-# The demo animateur works for one centre social, the partner (CAF) sees two quartiers.
+# The demo animateur works for one centre social, the partner (CAF) sees two quartiers, the
+# porteur files the dossiers of an association.
 STRUCTURE_DE_L_ANIMATEUR = "Centre social Les Tilleuls"
+STRUCTURE_DU_PORTEUR = "Association Lire et Grandir"
 QUARTIERS_DU_PARTENAIRE = ["QN09591A", "QN09592B"]
 
 
@@ -25,4 +27,10 @@ def adhesions_de_demo(*, contrat):
         role=Role.PARTENAIRE,
         quartiers=contrat.quartiers.filter(code__in=QUARTIERS_DU_PARTENAIRE),
         partenaire=Partenaire.objects.filter(contrat=contrat, sigle="CAF").first(),
+    )
+    adhesion_definir(
+        utilisateur=comptes["demo-porteur"],
+        contrat=contrat,
+        role=Role.PORTEUR,
+        structures=[Structure.objects.get(contrat=contrat, nom=STRUCTURE_DU_PORTEUR)],
     )

@@ -92,6 +92,7 @@ UTILISATEURS = [
     (f"{PREFIXE_DEMO}chef", Role.CHEF_DE_PROJET, "Cheffe de projet", "Démo"),
     (f"{PREFIXE_DEMO}animateur", Role.ANIMATEUR, "Animateur", "Démo"),
     (f"{PREFIXE_DEMO}partenaire", Role.PARTENAIRE, "Partenaire", "Démo"),
+    (f"{PREFIXE_DEMO}porteur", Role.PORTEUR, "Porteuse de projet", "Démo"),
 ]
 
 

@@ -110,4 +110,10 @@ def donnees_demo(transactional_db, live_server):
     for compte in comptes:
         compte.set_password(MOT_DE_PASSE)
         compte.save(update_fields=["password"])
-    assert {c.username for c in comptes} >= {"demo-admin", "demo-chef", "demo-animateur", "demo-partenaire"}
+    assert {c.username for c in comptes} >= {
+        "demo-admin",
+        "demo-chef",
+        "demo-animateur",
+        "demo-partenaire",
+        "demo-porteur",
+    }

@@ -17,6 +17,9 @@ from django.utils.http import urlsafe_base64_encode
 
 from actions.models import Action
 from demo.adhesions import QUARTIERS_DU_PARTENAIRE, STRUCTURE_DE_L_ANIMATEUR
+from demo.dossiers import TITRES
+from dossiers.enums import EtatDossier
+from dossiers.models import Campagne, Dossier
 from fiches.models import Fiche
 from indicateurs.models import Indicateur, ValeurExterne
 
@@ -79,6 +82,14 @@ class Demo:
     @cached_property
     def participant(self):
         return self.action.inscriptions.order_by("participant__code").first().participant
+
+    @cached_property
+    def campagne(self):
+        return Campagne.objects.order_by("-annee_scolaire", "pk").first()
+
+    def dossier(self, etat):
+        """The demo dossier brought to that state (demo.dossiers)."""
+        return Dossier.objects.get(titre=TITRES[etat])
 
     def url(self, nom, **kwargs):
         return reverse(nom, kwargs=kwargs)
@@ -210,6 +221,31 @@ PAGES = {
     "actions:modifier_participant": Page(
         lambda demo: demo.url("actions:modifier_participant", pk=demo.participant.pk), formulaire=True
     ),
+    "dossiers:campagnes": _simple("dossiers:campagnes"),
+    "dossiers:campagne": Page(lambda demo: demo.campagne.get_absolute_url()),
+    "dossiers:nouvelle_campagne": Page(lambda demo: reverse("dossiers:nouvelle_campagne"), formulaire=True),
+    "dossiers:modifier_campagne": Page(
+        lambda demo: demo.url("dossiers:modifier_campagne", pk=demo.campagne.pk), formulaire=True
+    ),
+    "dossiers:nouveau": Page(lambda demo: demo.url("dossiers:nouveau", campagne=demo.campagne.pk), formulaire=True),
+    "dossiers:liste": Page(
+        lambda demo: reverse("dossiers:liste"),
+        # Filtered, then a state that does not exist: the filter form shows its error.
+        variantes=("?etat=en_instruction", "?etat=inconnu"),
+    ),
+    # In instruction: the officer decides, the CAF gives its avis, the porteur follows; the
+    # porteur's draft says what it lacks, and a settled dossier links to its action.
+    "dossiers:detail": Page(
+        lambda demo: demo.dossier(EtatDossier.EN_INSTRUCTION).get_absolute_url(),
+        formulaire=True,
+        variantes=(
+            ("brouillon", lambda demo: demo.dossier(EtatDossier.BROUILLON).get_absolute_url()),
+            ("solde", lambda demo: demo.dossier(EtatDossier.SOLDE).get_absolute_url()),
+        ),
+    ),
+    "dossiers:modifier": Page(
+        lambda demo: demo.url("dossiers:modifier", pk=demo.dossier(EtatDossier.BROUILLON).pk), formulaire=True
+    ),
 }
 
 
@@ -222,6 +258,8 @@ class SansPage:
     type_de_contenu: str
     raison: str
 
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 SANS_PAGE = {
     "accueil": SansPage(lambda demo: reverse("accueil"), 302, "", "redirige vers la liste des fiches"),
@@ -241,7 +279,7 @@ SANS_PAGE = {
     "indicateurs:export_xlsx": SansPage(
         lambda demo: f"{reverse('indicateurs:export_xlsx')}?fiche={demo.fiche.code}",
         200,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        XLSX,
         "export du tableau de bord d’une fiche",
     ),
     "actions:exporter_participant": SansPage(
@@ -249,6 +287,34 @@ SANS_PAGE = {
         200,
         "application/json",
         "export des données d’un enfant",
+    ),
+    # The lists' exports (actions.exports): XLSX by default, CSV with format=csv.
+    "actions:export_actions": SansPage(
+        lambda demo: f"{reverse('actions:export_actions')}?statut=en_cours", 200, XLSX, "export des actions filtrées"
+    ),
+    "actions:export_financements": SansPage(
+        lambda demo: f"{reverse('actions:export_financements')}?format=csv", 200, "text/csv", "export des financements"
+    ),
+    "actions:export_seances": SansPage(
+        lambda demo: reverse("actions:export_seances"), 200, XLSX, "export des séances des actions filtrées"
+    ),
+    "actions:export_seances_action": SansPage(
+        lambda demo: demo.url("actions:export_seances_action", pk=demo.action.pk),
+        200,
+        XLSX,
+        "export des séances d’une action",
+    ),
+    "actions:export_presences": SansPage(
+        lambda demo: f"{demo.url('actions:export_presences', pk=demo.action.pk)}?mois={demo.seance.date:%Y-%m}",
+        200,
+        XLSX,
+        "export des présences d’un mois d’une action",
+    ),
+    "actions:export_participants": SansPage(
+        lambda demo: f"{reverse('actions:export_participants')}?niveau=CM1",
+        200,
+        XLSX,
+        "export des enfants (chefs de projet)",
     ),
     "sante": SansPage(lambda demo: reverse("sante"), 200, "application/json", "JSON pour la supervision"),
 }

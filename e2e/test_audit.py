@@ -25,7 +25,7 @@ from .verificateurs import (
 )
 
 # The animateur first: screenshots show each page as the first role that opens it sees it.
-ROLES = [ANONYME, "demo-animateur", "demo-chef", "demo-partenaire", "demo-admin"]
+ROLES = [ANONYME, "demo-animateur", "demo-chef", "demo-partenaire", "demo-porteur", "demo-admin"]
 ADMINISTRATEUR = "demo-admin"
 PAGE_404 = "/page-qui-n-existe-pas/"
 

@@ -13,7 +13,13 @@ from partenaires.tests.factories import EtablissementFactory, StructureFactory
 
 from ..enums import NiveauScolaire, Sexe, StatutAction
 from ..models import Action, Financement, Inscription, NiveauAnnuel, Participant, Presence, Seance
-from ..resumes import recalculer_frequentations, recalculer_seances_annuelles, recompter_inscrits, recompter_presents
+from ..resumes import (
+    recalculer_frequentations,
+    recalculer_seances_annuelles,
+    recalculer_seances_du_jour,
+    recompter_inscrits,
+    recompter_presents,
+)
 
 CONTRAT_DE_LA_REALISATION = "realisation.fiche.enjeu.axe.pilier.contrat"
 
@@ -132,6 +138,8 @@ class PresenceFactory(factory.django.DjangoModelFactory):
             recompter_presents(seances=[self.seance_id])
             if Seance.objects.filter(pk=self.seance_id, saisie_le__isnull=True).update(saisie_le=timezone.now()):
                 recalculer_seances_annuelles(actions=[self.seance.action_id])
+            else:
+                recalculer_seances_du_jour(actions=[self.seance.action_id], jours=[self.seance.date])
             recalculer_frequentations(participants=[self.participant_id])
 
 

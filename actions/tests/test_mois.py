@@ -29,8 +29,9 @@ TABLE = "Présences de novembre 2025"
 REQUETES_PAGE = REQUETES_DE_SESSION + 5
 # The save: the page's reads, the action locked, its sessions, enrolments and presences read
 # again, then per session changed its presences inserted (or deleted), the session and its history
-# row written, then the summaries recounted once.
-REQUETES_ENREGISTRER_BASE = REQUETES_DE_SESSION + 24
+# row written, then the summaries recounted once (the days of the sessions saved for the first
+# time rewritten in one pass).
+REQUETES_ENREGISTRER_BASE = REQUETES_DE_SESSION + 32
 REQUETES_PAR_SEANCE = 3
 
 
@@ -188,16 +189,24 @@ def test_nothing_changed_saves_nothing(client_connecte):
 
 
 def test_the_month_leaves_exactly_the_summaries_of_the_grids_saved_one_by_one():
-    action, (s1, s2, s3, _), (a, b, c) = mois_d_action()
+    action, (s1, s2, s3, s4), (a, b, c) = mois_d_action()
     autre = ActionFactory(realisation=action.realisation, porteur=action.porteur)
     seance_ailleurs = SeanceFactory(action=autre, date=datetime.date(2025, 11, 6))
     InscriptionFactory(action=autre, participant=a)
     PresenceFactory(seance=seance_ailleurs, participant=a)
     PresenceFactory(seance=s3, participant=c)
+    PresenceFactory(seance=s4, participant=a)
     grilles = {
         s1.pk: {"presents": {a.pk, b.pk}, "enfants_anonymes": 2, "parents_presents": 1, "version": s1.version},
         s2.pk: {"presents": {b.pk}, "enfants_anonymes": 0, "parents_presents": 0, "version": s2.version},
         s3.pk: {"presents": set(), "presents_au_chargement": {c.pk}, "enfants_anonymes": 0, "parents_presents": 4},
+        # Entered already, only its ticks change: its day's presences move by the difference.
+        s4.pk: {
+            "presents": {b.pk, c.pk},
+            "presents_au_chargement": {a.pk},
+            "enfants_anonymes": 0,
+            "parents_presents": 0,
+        },
     }
 
     def apres(ecrire):
@@ -213,7 +222,7 @@ def test_the_month_leaves_exactly_the_summaries_of_the_grids_saved_one_by_one():
     )
 
     assert du_mois == une_par_une
-    assert du_mois[1] == {(s1.pk, a.pk), (s1.pk, b.pk), (s2.pk, b.pk)}
+    assert du_mois[1] == {(s1.pk, a.pk), (s1.pk, b.pk), (s2.pk, b.pk), (s4.pk, b.pk), (s4.pk, c.pk)}
     services.presences_du_mois_enregistrer(action=action, grilles=grilles)
     assert coherent() and egal_au_recomptage()
 

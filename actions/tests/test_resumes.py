@@ -24,6 +24,7 @@ from actions.enums import NiveauScolaire, Sexe, StatutAction
 from actions.forms import FormulaireAction
 from actions.models import (
     ArriveesDuJour,
+    ArriveesDuJourDuPerimetre,
     EffectifAnnuel,
     FrequentationAnnuelle,
     NiveauAnnuel,
@@ -31,6 +32,8 @@ from actions.models import (
     Presence,
     Seance,
     SeancesAnnuelles,
+    SeancesDuJour,
+    SeancesDuJourParAction,
 )
 from actions.resumes import recalculer_frequentations, recalculer_seances_annuelles, recompter_inscrits
 from fiches.annees import AnneeScolaire
@@ -113,6 +116,15 @@ def arrivees():
     }
 
 
+def arrivees_du_perimetre():
+    return {
+        cle[:5]: cle[5]
+        for cle in ArriveesDuJourDuPerimetre.objects.exclude(nb_enfants=0).values_list(
+            "contrat", "perimetre", "annee_scolaire", "jour", "fiche", "nb_enfants"
+        )
+    }
+
+
 def presents():
     return dict(Seance.objects.values_list("pk", "nb_presents"))
 
@@ -150,6 +162,10 @@ def coherent():
         sommes[(*cle, "enfants")] += 1
         sommes[(*cle, "presences")] += n
         arrivees_attendues[(*cle[:3], premiere, *cle[3:])] += 1
+    # The arrivals with the profiles summed: contract, perimeter, year, day, fiche.
+    par_perimetre = Counter()
+    for (contrat, perimetre, annee, jour, _, _, _, fiche), nombre in arrivees_attendues.items():
+        par_perimetre[(contrat, perimetre, annee, jour, fiche)] += nombre
     effectifs_attendus = {
         cle[:7]: (sommes[cle], sommes[(*cle[:7], "presences")]) for cle in sommes if cle[7] == "enfants"
     }
@@ -157,9 +173,11 @@ def coherent():
         lignes() == attendues
         and effectifs() == effectifs_attendus
         and arrivees() == dict(arrivees_attendues)
+        and arrivees_du_perimetre() == dict(par_perimetre)
         and presents() == presents_attendus()
         and seances_annuelles() == sommes_des_seances()
         and inscrits() == inscrits_attendus()
+        and seances_du_jour() == sommes_du_jour()
     )
 
 
@@ -187,6 +205,50 @@ def sommes_des_seances():
     return {cle: tuple(somme) for cle, somme in sommes.items()}
 
 
+def seances_du_jour():
+    """The counters of SeancesDuJour that are not zero, and the rows per action they sum."""
+    champs = ("enfants_anonymes", "parents_presents", "nb_inscrits", "nb_presents", "seances_non_saisies")
+    compteurs = {
+        cle[:3]: cle[3:]
+        for cle in SeancesDuJour.objects.values_list("fiche", "perimetre", "jour", *champs)
+        if any(cle[3:])
+    }
+    par_action = {
+        cle[:3]: cle[3:] for cle in SeancesDuJourParAction.objects.values_list("action", "perimetre", "jour", *champs)
+    }
+    return compteurs, par_action
+
+
+def sommes_du_jour():
+    """Per fiche, perimeter (0: the contract, and each quartier of the action) and day, and per
+    action, perimeter and day, over the sessions not cancelled of actions not cancelled: the sums
+    of sommes_des_seances and the presences."""
+    inscrits = inscrits_attendus()
+    compteurs, par_action = {}, {}
+    seances = Seance.objects.filter(annulee_le=None).exclude(action__statut=StatutAction.ANNULEE)
+    for seance in seances.select_related("action__realisation").prefetch_related("action__quartiers", "presences"):
+        saisie = seance.saisie_le is not None
+        valeurs = [
+            seance.enfants_anonymes,
+            seance.parents_presents,
+            inscrits[seance.pk] if saisie else 0,
+            len(seance.presences.all()),
+            int(not saisie),
+        ]
+        for perimetre in [0, *(q.pk for q in seance.action.quartiers.all())]:
+            for sommes, cle in (
+                (compteurs, (seance.action.realisation.fiche_id, perimetre, seance.date)),
+                (par_action, (seance.action_id, perimetre, seance.date)),
+            ):
+                somme = sommes.setdefault(cle, [0] * 5)
+                for rang, valeur in enumerate(valeurs):
+                    somme[rang] += valeur
+    return (
+        {cle: tuple(somme) for cle, somme in compteurs.items() if any(somme)},
+        {cle: tuple(somme) for cle, somme in par_action.items()},
+    )
+
+
 def inscrits_attendus():
     """Per session, the children enrolled in its action and whose parents consented by its date."""
     return {
@@ -206,7 +268,16 @@ def inscrits():
 
 
 def resumes():
-    return lignes(), effectifs(), arrivees(), seances_annuelles(), inscrits(), presents()
+    return (
+        lignes(),
+        effectifs(),
+        arrivees(),
+        arrivees_du_perimetre(),
+        seances_annuelles(),
+        inscrits(),
+        presents(),
+        seances_du_jour(),
+    )
 
 
 def egal_au_recomptage():
@@ -221,6 +292,7 @@ RESUMES = {
     "frequentations": '"actions_frequentationannuelle"',
     "effectifs": '"actions_effectifannuel"',
     "seances annuelles": '"actions_seancesannuelles"',
+    "seances du jour": '"actions_seancesdujour',
     "inscrits": 'SET "nb_inscrits" = COALESCE',
 }
 
@@ -482,8 +554,9 @@ ECRITURES_SANS_RECOMPTE = {
     "enfants anonymisés": lambda d: services.participants_anonymiser(aujourdhui=datetime.date(2029, 9, 15), annees=3),
 }
 
-# F: FrequentationAnnuelle, E: EffectifAnnuel, S: SeancesAnnuelles, N: Seance.nb_inscrits.
-F, E, S, N = "frequentations", "effectifs", "seances annuelles", "inscrits"
+# F: FrequentationAnnuelle, E: EffectifAnnuel, S: SeancesAnnuelles, N: Seance.nb_inscrits,
+# D: SeancesDuJour and its rows per action (rewritten with S, moved alone by presences).
+F, E, S, N, D = "frequentations", "effectifs", "seances annuelles", "inscrits", "seances du jour"
 # Writes that change what the summaries sum, and the summaries each one touches.
 ECRITURES_QUI_RECOMPTENT = {
     "quartiers de l’action": (
@@ -492,51 +565,51 @@ ECRITURES_QUI_RECOMPTENT = {
             donnees=donnees_de(d.action, quartiers=[QuartierFactory(contrat=d.action.porteur.contrat)]),
             auteur=None,
         ),
-        {F, E},
+        {F, E, D},
     ),
     "action annulée": (
         lambda d: services.action_enregistrer(
             action=d.autre, donnees=donnees_de(d.autre, statut=StatutAction.ANNULEE), auteur=None
         ),
-        {F, E},
+        {F, E, D},
     ),
     "action annulée, avec son motif": (
         lambda d: services.action_annuler(action=d.autre, motif="Intervenant parti"),
-        {F, E},
+        {F, E, D},
     ),
-    "action supprimée (personne n’y est venu)": (lambda d: services.action_supprimer(action=d.vide), {S}),
+    "action supprimée (personne n’y est venu)": (lambda d: services.action_supprimer(action=d.vide), {S, D}),
     "séance créée": (
         lambda d: services.seance_enregistrer(action=d.autre, donnees={"date": datetime.date(2025, 10, 8)}),
-        {S, N},
+        {S, N, D},
     ),
     "séance déplacée après une inscription": (
         lambda d: services.seance_enregistrer(
             action=d.autre, seance=d.premiere, donnees={"date": datetime.date(2025, 10, 22)}
         ),
         # Its children's first presence moves with it.
-        {S, N, F},
+        {S, N, F, D},
     ),
     "séance déplacée à l’année d’avant": (
         lambda d: services.seance_enregistrer(
             action=d.action, seance=d.seance, donnees={"date": datetime.date(2025, 8, 27)}
         ),
-        {F, E, S, N},
+        {F, E, S, N, D},
     ),
     "effectifs d’une séance": (
         lambda d: services.seance_enregistrer(
             action=d.autre, seance=d.premiere, donnees={"enfants_anonymes": 9, "parents_presents": 4}
         ),
-        {S},
+        {S, D},
     ),
-    "séance annulée": (lambda d: services.seance_annuler(seance=d.seconde, motif="Grève"), {F, E, S}),
-    "séance annulée sans grille": (lambda d: services.seance_annuler(seance=d.troisieme, motif="Grève"), {S}),
-    "séance rétablie": (lambda d: services.seance_retablir(seance=d.annulee), {F, E, S}),
-    "séance supprimée (personne n’y est venu)": (lambda d: services.seance_supprimer(seance=d.troisieme), {S}),
+    "séance annulée": (lambda d: services.seance_annuler(seance=d.seconde, motif="Grève"), {F, E, S, D}),
+    "séance annulée sans grille": (lambda d: services.seance_annuler(seance=d.troisieme, motif="Grève"), {S, D}),
+    "séance rétablie": (lambda d: services.seance_retablir(seance=d.annulee), {F, E, S, D}),
+    "séance supprimée (personne n’y est venu)": (lambda d: services.seance_supprimer(seance=d.troisieme), {S, D}),
     "séance jamais saisie déplacée avant une inscription": (
         lambda d: services.seance_enregistrer(
             action=d.autre, seance=d.troisieme, donnees={"date": datetime.date(2025, 10, 8)}
         ),
-        {S, N},
+        {S, N, D},
     ),
     "série de séances": (
         lambda d: services.seances_creer_en_serie(
@@ -546,7 +619,7 @@ ECRITURES_QUI_RECOMPTENT = {
             jours=[0],
             auteur=None,
         ),
-        {S, N},
+        {S, N, D},
     ),
     "sexe d’un enfant": (
         lambda d: _enfant(d, 0, sexe=Sexe.GARCON if d.enfants[0].sexe == Sexe.FILLE else Sexe.FILLE),
@@ -554,25 +627,25 @@ ECRITURES_QUI_RECOMPTENT = {
     ),
     "résidence d’un enfant": (lambda d: _enfant(d, 1, quartier_residence=None), {F, E}),
     "structure d’un enfant, dans un autre contrat": (lambda d: _enfant(d, 2, structure=StructureFactory()), {F, E}),
-    "enfant supprimé": (lambda d: services.participant_supprimer(participant=d.enfants[2]), {F, E, S, N}),
-    "enfant inscrit": (_nouvel_inscrit, {S, N}),
-    "inscription supprimée": (lambda d: services.inscription_supprimer(inscription=d.tardive), {S, N}),
-    "grille : un enfant coché": (lambda d: grille(d.seance, d.enfants, anonymes=3), {F, E}),
-    "grille : un enfant décoché": (lambda d: grille(d.seconde, d.enfants[:2]), {F, E}),
-    "grille : effectifs": (lambda d: grille(d.premiere, d.enfants[:2], anonymes=5, parents=1), {S}),
-    "grille enregistrée pour la première fois, sans présent": (lambda d: grille(d.troisieme, []), {S}),
-    "grille enregistrée pour la première fois": (lambda d: grille(d.troisieme, d.enfants[:1]), {F, E, S}),
+    "enfant supprimé": (lambda d: services.participant_supprimer(participant=d.enfants[2]), {F, E, S, N, D}),
+    "enfant inscrit": (_nouvel_inscrit, {S, N, D}),
+    "inscription supprimée": (lambda d: services.inscription_supprimer(inscription=d.tardive), {S, N, D}),
+    "grille : un enfant coché": (lambda d: grille(d.seance, d.enfants, anonymes=3), {F, E, D}),
+    "grille : un enfant décoché": (lambda d: grille(d.seconde, d.enfants[:2]), {F, E, D}),
+    "grille : effectifs": (lambda d: grille(d.premiere, d.enfants[:2], anonymes=5, parents=1), {S, D}),
+    "grille enregistrée pour la première fois, sans présent": (lambda d: grille(d.troisieme, []), {S, D}),
+    "grille enregistrée pour la première fois": (lambda d: grille(d.troisieme, d.enfants[:1]), {F, E, S, D}),
     "consentement recueilli": (
         lambda d: services.participant_enregistrer(
             participant=d.sans_consentement, donnees={"date_consentement": OCTOBRE}
         ),
-        {S, N},
+        {S, N, D},
     ),
     "consentement plus tardif, avant la première présence": (
         lambda d: _enfant(d, 2, date_consentement=datetime.date(2025, 10, 20)),
-        {S, N},
+        {S, N, D},
     ),
-    "quartier supprimé dans l’administration": (lambda d: d.action.quartiers.get().delete(), {F, E}),
+    "quartier supprimé dans l’administration": (lambda d: d.action.quartiers.get().delete(), {F, E, D}),
 }
 
 
@@ -681,6 +754,7 @@ def test_the_full_recount_rebuilds_the_same_rows_for_every_contract():
     FrequentationAnnuelle.objects.all().delete()
     EffectifAnnuel.objects.all().delete()
     ArriveesDuJour.objects.all().delete()
+    ArriveesDuJourDuPerimetre.objects.all().delete()
 
     recalculer_frequentations()
 
@@ -817,6 +891,30 @@ def test_the_migration_that_dated_the_arrivals_rebuilds_what_the_services_keep(a
 
     assert resumes() == avant and coherent()
     assert set(NiveauAnnuel.objects.values_list("participant", "annee_scolaire", "niveau_scolaire")) == niveaux
+
+
+def test_the_migration_that_summed_the_sessions_per_day_rebuilds_what_the_services_keep(activite):
+    """actions/0015 carries its own copy of the sums per day, as they were. Run on blank or
+    wrong sums per day, it rebuilds what the services kept."""
+    avant = resumes()
+    assert avant[-1][0] and avant[-1][1]
+    SeancesDuJour.objects.update(nb_presents=99)
+    SeancesDuJourParAction.objects.filter(perimetre=0).delete()
+
+    importlib.import_module("actions.migrations.0015_remplir_seances_du_jour").remplir(apps, None)
+
+    assert resumes() == avant and coherent()
+
+
+def test_the_migration_that_summed_the_arrivals_per_perimeter_rebuilds_what_the_services_keep(activite):
+    """actions/0016 sums ArriveesDuJour over the profiles, as the services then keep them."""
+    avant = resumes()
+    assert avant[3]
+    ArriveesDuJourDuPerimetre.objects.all().delete()
+
+    importlib.import_module("actions.migrations.0016_arrivees_du_jour_du_perimetre").remplir(apps, None)
+
+    assert resumes() == avant and coherent()
 
 
 def test_a_child_at_two_fiches_actions_has_a_first_presence_in_each(activite):

@@ -682,8 +682,10 @@ class TestPresences:
     def test_the_first_save_of_a_grid_also_rewrites_the_action_s_yearly_sums(self, django_assert_num_queries):
         action, _, enfants = action_avec_enfants(3)
         seance = SeanceFactory(action=action, date=datetime.date(2025, 10, 8), a_saisir=True)
-        # Nobody to untick (one delete fewer), and the yearly sums rewritten (three queries more).
-        with django_assert_num_queries(REQUETES_SAISIE_PRESENCES - 1 + 3):
+        # Nobody to untick (one delete fewer); the yearly sums (three queries) and the day's sums
+        # (the old ones by counter, delete, take off the counters, the action's quartiers, the
+        # new sums, insert, add to the counters) rewritten in place of moving the day's presences.
+        with django_assert_num_queries(REQUETES_SAISIE_PRESENCES - 1 - 2 + 3 + REQUETES_JOUR_REECRIT):
             self._saisir(seance, enfants[1:])
 
     @pytest.mark.parametrize("nombre", [3, 30])
@@ -700,12 +702,15 @@ class TestPresences:
 # Lock the action, the session's date, grid and headcounts as committed, enrolled children with their
 # consent, existing presences, delete, insert, the yearly summary of the children concerned (lock them,
 # their previous rows by counter, delete, their profile, their level of each year, presences
-# per contract and per quartier, insert, add to the counters and to the arrivals per day),
-# session update and its history row, plus the savepoint pair of the transaction. It was 22
+# per contract and per quartier, insert, add to the counters, to the arrivals per day and to
+# their sums per perimeter),
+# session update and its history row, the day's presences moved in each perimeter (the
+# counters, then the action's rows), plus the savepoint pair of the transaction. It was 22
 # while a receiver of the session's save locked the action again and rewrote its yearly sums
-# whether the headcounts had changed or not; 21 while the consent was read apart from the enrolments.
-REQUETES_SAISIE_PRESENCES = 20
+# whether the headcounts had changed or not; 24 while the consent was read apart from the enrolments.
+REQUETES_SAISIE_PRESENCES = 23
 # Lock, the session as committed, enrolled with their consent, existing presences, session update and
-# history, the action's yearly sums (delete, sums, insert), savepoints. A first save of a grid
-# rewrites the yearly sums too: 3 queries more.
-REQUETES_SAISIE_EFFECTIFS = 11
+# history, the action's yearly sums (delete, sums, insert) and its day's sums per perimeter
+# rewritten (REQUETES_JOUR_REECRIT), savepoints.
+REQUETES_JOUR_REECRIT = 7
+REQUETES_SAISIE_EFFECTIFS = 11 + REQUETES_JOUR_REECRIT

@@ -63,9 +63,10 @@ TABLE_SAUTEES = "Dates sautées"
 REQUETES_LISTE = REQUETES_DE_SESSION + 8
 REQUETES_DETAIL = REQUETES_DE_SESSION + 13
 REQUETES_GRILLE = REQUETES_DE_SESSION + 3
-# +2 since the children's levels of each year are read and their arrivals per day added to; -1
-# since the consent is read with the enrolments.
-REQUETES_ENREGISTRER_GRILLE = REQUETES_DE_SESSION + 26
+# +2 since the children's levels of each year are read and their arrivals per day added to; +7
+# since new headcounts rewrite the day's sums of the session in each perimeter; +1 since the
+# arrivals are also summed per perimeter; -1 since the consent is read with the enrolments.
+REQUETES_ENREGISTRER_GRILLE = REQUETES_DE_SESSION + 34
 REQUETES_PARTICIPANTS = REQUETES_DE_SESSION + 4
 
 

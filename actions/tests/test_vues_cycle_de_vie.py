@@ -288,8 +288,10 @@ def test_a_series_result_costs_the_same_queries_for_3_or_20_sessions(client_conn
     zone(premiere, "C")
     for action, fin, nombre in [(premiere, "31/10/2025", 3), (voisine(premiere), "31/03/2026", 20)]:
         # The action of the page; then the lock, the zone, the dates taken, the sessions and
-        # their history, the children counted, the yearly sums, in savepoints.
-        with django_assert_num_queries(REQUETES_DE_SESSION + 5 + 11):
+        # their history, the children counted, the yearly sums and the sums per day (the old
+        # ones by counter, delete, the action's quartiers, the new sums, insert, add to the
+        # counters), in savepoints.
+        with django_assert_num_queries(REQUETES_DE_SESSION + 5 + 11 + 6):
             reponse = client_connecte.post(
                 f"/actions/{action.pk}/seances/serie/",
                 {"date_debut": "01/10/2025", "date_fin": fin, "jours": [2], "duree_minutes": 90},

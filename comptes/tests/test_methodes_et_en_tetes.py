@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from demo.activite import generer_activite
+from demo.dossiers import dossiers_de_demo
 from e2e.plan import ADMIN_AUDITE, PAGES, SANS_PAGE, Demo
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +26,9 @@ METHODES_REFUSEES = ["PUT", "DELETE", "PATCH", "TRACE", "OPTIONS"]
 
 @pytest.fixture
 def adresses(demo, reference):
-    """One real address per pattern of the site map, from the demo with its activity."""
+    """One real address per pattern of the site map, from the demo with its activity and dossiers."""
     generer_activite(contrat=reference)
+    dossiers_de_demo(contrat=reference)
     plan = Demo()
     chemins = {nom: page.chemin for nom, page in PAGES.items()}
     chemins |= {nom: attendu.chemin for nom, attendu in SANS_PAGE.items()} | ADMIN_AUDITE

@@ -20,6 +20,9 @@ from actions.tests.factories import (
 from comptes.enums import Role
 from comptes.services import adhesion_definir
 from demo.adhesions import STRUCTURE_DE_L_ANIMATEUR
+from demo.dossiers import TITRES, dossiers_de_demo
+from dossiers.enums import EtatDossier
+from dossiers.models import Campagne, Dossier
 from fiches.models import Fiche, RealisationAttendue
 from fiches.tests.factories import FicheFactory, RealisationAttendueFactory
 from indicateurs.models import ValeurExterne
@@ -32,11 +35,17 @@ ROLES = {
     Role.CHEF_DE_PROJET: "demo-chef",
     Role.ANIMATEUR: "demo-animateur",
     Role.PARTENAIRE: "demo-partenaire",
+    Role.PORTEUR: "demo-porteur",
 }
 TOUS = dict.fromkeys(Role, 200)
-SAISIE = {Role.ADMINISTRATEUR: 200, Role.CHEF_DE_PROJET: 200, Role.ANIMATEUR: 200, Role.PARTENAIRE: 403}
-# Targets and external values: the officers'.
-PILOTAGE = {Role.ADMINISTRATEUR: 200, Role.CHEF_DE_PROJET: 200, Role.ANIMATEUR: 403, Role.PARTENAIRE: 403}
+SAISIE = {**dict.fromkeys(Role, 403), Role.ADMINISTRATEUR: 200, Role.CHEF_DE_PROJET: 200, Role.ANIMATEUR: 200}
+# Targets and external values, campaigns: the officers'.
+PILOTAGE = {**dict.fromkeys(Role, 403), Role.ADMINISTRATEUR: 200, Role.CHEF_DE_PROJET: 200}
+# Campaigns and dossiers: the officers instruct, the porteur files, the financeur partner gives
+# its avis (the dossier of the matrix asks the demo partner's CAF for money); animateurs have none.
+DOSSIERS = {**dict.fromkeys(Role, 200), Role.ANIMATEUR: 403}
+# The dossier's own form: the porteur's (its draft, for the modification).
+REDACTION = {**dict.fromkeys(Role, 403), Role.PORTEUR: 200}
 # A method a view does not handle is refused first, for every role alike.
 ECRITURE_POST = dict.fromkeys(Role, 405)
 
@@ -83,6 +92,13 @@ MATRICE = {
     "actions:participant": SAISIE,
     "actions:modifier_participant": SAISIE,
     "actions:exporter_participant": SAISIE,
+    # The lists' exports, within the reader's scope; children in one file: the officers only.
+    "actions:export_actions": SAISIE,
+    "actions:export_financements": SAISIE,
+    "actions:export_seances": SAISIE,
+    "actions:export_seances_action": SAISIE,
+    "actions:export_presences": SAISIE,
+    "actions:export_participants": PILOTAGE,
     # The demo partner is granted two quartiers: a fiche's dashboard sends them to theirs.
     "indicateurs:tableau": TOUS,
     "indicateurs:fiche": {**TOUS, Role.PARTENAIRE: 302},
@@ -93,6 +109,14 @@ MATRICE = {
     "indicateurs:valeurs": PILOTAGE,
     "indicateurs:modifier_valeur": PILOTAGE,
     "indicateurs:supprimer_valeur": PILOTAGE,
+    "dossiers:campagnes": DOSSIERS,
+    "dossiers:campagne": DOSSIERS,
+    "dossiers:nouvelle_campagne": PILOTAGE,
+    "dossiers:modifier_campagne": PILOTAGE,
+    "dossiers:nouveau": REDACTION,
+    "dossiers:liste": DOSSIERS,
+    "dossiers:detail": DOSSIERS,
+    "dossiers:modifier": REDACTION,
 }
 
 
@@ -114,7 +138,11 @@ def donnees(demo, reference):
         quartiers=list(structure.quartiers.all()),
     )
     inscription = InscriptionFactory(action=action)
+    dossiers_de_demo(contrat=reference)
     return {
+        "campagne": Campagne.objects.get(contrat=reference),
+        "dossier": Dossier.objects.get(titre=TITRES[EtatDossier.EN_INSTRUCTION]),
+        "brouillon": Dossier.objects.get(titre=TITRES[EtatDossier.BROUILLON]),
         "action": action,
         "seance": SeanceFactory(action=action),
         "financement": FinancementFactory(action=action, source=reference.sources_financement.first()),
@@ -146,6 +174,11 @@ def _url(nom, donnees):
         "indicateurs:quartier": {"fiche": "1.2.3", "code": "QN09591A"},
         "indicateurs:definition": {"fiche": "1.2.3", "code": "nb_actions"},
         "comptes:nouveau_mot_de_passe": {"uidb64": "MQ", "token": "perime"},
+        "dossiers:campagne": {"pk": donnees["campagne"].pk},
+        "dossiers:modifier_campagne": {"pk": donnees["campagne"].pk},
+        "dossiers:nouveau": {"campagne": donnees["campagne"].pk},
+        "dossiers:detail": {"pk": donnees["dossier"].pk},
+        "dossiers:modifier": {"pk": donnees["brouillon"].pk},
     }
     if nom in parametres:
         return reverse(nom, kwargs=parametres[nom])
@@ -184,13 +217,19 @@ def _limiter_l_animateur_a_un_autre_quartier(reference, donnees):
 
 # The pages that name a record: out of the animateur's quartiers, each answers 404 (the POST-only
 # writes are refused before any record is read).
-PAGES_D_UN_ENREGISTREMENT = {
-    nom: 404
-    for nom in MATRICE
-    if nom.startswith("actions:")
-    and nom not in ("actions:liste", "actions:nouvelle", "actions:participants")
-    and nom != "actions:nouveau_participant"
-} | {nom: 405 for nom, attendus in MATRICE.items() if attendus is ECRITURE_POST}
+LISTES = {
+    "actions:liste",
+    "actions:nouvelle",
+    "actions:participants",
+    "actions:nouveau_participant",
+    "actions:export_actions",
+    "actions:export_financements",
+    "actions:export_seances",
+    "actions:export_participants",
+}
+PAGES_D_UN_ENREGISTREMENT = {nom: 404 for nom in MATRICE if nom.startswith("actions:") and nom not in LISTES} | {
+    nom: 405 for nom, attendus in MATRICE.items() if attendus is ECRITURE_POST
+}
 
 
 def test_every_page_answers_an_animateur_limited_to_a_quartier_as_its_scope_says(client, donnees, reference):
@@ -201,6 +240,9 @@ def test_every_page_answers_an_animateur_limited_to_a_quartier_as_its_scope_says
         attendu = PAGES_D_UN_ENREGISTREMENT.get(nom, attendus[Role.ANIMATEUR])
         assert client.get(_url(nom, donnees)).status_code == attendu, nom
     assert donnees["participant"].code not in client.get("/participants/").content.decode()
+    # The lists' exports leave the action out as the list does.
+    for nom in ("actions:export_actions", "actions:export_financements", "actions:export_seances"):
+        assert donnees["action"].titre not in client.get(reverse(nom), {"format": "csv"}).content.decode(), nom
 
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
@@ -406,13 +448,18 @@ def test_an_administrator_gives_a_role_in_the_admin_and_its_rights_follow(client
     assert nouveau.is_staff and nouveau.groups.get().name == "Administrateur"
 
 
-def test_an_animateur_without_structure_is_refused_in_the_admin(client, demo, reference):
+@pytest.mark.parametrize(
+    ("role", "message"),
+    [
+        ("animateur", "Un animateur saisit pour au moins une structure."),
+        ("porteur", "Un porteur de projet dépose les dossiers d’au moins une structure."),
+    ],
+)
+def test_an_animateur_or_a_porteur_without_structure_is_refused_in_the_admin(client, demo, reference, role, message):
     client.force_login(get_user_model().objects.get(username="demo-admin"))
     nouveau = get_user_model().objects.create_user(username="m-durand", password="x")
     reponse = client.post(
-        "/admin/comptes/adhesion/add/", {"utilisateur": nouveau.pk, "contrat": reference.pk, "role": "animateur"}
+        "/admin/comptes/adhesion/add/", {"utilisateur": nouveau.pk, "contrat": reference.pk, "role": role}
     )
-    assert reponse.context["adminform"].form.errors["structures"] == [
-        "Un animateur saisit pour au moins une structure."
-    ]
+    assert reponse.context["adminform"].form.errors["structures"] == [message]
     assert not nouveau.adhesions.exists()

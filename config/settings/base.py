@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "partenaires",
     "comptes",
     "actions",
+    "dossiers",
     "indicateurs",
     "demo",
 ]

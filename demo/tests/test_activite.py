@@ -10,6 +10,8 @@ from actions.models import Action, FrequentationAnnuelle, Inscription, Participa
 from demo.activite import generer_activite
 from demo.echelle import ECHELLES, Echelle, en_vacances
 from demo.fiche_fictive import generer_activite_fictive
+from dossiers.enums import EtatDossier
+from dossiers.models import Dossier
 from fiches.annees import AnneeScolaire
 from fiches.calendrier import motif_non_ouvre
 from fiches.models import Quartier, RealisationAttendue
@@ -71,8 +73,12 @@ def test_the_history_of_a_generated_action_tells_its_relations(demo, reference):
 def test_demo_activity_is_created_once(demo, reference, capsys):
     generer_activite(contrat=reference)
     generer_activite_fictive(contrat=reference)
-    actions = Action.objects.count()
+    # The appel à projets comes with the first run: a dossier in each state of its instruction.
     call_command("generer_demo")
+    assert sorted(Dossier.objects.values_list("etat", flat=True)) == sorted(EtatDossier.values)
+    actions, dossiers = Action.objects.count(), Dossier.objects.count()
+    call_command("generer_demo")
+    assert Dossier.objects.count() == dossiers
     assert Action.objects.count() == actions
     assert "Activité créée" not in capsys.readouterr().out
 

@@ -34,6 +34,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from demo.activite import generer_activite
+from demo.dossiers import dossiers_de_demo
 from e2e.plan import (
     ADMIN_AUDITE,
     ANONYME,
@@ -47,7 +48,7 @@ from e2e.plan import (
 
 pytestmark = pytest.mark.django_db
 
-ROLES = [ANONYME, "demo-animateur", "demo-chef", "demo-partenaire", "demo-admin"]
+ROLES = [ANONYME, "demo-animateur", "demo-chef", "demo-partenaire", "demo-porteur", "demo-admin"]
 VINGT_CHIFFRES = "9" * 20
 
 # --- Values ----------------------------------------------------------------------------------------
@@ -525,8 +526,10 @@ def _chemins_au_hasard(route, reelles):
 
 @pytest.fixture
 def demo_complete(demo, reference):
-    """The demo as `make run` loads it: territory, accounts, and three school years of activity."""
+    """The demo as `make run` loads it: territory, accounts, three school years of activity, and the
+    appel à projets with its dossiers."""
     generer_activite(contrat=reference)
+    dossiers_de_demo(contrat=reference)
     return {nom: get_user_model().objects.get(username=nom) for nom in demo}
 
 

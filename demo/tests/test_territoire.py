@@ -22,6 +22,7 @@ def test_demo_builds_a_territory_and_one_user_per_role(demo, reference):
         "demo-chef": Role.CHEF_DE_PROJET.label,
         "demo-animateur": Role.ANIMATEUR.label,
         "demo-partenaire": Role.PARTENAIRE.label,
+        "demo-porteur": Role.PORTEUR.label,
     }
     for username, mot_de_passe in demo.items():
         assert authenticate(username=username, password=mot_de_passe) is not None, username

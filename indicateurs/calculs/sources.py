@@ -3,7 +3,7 @@ over the summaries kept up to date on write (actions.resumes), for a school year
 before it, for the whole contract or one quartier, for the actions of one fiche or of several.
 While the year is under way, both years are cut at the same day of the school year
 (indicateurs.periodes): actions begun by then, children come by then (actions.ArriveesDuJour),
-sessions dated up to then (actions.Seance's counts); a finished year is read whole from the
+sessions dated up to then (actions.SeancesDuJour); a finished year is read whole from the
 yearly summaries.
 
 Each dataset is one query (conditional aggregation, one count per school year), grouped by
@@ -21,7 +21,15 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
 from actions.enums import StatutAction
-from actions.models import Action, ArriveesDuJour, EffectifAnnuel, Seance, SeancesAnnuelles
+from actions.models import (
+    Action,
+    ArriveesDuJour,
+    ArriveesDuJourDuPerimetre,
+    EffectifAnnuel,
+    Seance,
+    SeancesAnnuelles,
+    SeancesDuJour,
+)
 from fiches.models import Quartier, RealisationAttendue
 
 from ..periodes import Comparaison
@@ -60,7 +68,7 @@ def _arrives(periode):
 
 
 def _dans(periode):
-    return Q(date__range=periode)
+    return Q(jour__range=periode)
 
 
 def _sans_groupe_vide(groupes):
@@ -233,8 +241,9 @@ class Sources:
 
     @cached_property
     def enfants_par_quartier(self):
-        """actions.EffectifAnnuel (ArriveesDuJour up to the date) of every quartier: a child who
-        came to two quartiers is in the counters of each."""
+        """actions.ArriveesDuJourDuPerimetre of every quartier, summed over the year (up to the
+        date, for a year under way): a row per quartier and day of arrivals, the profiles
+        already summed. A child who came to two quartiers is in the counters of each."""
         if self.tous_les_perimetres:
             sommes = {}
             for groupe in self.profils_de_chaque_perimetre:
@@ -244,9 +253,13 @@ class Sources:
                     for nom in ANNEES:
                         somme[nom] = somme.get(nom, 0) + (groupe[nom] or 0)
             return list(sommes.values())
+        arrivees = ArriveesDuJourDuPerimetre.objects.filter(
+            contrat=self.contrat, fiche__in=self.fiches, annee_scolaire__in=self._rentrees, perimetre__gt=0
+        )
+        if self.comparaison.en_cours:
+            arrivees = arrivees.filter(jour__lte=self.periodes["actuelle"][1])
         return _sans_groupe_vide(
-            self._effectifs.filter(perimetre__gt=0)
-            .values("fiche", "perimetre")
+            arrivees.values("fiche", "perimetre")
             .annotate(**self._par_annee(Sum, "nb_enfants", self._enfants_de))
             .order_by()
         )
@@ -283,25 +296,12 @@ class Sources:
         à saisir (past, never saved), cancelled sessions left out; cut at a date, the presences
         of enrolled children too ("presences", read by `presences`; 0 for whole years, read from
         the children's counters). Whole years from actions.SeancesAnnuelles, years cut at a date
-        from actions.Seance up to that date.
+        from actions.SeancesDuJour up to that date.
 
         All the perimeter's actions, not only those of the two years: an action's dates can be
         changed after its sessions, which then fall outside them and still count."""
         if self.comparaison.en_cours:
-            saisie = Q(saisie_le__isnull=False)
-            groupes = (
-                Seance.objects.filter(action__in=self._actions, annulee_le__isnull=True)
-                .filter(_dans(self.periodes["actuelle"]) | _dans(self.periodes["precedente"]))
-                .values(fiche=F("action__realisation__fiche"))
-                .annotate(
-                    **self._par_annee(Sum, "enfants_anonymes", _dans, prefixe="anonymes__"),
-                    **self._par_annee(Sum, "parents_presents", _dans, prefixe="parents__"),
-                    **self._par_annee(Sum, "nb_inscrits", lambda p: _dans(p) & saisie, prefixe="possibles__"),
-                    **self._par_annee(Sum, "nb_presents", _dans, prefixe="presences__"),
-                    **self._par_annee(Count, "pk", lambda p: _dans(p) & ~saisie, prefixe="a_saisir__"),
-                )
-                .order_by()
-            )
+            groupes = self._seances_coupees()
         else:
             groupes = (
                 SeancesAnnuelles.objects.filter(action__in=self._actions, annee_scolaire__in=self._rentrees)
@@ -325,6 +325,23 @@ class Sources:
             for sommes in par_fiche.values():
                 sommes["a_saisir"]["actuelle"] = 0
         return par_fiche
+
+    def _seances_coupees(self):
+        """The sessions of each year up to its date, from their sums per day in the perimeter
+        (actions.SeancesDuJour): a row per day of sessions, whatever their number."""
+        return (
+            SeancesDuJour.objects.filter(fiche__in=self.fiches, perimetre=self.quartier.pk if self.quartier else 0)
+            .filter(_dans(self.periodes["actuelle"]) | _dans(self.periodes["precedente"]))
+            .values("fiche")
+            .annotate(
+                **self._par_annee(Sum, "enfants_anonymes", _dans, prefixe="anonymes__"),
+                **self._par_annee(Sum, "parents_presents", _dans, prefixe="parents__"),
+                **self._par_annee(Sum, "nb_inscrits", _dans, prefixe="possibles__"),
+                **self._par_annee(Sum, "nb_presents", _dans, prefixe="presences__"),
+                **self._par_annee(Sum, "seances_non_saisies", _dans, prefixe="a_saisir__"),
+            )
+            .order_by()
+        )
 
     @cached_property
     def presences(self):

@@ -30,7 +30,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from openpyxl import load_workbook
 
 from actions import services
 from actions.enums import NiveauScolaire, Sexe
@@ -50,6 +49,7 @@ from fiches.models import Fiche, RealisationAttendue
 from fiches.tests.factories import QuartierFactory
 from indicateurs import selectors
 from indicateurs.calculs import calculer, masquer_petits_effectifs
+from indicateurs.tests.classeurs import lignes_du_classeur
 from indicateurs.tests.test_tableaux import _figure
 from partenaires.tests.factories import StructureFactory
 
@@ -169,7 +169,10 @@ def publie(client, fiche, quartiers, *, du_contrat):
             )
             lignes = _csv(client.get("/indicateurs/export.csv", parametres).content)
             xlsx = _xlsx(client.get("/indicateurs/export.xlsx", parametres).content)
-            assert xlsx == [(*debut, _normal(ligne)) for *debut, ligne in lignes]
+            assert xlsx == {
+                tuple(debut): tuple(_normal(ligne)[c] for c in ("valeur", "valeur_annee_precedente"))
+                for *debut, ligne in lignes
+            }
             for *_, ligne in lignes:
                 for colonne, an in (("valeur", annee), ("valeur_annee_precedente", annee.precedente())):
                     lire(_cle(ligne["perimetre"], ligne["code"], ligne["ventilation"], an.libelle), ligne[colonne])
@@ -228,21 +231,18 @@ def _csv(contenu):
 
 
 def _xlsx(contenu):
-    entetes, *rangees = load_workbook(io.BytesIO(contenu)).active.values
-    lignes = []
-    for rangee in rangees:
-        ligne = {cle: _comme_csv(v) for cle, v in zip(entetes, rangee, strict=True)}
-        if ligne["code"]:
-            lignes.append((ligne["perimetre"], ligne["code"], ligne["ventilation"], ligne))
-    return lignes
+    """{(perimetre, code, ventilation): (this year, the previous one)} of a dashboard's XLSX."""
+    return {
+        (ligne["perimetre"], ligne["code"], ligne["ventilation"]): (
+            _comme_csv(ligne["valeur"]),
+            _comme_csv(ligne["valeur_annee_precedente"]),
+        )
+        for ligne in lignes_du_classeur(contenu)
+    }
 
 
 def _comme_csv(valeur):
-    if valeur is None:
-        return ""
-    if isinstance(valeur, float | int):
-        return Fraction(str(valeur))
-    return str(valeur)
+    return "" if valeur is None else valeur
 
 
 def _normal(ligne):

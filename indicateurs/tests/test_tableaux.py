@@ -3,13 +3,13 @@ import datetime
 import io
 import re
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
-from openpyxl import load_workbook
 
 from actions.models import Presence
 from actions.tests.factories import ActionFactory, InscriptionFactory, PresenceFactory, SeanceFactory
@@ -21,6 +21,7 @@ from fiches.models import RealisationAttendue
 from fiches.reference import lire_reference
 from indicateurs.models import Cible, Indicateur, ValeurExterne
 from indicateurs.services import reference_charger
+from indicateurs.tests.classeurs import lignes_du_classeur
 
 pytestmark = pytest.mark.django_db
 
@@ -238,19 +239,19 @@ class TestExports:
         client = _client(client, "demo-chef")
         html = client.get("/indicateurs/fiches/1.2.3/", {"annee": ANNEE}).content.decode()
         lignes, _ = self._csv(client)
-        classeur = load_workbook(
-            io.BytesIO(client.get("/indicateurs/export.xlsx", {"fiche": "1.2.3", "annee": ANNEE}).content)
-        )
-        entetes, *rangees = list(classeur.active.values)
-        xlsx = {r[0]: r for r in rangees if not r[entetes.index("ventilation")]}
+        xlsx = {
+            ligne["code"]: ligne
+            for ligne in lignes_du_classeur(
+                client.get("/indicateurs/export.xlsx", {"fiche": "1.2.3", "annee": ANNEE}).content
+            )
+            if not ligne["ventilation"]
+        }
         for ligne in lignes:
             if ligne["ventilation"] or not ligne["valeur"]:
                 continue
             page = _figure(html, ligne["code"]).replace("\u202f", "").replace("\u00a0%", "")
             assert page == ligne["valeur"], ligne["code"]
-            assert Decimal(str(xlsx[ligne["code"]][entetes.index("valeur")])) == Decimal(
-                ligne["valeur"].replace(",", ".")
-            )
+            assert xlsx[ligne["code"]]["valeur"] == Fraction(ligne["valeur"].replace(",", "."))
 
     def test_a_quartier_export_is_for_that_quartier(self, client, demo, reference):
         quartier = _activite(reference)

@@ -3,7 +3,15 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from actions.models import ArriveesDuJour, EffectifAnnuel, FrequentationAnnuelle, SeancesAnnuelles
+from actions.models import (
+    ArriveesDuJour,
+    ArriveesDuJourDuPerimetre,
+    EffectifAnnuel,
+    FrequentationAnnuelle,
+    SeancesAnnuelles,
+    SeancesDuJour,
+    SeancesDuJourParAction,
+)
 from actions.resumes import (
     recalculer_frequentations,
     recalculer_seances_annuelles,
@@ -28,7 +36,15 @@ class Command(BaseCommand):
                 # Saves made meanwhile wait, then recount their children from the rebuilt rows.
                 tables = ", ".join(
                     connection.ops.quote_name(modele._meta.db_table)
-                    for modele in (FrequentationAnnuelle, EffectifAnnuel, ArriveesDuJour, SeancesAnnuelles)
+                    for modele in (
+                        FrequentationAnnuelle,
+                        EffectifAnnuel,
+                        ArriveesDuJour,
+                        ArriveesDuJourDuPerimetre,
+                        SeancesAnnuelles,
+                        SeancesDuJour,
+                        SeancesDuJourParAction,
+                    )
                 )
                 with connection.cursor() as curseur:
                     curseur.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
@@ -36,6 +52,7 @@ class Command(BaseCommand):
             FrequentationAnnuelle.objects.all().delete()
             EffectifAnnuel.objects.all().delete()
             ArriveesDuJour.objects.all().delete()
+            ArriveesDuJourDuPerimetre.objects.all().delete()
             recompter_inscrits()
             recompter_presents()
             recalculer_seances_annuelles()

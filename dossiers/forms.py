@@ -1,0 +1,234 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Div, Fieldset, Layout, Row
+from django import forms
+from django.core.validators import MaxLengthValidator
+
+from actions.forms import ChampDate, ChampMontant, _plafonner
+from fiches.annees import AnneeScolaire
+from fiches.champs import ChoixMultiples
+from fiches.models import Fiche, Quartier, RealisationAttendue
+from partenaires.models import Dispositif, Partenaire, SourceFinancement
+
+from .enums import EtatDossier
+from .models import Campagne, Dossier
+from .services import transitions_du_modele
+
+
+def _aide():
+    helper = FormHelper()
+    helper.form_tag = False
+    return helper
+
+
+def _champ_de(prefixe, financeur):
+    return f"{prefixe}_{financeur.pk}"
+
+
+def _ajouter_les_montants(form, prefixe, montants, libelle, **options):
+    """One optional amount field per financeur of `form.financeurs`, filled from `montants`
+    (financeur id -> amount): left empty, the financeur is not part of it."""
+    for financeur in form.financeurs:
+        form.fields[_champ_de(prefixe, financeur)] = ChampMontant(
+            label=libelle.format(financeur),
+            required=False,
+            min_value=0,
+            max_digits=12,
+            decimal_places=2,
+            initial=montants.get(financeur.pk),
+            **options,
+        )
+
+
+class FormulaireCampagne(forms.ModelForm):
+    """A campaign and, below it, one envelope field per partner of the contract: a partner left
+    empty does not fund this call."""
+
+    annee_scolaire = forms.TypedChoiceField(label="Année scolaire", coerce=int)
+
+    class Meta:
+        model = Campagne
+        fields = [
+            "intitule",
+            "annee_scolaire",
+            "ouverture",
+            "cloture",
+            "description",
+            "fiches",
+            "realisations",
+            "source",
+        ]
+        field_classes = {
+            "ouverture": ChampDate,
+            "cloture": ChampDate,
+            "fiches": ChoixMultiples,
+            "realisations": ChoixMultiples,
+        }
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "fiches": forms.CheckboxSelectMultiple,
+            "realisations": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, contrat, **kwargs):
+        super().__init__(*args, **kwargs)
+        courante = AnneeScolaire.courante().annee_de_rentree
+        annees = [AnneeScolaire(courante + decalage) for decalage in (-1, 0, 1)]
+        self.fields["annee_scolaire"].choices = [(a.annee_de_rentree, a.libelle) for a in annees]
+        self.fields["annee_scolaire"].initial = courante
+        self.fields["fiches"].queryset = Fiche.objects.filter(enjeu__axe__pilier__contrat=contrat)
+        self.fields["realisations"].queryset = RealisationAttendue.objects.filter(
+            fiche__enjeu__axe__pilier__contrat=contrat
+        ).select_related("fiche")
+        self.fields["source"].queryset = SourceFinancement.objects.filter(contrat=contrat)
+        _plafonner(self.fields["description"])
+        self.financeurs = list(Partenaire.objects.filter(contrat=contrat))
+        montants = {}
+        if self.instance.pk:
+            montants = {e.financeur_id: e.montant for e in self.instance.enveloppes.all()}
+        _ajouter_les_montants(
+            self,
+            "enveloppe",
+            montants,
+            libelle="Enveloppe de {}",
+            help_text="En euros ; vide : ce partenaire ne finance pas cet appel à projets.",
+        )
+        self.helper = _aide()
+        self.helper.layout = Layout(
+            Fieldset(
+                "L’appel à projets",
+                "intitule",
+                Row(Column("annee_scolaire"), Column("ouverture"), Column("cloture")),
+                "description",
+                "source",
+            ),
+            Fieldset("Ce qu’il vise", Div("fiches", css_class="cases-en-ligne"), "realisations"),
+            Fieldset("Enveloppes des financeurs", *[_champ_de("enveloppe", f) for f in self.financeurs]),
+        )
+
+    def enveloppes(self):
+        return {f: self.cleaned_data[_champ_de("enveloppe", f)] for f in self.financeurs}
+
+    def donnees(self):
+        return {nom: valeur for nom, valeur in self.cleaned_data.items() if not nom.startswith("enveloppe_")}
+
+
+class FormulaireDossier(forms.ModelForm):
+    """A dossier, complete or not: a draft saves whatever is filled, and depositing it says
+    what is missing. One amount field per financeur of the campaign."""
+
+    class Meta:
+        model = Dossier
+        fields = [
+            "titre",
+            "structure",
+            "objectifs",
+            "public",
+            "quartiers",
+            "fiche",
+            "realisations",
+            "dispositifs",
+            "date_debut",
+            "date_fin",
+            "cout_total",
+            "numero_dauphin",
+            "siret",
+            "rna",
+        ]
+        field_classes = {
+            "date_debut": ChampDate,
+            "date_fin": ChampDate,
+            "cout_total": ChampMontant,
+            "quartiers": ChoixMultiples,
+            "realisations": ChoixMultiples,
+            "dispositifs": ChoixMultiples,
+        }
+        widgets = {
+            "objectifs": forms.Textarea(attrs={"rows": 4}),
+            "public": forms.Textarea(attrs={"rows": 2}),
+            "quartiers": forms.CheckboxSelectMultiple,
+            "realisations": forms.CheckboxSelectMultiple,
+            "dispositifs": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, campagne, structures, **kwargs):
+        super().__init__(*args, **kwargs)
+        contrat = campagne.contrat
+        self.fields["structure"].queryset = structures
+        self.fields["quartiers"].queryset = Quartier.objects.filter(contrat=contrat)
+        self.fields["fiche"].queryset = campagne.fiches.all()
+        visees = campagne.realisations.all()
+        self.fields["realisations"].queryset = (
+            visees if visees.exists() else RealisationAttendue.objects.filter(fiche__campagnes=campagne)
+        ).select_related("fiche")
+        self.fields["dispositifs"].queryset = Dispositif.objects.filter(
+            fiches__enjeu__axe__pilier__contrat=contrat
+        ).distinct()
+        for nom in ("objectifs", "public"):
+            _plafonner(self.fields[nom])
+        # Copied from a document, a SIRET comes with spaces (clean_siret drops them): 14 digits
+        # and their three separators.
+        self.fields["siret"].max_length = 17
+        self.fields["siret"].validators = [MaxLengthValidator(17)]
+        self.fields["siret"].help_text = "14 chiffres, par exemple 732 829 320 00074."
+        self.financeurs = [e.financeur for e in campagne.enveloppes.select_related("financeur")]
+        montants = {}
+        if self.instance.pk:
+            montants = {ligne.financeur_id: ligne.montant_demande for ligne in self.instance.lignes.all()}
+        _ajouter_les_montants(self, "montant", montants, libelle="Montant demandé : {}")
+        self.helper = _aide()
+        self.helper.layout = Layout(
+            Fieldset("Le projet", "titre", "structure", "objectifs", "public"),
+            Fieldset(
+                "Où et dans quel cadre",
+                Div("quartiers", css_class="cases-en-ligne"),
+                "fiche",
+                "realisations",
+                "dispositifs",
+            ),
+            Fieldset("Quand", Row(Column("date_debut"), Column("date_fin"))),
+            Fieldset(
+                "Budget",
+                "cout_total",
+                *[_champ_de("montant", f) for f in self.financeurs],
+                "numero_dauphin",
+            ),
+            Fieldset("La structure", Row(Column("siret"), Column("rna"))),
+        )
+
+    def clean_siret(self):
+        # Copied from a document, a SIRET comes with spaces: they are not part of it.
+        return "".join(self.cleaned_data["siret"].split())
+
+    def montants(self):
+        return {f: self.cleaned_data[_champ_de("montant", f)] for f in self.financeurs}
+
+    def donnees(self):
+        return {nom: valeur for nom, valeur in self.cleaned_data.items() if not nom.startswith("montant_")}
+
+
+class FormulaireTransition(forms.Form):
+    """The dossier's next step: one button per transition the user may run, a comment shared by
+    them, and the state the page showed (a decision taken meanwhile by someone else is not
+    overwritten: dossiers.services)."""
+
+    commentaire = forms.CharField(
+        label="Commentaire",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    # Sent by the button pressed, not by a field of its own.
+    transition = forms.ChoiceField(error_messages={"required": "Choisissez l’étape avec l’un des boutons."})
+    etat_vu = forms.ChoiceField(choices=EtatDossier.choices, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["transition"].choices = [
+            (nom, custom["libelle"]) for nom, custom in transitions_du_modele().items()
+        ]
+        _plafonner(self.fields["commentaire"])
+        self.fields["commentaire"].help_text = (
+            "Obligatoire pour refuser, ajourner, renvoyer un bilan, donner un avis ou déposer un bilan. "
+            + self.fields["commentaire"].help_text
+        )
+        self.helper = _aide()
+        self.helper.layout = Layout("commentaire", "etat_vu")

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dossiers"
+
+urlpatterns = [
+    path("campagnes/", views.liste_campagnes, name="campagnes"),
+    path("campagnes/nouvelle/", views.nouvelle_campagne, name="nouvelle_campagne"),
+    path("campagnes/<id:pk>/", views.detail_campagne, name="campagne"),
+    path("campagnes/<id:pk>/modifier/", views.modifier_campagne, name="modifier_campagne"),
+    path("campagnes/<id:campagne>/deposer/", views.nouveau_dossier, name="nouveau"),
+    path("", views.liste_dossiers, name="liste"),
+    path("<id:pk>/", views.detail_dossier, name="detail"),
+    path("<id:pk>/modifier/", views.modifier_dossier, name="modifier"),
+]
