@@ -1,3 +1,4 @@
+import datetime
 import re
 from decimal import Decimal
 
@@ -499,3 +500,106 @@ class FormulairePresences(forms.Form):
     def __init__(self, *args, inscrits, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["presents"].choices = [(p.pk, p.code) for p in inscrits]
+
+
+def mois_demande(texte):
+    """The month a page is asked for, `2025-11`, as its first day; None when absent, unreadable
+    or outside the dates a record may carry."""
+    trouve = re.fullmatch(r"(\d{4})-(\d{2})", texte or "")
+    if not trouve or not 1 <= int(trouve[2]) <= 12:
+        return None
+    premier = datetime.date(int(trouve[1]), int(trouve[2]), 1)
+    return premier if DATE_MIN.replace(day=1) <= premier <= DATE_MAX else None
+
+
+class FormulairePresencesDuMois(forms.Form):
+    """A month of an action's attendance grids (selectors.GrilleDuMois): a box per child and
+    session that can be ticked, and per session that can be saved its headcounts, the version
+    and the children ticked when the page was loaded (as the one-session grid carries them).
+    `grilles` (once valid): per session whose column the user changed, what
+    services.presences_du_mois_enregistrer takes; a column left as loaded is not saved, so that
+    a session nobody entered yet stays à saisir."""
+
+    presences = forms.MultipleChoiceField(
+        label="Présences",
+        required=False,
+        error_messages={"invalid_choice": "Cette page a été modifiée avant l’envoi : rechargez-la."},
+    )
+
+    def __init__(self, *args, grille, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.grille = grille
+        self.seances = grille.seances_a_saisir()
+        charges = grille.presents_au_chargement()
+        self.fields["presences"].choices = [
+            (case.nom, case.nom) for _, cases in grille.lignes for case in cases if not case.raison
+        ]
+        self.initial["presences"] = [
+            case.nom for _, cases in grille.lignes for case in cases if case.present and not case.raison
+        ]
+        for seance in self.seances:
+            le = f"séance du {seance.date:%d/%m}"
+            self.fields[f"version-{seance.pk}"] = ChampVersion(initial=seance.version)
+            self.fields[f"charges-{seance.pk}"] = ChampIdentifiants(required=False, initial=charges[seance.pk])
+            for nom, libelle, valeur in (
+                ("anonymes", "Enfants non inscrits venus", seance.enfants_anonymes),
+                ("parents", "Parents présents", seance.parents_presents),
+            ):
+                # What the page showed, sent back hidden: a column is saved only if changed.
+                self.fields[f"avant-{nom}-{seance.pk}"] = forms.IntegerField(
+                    required=False, widget=forms.HiddenInput, initial=valeur
+                )
+                # Listed at the top of the page, an error names its field.
+                erreur = f"{libelle}, {le} : un nombre entier de 0 à {PETIT_ENTIER_MAX} (0 si personne)."
+                self.fields[f"{nom}-{seance.pk}"] = forms.IntegerField(
+                    label=f"{libelle}, {le}",
+                    min_value=0,
+                    max_value=PETIT_ENTIER_MAX,
+                    initial=valeur,
+                    error_messages=dict.fromkeys(("required", "invalid", "min_value", "max_value"), erreur),
+                    widget=forms.NumberInput(
+                        attrs={"class": "form-control form-control-sm effectif", "aria-label": f"{libelle}, {le}"}
+                    ),
+                )
+
+    def colonnes(self):
+        """Each session of the month with, when it can be saved, its hidden and headcount fields."""
+        return [
+            (
+                seance,
+                {
+                    nom.replace("-", "_"): self[f"{nom}-{seance.pk}"]
+                    for nom in ("version", "charges", "anonymes", "parents", "avant-anonymes", "avant-parents")
+                },
+            )
+            if seance in self.seances
+            else (seance, None)
+            for seance in self.grille.seances
+        ]
+
+    def clean(self):
+        donnees = super().clean()
+        if self.errors:
+            return donnees
+        coches = {}
+        for nom in donnees["presences"]:
+            seance, participant = nom.split(":")
+            coches.setdefault(int(seance), set()).add(int(participant))
+        self.grilles = {}
+        for seance in self.seances:
+            presents = coches.get(seance.pk, set())
+            charges = donnees[f"charges-{seance.pk}"]
+            effectifs_changes = [
+                nom
+                for nom in ("anonymes", "parents")
+                if donnees[f"{nom}-{seance.pk}"] != donnees[f"avant-{nom}-{seance.pk}"]
+            ]
+            if presents != charges or effectifs_changes:
+                self.grilles[seance.pk] = {
+                    "presents": presents,
+                    "presents_au_chargement": charges,
+                    "enfants_anonymes": donnees[f"anonymes-{seance.pk}"],
+                    "parents_presents": donnees[f"parents-{seance.pk}"],
+                    "version": donnees[f"version-{seance.pk}"],
+                }
+        return donnees

@@ -2,14 +2,16 @@
 
 import secrets
 from dataclasses import dataclass
+from datetime import date, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from partenaires.models import Structure
 
 from .dates import seuil_de_retention
+from .enums import EtatSeance
 from .models import Action, Financement, Inscription, Participant, Presence, Seance, nombre_de
 
 HISTORIQUE_MAX = 30
@@ -366,6 +368,122 @@ def participants_expires(*, aujourdhui, annees):
     seuil = seuil_de_retention(aujourdhui=aujourdhui, annees=annees)
     return list(
         Participant.objects.filter(anonymise_le__isnull=True).sans_activite_depuis(seuil).select_related("structure")
+    )
+
+
+def action_a_pointer(*, pk, perimetre):
+    """The action whose month of attendance is shown, with what the page names of it."""
+    return get_object_or_404(actions_visibles(perimetre=perimetre).select_related("porteur"), pk=pk)
+
+
+def mois_a_montrer(*, action, mois, aujourdhui):
+    """The month asked for (its first day), or by default the current one when the action has
+    sessions in it, else the last month with sessions up to today, else the action's first."""
+    if mois is not None:
+        return mois
+    courant = aujourdhui.replace(day=1)
+    jours = action.seances.aggregate(
+        ce_mois=Count("pk", filter=Q(date__gte=courant, date__lte=aujourdhui)),
+        derniere=Max("date", filter=Q(date__lte=aujourdhui)),
+        premiere=Min("date"),
+    )
+    if jours["ce_mois"] or not (jours["derniere"] or jours["premiere"]):
+        return courant
+    return (jours["derniere"] or jours["premiere"]).replace(day=1)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One child at one session of the month grid: whether it can be ticked and, if not, why."""
+
+    seance: Seance
+    participant: Participant
+    present: bool
+    raison: str = ""
+
+    @property
+    def nom(self):
+        return f"{self.seance.pk}:{self.participant.pk}"
+
+
+@dataclass(frozen=True)
+class GrilleDuMois:
+    """A month of an action: its sessions (columns), the children enrolled by the end of the
+    month (rows), each cell, and the months before and after that have sessions (or None)."""
+
+    mois: date
+    seances: list
+    lignes: list
+    precedent: date | None
+    suivant: date | None
+
+    def seances_a_saisir(self):
+        """The sessions whose grid can be saved: neither cancelled nor to come."""
+        return [seance for seance in self.seances if seance.etat in (EtatSeance.A_SAISIR, EtatSeance.SAISIE)]
+
+    def presents_au_chargement(self):
+        """Per session that can be saved, the children shown ticked: a child present but not
+        shown (no longer enrolled) is never unticked by this grid."""
+        return {
+            seance.pk: {
+                case.participant.pk
+                for _, cases in self.lignes
+                for case in cases
+                if case.seance is seance and case.present and not case.raison
+            }
+            for seance in self.seances_a_saisir()
+        }
+
+
+def _raison(seance, inscription):
+    participant = inscription.participant
+    if seance.etat == EtatSeance.ANNULEE:
+        return "séance annulée"
+    if seance.etat == EtatSeance.A_VENIR:
+        return "séance à venir"
+    if inscription.date_inscription > seance.date:
+        return f"inscrit·e le {inscription.date_inscription:%d/%m}"
+    if participant.date_consentement is None:
+        return "consentement parental à recueillir"
+    if participant.date_consentement > seance.date:
+        return f"consentement recueilli le {participant.date_consentement:%d/%m/%Y}"
+    return ""
+
+
+def grille_du_mois(*, action, mois):
+    """The month grid of the action, in four queries whatever the number of children and sessions."""
+    fin = (mois + timedelta(days=31)).replace(day=1)
+    seances = list(action.seances.filter(date__gte=mois, date__lt=fin))
+    inscriptions = list(
+        action.inscriptions.filter(date_inscription__lt=fin).select_related("participant").order_by("participant__code")
+    )
+    presents = set(
+        Presence.objects.filter(seance__in=[s.pk for s in seances]).values_list("seance_id", "participant_id")
+    )
+    autour = action.seances.aggregate(
+        precedent=Max("date", filter=Q(date__lt=mois)), suivant=Min("date", filter=Q(date__gte=fin))
+    )
+    lignes = [
+        (
+            inscription.participant,
+            [
+                Case(
+                    seance=seance,
+                    participant=inscription.participant,
+                    present=(seance.pk, inscription.participant_id) in presents,
+                    raison=_raison(seance, inscription),
+                )
+                for seance in seances
+            ],
+        )
+        for inscription in inscriptions
+    ]
+    return GrilleDuMois(
+        mois=mois,
+        seances=seances,
+        lignes=lignes,
+        precedent=autour["precedent"] and autour["precedent"].replace(day=1),
+        suivant=autour["suivant"] and autour["suivant"].replace(day=1),
     )
 
 

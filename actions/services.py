@@ -42,7 +42,7 @@ from .resumes import (
     recompter_presents,
 )
 from .selectors import nouveaux_codes, participants_expires, presences_notees
-from .versions import changements_a_appliquer
+from .versions import ModificationConcurrente, changements_a_appliquer
 
 SEANCES_PAR_SERIE_MAX = 200
 
@@ -759,11 +759,87 @@ def presences_enregistrer(
     save instead of one per child. The children ticked or unticked are recounted (their rows
     and the counters); the action's yearly sums when the grid is saved for the first time or
     its headcounts changed. No grid for a session to come, nor for a cancelled one."""
-    presents = set(presents)
     # The action first, then its children: the order every write that recounts takes its locks in.
     _verrouiller_les_actions([seance.action_id])
     # As committed: the session in hand may have been read before another grid was saved.
     seance.refresh_from_db(from_queryset=Seance.objects.select_related("action"))
+    a_ajouter, a_retirer, sommes_changees = _noter_la_grille(
+        seance,
+        _ce_que_lisent_les_grilles(action=seance.action_id, seances=[seance.pk]),
+        presents=presents,
+        enfants_anonymes=enfants_anonymes,
+        parents_presents=parents_presents,
+        presents_au_chargement=presents_au_chargement,
+        version=version,
+    )
+    _recompter_les_grilles(action=seance.action_id, notees=[(seance, a_ajouter, a_retirer, sommes_changees)])
+    return len(a_ajouter), len(a_retirer)
+
+
+@transaction.atomic
+def presences_du_mois_enregistrer(*, action, grilles):
+    """Save several attendance grids of one action at once (a month of it): `grilles` maps each
+    session's id to what presences_enregistrer takes for it. Each grid follows the rules of
+    the one-session save, by the same code; all are written or none. A grid someone else saved
+    meanwhile with other headcounts refuses the whole save, naming the sessions concerned, as
+    does any grid the rules refuse. The summaries are recounted once, for every child ticked or
+    unticked in any grid: what saving the grids one by one would leave."""
+    _verrouiller_les_actions([action.pk])
+    # As committed, and only the action's own: an id of another action's session is refused.
+    seances = list(Seance.objects.filter(action=action, pk__in=grilles).select_related("action"))
+    if len(seances) != len(grilles):
+        raise ValidationError({"presences": "Cette grille nomme des séances qui ne sont pas de cette action."})
+    lus = _ce_que_lisent_les_grilles(action=action.pk, seances=list(grilles))
+    notees, conflits, refus = [], [], []
+    for seance in seances:
+        try:
+            notees.append((seance, *_noter_la_grille(seance, lus, **grilles[seance.pk])))
+        except ModificationConcurrente:
+            conflits.append(seance)
+        except ValidationError as erreur:
+            refus += [f"Séance du {seance.date:%d/%m/%Y} : {m[0].lower()}{m[1:]}" for m in erreur.messages]
+    if conflits:
+        seances_en_conflit = ("la séance du " if len(conflits) == 1 else "les séances du ") + dates_en_clair(
+            [seance.date for seance in conflits]
+        )
+        refus.insert(
+            0,
+            f"Quelqu’un d’autre a changé les effectifs de {seances_en_conflit} pendant que vous remplissiez la "
+            "grille. Rien n’a été enregistré. Vérifiez vos effectifs : enregistrer de nouveau les garde.",
+        )
+    if refus:
+        raise ValidationError({"presences": refus})
+    _recompter_les_grilles(action=action.pk, notees=notees)
+    return len(seances)
+
+
+@dataclass(frozen=True)
+class _LuPourLesGrilles:
+    """What the rules of the grids read, once for all the grids of a save: the action's
+    enrolments (child, code, date, consent date) and the presences of the sessions."""
+
+    inscriptions: list
+    presences: dict
+
+
+def _ce_que_lisent_les_grilles(*, action, seances):
+    """Read once the action is locked: as committed."""
+    presences = {pk: set() for pk in seances}
+    for seance, participant in Presence.objects.filter(seance__in=seances).values_list("seance_id", "participant_id"):
+        presences[seance].add(participant)
+    inscriptions = Inscription.objects.filter(action=action).values_list(
+        "participant_id", "participant__code", "date_inscription", "participant__date_consentement"
+    )
+    return _LuPourLesGrilles(inscriptions=list(inscriptions), presences=presences)
+
+
+def _noter_la_grille(
+    seance, lus, *, presents, enfants_anonymes, parents_presents, presents_au_chargement=None, version=None
+):
+    """The rules and writes of one grid (presences_enregistrer), on a session read as committed
+    once its action is locked, with what `lus` read then. Nothing is written before every rule
+    holds. Returns the children ticked and unticked, and whether the action's yearly sums change."""
+    presents = set(presents)
     jour, saisie_avant = seance.date, seance.saisie_le
     _annees_ouvertes(
         porteur=seance.action.porteur_id,
@@ -782,9 +858,7 @@ def presences_enregistrer(
         raise ValidationError(
             {"presents": "Cette séance est à venir : sa grille de présences se remplit le jour même ou après."}
         )
-    inscrits = dict(
-        seance.action.inscriptions.filter(date_inscription__lte=jour).values_list("participant_id", "participant__code")
-    )
+    inscrits = {pk: code for pk, code, inscription, _ in lus.inscriptions if inscription <= jour}
     non_inscrits = presents - inscrits.keys()
     if non_inscrits:
         codes = Participant.objects.filter(pk__in=non_inscrits).values_list("code", flat=True)
@@ -795,8 +869,8 @@ def presences_enregistrer(
                 + "."
             }
         )
-    sans_consentement = Participant.objects.filter(pk__in=presents).exclude(date_consentement__lte=jour)
-    codes = sorted(sans_consentement.values_list("code", flat=True))
+    consentements = {pk: consentement for pk, _, _, consentement in lus.inscriptions}
+    codes = sorted(inscrits[pk] for pk in presents if consentements[pk] is None or consentements[pk] > jour)
     if codes:
         raise ValidationError(
             {
@@ -805,7 +879,7 @@ def presences_enregistrer(
                 + ". Renseignez-le sur la fiche de l’enfant avant de noter sa présence."
             }
         )
-    existants = set(seance.presences.values_list("participant_id", flat=True))
+    existants = set(lus.presences[seance.pk])
     if presents_au_chargement is not None:
         avant = set(presents_au_chargement)
         presents = (existants - (avant - presents)) | (presents - avant)
@@ -821,15 +895,27 @@ def presences_enregistrer(
     seance.version += 1
     seance.saisie_le = timezone.now()
     seance.nb_presents = len(presents)
-    if a_ajouter or a_retirer:
-        recalculer_frequentations(participants=a_ajouter | a_retirer)
     seance._change_reason = "Présences – " + (", ".join(changements) or "sans changement d’enfant")
     seance.save(update_fields=["enfants_anonymes", "parents_presents", "saisie_le", "version", "nb_presents"])
-    if saisie_avant is None or (seance.enfants_anonymes, seance.parents_presents) != effectifs_avant:
-        recalculer_seances_annuelles(actions=[seance.action_id], jours=[seance.date])
-    else:
-        ajouter_aux_presences_du_jour(seance=seance, ecart=len(a_ajouter) - len(a_retirer))
-    return len(a_ajouter), len(a_retirer)
+    sommes_changees = saisie_avant is None or (seance.enfants_anonymes, seance.parents_presents) != effectifs_avant
+    return a_ajouter, a_retirer, sommes_changees
+
+
+def _recompter_les_grilles(*, action, notees):
+    """After grids of the action were saved (each: its session, the children ticked and
+    unticked, whether its sums changed): the children ticked or unticked are recounted; the
+    action's yearly sums and the days of the grids saved for the first time or with other
+    headcounts are rewritten; the presences of the other grids' days move by their difference
+    (a day rewritten already counts them)."""
+    enfants = set().union(*(ajoutes | retires for _, ajoutes, retires, _ in notees))
+    if enfants:
+        recalculer_frequentations(participants=enfants)
+    jours = sorted({seance.date for seance, _, _, changees in notees if changees})
+    if jours:
+        recalculer_seances_annuelles(actions=[action], jours=jours)
+    for seance, ajoutes, retires, _ in notees:
+        if seance.date not in jours:
+            ajouter_aux_presences_du_jour(seance=seance, ecart=len(ajoutes) - len(retires))
 
 
 @transaction.atomic

@@ -27,6 +27,7 @@ urlpatterns = [
     path("actions/seances/<id:pk>/retablir/", views.retablir_seance, name="retablir_seance"),
     path("actions/seances/<id:pk>/supprimer/", views.supprimer_seance, name="supprimer_seance"),
     path("actions/seances/<id:pk>/presences/", views.saisir_presences, name="presences"),
+    path("actions/<id:pk>/presences/", views.presences_du_mois, name="presences_du_mois"),
     path("actions/<id:pk>/inscriptions/", views.inscrire_participants, name="inscriptions"),
     path("participants/", views.liste_participants, name="participants"),
     path("participants/export/", views.exporter_participants, name="export_participants"),

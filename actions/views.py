@@ -29,8 +29,10 @@ from .forms import (
     FormulaireInscription,
     FormulaireParticipant,
     FormulairePresences,
+    FormulairePresencesDuMois,
     FormulaireSeance,
     FormulaireSerieSeances,
+    mois_demande,
 )
 from .models import Action, Seance
 from .versions import ModificationConcurrente
@@ -627,6 +629,40 @@ def saisir_presences(request, pk):
         request,
         "actions/presences.html",
         {"seance": seance, "inscrits": inscrits, "coches": coches, "form": form},
+    )
+
+
+@formulaire
+@never_cache
+@exige(peut_saisir)
+def presences_du_mois(request, pk):
+    action = selectors.action_a_pointer(pk=pk, perimetre=request.perimetre)
+    mois = selectors.mois_a_montrer(
+        action=action, mois=mois_demande(request.GET.get("mois")), aujourdhui=timezone.localdate()
+    )
+    grille = selectors.grille_du_mois(action=action, mois=mois)
+    form = FormulairePresencesDuMois(request.POST or None, grille=grille)
+    if form.is_valid():
+        if not form.grilles:
+            messages.info(request, "Aucune case ni aucun effectif changé : rien à enregistrer.")
+            return redirect(request.get_full_path())
+        if _traiter(
+            request,
+            form,
+            lambda donnees: services.presences_du_mois_enregistrer(action=action, grilles=form.grilles),
+            lambda nombre: f"Présences de {nombre} séance{'s' if nombre > 1 else ''} enregistrées.",
+        ):
+            return redirect(request.get_full_path())
+        # Refused by the service: sent again, the grid stands for the sessions as saved now and
+        # keeps the user's values, knowingly.
+        form.data = form.data.copy()
+        for seance in grille.seances_a_saisir():
+            form.data[f"version-{seance.pk}"] = seance.version
+    coches = set(form["presences"].value() or [])
+    return render(
+        request,
+        "actions/presences_du_mois.html",
+        {"action": action, "grille": grille, "form": form, "coches": coches},
     )
 
 

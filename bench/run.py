@@ -40,6 +40,7 @@ LIBELLES_ECHELLES = {"demo": "démonstration", "dixieme": "1/10", "grande": "éc
 ECHAUFFEMENT = 5
 WORKERS = 2
 ENFANTS_PAR_GRILLE = 30
+SEANCES_PAR_MOIS = 8
 STATUT_ANNULEE = "annulee"  # actions.enums.StatutAction.ANNULEE
 # Target per page: p95 ceiling at full scale (ms), and whether p95 may at most double from 1/10
 # (asked of the dashboards; the export, which computes the same figures, is held to their ceiling).
@@ -50,6 +51,7 @@ CIBLES = {
     "action": (100, False),
     "export": (150, False),
     "saisie": (100, False),
+    "mois": (150, False),
 }
 # Like the dashboards, the current school year and the one before it.
 PLANCHER = """
@@ -294,6 +296,56 @@ def choisir_la_seance(curseur, aujourdhui):
     return seance, jour, [pk for (pk,) in curseur.fetchall()]
 
 
+def choisir_le_mois(curseur, aujourdhui):
+    """An action's month with 8 past sessions not cancelled and 30 children enrolled and
+    consenting by the first of them (or, short of that, the most of both, the latest month
+    first): those sessions and children, in the grid's order."""
+    curseur.execute(
+        """
+        WITH mois AS (
+            SELECT s.action_id, date_trunc('month', s.date)::date AS mois,
+                   (ARRAY_AGG(s.id ORDER BY s.date, s.heure_debut, s.id))[1:%(seances)s] AS seances,
+                   MIN(s.date) AS premiere, COUNT(*) AS nombre
+            FROM actions_seance s
+            JOIN actions_action a ON a.id = s.action_id
+            WHERE s.date <= %(aujourdhui)s AND s.annulee_le IS NULL AND a.statut <> %(annulee)s
+              AND NOT a.archivee
+            GROUP BY s.action_id, date_trunc('month', s.date)
+            HAVING COUNT(*) >= 2
+        ), notes AS (
+            SELECT m.*, (SELECT COUNT(*) FROM actions_inscription i
+                         JOIN actions_participant p ON p.id = i.participant_id
+                         WHERE i.action_id = m.action_id AND i.date_inscription <= m.premiere
+                           AND p.date_consentement <= m.premiere) AS eligibles
+            FROM mois m
+        )
+        SELECT action_id, mois, seances, premiere FROM notes
+        ORDER BY LEAST(nombre, %(seances)s) DESC, LEAST(eligibles, %(enfants)s) DESC, mois DESC, action_id DESC
+        LIMIT 1
+        """,
+        {
+            "aujourdhui": aujourdhui,
+            "annulee": STATUT_ANNULEE,
+            "seances": SEANCES_PAR_MOIS,
+            "enfants": ENFANTS_PAR_GRILLE + 5,
+        },
+    )
+    ligne = curseur.fetchone()
+    if ligne is None:
+        raise EchecBanc("Aucune action n’a deux séances passées dans un même mois.")
+    action, mois, seances, premiere = ligne
+    curseur.execute(
+        """
+        SELECT p.id FROM actions_inscription i
+        JOIN actions_participant p ON p.id = i.participant_id
+        WHERE i.action_id = %s AND i.date_inscription <= %s AND p.date_consentement <= %s
+        ORDER BY p.code
+        """,
+        [action, premiere, premiere],
+    )
+    return action, mois, seances, [pk for (pk,) in curseur.fetchall()]
+
+
 def deux_grilles(eligibles):
     """Two different sets of ticks, so that every save writes: the first 30 children, then the
     grid shifted by up to 5 children (or, without more children, its last 5 unticked)."""
@@ -469,21 +521,25 @@ def texte_visible(contenu):
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", texte)).strip()
 
 
+def champs_de_la_grille(client, chemin, champ, nom):
+    """The fields of the page's form that has `champ` (the boxes of a grid), as loaded now."""
+    reponse, contenu, _ = client.envoyer("GET", chemin)
+    verifier(reponse, contenu, chemin, 200)
+    lecteur = LecteurDeFormulaires()
+    lecteur.feed(contenu.decode())
+    champs = next((champs for _, champs in lecteur.formulaires if any(c.get("name") == champ for c in champs)), None)
+    if champs is None:
+        raise EchecBanc(f"{chemin} : pas de {nom} (champ « {champ} ») dans la page.")
+    return champs
+
+
 def mesurer_la_saisie(client, seance, eligibles, nombre):
     chemin = f"/actions/seances/{seance}/presences/"
 
     def charger():
         """The grid as a user loads it before saving: its hidden fields say what it showed
         (the children ticked, the session's version), and a save writes what changed since."""
-        reponse, contenu, _ = client.envoyer("GET", chemin)
-        verifier(reponse, contenu, chemin, 200)
-        lecteur = LecteurDeFormulaires()
-        lecteur.feed(contenu.decode())
-        champs = next(
-            (champs for _, champs in lecteur.formulaires if any(c.get("name") == "presents" for c in champs)), None
-        )
-        if champs is None:
-            raise EchecBanc(f"{chemin} : pas de grille de présences (champ « presents ») dans la page.")
+        champs = champs_de_la_grille(client, chemin, "presents", "grille de présences")
         valeurs = {c["name"]: c.get("value", "") for c in champs if c.get("name") and c.get("type") != "checkbox"}
         cochables = {int(c["value"]) for c in champs if c.get("name") == "presents" and "disabled" not in c}
         manquants = set(eligibles) - cochables
@@ -507,6 +563,46 @@ def mesurer_la_saisie(client, seance, eligibles, nombre):
         return chemin, (reponse, contenu, duree)
 
     titre = f"Enregistrement d’une grille de {len(grilles[0])} présences"
+    return mesurer(titre, enregistrer, nombre, 302)
+
+
+def mesurer_la_saisie_du_mois(client, action, mois, seances, eligibles, nombre):
+    """The month grid saved with the chosen sessions' boxes of the chosen children ticked as
+    one of two grids in turn (every other box as loaded): each save writes in every session."""
+    chemin = f"/actions/{action}/presences/?mois={mois:%Y-%m}"
+
+    def charger():
+        champs = champs_de_la_grille(client, chemin, "presences", "grille du mois")
+        valeurs = [(c["name"], c.get("value", "")) for c in champs if c.get("name") and c.get("type") != "checkbox"]
+        cases = {
+            tuple(map(int, c["value"].split(":"))): "checked" in c
+            for c in champs
+            if c.get("name") == "presences" and "disabled" not in c
+        }
+        manquantes = {(s, e) for s in seances for e in eligibles} - cases.keys()
+        if manquantes:
+            raise EchecBanc(f"{chemin} : cases attendues absentes de la grille : {sorted(manquantes)[:10]}.")
+        return valeurs, cases
+
+    charger()
+    grilles = deux_grilles(eligibles)
+    choisis = set(grilles[0]) | set(grilles[1])
+
+    def enregistrer(rang):
+        # Loaded again before each save, untimed: only the save is measured.
+        valeurs, cases = charger()
+        cochees = set(grilles[rang % 2])
+        donnees = valeurs + [
+            ("presences", f"{s}:{e}")
+            for (s, e), cochee in cases.items()
+            if (e in cochees if s in seances and e in choisis else cochee)
+        ]
+        reponse, contenu, duree = client.envoyer("POST", chemin, donnees)
+        if reponse.status == 200:
+            raise EchecBanc(f"{chemin} : grille du mois refusée :\n{erreurs_du_formulaire(contenu)}")
+        return chemin, (reponse, contenu, duree)
+
+    titre = f"Enregistrement d’une grille du mois ({len(grilles[0])} enfants × {len(seances)} séances)"
     return mesurer(titre, enregistrer, nombre, 302)
 
 
@@ -541,6 +637,7 @@ def mesurer_l_echelle(echelle, nombre, regenerer):
         quartier, actions_du_quartier = choisir_le_quartier(curseur)
         action, seances, inscrits = choisir_l_action(curseur, aujourdhui)
         seance, jour, eligibles = choisir_la_seance(curseur, aujourdhui)
+        action_du_mois, mois, seances_du_mois, eligibles_du_mois = choisir_le_mois(curseur, aujourdhui)
     choix = [
         f"quartier {quartier} ({actions_du_quartier} actions, la médiane)",
         f"action {action} ({seances} séances, {inscrits} inscrits, la médiane de l’année précédente)",
@@ -548,6 +645,10 @@ def mesurer_l_echelle(echelle, nombre, regenerer):
     ]
     if len(eligibles) < ENFANTS_PAR_GRILLE:
         choix.append(f"aucune séance n’a {ENFANTS_PAR_GRILLE} enfants : grille de {len(eligibles)}, la plus grande")
+    choix.append(
+        f"mois {mois:%m/%Y} de l’action {action_du_mois} ({len(seances_du_mois)} séances passées, "
+        f"{len(eligibles_du_mois)} enfants inscrits et consentants dès la première)"
+    )
     session = ouvrir_une_session(url)
     print(f"[{echelle}] gunicorn, {WORKERS} workers ; " + " ; ".join(choix), flush=True)
     mesures = {}
@@ -562,6 +663,9 @@ def mesurer_l_echelle(echelle, nombre, regenerer):
         ]:
             mesures[cle] = mesurer_une_page(client, titre, chemin, nombre)
         mesures["saisie"] = mesurer_la_saisie(client, seance, eligibles, nombre)
+        mesures["mois"] = mesurer_la_saisie_du_mois(
+            client, action_du_mois, mois, seances_du_mois, eligibles_du_mois, nombre
+        )
     with curseur_sur(url) as curseur:
         mesures["plancher"] = mesurer_le_plancher(curseur, aujourdhui, nombre)
         curseur.execute("SHOW server_version")
@@ -651,7 +755,8 @@ def ecrire_le_rapport(resultats, version_pg, nombre, duree_totale, arguments):
         "présences alterne deux grilles différentes pour que chaque envoi écrive, en cochant et décochant "
         "d’abord des enfants déjà venus dans l’année (la plupart des enregistrements d’une année ; la "
         "première venue d’un enfant ajoute deux requêtes, fixées par les tests) ; la grille est rechargée "
-        "avant chaque envoi, hors chronométrage, comme le ferait un utilisateur. Le plancher est la "
+        "avant chaque envoi, hors chronométrage, comme le ferait un utilisateur ; la grille du mois de même, "
+        "deux grilles de 30 enfants dans chacune de 8 séances passées d’un même mois. Le plancher est la "
         "requête SQL seule qui compte les enfants distincts à partir des présences, sur le contrat, pour "
         "l’année scolaire en cours et la précédente comme les tableaux de bord, lancée par psycopg2 sans "
         "passer par l’application : aucune page qui recompterait les présences ne peut faire mieux. "

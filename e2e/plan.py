@@ -218,6 +218,21 @@ PAGES = {
         # A session of the closed year: the closure is said instead of the grid.
         variantes=(("annee-cloturee", lambda demo: demo.url("actions:presences", pk=demo.seance_cloturee)),),
     ),
+    # The month by default (the current one, or the last with sessions), then the audited
+    # session's, and a month that cannot be read (the default one is shown).
+    "actions:presences_du_mois": Page(
+        lambda demo: demo.url("actions:presences_du_mois", pk=demo.action.pk),
+        formulaire=True,
+        variantes=(
+            (
+                "mois-de-la-seance",
+                lambda demo: (
+                    f"{demo.url('actions:presences_du_mois', pk=demo.action.pk)}?mois={demo.seance.date:%Y-%m}"
+                ),
+            ),
+            "?mois=2025-13",
+        ),
+    ),
     "actions:inscriptions": Page(
         lambda demo: demo.url("actions:inscriptions", pk=demo.action.pk),
         formulaire=True,

@@ -243,3 +243,45 @@ def test_a_partner_reads_a_quartier_dashboard_and_reaches_no_action_nor_child(do
     ]:
         reponse = page.goto(url)
         assert reponse.status in (403, 404), f"{PARTENAIRE} ouvre {url} ({reponse.status})"
+
+
+def test_the_month_grid_is_used_with_the_keyboard_alone_on_a_320_pixel_screen(donnees_demo, page):
+    """RGAA 10.11 (reflow at 320 px): the page does not scroll sideways, the grid does within
+    its box, the children's codes stay in view; each box is a 44 px target, named for the child
+    and the session, ticked with the space bar, and the month saved from the keyboard."""
+    seance = Demo().seance
+    inscrits = Participant.objects.filter(
+        inscriptions__action=seance.action, inscriptions__date_inscription__lte=seance.date
+    )
+    inscrits.exclude(date_consentement__lte=seance.date).update(date_consentement=seance.date)
+    enfant = inscrits.order_by("code").first()
+    se_connecter(page, ANIMATEUR)
+    page.set_viewport_size({"width": 320, "height": 640})
+    url = f"{reverse('actions:presences_du_mois', kwargs={'pk': seance.action_id})}?mois={seance.date:%Y-%m}"
+    page.goto(url)
+
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 320
+    conteneur = page.locator(".grille-mois-conteneur")
+    assert conteneur.evaluate("(e) => e.scrollWidth > e.clientWidth"), "the grid scrolls within its box"
+    code = page.locator(".grille-mois tbody th").first
+    gauche = code.bounding_box()["x"]
+    conteneur.evaluate("(e) => { e.scrollLeft = e.scrollWidth; }")
+    assert abs(code.bounding_box()["x"] - gauche) < 1, "the children's codes stay in view"
+    conteneur.evaluate("(e) => { e.scrollLeft = 0; }")
+
+    case = page.get_by_role("checkbox", name=f"Présent·e : {enfant.code}, séance du {seance.date:%d/%m}")
+    etiquette = page.locator(".case-presence", has=case).bounding_box()
+    assert etiquette["width"] >= 44 and etiquette["height"] >= 44
+    etait_cochee = case.is_checked()
+    tabuler_jusqua(page, case)
+    assert _focus_visible(case)
+    page.keyboard.press("Space")
+    assert case.is_checked() != etait_cochee
+    bouton = page.get_by_role("button", name="Enregistrer les présences du mois")
+    tabuler_jusqua(page, bouton, maximum=600)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    assert "enregistrées" in _message(page)
+    presente = Seance.objects.get(pk=seance.pk).presences.filter(participant=enfant).exists()
+    assert presente != etait_cochee

@@ -256,4 +256,49 @@ def test_a_grid_saved_while_its_year_is_being_closed_waits_and_is_refused():
     (refus,) = erreurs
     assert "L’année scolaire 2025-2026 est clôturée depuis le" in refus.messages[0]
     assert seance.presences.count() == 0
+
+
+def _grille_du_mois(client, action):
+    """The month grid of November 2025 as `client` loads it."""
+    url = f"/actions/{action.pk}/presences/?mois=2025-11"
+    reponse = client.get(url)
+    return url, formulaire(reponse, f"version-{reponse.context['form'].seances[0].pk}")
+
+
+def _mois_a_pointer():
+    action, _, enfants = action_avec_enfants(3)
+    seances = [SeanceFactory(action=action, date=datetime.date(2025, 11, jour), saisie_le=None) for jour in (5, 12)]
+    return action, seances, enfants
+
+
+def test_two_month_grids_saved_at_once_keep_what_each_user_ticked():
+    action, (s1, s2), (a, b, c) = _mois_a_pointer()
+    camille, dominique = navigateurs(2)
+    (url, premiere), (_, seconde) = _grille_du_mois(camille, action), _grille_du_mois(dominique, action)
+    premiere["presences"] = [f"{s1.pk}:{a.pk}", f"{s2.pk}:{a.pk}"]
+    seconde["presences"] = [f"{s1.pk}:{b.pk}", f"{s2.pk}:{c.pk}"]
+
+    reponses = simultanement(partial(camille.post, url, premiere), partial(dominique.post, url, seconde))
+
+    assert [r.status_code for r in reponses] == [302, 302]
+    assert set(s1.presences.values_list("participant_id", flat=True)) == {a.pk, b.pk}
+    assert set(s2.presences.values_list("participant_id", flat=True)) == {a.pk, c.pk}
+    assert coherent()
+
+
+def test_two_month_grids_with_other_headcounts_for_one_session_at_once_refuse_the_second_whole():
+    action, (s1, s2), (a, b, _) = _mois_a_pointer()
+    camille, dominique = navigateurs(2)
+    (url, premiere), (_, seconde) = _grille_du_mois(camille, action), _grille_du_mois(dominique, action)
+    premiere["presences"], premiere[f"parents-{s2.pk}"] = [f"{s1.pk}:{a.pk}"], ["2"]
+    seconde["presences"], seconde[f"parents-{s2.pk}"] = [f"{s1.pk}:{b.pk}"], ["7"]
+
+    reponses = simultanement(partial(camille.post, url, premiere), partial(dominique.post, url, seconde))
+
+    assert sorted(r.status_code for r in reponses) == [200, 302]
+    gagnant = 0 if reponses[0].status_code == 302 else 1
+    assert "Quelqu’un d’autre a changé les effectifs de la séance du 12/11/2025" in texte(reponses[1 - gagnant])
+    # Nothing of the refused month was saved, not even its ticks on the other session.
+    assert set(s1.presences.values_list("participant_id", flat=True)) == {[a, b][gagnant].pk}
+    assert Seance.objects.get(pk=s2.pk).parents_presents == [2, 7][gagnant]
     assert coherent()

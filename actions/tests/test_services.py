@@ -699,19 +699,20 @@ class TestPresences:
             self._saisir(seance, enfants[1:], anonymes=4, parents=2)
 
 
-# Lock the action, the session's date, grid and headcounts as committed, enrolled children, their consent,
-# existing presences, delete, insert, the yearly summary of the children concerned (lock them,
+# Lock the action, the session's date, grid and headcounts as committed, enrolled children with their
+# consent, existing presences, delete, insert, the yearly summary of the children concerned (lock them,
 # their previous rows by counter, delete, their profile, their level of each year, presences
 # per contract and per quartier, insert, add to the counters, to the arrivals per day and to
 # their sums per perimeter),
 # session update and its history row, the day's presences moved in each perimeter (the
 # counters, then the action's rows), plus the savepoint pair of the transaction. It was 22
 # while a receiver of the session's save locked the action again and rewrote its yearly sums
-# whether the headcounts had changed or not. The closure of the session's school year adds two
-# (the contract's shared lock, its closed years: fiches.clotures).
-REQUETES_SAISIE_PRESENCES = 26
-# Lock, the session as committed, the closure (2), enrolled, consent, existing presences, session
-# update and history, the action's yearly sums (delete, sums, insert) and its day's sums per
-# perimeter rewritten (REQUETES_JOUR_REECRIT), savepoints.
+# whether the headcounts had changed or not; 24 while the consent was read apart from the
+# enrolments. The closure of the session's school year adds two (the contract's shared lock, its
+# closed years: fiches.clotures).
+REQUETES_SAISIE_PRESENCES = 25
+# Lock, the session as committed, the closure (2), enrolled with their consent, existing
+# presences, session update and history, the action's yearly sums (delete, sums, insert) and its
+# day's sums per perimeter rewritten (REQUETES_JOUR_REECRIT), savepoints.
 REQUETES_JOUR_REECRIT = 7
-REQUETES_SAISIE_EFFECTIFS = 14 + REQUETES_JOUR_REECRIT
+REQUETES_SAISIE_EFFECTIFS = 13 + REQUETES_JOUR_REECRIT

@@ -85,6 +85,7 @@ def test_pages_and_export_of_a_child_are_never_cached(chef, adresses):
         "actions:exporter_participant",
         "actions:detail",
         "actions:presences",
+        "actions:presences_du_mois",
         "actions:inscriptions",
     ):
         reponse = chef.get(adresses[nom])

@@ -85,6 +85,7 @@ MATRICE = {
     "actions:retablir_seance": ECRITURE_POST,
     "actions:supprimer_seance": SAISIE,
     "actions:presences": SAISIE,
+    "actions:presences_du_mois": SAISIE,
     "actions:inscriptions": SAISIE,
     "actions:participants": SAISIE,
     "actions:nouveau_participant": SAISIE,
