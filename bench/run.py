@@ -273,10 +273,10 @@ def choisir_la_seance(curseur, aujourdhui):
     if ligne is None:
         raise EchecBanc("Aucune séance passée de l’année en cours n’a d’enfant inscrit et consentant.")
     seance, jour, _ = ligne
-    # The children who already came this school year first: ticking or unticking them moves no
-    # child's first day of the year, as most saves of a year; a first arrival adds two statements
-    # to a save (the arrivals per day and their sums per perimeter), pinned by the tests. Both
-    # scales then measure the same work.
+    # The children who already came to this action this school year first: ticking or unticking
+    # them moves no child's first day of the year, in the contract or in the action's quartiers,
+    # as most saves of a year; a first arrival adds two statements to a save (the arrivals per day
+    # and their sums per perimeter), pinned by the tests. Both scales then measure the same work.
     curseur.execute(
         """
         SELECT p.id FROM actions_inscription i
@@ -286,12 +286,11 @@ def choisir_la_seance(curseur, aujourdhui):
         ORDER BY NOT EXISTS (
             SELECT 1 FROM actions_presence pr
             JOIN actions_seance s ON s.id = pr.seance_id
-            JOIN actions_action a ON a.id = s.action_id
-            WHERE pr.participant_id = p.id AND s.date >= %(rentree)s AND s.date < %(jour)s
-              AND s.annulee_le IS NULL AND a.statut <> %(annulee)s
+            WHERE pr.participant_id = p.id AND s.action_id = i.action_id
+              AND s.date >= %(rentree)s AND s.date < %(jour)s AND s.annulee_le IS NULL
         ), p.code
         """,
-        {"seance": seance, "jour": jour, "rentree": annee_scolaire(jour)[0], "annulee": STATUT_ANNULEE},
+        {"seance": seance, "jour": jour, "rentree": annee_scolaire(jour)[0]},
     )
     return seance, jour, [pk for (pk,) in curseur.fetchall()]
 
@@ -753,7 +752,7 @@ def ecrire_le_rapport(resultats, version_pg, nombre, duree_totale, arguments):
         "la réponse. p50 et p95 au rang le plus proche. Le nombre de requêtes SQL vient de l’en-tête "
         "`Server-Timing` posé par `config/mesure.py` (réglages du banc seulement). L’enregistrement des "
         "présences alterne deux grilles différentes pour que chaque envoi écrive, en cochant et décochant "
-        "d’abord des enfants déjà venus dans l’année (la plupart des enregistrements d’une année ; la "
+        "d’abord des enfants déjà venus à l’action dans l’année (la plupart des enregistrements ; la "
         "première venue d’un enfant ajoute deux requêtes, fixées par les tests) ; la grille est rechargée "
         "avant chaque envoi, hors chronométrage, comme le ferait un utilisateur ; la grille du mois de même, "
         "deux grilles de 30 enfants dans chacune de 8 séances passées d’un même mois. Le plancher est la "
