@@ -25,6 +25,9 @@ from openpyxl import load_workbook
 from actions.tests.factories import ActionFactory, FinancementFactory
 from comptes.enums import Role
 from comptes.models import Adhesion
+from demo.activite import generer_activite
+from demo.clotures import annee_precedente_cloturer
+from demo.dossiers import dossiers_de_demo
 from dossiers.enums import EtatDossier
 from dossiers.financements import financements_de_l_annee
 from dossiers.models import Campagne, Dossier, EnveloppeCampagne, LigneBudget
@@ -217,3 +220,18 @@ def test_the_exports_hold_the_same_tables_in_euros(chef):
         chef.get(reverse("dossiers:financements_csv"), {"annee": "2025-2026"}).content.decode("utf-8-sig").splitlines()
     )
     assert "2025-2026;non;Appel à projets (demandé dans les dossiers);;ANCT;15500,00;2000,00;;50000,00" in lignes
+
+
+def test_the_demo_shows_funding_of_every_kind_and_its_campaign(demo, reference):
+    """The demo as `make run` loads it: the current year has both categories, a leverage, and
+    its campaign's envelopes with what its conventionné dossiers were granted; the previous
+    year is closed."""
+    generer_activite(contrat=reference)
+    dossiers_de_demo(contrat=reference)
+    annee_precedente_cloturer(contrat=reference)
+    courante = financements_de_l_annee(contrat=reference, annee=AnneeScolaire.courante())
+    assert courante.credits_specifiques and courante.droit_commun and courante.effet_levier > 1
+    assert len(courante.par_quartier) > 1 and len(courante.par_financeur) > 1
+    assert courante.campagnes and any(ligne.accorde for ligne in courante.par_financeur_de_campagne)
+    precedente = financements_de_l_annee(contrat=reference, annee=AnneeScolaire.courante().precedente())
+    assert precedente.total.accorde and precedente.cloture is not None
