@@ -2,6 +2,7 @@
 sheet per table, for people; CSV, the same tables one under the other, each row naming its
 table, for machines. Amounts in euros. Nothing here queries the database."""
 
+from actions.exports import COLONNES_MONTANTS
 from fiches.tableurs import DECIMAL, EUROS, Chiffre, Colonne, Feuille
 
 COLONNES = [
@@ -10,9 +11,7 @@ COLONNES = [
     Colonne("tableau", "Tableau"),
     Colonne("code", "Code"),
     Colonne("libelle", "Libellé"),
-    Colonne("montant_demande", "Demandé", EUROS),
-    Colonne("montant_accorde", "Accordé", EUROS),
-    Colonne("montant_verse", "Versé", EUROS),
+    *COLONNES_MONTANTS,
     Colonne("enveloppe", "Enveloppe de l’appel à projets", EUROS),
 ]
 

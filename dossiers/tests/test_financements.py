@@ -18,6 +18,8 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -235,3 +237,17 @@ def test_the_demo_shows_funding_of_every_kind_and_its_campaign(demo, reference):
     assert courante.campagnes and any(ligne.accorde for ligne in courante.par_financeur_de_campagne)
     precedente = financements_de_l_annee(contrat=reference, annee=AnneeScolaire.courante().precedente())
     assert precedente.total.accorde and precedente.cloture is not None
+
+
+def test_the_page_reads_as_many_queries_whatever_the_data(chef, cas):
+    adresse = f"{reverse('dossiers:financements')}?annee=2025-2026"
+    with CaptureQueriesContext(connection) as petit:
+        assert chef.get(adresse).status_code == 200
+    for _ in range(4):
+        action = ActionFactory(
+            realisation=cas["r1"], porteur=cas["structure"], quartiers=[QuartierFactory(contrat=cas["contrat"])]
+        )
+        FinancementFactory(action=action, source=cas["ville"], financeur=PartenaireFactory(contrat=cas["contrat"]))
+    with CaptureQueriesContext(connection) as grand:
+        assert chef.get(adresse).status_code == 200
+    assert len(grand) == len(petit)
