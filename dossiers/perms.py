@@ -23,3 +23,9 @@ def peut_gerer_les_campagnes(perimetre):
 def peut_rediger_un_dossier(perimetre):
     """Dossiers are the porteurs': the structure that asks for money writes what it asks."""
     return perimetre.porteur
+
+
+def peut_voir_les_financements(perimetre):
+    """Funding across the contract (who asked and got how much) is the project team's to steer;
+    a partner sees its own avis, a porteur its own dossiers, not the others' money."""
+    return perimetre.responsable

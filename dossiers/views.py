@@ -4,17 +4,27 @@ the methods it handles (fiches.perms.lecture, formulaire); writes go through dos
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from fiches import tableurs
+from fiches.annees import AnneeScolaire, annees_recentes
 from fiches.perms import exige, formulaire, lecture
 from partenaires.models import Structure
 
-from . import selectors, services
+from . import exports, selectors, services
 from .enums import EtatDossier
 from .filters import FiltreDossiers
+from .financements import financements_de_l_annee
 from .forms import FormulaireCampagne, FormulaireDossier, FormulaireTransition
-from .perms import peut_gerer_les_campagnes, peut_rediger_un_dossier, peut_voir_les_campagnes, peut_voir_les_dossiers
+from .perms import (
+    peut_gerer_les_campagnes,
+    peut_rediger_un_dossier,
+    peut_voir_les_campagnes,
+    peut_voir_les_dossiers,
+    peut_voir_les_financements,
+)
 
 DOSSIERS_PAR_PAGE = 25
 GABARIT_FORMULAIRE = "actions/formulaire.html"
@@ -228,3 +238,46 @@ def detail_dossier(request, pk):
             "peut_modifier": peut_rediger_un_dossier(perimetre) and dossier.etat == EtatDossier.BROUILLON,
         },
     )
+
+
+def _annee_demandee(request):
+    """The school year asked (« 2025-2026 »), the current one by default or when unreadable, as
+    on the dashboards."""
+    return AnneeScolaire.depuis_libelle(request.GET.get("annee")) or AnneeScolaire.courante()
+
+
+@lecture
+@exige(peut_voir_les_financements)
+def financements(request):
+    """Funding at a glance for a school year: requested, granted, paid, broken down."""
+    annee = _annee_demandee(request)
+    return render(
+        request,
+        "dossiers/financements.html",
+        {
+            "financements": financements_de_l_annee(contrat=request.perimetre.contrat, annee=annee),
+            "annees": annees_recentes(),
+        },
+    )
+
+
+FORMATS_D_EXPORT = {
+    "xlsx": (
+        lambda financements: tableurs.en_classeur(exports.feuilles(financements)),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+    "csv": (lambda financements: tableurs.en_csv(exports.feuille_unique(financements)), "text/csv; charset=utf-8"),
+}
+
+
+@lecture
+@exige(peut_voir_les_financements)
+def exporter_financements(request, extension):
+    """The tables of the funding page of the same school year."""
+    annee = _annee_demandee(request)
+    ecrire, type_mime = FORMATS_D_EXPORT[extension]
+    reponse = HttpResponse(
+        ecrire(financements_de_l_annee(contrat=request.perimetre.contrat, annee=annee)), content_type=type_mime
+    )
+    reponse["Content-Disposition"] = f'attachment; filename="financements-{annee.libelle}.{extension}"'
+    return reponse

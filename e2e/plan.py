@@ -272,6 +272,18 @@ PAGES = {
     "dossiers:modifier": Page(
         lambda demo: demo.url("dossiers:modifier", pk=demo.dossier(EtatDossier.BROUILLON).pk), formulaire=True
     ),
+    # The current year (its campaign against the grants), the closed year before it (figures
+    # marked final), and a year that cannot be read (the current one is shown).
+    "dossiers:financements": Page(
+        lambda demo: reverse("dossiers:financements"),
+        variantes=(
+            (
+                "annee-cloturee",
+                lambda demo: f"{reverse('dossiers:financements')}?annee={AnneeScolaire.courante().precedente()}",
+            ),
+            "?annee=2025-2027",
+        ),
+    ),
 }
 
 
@@ -313,6 +325,12 @@ SANS_PAGE = {
         200,
         "application/json",
         "export des données d’un enfant",
+    ),
+    "dossiers:financements_csv": SansPage(
+        lambda demo: reverse("dossiers:financements_csv"), 200, "text/csv", "export des financements de l’année"
+    ),
+    "dossiers:financements_xlsx": SansPage(
+        lambda demo: reverse("dossiers:financements_xlsx"), 200, XLSX, "export des financements de l’année"
     ),
     # The lists' exports (actions.exports): XLSX by default, CSV with format=csv.
     "actions:export_actions": SansPage(

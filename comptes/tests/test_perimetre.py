@@ -117,6 +117,10 @@ MATRICE = {
     "dossiers:liste": DOSSIERS,
     "dossiers:detail": DOSSIERS,
     "dossiers:modifier": REDACTION,
+    # The contract's funding at a glance: the officers' (partners, animateurs, porteurs: 403).
+    "dossiers:financements": PILOTAGE,
+    "dossiers:financements_csv": PILOTAGE,
+    "dossiers:financements_xlsx": PILOTAGE,
     # Closing a year: its officers decide it (the page explains, or says why not yet).
     "indicateurs:cloturer": PILOTAGE,
 }
