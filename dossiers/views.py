@@ -240,17 +240,11 @@ def detail_dossier(request, pk):
     )
 
 
-def _annee_demandee(request):
-    """The school year asked (« 2025-2026 »), the current one by default or when unreadable, as
-    on the dashboards."""
-    return AnneeScolaire.depuis_libelle(request.GET.get("annee")) or AnneeScolaire.courante()
-
-
 @lecture
 @exige(peut_voir_les_financements)
 def financements(request):
     """Funding at a glance for a school year: requested, granted, paid, broken down."""
-    annee = _annee_demandee(request)
+    annee = AnneeScolaire.demandee(request.GET.get("annee"))
     return render(
         request,
         "dossiers/financements.html",
@@ -274,7 +268,7 @@ FORMATS_D_EXPORT = {
 @exige(peut_voir_les_financements)
 def exporter_financements(request, extension):
     """The tables of the funding page of the same school year."""
-    annee = _annee_demandee(request)
+    annee = AnneeScolaire.demandee(request.GET.get("annee"))
     ecrire, type_mime = FORMATS_D_EXPORT[extension]
     reponse = HttpResponse(
         ecrire(financements_de_l_annee(contrat=request.perimetre.contrat, annee=annee)), content_type=type_mime

@@ -25,6 +25,12 @@ class AnneeScolaire:
         return cls.de_la_date(timezone.localdate())
 
     @classmethod
+    def demandee(cls, libelle):
+        """The school year a page is asked for (`?annee=2025-2026`): the current one when none is
+        asked or the text is not one, as every page with a year selector shows it."""
+        return cls.depuis_libelle(libelle) or cls.courante()
+
+    @classmethod
     def depuis_libelle(cls, libelle):
         """`2025-2026` -> the school year; None when the text is not a school year, or one that
         starts outside the dates a record may carry (fiches.bornes)."""

@@ -123,10 +123,6 @@ def indicateurs_de_la_fiche(*, fiche):
     return Indicateur.objects.filter(fiche=fiche)
 
 
-def annee_demandee(valeur):
-    return AnneeScolaire.depuis_libelle(valeur) or AnneeScolaire.courante()
-
-
 def quartiers_visibles(*, perimetre):
     """Partners granted some quartiers see only theirs; everyone else the whole contract."""
     quartiers = Quartier.objects.filter(contrat=perimetre.contrat)

@@ -25,7 +25,7 @@ from .periodes import Comparaison
 @exige(peut_voir_les_tableaux)
 def tableaux(request):
     """The contract's fiches, each with its key figures and a link to its dashboard."""
-    annee = selectors.annee_demandee(request.GET.get("annee"))
+    annee = AnneeScolaire.demandee(request.GET.get("annee"))
     du_contrat = peut_voir_le_tableau_du_contrat(request.perimetre)
     cloture = clotures.cloture_de(contrat=request.perimetre.contrat, annee=annee)
     return render(
@@ -70,7 +70,7 @@ def _annee_cloturee(request, cloture, valeur):
 
 
 def _rendre_tableau(request, fiche, quartier):
-    annee = selectors.annee_demandee(request.GET.get("annee"))
+    annee = AnneeScolaire.demandee(request.GET.get("annee"))
     tableau = selectors.tableau_de_bord(perimetre=request.perimetre, annee=annee, fiche=fiche, quartier=quartier)
     tableau.cloture = _annee_close(request.perimetre, annee)
     return render(
@@ -122,7 +122,7 @@ def exporter(request, extension):
         quartier = None
     else:
         raise PermissionDenied("Choisissez un de vos quartiers (paramètre quartier).")
-    annee = selectors.annee_demandee(request.GET.get("annee"))
+    annee = AnneeScolaire.demandee(request.GET.get("annee"))
     tableau = selectors.tableau_de_bord(
         perimetre=request.perimetre, annee=annee, fiche=fiche, quartier=quartier, colonne_du_contrat=False
     )

@@ -32,6 +32,12 @@ def test_a_school_year_is_read_only_within_the_dates_a_record_may_carry(libelle,
         assert lue.fin.year == annee + 1
 
 
+@pytest.mark.parametrize(("libelle", "rentree"), [("2024-2025", 2024), ("2101-2102", None), (None, None), ("x", None)])
+def test_a_page_asked_for_no_school_year_it_can_read_shows_the_current_one(libelle, rentree):
+    attendue = rentree or AnneeScolaire.courante().annee_de_rentree
+    assert AnneeScolaire.demandee(libelle).annee_de_rentree == attendue
+
+
 @pytest.mark.parametrize(
     "adresse",
     [
