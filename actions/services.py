@@ -763,6 +763,7 @@ def presences_enregistrer(
     _verrouiller_les_actions([seance.action_id])
     # As committed: the session in hand may have been read before another grid was saved.
     seance.refresh_from_db(from_queryset=Seance.objects.select_related("action"))
+    _grilles_d_annees_ouvertes(action=seance.action, seances=[seance])
     a_ajouter, a_retirer, sommes_changees = _noter_la_grille(
         seance,
         _ce_que_lisent_les_grilles(action=seance.action_id, seances=[seance.pk]),
@@ -789,6 +790,7 @@ def presences_du_mois_enregistrer(*, action, grilles):
     seances = list(Seance.objects.filter(action=action, pk__in=grilles).select_related("action"))
     if len(seances) != len(grilles):
         raise ValidationError({"presences": "Cette grille nomme des séances qui ne sont pas de cette action."})
+    _grilles_d_annees_ouvertes(action=action, seances=seances)
     lus = _ce_que_lisent_les_grilles(action=action.pk, seances=list(grilles))
     notees, conflits, refus = [], [], []
     for seance in seances:
@@ -811,6 +813,20 @@ def presences_du_mois_enregistrer(*, action, grilles):
         raise ValidationError({"presences": refus})
     _recompter_les_grilles(action=action.pk, notees=notees)
     return len(seances)
+
+
+def _grilles_d_annees_ouvertes(*, action, seances):
+    """The grids of these sessions are refused if the school year of one is closed: checked once
+    for all the grids of a save (a month's sessions are of one school year)."""
+    jours = sorted(seance.date for seance in seances)
+    if not jours:
+        return
+    _annees_ouvertes(
+        porteur=action.porteur_id,
+        annees={_annee(jour) for jour in jours},
+        objet=f"les présences {'de la séance' if len(jours) == 1 else 'des séances'} du {dates_en_clair(jours)} "
+        "ne peuvent plus être modifiées",
+    )
 
 
 @dataclass(frozen=True)
@@ -841,11 +857,6 @@ def _noter_la_grille(
     holds. Returns the children ticked and unticked, and whether the action's yearly sums change."""
     presents = set(presents)
     jour, saisie_avant = seance.date, seance.saisie_le
-    _annees_ouvertes(
-        porteur=seance.action.porteur_id,
-        annees=[_annee(jour)],
-        objet=f"les présences de la séance du {jour:%d/%m/%Y} ne peuvent plus être modifiées",
-    )
     effectifs_avant = (seance.enfants_anonymes, seance.parents_presents)
     effectifs = changements_a_appliquer(
         objet=seance,

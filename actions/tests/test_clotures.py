@@ -83,6 +83,25 @@ def test_a_grid_of_a_closed_year_is_refused_and_nothing_changes(grille):
     assert coherent()
 
 
+def test_a_month_grid_of_a_closed_year_is_refused_whole_naming_its_sessions(grille):
+    action, seance, (venu, autre) = grille
+    seconde = SeanceFactory(action=action, date=datetime.date(2025, 10, 8), saisie_le=None)
+    grilles = {
+        s.pk: {"presents": [venu.pk, autre.pk], "enfants_anonymes": 0, "parents_presents": 0} for s in (seance, seconde)
+    }
+
+    refuse(
+        lambda: services.presences_du_mois_enregistrer(action=action, grilles=grilles),
+        objet="les présences des séances du 01/10/2025 et 08/10/2025 ne peuvent plus être modifiées",
+    )
+
+    assert set(Presence.objects.filter(seance__action=action).values_list("seance_id", "participant_id")) == {
+        (seance.pk, venu.pk)
+    }
+    assert Seance.objects.get(pk=seconde.pk).saisie_le is None
+    assert coherent()
+
+
 def test_sessions_of_a_closed_year_are_neither_added_changed_cancelled_restored_nor_deleted(grille):
     action, seance, _ = grille
     vide = SeanceFactory(action=action, date=datetime.date(2025, 11, 5))
