@@ -44,37 +44,41 @@ MODELES_D_ACTION = [
 ]
 
 
-def creer_actions_en_lot(actions, details, lot=None):
-    """Insert the actions, with their history, then their quartiers, themes, schools and
-    partners as each detail lists them, in their history too: as after a service's save, the
-    history tells what each version of an action was (actions.versions reads it back)."""
-    actions = bulk_create_with_history(actions, Action, batch_size=lot)
-    versions = dict(Action.history.filter(id__in=[action.pk for action in actions]).values_list("id", "history_id"))
-    for relation in ["quartiers", "thematiques", "etablissements", "partenaires"]:
-        through = getattr(Action, relation).through
-        cle = getattr(Action, relation).field.m2m_reverse_field_name()
+def creer_en_lot(modele, objets, details, relations, lot=None):
+    """Insert the rows with their history, then their many-to-many `relations` as each detail
+    lists them, in their history too: as after a service's save, the history tells what each
+    version was (actions.versions reads an action's back)."""
+    objets = bulk_create_with_history(objets, modele, batch_size=lot)
+    versions = dict(modele.history.filter(id__in=[objet.pk for objet in objets]).values_list("id", "history_id"))
+    for relation in relations:
+        champ = getattr(modele, relation).field
+        through = getattr(modele, relation).through
+        source, cle = champ.m2m_field_name(), champ.m2m_reverse_field_name()
         liens = through.objects.bulk_create(
             [
-                through(action=action, **{cle: cible})
-                for action, detail in zip(actions, details, strict=True)
+                through(**{source: objet, cle: cible})
+                for objet, detail in zip(objets, details, strict=True)
                 for cible in detail[relation]
             ],
             batch_size=lot,
         )
-        historique = getattr(Action.history.model, relation).model
+        historique = getattr(modele.history.model, relation).model
         historique.objects.bulk_create(
             [
                 historique(
                     id=lien.pk,
-                    history_id=versions[lien.action_id],
-                    action_id=lien.action_id,
-                    **{cle: getattr(lien, cle)},
+                    history_id=versions[getattr(lien, f"{source}_id")],
+                    **{f"{source}_id": getattr(lien, f"{source}_id"), cle: getattr(lien, cle)},
                 )
                 for lien in liens
             ],
             batch_size=lot,
         )
-    return actions
+    return objets
+
+
+def creer_actions_en_lot(actions, details, lot=None):
+    return creer_en_lot(Action, actions, details, ["quartiers", "thematiques", "etablissements", "partenaires"], lot)
 
 
 def financement_fictif(alea, *, action, sources, aujourdhui, demande_max=8000):

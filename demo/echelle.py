@@ -28,6 +28,7 @@ from .activite import (
     financement_fictif,
     grille_enregistree_le,
 )
+from .dossiers_a_l_echelle import generer_dossiers_a_l_echelle
 
 LOT = 5000
 
@@ -322,6 +323,15 @@ def generer_activite_a_l_echelle(*, contrat, echelle, aujourdhui=None):
     inscriptions, assiduite = _inscriptions(alea, actions, details, disponibles)
     presences = _presences(alea, seances, inscriptions, assiduite)
     financements = _financements(alea, actions, territoire["sources"], aujourdhui)
+    dossiers = generer_dossiers_a_l_echelle(
+        alea=alea,
+        contrat=contrat,
+        annees=annees,
+        actions=actions,
+        details=details,
+        financements=financements,
+        aujourdhui=aujourdhui,
+    )
     resumer_le_contrat(contrat=contrat)
     return {
         "actions": len(actions),
@@ -330,4 +340,5 @@ def generer_activite_a_l_echelle(*, contrat, echelle, aujourdhui=None):
         "inscriptions": len(inscriptions),
         "presences": presences,
         "financements": len(financements),
+        "dossiers": dossiers["dossiers"],
     }

@@ -6,12 +6,12 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from actions.enums import StatutAction
-from actions.models import Action, FrequentationAnnuelle, Inscription, Participant, Presence, Seance
+from actions.models import Action, Financement, FrequentationAnnuelle, Inscription, Participant, Presence, Seance
 from demo.activite import generer_activite
 from demo.echelle import ECHELLES, Echelle, en_vacances
 from demo.fiche_fictive import generer_activite_fictive
 from dossiers.enums import EtatDossier
-from dossiers.models import Dossier
+from dossiers.models import Campagne, Dossier, LigneBudget
 from fiches.annees import AnneeScolaire
 from fiches.calendrier import motif_non_ouvre
 from fiches.models import ClotureAnnee, Quartier, RealisationAttendue
@@ -142,6 +142,33 @@ def test_a_large_city_s_scale_follows_the_school_calendar_and_keeps_its_summarie
     assert Seance.objects.filter(nb_inscrits__gt=0).exists()
     _grilles_saisies_et_a_saisir()
     assert ClotureAnnee.objects.get().annee_scolaire == courante.precedente().annee_de_rentree
+    _dossiers_de_chaque_action(courante)
+
+
+def _dossiers_de_chaque_action(courante):
+    """Every action was born from a dossier of its year's campaign, moved as far as its dates
+    allow, each step written; the current campaign also has dossiers that are not actions."""
+    assert Campagne.objects.count() == 6
+    assert not Action.objects.filter(dossier=None).exists()
+    for dossier in Dossier.objects.select_related("campagne", "action").prefetch_related("transitions"):
+        annee = AnneeScolaire(dossier.campagne.annee_scolaire)
+        if dossier.action:
+            assert annee.debut <= dossier.action.date_debut <= annee.fin
+            if dossier.action.date_debut > timezone.localdate():
+                assert dossier.etat == EtatDossier.CONVENTIONNE
+        etats = [(etape.etat_avant, etape.etat_apres) for etape in dossier.transitions.all()]
+        # The steps chain from the draft to the dossier's state.
+        assert [avant for avant, _ in etats] == [EtatDossier.BROUILLON] + [apres for _, apres in etats[:-1]]
+        assert (etats[-1][1] if etats else EtatDossier.BROUILLON) == dossier.etat
+    passees = Dossier.objects.exclude(campagne__annee_scolaire=courante.annee_de_rentree)
+    assert not passees.exclude(etat=EtatDossier.SOLDE).exists()
+    non_retenus = Dossier.objects.filter(action=None)
+    assert non_retenus.exists() and not non_retenus.exclude(campagne__annee_scolaire=courante.annee_de_rentree).exists()
+    assert (
+        not LigneBudget.objects.filter(dossier__action__isnull=False)
+        .exclude(financeur__in=Financement.objects.filter(action=OuterRef("dossier__action")).values("financeur"))
+        .exists()
+    )
 
 
 def test_a_large_scale_needs_a_structure_working_in_a_quartier(demo, reference, monkeypatch):

@@ -71,6 +71,8 @@ class Command(BaseCommand):
                     duree=time.monotonic() - debut, **activite
                 )
             )
+            if "dossiers" in activite:
+                self.stdout.write(f"Dossiers d’appel à projets : {activite['dossiers']}.")
         self.stdout.write("Comptes de démonstration (nouveaux mots de passe à chaque lancement) :")
         for username, role, mot_de_passe in identifiants:
             self.stdout.write(f"  {role:<18} identifiant : {username:<18} mot de passe : {mot_de_passe}")
