@@ -52,6 +52,7 @@ CIBLES = {
     "export": (150, False),
     "saisie": (100, False),
     "mois": (150, False),
+    "dossiers": (100, False),
 }
 # Like the dashboards, the current school year and the one before it.
 PLANCHER = """
@@ -138,13 +139,20 @@ def curseur_sur(url):
         yield curseur
 
 
-def a_des_actions(url):
+def est_generee(url):
+    """Whether the scale's database holds what the current generator writes: actions, and the
+    dossiers they were born from (a base generated before those is generated again)."""
     try:
         with curseur_sur(url) as curseur:
-            curseur.execute("SELECT to_regclass('actions_action') IS NOT NULL")
+            curseur.execute(
+                "SELECT to_regclass('actions_action') IS NOT NULL AND to_regclass('dossiers_dossier') IS NOT NULL"
+            )
             if not curseur.fetchone()[0]:
                 return False
-            curseur.execute("SELECT EXISTS (SELECT 1 FROM actions_action)")
+            curseur.execute(
+                "SELECT EXISTS (SELECT 1 FROM actions_action)"
+                " AND EXISTS (SELECT 1 FROM dossiers_dossier WHERE action_id IS NOT NULL)"
+            )
             return curseur.fetchone()[0]
     except psycopg2.OperationalError:  # no such database
         return False
@@ -165,7 +173,7 @@ def recreer_la_base(url):
 def preparer_la_base(echelle, url, regenerer):
     """Generates the scale's data when missing (or asked), else reuses it; returns the seconds
     generer_demo took, or None."""
-    if not regenerer and a_des_actions(url):
+    if not regenerer and est_generee(url):
         print(f"[{echelle}] base réutilisée ; migrate", flush=True)
         manage(url, "migrate", "--noinput")
         return None
@@ -198,6 +206,7 @@ def compter_les_lignes(curseur):
         ("séances", "actions_seance"),
         ("enfants", "actions_participant"),
         ("présences", "actions_presence"),
+        ("dossiers", "dossiers_dossier"),
     ]:
         curseur.execute(sql.SQL("SELECT COUNT(*) FROM {}").format(sql.Identifier(table)))
         volumes[libelle] = curseur.fetchone()[0]
@@ -659,6 +668,7 @@ def mesurer_l_echelle(echelle, nombre, regenerer):
             ("liste", "Liste des actions (1re page)", "/actions/"),
             ("action", "Page d’une action", f"/actions/{action}/"),
             ("export", "Export CSV du tableau du contrat", "/indicateurs/export.csv?fiche=1.2.3"),
+            ("dossiers", "Liste des dossiers d’appel à projets (1re page)", "/dossiers/"),
         ]:
             mesures[cle] = mesurer_une_page(client, titre, chemin, nombre)
         mesures["saisie"] = mesurer_la_saisie(client, seance, eligibles, nombre)
