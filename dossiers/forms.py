@@ -169,6 +169,8 @@ class FormulaireDossier(forms.ModelForm):
         # and their three separators.
         self.fields["siret"].max_length = 17
         self.fields["siret"].validators = [MaxLengthValidator(17)]
+        # The browser would otherwise cut a pasted « 732 829 320 00074 » at the model's 14.
+        self.fields["siret"].widget.attrs["maxlength"] = 17
         self.fields["siret"].help_text = "14 chiffres, par exemple 732 829 320 00074."
         self.financeurs = [e.financeur for e in campagne.enveloppes.select_related("financeur")]
         montants = {}

@@ -1,6 +1,8 @@
 """The pages: who sees which dossiers, what a refusal looks like, what the forms refuse, and
 how many queries a list costs as it grows."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -211,3 +213,11 @@ def test_the_campaign_pages_cost_the_same_queries_with_more_campaigns(
     with django_assert_num_queries(len(capture)):
         reponse = client.get(reverse("dossiers:campagnes"))
     assert len(reponse.context["campagnes"]) == 4
+
+
+def test_the_siret_field_takes_a_number_pasted_with_its_spaces(connecter, campagne):
+    """The browser cuts what is typed at the input's maxlength: a SIRET copied as the INSEE prints
+    it (« 732 829 320 00074 », 17 characters) must fit whole, the form drops the spaces."""
+    page = connecter("porteur").get(reverse("dossiers:nouveau", kwargs={"campagne": campagne.pk})).content.decode()
+    champ = re.search(r'<input[^>]*name="siret"[^>]*>', page)[0]
+    assert 'maxlength="17"' in champ
