@@ -11,6 +11,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -125,13 +126,18 @@ def _action_fermee(request, action, fermees, *, titre, objet):
     return _annee_cloturee(request, fermees[0], titre=titre, objet=objet, retour=action)
 
 
-def _seance_fermee(request, seance, *, titre, objet):
-    """Instead of a session's form, the closure of its school year; None while it is open."""
-    annee = AnneeScolaire.de_la_date(seance.date).annee_de_rentree
+def _jour_ferme(request, jour, *, action, titre, objet):
+    """Instead of a form of a day's records (a session, a month: each in one school year), the
+    closure of its school year; None while it is open."""
+    annee = AnneeScolaire.de_la_date(jour).annee_de_rentree
     cloture = clotures.clotures(contrat=request.perimetre.contrat, annees=[annee]).get(annee)
     if cloture is None:
         return None
-    return _annee_cloturee(request, cloture, titre=titre, objet=objet, retour=seance.action)
+    return _annee_cloturee(request, cloture, titre=titre, objet=objet, retour=action)
+
+
+def _seance_fermee(request, seance, *, titre, objet):
+    return _jour_ferme(request, seance.date, action=seance.action, titre=titre, objet=objet)
 
 
 def _annee_cloturee(request, cloture, *, titre, objet, retour):
@@ -640,6 +646,15 @@ def presences_du_mois(request, pk):
     mois = selectors.mois_a_montrer(
         action=action, mois=mois_demande(request.GET.get("mois")), aujourdhui=timezone.localdate()
     )
+    fermee = _jour_ferme(
+        request,
+        mois,
+        action=action,
+        titre=f"Présences de {date_format(mois, 'F Y')} – {action}",
+        objet="les présences de ce mois ne peuvent plus être modifiées",
+    )
+    if fermee:
+        return fermee
     grille = selectors.grille_du_mois(action=action, mois=mois)
     form = FormulairePresencesDuMois(request.POST or None, grille=grille)
     if form.is_valid():

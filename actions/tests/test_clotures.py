@@ -401,6 +401,7 @@ class TestPages:
         financement = FinancementFactory(action=action, annee=2026)
         for url in (
             f"/actions/seances/{seance.pk}/presences/",
+            f"/actions/{action.pk}/presences/?mois={seance.date:%Y-%m}",
             f"/actions/seances/{seance.pk}/modifier/",
             f"/actions/seances/{seance.pk}/annuler/",
             f"/actions/seances/{seance.pk}/supprimer/",

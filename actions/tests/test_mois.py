@@ -25,14 +25,15 @@ pytestmark = pytest.mark.django_db
 NOVEMBRE = datetime.date(2025, 11, 1)
 TABLE = "Présences de novembre 2025"
 # Queries beyond the session and the user (pinned: a change must be deliberate). The page: the
-# action, its sessions of the month, the children enrolled, their presences, the months around.
-REQUETES_PAGE = REQUETES_DE_SESSION + 5
+# action, the closure of the month's school year (a closed one shows the closure instead), its
+# sessions of the month, the children enrolled, their presences, the months around.
+REQUETES_PAGE = REQUETES_DE_SESSION + 6
 # The save: the page's reads, the action locked, its sessions read again, the closure of their
 # school year checked once (the contract's shared lock, its closed years), enrolments and
 # presences read, then per session changed its presences inserted (or deleted), the session and
 # its history row written, then the summaries recounted once (the days of the sessions saved for
 # the first time rewritten in one pass).
-REQUETES_ENREGISTRER_BASE = REQUETES_DE_SESSION + 34
+REQUETES_ENREGISTRER_BASE = REQUETES_DE_SESSION + 35
 REQUETES_PAR_SEANCE = 3
 
 
