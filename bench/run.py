@@ -751,7 +751,8 @@ def ecrire_le_rapport(resultats, version_pg, nombre, duree_totale, arguments):
         "Chaque échelle a sa base PostgreSQL `fiches_bench_<échelle>` (serveur : `BENCH_DATABASE_URL`, "
         "par défaut `postgres://postgres@127.0.0.1:5432`). Absente ou vide, ou avec `--regenerer`, elle est "
         "recréée : `migrate`, `charger_reference`, `generer_demo --echelle <échelle>` ; sinon elle est "
-        "réutilisée après `migrate`. Puis `VACUUM ANALYZE`, ce que l’autovacuum fait d’une base en service. "
+        "réutilisée après `migrate` (une base générée avant que le générateur n’y mette les dossiers d’appel à "
+        "projets est recréée). Puis `VACUUM ANALYZE`, ce que l’autovacuum fait d’une base en service. "
         "L’application est servie par gunicorn (`config.wsgi`, réglages "
         "`config.settings.bench` : ceux de la production, en HTTP sur 127.0.0.1, connexions à la base "
         "gardées 60 s comme dans `.env.example`), connectée en `demo-chef` (chef de projet, tout le contrat).",
