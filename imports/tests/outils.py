@@ -1,0 +1,86 @@
+"""What the import tests share: a month of an action (as the month export's tests build it), the
+files a spreadsheet would write, and the two steps of an import."""
+
+import csv
+import datetime
+import io
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from openpyxl import Workbook
+
+from actions import exports, selectors
+from actions.tests.factories import ActionFactory, InscriptionFactory, PresenceFactory, SeanceFactory
+from fiches.tableurs import en_classeur, en_csv
+
+from ..services import import_confirmer, import_previsualiser
+
+
+def mois_d_octobre():
+    """October 2025: A comes on the 1st, misses the 15th; B, enrolled on the 10th, comes on the
+    15th; C has no parental consent; the 8th is cancelled, the 22nd never saved."""
+    action = ActionFactory(date_debut=datetime.date(2025, 9, 1))
+    a = InscriptionFactory(action=action, participant__code="A00001", date_inscription=datetime.date(2025, 9, 1))
+    b = InscriptionFactory(action=action, participant__code="B00002", date_inscription=datetime.date(2025, 10, 10))
+    InscriptionFactory(
+        action=action,
+        participant__code="C00003",
+        participant__date_consentement=None,
+        date_inscription=datetime.date(2025, 9, 1),
+    )
+    premier = SeanceFactory(action=action, date=datetime.date(2025, 10, 1))
+    PresenceFactory(seance=premier, participant=a.participant)
+    SeanceFactory(
+        action=action,
+        date=datetime.date(2025, 10, 8),
+        heure_debut=datetime.time(14, 0),
+        annulee_le=timezone.now(),
+        motif_annulation="Grève",
+    )
+    quinze = SeanceFactory(action=action, date=datetime.date(2025, 10, 15))
+    PresenceFactory(seance=quinze, participant=b.participant)
+    SeanceFactory(action=action, date=datetime.date(2025, 10, 22), a_saisir=True)
+    return action
+
+
+def export_du_mois(action, mois=(2025, 10), format="xlsx"):
+    """The month's export as its page writes it, XLSX or CSV."""
+    mois = exports.Mois(*mois)
+    grille = selectors.presences_du_mois(action=action, debut=mois.debut, fin=mois.fin)
+    feuilles = exports.presences_du_mois(action, mois, grille)
+    return en_classeur(feuilles) if format == "xlsx" else en_csv(feuilles[0])
+
+
+def csv_francais(lignes, encodage="utf-8-sig"):
+    """Rows as French Excel saves them: « ; », CRLF, UTF-8 with BOM (or cp1252)."""
+    tampon = io.StringIO()
+    csv.writer(tampon, delimiter=";", lineterminator="\r\n").writerows(lignes)
+    return tampon.getvalue().encode(encodage)
+
+
+def classeur(lignes):
+    """Rows as one sheet of an XLSX file, values as given (dates, numbers, text)."""
+    classeur_ = Workbook()
+    for ligne in lignes:
+        classeur_.active.append(ligne)
+    tampon = io.BytesIO()
+    classeur_.save(tampon)
+    return tampon.getvalue()
+
+
+def auteur():
+    return get_user_model().objects.get_or_create(username="agent-import")[0]
+
+
+def previsualiser(contenu, *, action=None, nature="presences", nom="mois.xlsx", contrat=None):
+    contrat = contrat or action.porteur.contrat
+    return import_previsualiser(
+        contrat=contrat, auteur=auteur(), nature=nature, nom=nom, contenu=contenu, action=action
+    )
+
+
+def importer(contenu, **kwargs):
+    """Both steps; returns the import and its preview."""
+    import_tableur, apercu = previsualiser(contenu, **kwargs)
+    assert not apercu.erreurs, apercu.erreurs
+    return import_confirmer(import_tableur=import_tableur, auteur=auteur()), apercu
