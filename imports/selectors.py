@@ -42,3 +42,8 @@ def valeurs_a_reimporter(*, contrat):
             "-annee_scolaire", "indicateur__fiche__code", "indicateur__code", "quartier__code", "etablissement__uai"
         )
     )
+
+
+def contenu_du_fichier(*, import_tableur):
+    """The file kept with an import, read apart: the pages that list or show imports leave it."""
+    return bytes(ImportTableur.objects.values_list("contenu", flat=True).get(pk=import_tableur.pk))

@@ -86,7 +86,9 @@ def import_confirmer(*, import_tableur, auteur):
     already written, a file with errors, or data changed since the preview so that the same file
     would now do something else (the refusal asks for a new preview). The action concerned is
     locked first, as its services lock it: a grid saved meanwhile waits or is seen."""
-    import_tableur = ImportTableur.objects.select_for_update().get(pk=import_tableur.pk)
+    import_tableur = (
+        ImportTableur.objects.select_for_update(of=("self",)).select_related("contrat").get(pk=import_tableur.pk)
+    )
     if import_tableur.etat == EtatImport.CONFIRME:
         raise ValidationError("Ce fichier est déjà importé : rien n’a été enregistré de nouveau.")
     action = None

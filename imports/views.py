@@ -24,7 +24,11 @@ LIGNES_MONTREES = 500
 
 
 def _actions(request):
-    return actions_visibles(perimetre=request.perimetre).non_archivees().order_by("titre", "pk")
+    """The actions offered: those the user may record, not archived, with their structure (named
+    by a refusal)."""
+    return (
+        actions_visibles(perimetre=request.perimetre).non_archivees().select_related("porteur").order_by("titre", "pk")
+    )
 
 
 @formulaire
@@ -55,9 +59,16 @@ def importer(request):
 
 
 def _import(request, pk):
+    """An import of the user's scope, of a kind they may still import, about an action they
+    still see (its preview names children): otherwise 403, or 404 as the action's pages."""
     import_tableur = selectors.import_a_afficher(pk=pk, perimetre=request.perimetre, utilisateur=request.user)
     if import_tableur.nature not in natures_permises(request.perimetre):
         raise PermissionDenied
+    if (
+        import_tableur.action_id
+        and not actions_visibles(perimetre=request.perimetre).filter(pk=import_tableur.action_id).exists()
+    ):
+        raise Http404
     return import_tableur
 
 
@@ -88,8 +99,6 @@ def apercu(request, pk):
 @exige(peut_importer)
 def confirmer(request, pk):
     import_tableur = _import(request, pk)
-    if import_tableur.action_id and not _actions(request).filter(pk=import_tableur.action_id).exists():
-        raise Http404
     try:
         services.import_confirmer(import_tableur=import_tableur, auteur=request.user)
     except ValidationError as erreur:
@@ -107,16 +116,13 @@ def confirmer(request, pk):
 def actualiser(request, pk):
     """The same file previewed again against the data as they are now, without uploading it again."""
     import_tableur = _import(request, pk)
-    action = _actions(request).filter(pk=import_tableur.action_id).first() if import_tableur.action_id else None
-    if import_tableur.action_id and action is None:
-        raise Http404
     nouveau, _ = services.import_previsualiser(
         contrat=request.perimetre.contrat,
         auteur=request.user,
         nature=import_tableur.nature,
         nom=import_tableur.nom_du_fichier,
-        contenu=bytes(import_tableur.contenu),
-        action=action,
+        contenu=selectors.contenu_du_fichier(import_tableur=import_tableur),
+        action=import_tableur.action,
     )
     return redirect(nouveau)
 

@@ -11,20 +11,27 @@ from openpyxl import Workbook
 
 from actions import exports, selectors
 from actions.tests.factories import ActionFactory, InscriptionFactory, PresenceFactory, SeanceFactory
+from fiches.models import RealisationAttendue
 from fiches.tableurs import en_classeur, en_csv
+from partenaires.models import Structure
 
 from ..services import import_confirmer, import_previsualiser
 
 
-def mois_d_octobre():
+def mois_d_octobre(prefixe="", **champs):
     """October 2025: A comes on the 1st, misses the 15th; B, enrolled on the 10th, comes on the
-    15th; C has no parental consent; the 8th is cancelled, the 22nd never saved."""
-    action = ActionFactory(date_debut=datetime.date(2025, 9, 1))
-    a = InscriptionFactory(action=action, participant__code="A00001", date_inscription=datetime.date(2025, 9, 1))
-    b = InscriptionFactory(action=action, participant__code="B00002", date_inscription=datetime.date(2025, 10, 10))
+    15th; C has no parental consent; the 8th is cancelled, the 22nd never saved. `prefixe`
+    before the codes, for a second such month; `champs`, of the action."""
+    action = ActionFactory(date_debut=datetime.date(2025, 9, 1), **champs)
+    a = InscriptionFactory(
+        action=action, participant__code=f"{prefixe}A00001", date_inscription=datetime.date(2025, 9, 1)
+    )
+    b = InscriptionFactory(
+        action=action, participant__code=f"{prefixe}B00002", date_inscription=datetime.date(2025, 10, 10)
+    )
     InscriptionFactory(
         action=action,
-        participant__code="C00003",
+        participant__code=f"{prefixe}C00003",
         participant__date_consentement=None,
         date_inscription=datetime.date(2025, 9, 1),
     )
@@ -84,3 +91,14 @@ def importer(contenu, **kwargs):
     import_tableur, apercu = previsualiser(contenu, **kwargs)
     assert not apercu.erreurs, apercu.erreurs
     return import_confirmer(import_tableur=import_tableur, auteur=auteur()), apercu
+
+
+def mois_d_une_structure(contrat, nom, prefixe=""):
+    """mois_d_octobre for an action of fiche 1.2.3 run by the structure `nom` of the contract."""
+    structure = Structure.objects.get(contrat=contrat, nom=nom)
+    return mois_d_octobre(
+        prefixe,
+        realisation=RealisationAttendue.objects.get(fiche__code="1.2.3", code="R1"),
+        porteur=structure,
+        quartiers=list(structure.quartiers.all()),
+    )
