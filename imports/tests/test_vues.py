@@ -10,8 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from actions.models import Presence
+from actions.tests.factories import ParticipantFactory
 from demo.adhesions import STRUCTURE_DE_L_ANIMATEUR
 from fiches.tests.test_pages import REQUETES_DE_SESSION
+from indicateurs.models import ValeurExterne
 
 from ..enums import EtatImport
 from ..lecture import TAILLE_MAX
@@ -200,3 +202,32 @@ def test_the_preview_and_the_history_cost_the_same_queries_when_the_data_grow(
         apercu.save()
     with django_assert_num_queries(REQUETES_HISTORIQUE):
         client_connecte.get("/imports/historique/")
+
+
+def test_an_officer_corrects_an_external_value_through_its_template(client, demo, reference):
+    client.force_login(compte("demo-chef"))
+    classeur = load_workbook(io.BytesIO(client.get("/imports/modeles/valeurs.xlsx").content))
+    feuille = classeur["Valeurs externes"]
+    nouvelle = 2 if feuille["G2"].value == 1 else 1
+    feuille["G2"] = nouvelle
+    tampon = io.BytesIO()
+    classeur.save(tampon)
+    deposer(client, tampon.getvalue(), nature="valeurs", nom="valeurs.xlsx")
+    import_tableur = ImportTableur.objects.get()
+    assert (import_tableur.nb_modifies, import_tableur.nb_erreurs) == (1, 0), import_tableur.resultat
+
+    assert client.post(f"/imports/{import_tableur.pk}/confirmer/").status_code == 302
+    assert ValeurExterne.objects.filter(valeur=nouvelle, version=1).count() == 1
+
+
+def test_an_animateur_enrols_children_of_their_structure_from_a_file(client, demo, reference):
+    client.force_login(compte("demo-animateur"))
+    action = mois_d_une_structure(reference, STRUCTURE_DE_L_ANIMATEUR)
+    enfant = ParticipantFactory(structure=action.porteur, code="N00004")
+    deposer(
+        client, csv_francais([["code", "Inscrit le"], ["N00004", "12/10/2025"]]), nature="inscriptions", action=action
+    )
+    import_tableur = ImportTableur.objects.get()
+
+    assert client.post(f"/imports/{import_tableur.pk}/confirmer/").status_code == 302
+    assert action.inscriptions.filter(participant=enfant, date_inscription=datetime.date(2025, 10, 12)).exists()
