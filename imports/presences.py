@@ -33,7 +33,7 @@ VALEURS_ADMISES = "1 (présent), 0 (absent), vide, « – » ou « annulée »"
 
 
 @dataclass(frozen=True)
-class Colonne:
+class ColonneDeSeance:
     rang: int
     titre: str
     seance: Seance
@@ -91,7 +91,7 @@ def _colonnes_de_seances(entetes, action, erreurs):
             erreurs.append(Erreur(1, entete, entete, "cette séance a déjà sa colonne plus à gauche"))
         else:
             vues.add(candidates[0].pk)
-            colonnes.append(Colonne(rang, entete, candidates[0]))
+            colonnes.append(ColonneDeSeance(rang, entete, candidates[0]))
     return rang_code, colonnes
 
 

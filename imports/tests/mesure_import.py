@@ -51,28 +51,24 @@ def test_mesurer_un_mois_de_5000_enfants():
     contenu = csv_francais(lignes)
     auteur = get_user_model().objects.create(username="mesure")
 
+    def apercu_du_fichier():
+        return import_previsualiser(
+            contrat=action.porteur.contrat,
+            auteur=auteur,
+            nature="presences",
+            nom="mois.csv",
+            contenu=contenu,
+            action=action,
+        )
+
     debut = time.perf_counter()
-    import_tableur, apercu = import_previsualiser(
-        contrat=action.porteur.contrat,
-        auteur=auteur,
-        nature="presences",
-        nom="mois.csv",
-        contenu=contenu,
-        action=action,
-    )
+    import_tableur, apercu = apercu_du_fichier()
     apercu_s = time.perf_counter() - debut
     debut = time.perf_counter()
     import_confirmer(import_tableur=import_tableur, auteur=auteur)
     confirmation_s = time.perf_counter() - debut
     debut = time.perf_counter()
-    encore, _ = import_previsualiser(
-        contrat=action.porteur.contrat,
-        auteur=auteur,
-        nature="presences",
-        nom="mois.csv",
-        contenu=contenu,
-        action=action,
-    )
+    _, encore = apercu_du_fichier()
     reimport_s = time.perf_counter() - debut
     print(
         f"\n{ENFANTS} lignes × {len(JOURS)} séances ({len(contenu) // 1024} Kio) : aperçu {apercu_s:.2f} s "

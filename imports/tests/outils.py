@@ -2,52 +2,18 @@
 files a spreadsheet would write, and the two steps of an import."""
 
 import csv
-import datetime
 import io
 
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 from openpyxl import Workbook
 
 from actions import exports, selectors
-from actions.tests.factories import ActionFactory, InscriptionFactory, PresenceFactory, SeanceFactory
+from actions.tests.test_exports import un_mois_d_octobre
 from fiches.models import RealisationAttendue
 from fiches.tableurs import en_classeur, en_csv
 from partenaires.models import Structure
 
 from ..services import import_confirmer, import_previsualiser
-
-
-def mois_d_octobre(prefixe="", **champs):
-    """October 2025: A comes on the 1st, misses the 15th; B, enrolled on the 10th, comes on the
-    15th; C has no parental consent; the 8th is cancelled, the 22nd never saved. `prefixe`
-    before the codes, for a second such month; `champs`, of the action."""
-    action = ActionFactory(date_debut=datetime.date(2025, 9, 1), **champs)
-    a = InscriptionFactory(
-        action=action, participant__code=f"{prefixe}A00001", date_inscription=datetime.date(2025, 9, 1)
-    )
-    b = InscriptionFactory(
-        action=action, participant__code=f"{prefixe}B00002", date_inscription=datetime.date(2025, 10, 10)
-    )
-    InscriptionFactory(
-        action=action,
-        participant__code=f"{prefixe}C00003",
-        participant__date_consentement=None,
-        date_inscription=datetime.date(2025, 9, 1),
-    )
-    premier = SeanceFactory(action=action, date=datetime.date(2025, 10, 1))
-    PresenceFactory(seance=premier, participant=a.participant)
-    SeanceFactory(
-        action=action,
-        date=datetime.date(2025, 10, 8),
-        heure_debut=datetime.time(14, 0),
-        annulee_le=timezone.now(),
-        motif_annulation="Grève",
-    )
-    quinze = SeanceFactory(action=action, date=datetime.date(2025, 10, 15))
-    PresenceFactory(seance=quinze, participant=b.participant)
-    SeanceFactory(action=action, date=datetime.date(2025, 10, 22), a_saisir=True)
-    return action
 
 
 def export_du_mois(action, mois=(2025, 10), format="xlsx"):
@@ -94,9 +60,9 @@ def importer(contenu, **kwargs):
 
 
 def mois_d_une_structure(contrat, nom, prefixe=""):
-    """mois_d_octobre for an action of fiche 1.2.3 run by the structure `nom` of the contract."""
+    """actions' month of October for an action of fiche 1.2.3 run by the structure `nom` of the contract."""
     structure = Structure.objects.get(contrat=contrat, nom=nom)
-    return mois_d_octobre(
+    return un_mois_d_octobre(
         prefixe,
         realisation=RealisationAttendue.objects.get(fiche__code="1.2.3", code="R1"),
         porteur=structure,

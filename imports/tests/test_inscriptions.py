@@ -8,9 +8,10 @@ from django.utils import timezone
 
 from actions.models import Inscription, Seance
 from actions.tests.factories import ParticipantFactory
+from actions.tests.test_exports import un_mois_d_octobre
 from fiches.models import ClotureAnnee
 
-from .outils import csv_francais, export_du_mois, importer, mois_d_octobre, previsualiser
+from .outils import csv_francais, export_du_mois, importer, previsualiser
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ def inscriptions(action):
 
 @pytest.mark.parametrize("format", ["xlsx", "csv"])
 def test_a_month_exported_and_imported_back_as_enrolments_changes_nothing(format):
-    action = mois_d_octobre()
+    action = un_mois_d_octobre()
     avant = inscriptions(action)
 
     _, apercu = importer(export_du_mois(action, format=format), action=action, nature="inscriptions", nom=f"m.{format}")
@@ -31,7 +32,7 @@ def test_a_month_exported_and_imported_back_as_enrolments_changes_nothing(format
 
 
 def test_new_enrolments_count_in_the_sessions_after_them_and_reimporting_changes_nothing():
-    action = mois_d_octobre()
+    action = un_mois_d_octobre()
     nouveau = ParticipantFactory(structure=action.porteur, code="N00004")
     contenu = csv_francais([["Code de l’enfant", "Inscrit le"], ["A00001", "01/09/2025"], ["n00004", "12/10/2025"]])
 
@@ -47,7 +48,7 @@ def test_new_enrolments_count_in_the_sessions_after_them_and_reimporting_changes
 
 
 def test_each_refused_enrolment_is_named_and_nothing_is_written():
-    action = mois_d_octobre()
+    action = un_mois_d_octobre()
     ParticipantFactory(code="E00005")  # followed by another structure
     ParticipantFactory(structure=action.porteur, code="F00006")
     ParticipantFactory(structure=action.porteur, code="G00007")
@@ -78,7 +79,7 @@ def test_each_refused_enrolment_is_named_and_nothing_is_written():
 
 
 def test_an_enrolment_in_a_closed_year_is_refused():
-    action = mois_d_octobre()
+    action = un_mois_d_octobre()
     ParticipantFactory(structure=action.porteur, code="F00006")
     ClotureAnnee.objects.create(contrat=action.porteur.contrat, annee_scolaire=2025, cloturee_le=timezone.now())
 

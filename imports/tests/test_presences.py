@@ -12,13 +12,14 @@ from hypothesis import strategies as st
 
 from actions.models import Presence, Seance
 from actions.tests.factories import ActionFactory, InscriptionFactory, SeanceFactory
+from actions.tests.test_exports import un_mois_d_octobre
 from actions.tests.test_resumes import coherent
 from fiches.models import ClotureAnnee
 
 from ..enums import EtatImport
 from ..models import ImportTableur
 from ..services import import_confirmer, import_previsualiser
-from .outils import auteur, classeur, csv_francais, export_du_mois, importer, mois_d_octobre, previsualiser
+from .outils import auteur, classeur, csv_francais, export_du_mois, importer, previsualiser
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def presences(action):
 
 @pytest.mark.parametrize("format", ["xlsx", "csv"])
 def test_a_month_exported_and_imported_back_unchanged_changes_nothing(format):
-    action = mois_d_octobre()
+    action = un_mois_d_octobre()
     avant = presences(action), list(Seance.objects.filter(action=action).values_list("version", "saisie_le"))
 
     import_tableur, apercu = importer(export_du_mois(action, format=format), action=action, nom=f"mois.{format}")
@@ -42,7 +43,7 @@ def test_a_month_exported_and_imported_back_unchanged_changes_nothing(format):
 
 
 def test_a_changed_month_is_written_by_the_month_grid_s_rules_and_reimporting_it_changes_nothing():
-    action = mois_d_octobre()
+    action = un_mois_d_octobre()
     contenu = csv_francais(
         [
             ["code", "01/10/2025", "15/10/2025", "22/10/2025"],
@@ -71,7 +72,7 @@ def test_a_changed_month_is_written_by_the_month_grid_s_rules_and_reimporting_it
 
 
 def test_a_file_with_one_bad_row_writes_nothing_and_the_preview_names_it():
-    action = mois_d_octobre()
+    action = un_mois_d_octobre()
     contenu = classeur(
         [
             [*ENTETES, "01/10/2025", "15/10/2025"],
@@ -98,7 +99,7 @@ def raisons(apercu):
 
 
 def test_each_refusal_names_its_row_column_value_and_reason():
-    action = mois_d_octobre()
+    action = un_mois_d_octobre()
     autre = SeanceFactory(action=ActionFactory(porteur=action.porteur), date=datetime.date(2025, 10, 29))
     contenu = csv_francais(
         [
@@ -126,7 +127,7 @@ def test_each_refusal_names_its_row_column_value_and_reason():
 
 
 def test_a_closed_year_refuses_a_change_and_reads_back_unchanged():
-    action = mois_d_octobre()
+    action = un_mois_d_octobre()
     ClotureAnnee.objects.create(contrat=action.porteur.contrat, annee_scolaire=2025, cloturee_le=timezone.now())
 
     _, inchange = previsualiser(export_du_mois(action), action=action)
@@ -151,7 +152,7 @@ def test_a_session_to_come_takes_no_presence():
 
 
 def test_data_changed_between_preview_and_confirmation_are_refused_and_nothing_is_written():
-    action = mois_d_octobre()
+    action = un_mois_d_octobre()
     import_tableur, _ = previsualiser(
         csv_francais([["code", "15/10/2025"], ["A00001", "1"]]), action=action, nom="m.csv"
     )
@@ -164,7 +165,7 @@ def test_data_changed_between_preview_and_confirmation_are_refused_and_nothing_i
 
 
 def test_an_import_is_confirmed_once():
-    action = mois_d_octobre()
+    action = un_mois_d_octobre()
     import_tableur, _ = importer(csv_francais([["code", "15/10/2025"], ["A00001", "1"]]), action=action, nom="m.csv")
 
     with pytest.raises(ValidationError, match="déjà importé"):
@@ -172,7 +173,7 @@ def test_an_import_is_confirmed_once():
 
 
 def test_two_sessions_of_a_day_are_told_apart_by_their_time():
-    action = mois_d_octobre()
+    action = un_mois_d_octobre()
     SeanceFactory(action=action, date=datetime.date(2025, 10, 15), heure_debut=datetime.time(16, 0))
 
     _, sans_heure = previsualiser(csv_francais([["code", "15/10/2025"], ["A00001", "1"]]), action=action, nom="m.csv")
@@ -202,10 +203,10 @@ def grand_mois(enfants):
 # enrolments, their presences, the closures of their school year; the author's stale previews
 # removed, the import's row written.
 REQUETES_APERCU = 8
-# The confirmation: the import locked, the action locked, the same reads again, then the month
-# grid's save (its own queries, pinned in actions/tests/test_mois.py, per session saved) and the
-# import's row.
-REQUETES_CONFIRMATION = 51
+# The confirmation: the import (and its contract) locked, the action locked, the same reads
+# again, then the month grid's save (its own queries, pinned in actions/tests/test_mois.py: three
+# per session saved, four sessions here) and the import's row.
+REQUETES_CONFIRMATION = 50
 
 
 @pytest.mark.parametrize("enfants", [3, 30])

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from actions.models import Presence
 from actions.tests.factories import ParticipantFactory
+from actions.tests.test_exports import un_mois_d_octobre
 from demo.adhesions import STRUCTURE_DE_L_ANIMATEUR
 from fiches.tests.test_pages import REQUETES_DE_SESSION
 from indicateurs.models import ValeurExterne
@@ -18,7 +19,7 @@ from indicateurs.models import ValeurExterne
 from ..enums import EtatImport
 from ..lecture import TAILLE_MAX
 from ..models import ImportTableur
-from .outils import csv_francais, export_du_mois, importer, mois_d_octobre, mois_d_une_structure
+from .outils import csv_francais, export_du_mois, importer, mois_d_une_structure
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def deposer(client, contenu, *, action=None, nature="presences", nom="mois.csv")
 
 
 def test_a_file_is_uploaded_previewed_then_confirmed_and_kept_in_the_history(client_connecte):
-    action = mois_d_octobre()
+    action = un_mois_d_octobre()
     assert client_connecte.get("/imports/").status_code == 200
 
     reponse = deposer(client_connecte, MOIS_CHANGE, action=action)
@@ -73,7 +74,7 @@ def test_a_file_is_uploaded_previewed_then_confirmed_and_kept_in_the_history(cli
     ],
 )
 def test_a_file_that_cannot_be_read_is_refused_in_french_and_nothing_is_kept(client_connecte, contenu, nom, message):
-    action = mois_d_octobre()
+    action = un_mois_d_octobre()
     reponse = deposer(client_connecte, contenu, action=action, nom=nom)
     assert reponse.status_code == 200
     assert message in reponse.content.decode()
@@ -81,13 +82,13 @@ def test_a_file_that_cannot_be_read_is_refused_in_french_and_nothing_is_kept(cli
 
 
 def test_an_action_s_attendance_asks_for_its_action(client_connecte):
-    mois_d_octobre()
+    un_mois_d_octobre()
     reponse = deposer(client_connecte, MOIS_CHANGE)
     assert "Choisissez l’action" in reponse.content.decode()
 
 
 def test_a_preview_with_an_error_shows_it_in_a_table_and_cannot_be_confirmed(client_connecte):
-    action = mois_d_octobre()
+    action = un_mois_d_octobre()
     deposer(client_connecte, csv_francais([["code", "15/10/2025"], ["A00001", "2"]]), action=action)
     import_tableur = ImportTableur.objects.get()
 
@@ -101,7 +102,7 @@ def test_a_preview_with_an_error_shows_it_in_a_table_and_cannot_be_confirmed(cli
 
 
 def test_data_changed_since_the_preview_are_refused_and_the_same_file_previewed_again(client_connecte):
-    action = mois_d_octobre()
+    action = un_mois_d_octobre()
     deposer(client_connecte, MOIS_CHANGE, action=action)
     import_tableur = ImportTableur.objects.get()
     importer(MOIS_CHANGE, action=action, nom="mois.csv")
@@ -191,7 +192,7 @@ REQUETES_HISTORIQUE = REQUETES_DE_SESSION + 2
 def test_the_preview_and_the_history_cost_the_same_queries_when_the_data_grow(
     client_connecte, django_assert_num_queries, fois
 ):
-    action = mois_d_octobre()
+    action = un_mois_d_octobre()
     for _ in range(fois):
         deposer(client_connecte, MOIS_CHANGE, action=action)
     import_tableur = ImportTableur.objects.latest("pk")
