@@ -25,6 +25,7 @@ from fiches.bornes import DATE_MAX, DATE_MIN
 
 TAILLE_MAX = 5 * 1024 * 1024
 LIGNES_MAX = 20_000
+LIGNES_LUES_MAX = 10 * LIGNES_MAX
 COLONNES_MAX = 200
 EXTENSIONS = (".xlsx", ".csv")
 # Day 0 of Excel's dates (its 1900 calendar counts a 29 February 1900 that never was).
@@ -82,7 +83,8 @@ def lire_fichier(*, contenu, nom, feuille=None):
         lignes = _lignes_csv(contenu)
     numerotees = []
     for numero, cellules in enumerate(lignes, start=1):
-        if numero > LIGNES_MAX + 1:
+        # A sheet formatted down to its last row lists empty rows: they are skipped, up to a point.
+        if len(numerotees) > LIGNES_MAX or numero > LIGNES_LUES_MAX:
             _refuser(f"Le fichier compte plus de {LIGNES_MAX} lignes : découpez-le.")
         cellules = list(cellules)
         while cellules and _vide(cellules[-1]):
@@ -154,7 +156,8 @@ def texte(valeur):
 
 DATE_FR = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4}|[0-9]{2})")
 DATE_ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-NUMERO_DE_SERIE = re.compile(r"[0-9]{4,6}(?:[.,]0+)?")
+# A serial with a fraction of a day (a date and time) is the day.
+NUMERO_DE_SERIE = re.compile(r"[0-9]{4,6}(?:[.,][0-9]+)?")
 
 
 def _dans_les_bornes(jour):

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ..lecture import TAILLE_MAX, CelluleIllisible, lire_date, lire_decimal, lire_fichier
+from ..lecture import LIGNES_MAX, TAILLE_MAX, CelluleIllisible, lire_date, lire_decimal, lire_fichier
 from ..presences import _lire_case
 from .outils import classeur, csv_francais
 
@@ -30,6 +30,16 @@ def test_a_csv_is_read_in_utf8_with_or_without_bom_or_in_cp1252(encodage):
 def test_blank_lines_are_skipped_and_rows_keep_their_number_in_the_file():
     contenu = "code;valeur\r\n\r\nA1;1\r\n;;\r\nB2;2\r\n".encode("utf-8-sig")
     assert lire(contenu)[1] == [(3, ["A1", "1"]), (5, ["B2", "2"])]
+
+
+def test_a_sheet_formatted_down_to_many_empty_rows_is_read_for_its_rows():
+    lignes = [["code", "n"], ["A1", 1], *([None, None] for _ in range(LIGNES_MAX + 5)), ["B2", 2]]
+    assert lire(classeur(lignes), "f.xlsx")[1] == [(2, ["A1", 1]), (LIGNES_MAX + 8, ["B2", 2])]
+
+
+def test_a_file_of_too_many_rows_is_refused():
+    with pytest.raises(ValidationError, match="plus de 20000 lignes"):
+        lire(csv_francais([["code"], *([f"A{rang}"] for rang in range(LIGNES_MAX + 1))]))
 
 
 def test_an_xlsx_is_read_from_its_first_sheet_with_its_dates_and_numbers():
@@ -64,6 +74,7 @@ def test_a_file_that_cannot_be_read_is_refused_in_french(contenu, nom, message):
         ("45966", datetime.date(2025, 11, 5)),
         (45966, datetime.date(2025, 11, 5)),
         (45966.0, datetime.date(2025, 11, 5)),
+        (45966.75, datetime.date(2025, 11, 5)),
         (datetime.datetime(2025, 11, 5, 0, 0), datetime.date(2025, 11, 5)),
         ("", None),
         (None, None),
