@@ -32,5 +32,6 @@ urlpatterns = [
     path("indicateurs/", include("indicateurs.urls")),
     path("", include("actions.urls")),
     path("dossiers/", include("dossiers.urls")),
+    path("imports/", include("imports.urls")),
     path("admin/", admin.site.urls),
 ]

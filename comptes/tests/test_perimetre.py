@@ -25,6 +25,7 @@ from dossiers.enums import EtatDossier
 from dossiers.models import Campagne, Dossier
 from fiches.models import Fiche, RealisationAttendue
 from fiches.tests.factories import FicheFactory, RealisationAttendueFactory
+from imports.models import ImportTableur
 from indicateurs.models import ValeurExterne
 from partenaires.models import Structure
 
@@ -123,6 +124,14 @@ MATRICE = {
     "dossiers:financements_xlsx": PILOTAGE,
     # Closing a year: its officers decide it (the page explains, or says why not yet).
     "indicateurs:cloturer": PILOTAGE,
+    # Imports: whoever records actions (the external values' template: the officers', below).
+    "imports:importer": SAISIE,
+    "imports:historique": SAISIE,
+    "imports:modele": SAISIE,
+    # The animateur's own preview of their action's month: theirs, and the officers'.
+    "imports:apercu": SAISIE,
+    "imports:confirmer": ECRITURE_POST,
+    "imports:actualiser": ECRITURE_POST,
 }
 
 
@@ -145,6 +154,14 @@ def donnees(demo, reference):
     )
     inscription = InscriptionFactory(action=action)
     dossiers_de_demo(contrat=reference)
+    import_tableur = ImportTableur.objects.create(
+        contrat=reference,
+        auteur=get_user_model().objects.get(username="demo-animateur"),
+        nature="presences",
+        action=action,
+        nom_du_fichier="mois.csv",
+        contenu=b"code\r\n",
+    )
     return {
         "campagne": Campagne.objects.get(contrat=reference),
         "dossier": Dossier.objects.get(titre=TITRES[EtatDossier.EN_INSTRUCTION]),
@@ -155,6 +172,7 @@ def donnees(demo, reference):
         "participant": inscription.participant,
         "partenaire": reference.partenaires.first(),
         "valeur_externe": ValeurExterne.objects.filter(contrat=reference).first(),
+        "import": import_tableur,
     }
 
 
@@ -186,6 +204,10 @@ def _url(nom, donnees):
         "dossiers:nouveau": {"campagne": donnees["campagne"].pk},
         "dossiers:detail": {"pk": donnees["dossier"].pk},
         "dossiers:modifier": {"pk": donnees["brouillon"].pk},
+        "imports:modele": {"nature": "presences"},
+        "imports:apercu": {"pk": donnees["import"].pk},
+        "imports:confirmer": {"pk": donnees["import"].pk},
+        "imports:actualiser": {"pk": donnees["import"].pk},
     }
     if nom in parametres:
         return reverse(nom, kwargs=parametres[nom])
@@ -234,9 +256,9 @@ LISTES = {
     "actions:export_seances",
     "actions:export_participants",
 }
-PAGES_D_UN_ENREGISTREMENT = {nom: 404 for nom in MATRICE if nom.startswith("actions:") and nom not in LISTES} | {
-    nom: 405 for nom, attendus in MATRICE.items() if attendus is ECRITURE_POST
-}
+PAGES_D_UN_ENREGISTREMENT = {
+    nom: 404 for nom in MATRICE if (nom.startswith("actions:") and nom not in LISTES) or nom == "imports:apercu"
+} | {nom: 405 for nom, attendus in MATRICE.items() if attendus is ECRITURE_POST}
 
 
 def test_every_page_answers_an_animateur_limited_to_a_quartier_as_its_scope_says(client, donnees, reference):

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "actions",
     "dossiers",
     "indicateurs",
+    "imports",
     "demo",
 ]
 
