@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from partenaires.models import Structure
 
 from .dates import seuil_de_retention
-from .enums import EtatSeance
+from .enums import EtatSeance, StatutAction
 from .models import Action, Financement, Inscription, Participant, Presence, Seance, nombre_de
 
 HISTORIQUE_MAX = 30
@@ -198,6 +198,15 @@ def seance_a_saisir(*, pk, perimetre):
         Seance.objects.filter(action__in=actions_visibles(perimetre=perimetre)).select_related("action__porteur"),
         pk=pk,
     )
+
+
+def seances_non_saisies(*, perimetre):
+    """The sessions in scope whose grid was never saved, neither they nor their action cancelled:
+    à saisir once their day has come (Seance.etat), à venir before. A cancelled action's sessions
+    count nowhere (actions.resumes): nobody has to enter them."""
+    return Seance.objects.filter(
+        action__in=actions_visibles(perimetre=perimetre), saisie_le__isnull=True, annulee_le__isnull=True
+    ).exclude(action__statut=StatutAction.ANNULEE)
 
 
 def grille_de_presences(*, seance):
