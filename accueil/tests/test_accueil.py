@@ -22,7 +22,7 @@ from dossiers.enums import EtatDossier
 from dossiers.models import Campagne, Dossier, TransitionDossier
 from dossiers.services import dossier_enregistrer
 from fiches.annees import AnneeScolaire
-from fiches.models import RealisationAttendue
+from fiches.models import ClotureAnnee, RealisationAttendue
 from partenaires.models import Partenaire, Structure
 from partenaires.tests.factories import PartenaireFactory, StructureFactory
 
@@ -99,6 +99,23 @@ def test_the_animateur_is_told_plainly_when_nothing_is_to_enter(connecter, seanc
     assert "Aucune séance à saisir cette semaine." in html
     assert "Aucune séance en retard" in html
     assert "Rien ne vous attend aujourd’hui." in html
+
+
+def test_a_session_of_a_closed_year_is_no_longer_to_enter(connecter, reference, seances):
+    """Its grid is refused (fiches.clotures): reminding of it would ask the impossible."""
+    precedente = AnneeScolaire.courante().precedente()
+    action = seances["en_retard"].action
+    Action.objects.filter(pk=action.pk).update(date_debut=precedente.debut)
+    ancienne = SeanceFactory(action=action, date=precedente.debut + timedelta(days=30), a_saisir=True)
+    grille = reverse("actions:presences", kwargs={"pk": ancienne.pk})
+    assert grille in [e.adresse for e in _blocs(connecter("animateur").get("/"))["seances-en-retard"].elements]
+    ClotureAnnee.objects.update_or_create(
+        contrat=reference,
+        annee_scolaire=precedente.annee_de_rentree,
+        defaults={"cloturee": True, "cloturee_le": timezone.now()},
+    )
+    assert grille not in [e.adresse for e in _blocs(connecter("animateur").get("/"))["seances-en-retard"].elements]
+    assert _blocs(connecter("chef").get("/"))["saisies-en-retard"].precision == "2 séances en retard en tout"
 
 
 def test_the_chef_sees_the_actions_late_by_more_than_a_week(connecter, seances):
