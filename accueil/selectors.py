@@ -104,6 +104,11 @@ def _derniere_etape(champ):
     return Subquery(etapes.values(champ)[:1])
 
 
+def _dossier(dossier, ce_qu_il_attend):
+    """A dossier's line: its title, its structure and what it waits for, linking to its page."""
+    return Element(dossier.titre, f"{dossier.structure} – {ce_qu_il_attend}", dossier.get_absolute_url())
+
+
 def _fin_de_l_action():
     """The end of the action a conventionné dossier became, or the end the dossier planned."""
     return Coalesce("action__date_fin", "date_fin")
@@ -142,11 +147,7 @@ def _dossiers_a_instruire(perimetre):
             cle=f"dossiers-{etat}",
             titre=titre,
             elements=[
-                Element(
-                    dossier.titre,
-                    f"{dossier.structure} – {etat.label.lower()} depuis le {_jour(timezone.localdate(dossier.depuis))}",
-                    dossier.get_absolute_url(),
-                )
+                _dossier(dossier, f"{etat.label.lower()} depuis le {_jour(timezone.localdate(dossier.depuis))}")
                 for dossier in par_etat[etat]
             ],
             total=_total(par_etat[etat]),
@@ -175,14 +176,7 @@ def _bilans_attendus(perimetre, aujourdhui):
     return Bloc(
         cle="bilans-attendus",
         titre=f"Bilans attendus (actions terminées ou qui se terminent dans les {BILAN_ATTENDU_DANS.days} jours)",
-        elements=[
-            Element(
-                dossier.titre,
-                f"{dossier.structure} – {_fin_prevue(dossier.fin, aujourdhui)}",
-                dossier.get_absolute_url(),
-            )
-            for dossier in lignes
-        ],
+        elements=[_dossier(dossier, _fin_prevue(dossier.fin, aujourdhui)) for dossier in lignes],
         total=_total(lignes),
         vide=(
             "Aucun bilan n’est attendu : aucune action en cours ne se termine dans les "
@@ -317,12 +311,7 @@ def _dossiers_du_porteur(perimetre, aujourdhui):
     ailleurs = _premiers(dossiers.exclude(a_faire), ordre=ordre)
 
     def elements(lignes):
-        return [
-            Element(
-                dossier.titre, f"{dossier.structure} – {_ce_qu_attend(dossier, aujourdhui)}", dossier.get_absolute_url()
-            )
-            for dossier in lignes
-        ]
+        return [_dossier(dossier, _ce_qu_attend(dossier, aujourdhui)) for dossier in lignes]
 
     return [
         Bloc(
@@ -387,14 +376,7 @@ def _avis_a_donner(perimetre):
     return Bloc(
         cle="avis-a-donner",
         titre="Dossiers en instruction qui attendent l’avis de votre institution",
-        elements=[
-            Element(
-                dossier.titre,
-                f"{dossier.structure} – {euros(dossier.montant)} demandés à votre institution",
-                dossier.get_absolute_url(),
-            )
-            for dossier in lignes
-        ],
+        elements=[_dossier(dossier, f"{euros(dossier.montant)} demandés à votre institution") for dossier in lignes],
         total=_total(lignes),
         vide="Aucun dossier en instruction n’attend l’avis de votre institution.",
         voir_tout=_liste_des_dossiers(etat=EtatDossier.EN_INSTRUCTION),

@@ -26,7 +26,7 @@ from fiches.models import ClotureAnnee, RealisationAttendue
 from partenaires.models import Partenaire, Structure
 from partenaires.tests.factories import PartenaireFactory, StructureFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("campagne")]
 
 AUJOURDHUI = timezone.localdate
 

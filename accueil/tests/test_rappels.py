@@ -19,7 +19,7 @@ from partenaires.models import Structure
 
 from .test_accueil import _action
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("campagne")]
 
 SITE = "https://fiches.exemple-ville.fr"
 
