@@ -38,6 +38,8 @@ COMMENTAIRE_MAX = 200
 
 @dataclass(frozen=True)
 class Element:
+    """One line of a list: what it names, where it stands, and the page where to act on it."""
+
     texte: str
     detail: str
     adresse: str
