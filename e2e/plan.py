@@ -165,6 +165,8 @@ def _simple(nom):
 
 
 PAGES = {
+    # What waits for each role: the demo has dossiers in every state and sessions à saisir.
+    "accueil": _simple("accueil"),
     "connexion": Page(lambda demo: reverse("connexion"), formulaire=True),
     "comptes:mot_de_passe_oublie": Page(lambda demo: reverse("comptes:mot_de_passe_oublie"), formulaire=True),
     "comptes:mot_de_passe_envoye": _simple("comptes:mot_de_passe_envoye"),
@@ -329,7 +331,6 @@ class SansPage:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 SANS_PAGE = {
-    "accueil": SansPage(lambda demo: reverse("accueil"), 302, "", "redirige vers la liste des fiches"),
     "deconnexion": SansPage(lambda demo: reverse("deconnexion"), 405, "", "POST seulement, puis redirige"),
     "actions:archiver": SansPage(
         lambda demo: demo.url("actions:archiver", pk=demo.action.pk), 405, "", "POST seulement, puis redirige"

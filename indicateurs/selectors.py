@@ -284,32 +284,34 @@ def _chiffres_cles(indicateurs):
     return sorted(choisis[:CHIFFRES_PAR_FICHE], key=lambda i: (i.ordre, i.code))
 
 
-def chiffres_des_fiches(*, perimetre, annee, aujourdhui=None):
+def chiffres_des_fiches(*, perimetre, annee, quartier=None, aujourdhui=None):
     """The contract's fiches, each with a few key figures for the whole contract (CHIFFRES_CLES
     first), compared as the dashboards are, in a fixed number of queries however many fiches:
     every dataset is read once for all of them. For a partner granted some quartiers, the fiches
-    alone."""
+    alone; the same figures of one of their quartiers with `quartier` (one the caller read in
+    their scope, quartiers_visibles), masked as that quartier's dashboards are."""
     contrat = perimetre.contrat
     fiches = list(fiches_du_contrat(contrat=contrat).prefetch_related("indicateurs"))
-    if not peut_voir_le_tableau_du_contrat(perimetre):
+    if quartier is None and not peut_voir_le_tableau_du_contrat(perimetre):
         return [ChiffresDeFiche(fiche, []) for fiche in fiches]
     choisis = {fiche.pk: _chiffres_cles(fiche.indicateurs.all()) for fiche in fiches}
     figures = _figures(
         perimetre=perimetre,
         annee=annee,
-        quartier=None,
+        quartier=quartier,
         codes_par_fiche={pk: _calcules(indicateurs) for pk, indicateurs in choisis.items()},
         aujourdhui=aujourdhui,
     )
     tous = [indicateur for indicateurs in choisis.values() for indicateur in indicateurs]
     externes = {}
     if any(indicateur.mode == Mode.EXTERNE for indicateur in tous):
-        externes = _externes(contrat=contrat, annee=annee, quartier=None, indicateurs=tous)
+        externes = _externes(contrat=contrat, annee=annee, quartier=quartier, indicateurs=tous)
+    ici = "quartier" if quartier else "contrat"
     return [
         ChiffresDeFiche(
             fiche,
             [
-                _ligne(indicateur, annee=annee, figures=figures[fiche.pk], externes=externes, ici="contrat")
+                _ligne(indicateur, annee=annee, figures=figures[fiche.pk], externes=externes, ici=ici)
                 for indicateur in choisis[fiche.pk]
             ],
         )

@@ -52,7 +52,8 @@ ECRITURE_POST = dict.fromkeys(Role, 405)
 
 # Expected status of a GET, per URL name and role, on objects within the animateur's scope.
 MATRICE = {
-    "accueil": dict.fromkeys(Role, 302),
+    # Every member has a home page: what waits for their role.
+    "accueil": TOUS,
     "connexion": dict.fromkeys(Role, 302),
     "deconnexion": dict.fromkeys(Role, 405),
     "sante": TOUS,
