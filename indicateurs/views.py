@@ -15,7 +15,7 @@ from fiches.annees import AnneeScolaire, annees_recentes
 from fiches.perms import exige, formulaire, lecture
 from fiches.services import annee_cloturer
 
-from . import exports, selectors, services
+from . import exports, rapport, selectors, services
 from .calculs.figures import regle_de_masquage
 from .forms import FormulaireCible, FormulaireSuppression, FormulaireValeurExterne, cibles_vues
 from .periodes import Comparaison
@@ -132,6 +132,30 @@ def exporter(request, extension):
     reponse["Content-Disposition"] = (
         f'attachment; filename="indicateurs-{fiche.code}-{tableau.perimetre}-{tableau.annee.libelle}.{extension}"'
     )
+    return reponse
+
+
+@lecture
+@exige(peut_voir_les_tableaux)
+def rapport_annuel(request, annee):
+    """The annual report of a school year as a PDF: the contract's (all its fiches), or a fiche's
+    (?fiche=), in the whole contract or in a quartier (?quartier=), as the reader's dashboards show
+    them; a partner granted some quartiers asks for one of them, as for the exports."""
+    annee = AnneeScolaire.depuis_libelle(annee)
+    if annee is None:
+        raise Http404("Cette année scolaire n’existe pas.")
+    code_fiche = request.GET.get("fiche")
+    fiche = selectors.fiche_a_afficher(code=code_fiche, perimetre=request.perimetre) if code_fiche else None
+    code = request.GET.get("quartier")
+    if code:
+        quartier = selectors.quartier_a_afficher(code=code, perimetre=request.perimetre)
+    elif peut_voir_le_tableau_du_contrat(request.perimetre):
+        quartier = None
+    else:
+        raise PermissionDenied("Choisissez un de vos quartiers (paramètre quartier).")
+    contenu = rapport.rapport_annuel(perimetre=request.perimetre, annee=annee, fiche=fiche, quartier=quartier)
+    reponse = HttpResponse(rapport.en_pdf(contenu), content_type="application/pdf")
+    reponse["Content-Disposition"] = f'attachment; filename="{contenu.nom_de_fichier}"'
     return reponse
 
 
