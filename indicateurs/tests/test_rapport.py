@@ -81,15 +81,22 @@ class TestChiffres:
         )
         assert str(enfants.actuelle) == "< 5"
         texte = _texte(reponse)
-        assert "< 5" in texte and "petits effectifs sont masqués" in texte
+        assert "Version pour les partenaires" in texte
         for ligne in tableau.lignes:
             assert _cellules(ligne) in texte, ligne.indicateur.code
+        assert f"{enfants.indicateur.libelle} < 5 0" in texte
         # Nor the funding of the actions: the officers' to read.
         assert "Actions et financements" not in texte and reponse.context["rapport"].financements is None
 
-        chef = _texte(_client("demo-chef").get(URL, parametres))
-        assert "< 5" not in chef and "petits effectifs sont masqués" not in chef
-        assert "Actions et financements" in chef and "Totaux par financeur" in chef
+        chef = _client("demo-chef")
+        texte = _texte(chef.get(URL, parametres))
+        for ligne in (
+            chef.get(f"/indicateurs/fiches/1.2.3/quartiers/{QUARTIER}/", {"annee": ANNEE}).context["tableau"].lignes
+        ):
+            assert _cellules(ligne) in texte, ligne.indicateur.code
+        assert f"{enfants.indicateur.libelle} 4 0 en hausse (+4), favorable" in texte
+        assert "Version pour les partenaires" not in texte
+        assert "Actions et financements" in texte and "Totaux par financeur" in texte
 
     def test_each_indicator_s_definition_is_in_the_annex(self, demo, reference):
         texte = _texte(_client("demo-chef").get(URL))
