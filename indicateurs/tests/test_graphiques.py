@@ -1,4 +1,5 @@
 import re
+from decimal import Decimal
 
 from indicateurs.calculs import Ligne, Ventilation
 from indicateurs.confidentialite import Effectif
@@ -19,7 +20,10 @@ def test_each_line_gets_its_two_bars_scaled_to_the_largest_figure_its_values_as_
 
     assert html.count("<svg ") == 2
     # Out of 100 for the largest figure (20): 10 draws 50, 5 draws 25, the masked count nothing.
-    assert re.findall(r'width="([\d.]+)"', html) == ["50.0", "25.0", "100.0", "0"]
+    assert re.findall(r' width="([\d.]+)"', html) == ["50.0", "25.0", "100.0", "0"]
+    # Each drawing says what it shows, for the PDF's tags; coloured without the site's stylesheet.
+    assert "<title>Centre social &lt;Les Tilleuls&gt; : 10 ; année précédente : 5</title>" in html
+    assert 'fill="#0d6efd"' in html
     # Each bar's value, as text beside it, the masked one as it is published.
     assert "<span>10</span><span>5</span>" in html and "<span>20</span><span>&lt; 5</span>" in html
     # Labels whole, escaped, outside the SVG: at the page's size, not scaled with the drawing.
@@ -28,6 +32,13 @@ def test_each_line_gets_its_two_bars_scaled_to_the_largest_figure_its_values_as_
     assert not re.search(r"<svg[^>]*>[^<]*<text", html) and "font-size" not in html
     # The scale: 0, half and the largest figure.
     assert '<span class="graphique-echelle"><span>0</span><span>10</span><span>20</span></span>' in html
+
+
+def test_rates_are_drawn_to_scale_too():
+    """The annual report charts each indicator, rates included."""
+    html = barres(Ventilation("indicateur", "Taux", [Ligne("valeur", "2025-2026", Decimal("80.0"), Decimal("40.0"))]))
+
+    assert re.findall(r' width="([\d.]+)"', html) == ["100.0", "50.0"]
 
 
 def test_the_scale_of_an_odd_largest_figure_has_a_half_in_the_middle():

@@ -216,3 +216,14 @@ def test_a_report_costs_the_same_queries_at_1x_and_10x(
     _grossir(reference)
     with django_assert_num_queries(requetes):
         assert chef.get(URL, parametres).status_code == 200
+
+
+def test_the_dashboards_link_to_the_report_of_what_they_show(demo):
+    chef = _client("demo-chef")
+    page = chef.get("/indicateurs/", {"annee": ANNEE}).content.decode()
+    assert f'href="{URL}"' in page
+    page = chef.get(f"/indicateurs/fiches/1.2.3/quartiers/{QUARTIER}/", {"annee": ANNEE}).content.decode()
+    assert f'href="{URL}?fiche=1.2.3&amp;quartier={QUARTIER}"' in page
+    # A partner's opens on the first of its quartiers, as its dashboards do.
+    page = _client("demo-partenaire").get("/indicateurs/", {"annee": ANNEE}).content.decode()
+    assert f'href="{URL}?quartier=QN0959' in page
