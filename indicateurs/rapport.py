@@ -27,7 +27,6 @@ from fiches.enums import Rubrique
 from fiches.models import ParagrapheFiche
 
 from . import selectors
-from .calculs import Ligne, Ventilation
 from .calculs.figures import regle_de_masquage
 
 # The report's print rules, read from the static files: no request, no network.
@@ -54,14 +53,6 @@ class FicheDuRapport:
     @property
     def fiche(self):
         return self.tableau.fiche
-
-    @property
-    def graphiques_de_realisation(self):
-        return [(ligne, graphique(ligne, self.tableau.annee)) for ligne in self.tableau.realisation]
-
-    @property
-    def graphiques_d_effet(self):
-        return [(ligne, graphique(ligne, self.tableau.annee)) for ligne in self.tableau.effet]
 
 
 @dataclass
@@ -115,17 +106,6 @@ class Rapport:
             )
             for element in self.fiches
         ]
-
-
-def graphique(ligne, annee):
-    """The chart of one indicator as the dashboards draw a breakdown (templatetags.graphiques):
-    the year filled beside the year before outlined, then the target."""
-    return Ventilation(
-        "indicateur",
-        ligne.indicateur.libelle,
-        [Ligne("valeur", f"{annee} et {annee.precedente()}", ligne.actuelle, ligne.precedente)]
-        + ([Ligne("cible", f"Cible {annee}", ligne.cible, None)] if ligne.cible is not None else []),
-    )
 
 
 def _financements(*, contrat, annee, fiche, quartier):
