@@ -110,18 +110,23 @@ FORMATS_D_EXPORT = {
 }
 
 
+def _quartier_demande(request):
+    """The quartier a download asks for (?quartier=), None for the whole contract; a partner
+    granted some quartiers must name one of them, as their dashboards open on one."""
+    code = request.GET.get("quartier")
+    if code:
+        return selectors.quartier_a_afficher(code=code, perimetre=request.perimetre)
+    if peut_voir_le_tableau_du_contrat(request.perimetre):
+        return None
+    raise PermissionDenied("Choisissez un de vos quartiers (paramètre quartier).")
+
+
 @lecture
 @exige(peut_voir_les_tableaux)
 def exporter(request, extension):
     """The figures of the page the export link was on: same fiche, school year and quartier."""
     fiche = selectors.fiche_a_afficher(code=request.GET.get("fiche", ""), perimetre=request.perimetre)
-    code = request.GET.get("quartier")
-    if code:
-        quartier = selectors.quartier_a_afficher(code=code, perimetre=request.perimetre)
-    elif peut_voir_le_tableau_du_contrat(request.perimetre):
-        quartier = None
-    else:
-        raise PermissionDenied("Choisissez un de vos quartiers (paramètre quartier).")
+    quartier = _quartier_demande(request)
     annee = AnneeScolaire.demandee(request.GET.get("annee"))
     tableau = selectors.tableau_de_bord(
         perimetre=request.perimetre, annee=annee, fiche=fiche, quartier=quartier, colonne_du_contrat=False
@@ -146,13 +151,7 @@ def rapport_annuel(request, annee):
         raise Http404("Cette année scolaire n’existe pas.")
     code_fiche = request.GET.get("fiche")
     fiche = selectors.fiche_a_afficher(code=code_fiche, perimetre=request.perimetre) if code_fiche else None
-    code = request.GET.get("quartier")
-    if code:
-        quartier = selectors.quartier_a_afficher(code=code, perimetre=request.perimetre)
-    elif peut_voir_le_tableau_du_contrat(request.perimetre):
-        quartier = None
-    else:
-        raise PermissionDenied("Choisissez un de vos quartiers (paramètre quartier).")
+    quartier = _quartier_demande(request)
     contenu = rapport.rapport_annuel(perimetre=request.perimetre, annee=annee, fiche=fiche, quartier=quartier)
     reponse = HttpResponse(rapport.en_pdf(contenu), content_type="application/pdf")
     reponse["Content-Disposition"] = f'attachment; filename="{contenu.nom_de_fichier}"'
