@@ -1,13 +1,16 @@
 """The annual report (Rapport annuel) as a PDF: the dashboards' figures for the same year and
 role, read back from the PDF's text; the closure mark; the definitions; who may read which."""
 
+import datetime
 import io
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from actions.tests.factories import ActionFactory, FinancementFactory
 from fiches.annees import AnneeScolaire
+from fiches.models import RealisationAttendue
 from fiches.services import annee_cloturer
 from fiches.templatetags.format_fr import evolution, valeur
 from indicateurs.models import Indicateur
@@ -143,6 +146,25 @@ class TestDocument:
         assert contrat.quartier is None and contrat.financements.par_action == []
         quartier = chef.get(URL, {"quartier": QUARTIER}).context["rapport"]
         assert quartier.quartier.code == QUARTIER and quartier.financements.par_quartier == []
+
+    def test_the_funding_of_the_year_per_financeur_and_per_action_or_quartier(self, demo, reference):
+        quartier = reference.quartiers.get(code=QUARTIER)
+        action = ActionFactory(
+            titre="Atelier lecture",
+            realisation=RealisationAttendue.objects.get(fiche__code="1.2.3", code="R1"),
+            porteur=reference.structures.order_by("pk").first(),
+            quartiers=[quartier],
+            date_debut=datetime.date(2025, 10, 1),
+            date_fin=datetime.date(2026, 6, 30),
+        )
+        FinancementFactory(action=action, montant_demande=5000, montant_accorde=4000, montant_verse=2000)
+        chef = _client("demo-chef")
+        montants = "5 000,00 € 4 000,00 € 2 000,00 €"
+        texte = _texte(chef.get(URL, {"quartier": QUARTIER}))
+        assert f"Atelier lecture {action.porteur.nom} {montants}" in texte
+        assert f"Total {montants}" in texte
+        texte = _texte(chef.get(URL))
+        assert f"{quartier.nom} {montants}" in texte and "Atelier lecture" not in texte
 
     def test_the_pdf_is_built_from_the_report_alone(self, demo, reference):
         """No request needed: a command or a task could send it."""
