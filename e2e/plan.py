@@ -350,6 +350,14 @@ SANS_PAGE = {
         XLSX,
         "export du tableau de bord d’une fiche",
     ),
+    "indicateurs:rapport": SansPage(
+        lambda demo: (
+            f"{demo.url('indicateurs:rapport', annee=AnneeScolaire.courante().libelle)}?fiche={demo.fiche.code}"
+        ),
+        200,
+        "application/pdf",
+        "rapport annuel d’une fiche en PDF, pour le comité de pilotage",
+    ),
     "actions:exporter_participant": SansPage(
         lambda demo: demo.url("actions:exporter_participant", pk=demo.participant.pk),
         200,

@@ -108,6 +108,8 @@ MATRICE = {
     "indicateurs:export_csv": {**TOUS, Role.PARTENAIRE: 403},
     "indicateurs:export_xlsx": {**TOUS, Role.PARTENAIRE: 403},
     "indicateurs:definition": TOUS,
+    # The annual report (PDF) of the contract, as its dashboards: a partner granted quartiers asks for one.
+    "indicateurs:rapport": {**TOUS, Role.PARTENAIRE: 403},
     "indicateurs:valeurs": PILOTAGE,
     "indicateurs:modifier_valeur": PILOTAGE,
     "indicateurs:supprimer_valeur": PILOTAGE,
@@ -199,6 +201,7 @@ def _url(nom, donnees):
         "indicateurs:quartier": {"fiche": "1.2.3", "code": "QN09591A"},
         "indicateurs:definition": {"fiche": "1.2.3", "code": "nb_actions"},
         "indicateurs:cloturer": {"annee": "2024-2025"},
+        "indicateurs:rapport": {"annee": "2024-2025"},
         "comptes:nouveau_mot_de_passe": {"uidb64": "MQ", "token": "perime"},
         "dossiers:campagne": {"pk": donnees["campagne"].pk},
         "dossiers:modifier_campagne": {"pk": donnees["campagne"].pk},
