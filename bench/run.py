@@ -54,10 +54,12 @@ CIBLES = {
     "saisie": (100, False),
     "mois": (150, False),
     "dossiers": (100, False),
+    "rapport": (5000, False),
     "import_apercu": (10000, False),
     "import_confirmation": (10000, False),
 }
 TOURS_D_IMPORT = 4
+RAPPORTS = 5
 # Like the dashboards, the current school year and the one before it.
 PLANCHER = """
     SELECT COUNT(DISTINCT p.participant_id) FILTER (WHERE s.date BETWEEN %(debut)s AND %(fin)s),
@@ -221,6 +223,11 @@ def annee_scolaire(jour):
     """fiches.annees.AnneeScolaire: 1 September to 31 August."""
     rentree = jour.year if jour.month >= 9 else jour.year - 1
     return date(rentree, 9, 1), date(rentree + 1, 8, 31)
+
+
+def annee_scolaire_libelle(jour):
+    debut, fin = annee_scolaire(jour)
+    return f"{debut.year}-{fin.year}"
 
 
 def mediane_basse(lignes):
@@ -496,13 +503,13 @@ def verifier(reponse, contenu, chemin, attendu):
         )
 
 
-def mesurer(titre, envoyer, nombre, attendu):
-    """ECHAUFFEMENT requests, then `nombre` measured ones; envoyer(rang) sends the request."""
+def mesurer(titre, envoyer, nombre, attendu, echauffement=ECHAUFFEMENT):
+    """`echauffement` requests, then `nombre` measured ones; envoyer(rang) sends the request."""
     mesure = Mesure(titre)
-    for rang in range(ECHAUFFEMENT + nombre):
+    for rang in range(echauffement + nombre):
         chemin, (reponse, contenu, duree) = envoyer(rang)
         verifier(reponse, contenu, chemin, attendu)
-        if rang >= ECHAUFFEMENT:
+        if rang >= echauffement:
             requetes, duree_sql = lire_server_timing(reponse, chemin)
             mesure.durees.append(duree)
             mesure.requetes.append(requetes)
@@ -510,8 +517,8 @@ def mesurer(titre, envoyer, nombre, attendu):
     return mesure
 
 
-def mesurer_une_page(client, titre, chemin, nombre):
-    return mesurer(titre, lambda rang: (chemin, client.envoyer("GET", chemin)), nombre, 200)
+def mesurer_une_page(client, titre, chemin, nombre, echauffement=ECHAUFFEMENT):
+    return mesurer(titre, lambda rang: (chemin, client.envoyer("GET", chemin)), nombre, 200, echauffement)
 
 
 class LecteurDeFormulaires(HTMLParser):
@@ -699,6 +706,14 @@ def mesurer_l_echelle(echelle, nombre, regenerer):
             ("dossiers", "Liste des dossiers d’appel à projets (1re page)", "/dossiers/"),
         ]:
             mesures[cle] = mesurer_une_page(client, titre, chemin, nombre)
+        # Seconds, not milliseconds, each: a few are enough.
+        mesures["rapport"] = mesurer_une_page(
+            client,
+            "Rapport annuel du contrat (PDF, année en cours)",
+            f"/indicateurs/rapport/{annee_scolaire_libelle(aujourdhui)}/",
+            RAPPORTS,
+            echauffement=1,
+        )
         mesures["saisie"] = mesurer_la_saisie(client, seance, eligibles, nombre)
         mesures["mois"] = mesurer_la_saisie_du_mois(
             client, action_du_mois, mois, seances_du_mois, eligibles_du_mois, nombre
@@ -803,7 +818,8 @@ def ecrire_le_rapport(resultats, version_pg, nombre, duree_totale, arguments):
         "(README, « Tableaux de bord en direct »).",
         "",
         "La liste des dossiers est la première page de `/dossiers/` pour le chef de projet : tous les dossiers "
-        "déposés du contrat, l’année la plus récente d’abord. L’import d’un mois de présences n’est pas "
+        "déposés du contrat, l’année la plus récente d’abord. Le rapport annuel du contrat (PDF de toutes ses "
+        f"fiches pour l’année en cours) prend des secondes : 1 requête d’échauffement puis {RAPPORTS} mesurées. L’import d’un mois de présences n’est pas "
         "mesuré par HTTP mais par ses deux services (`import_previsualiser`, `import_confirmer`), appelés par "
         "`bench/mesure_import.py` dans la base de l’échelle : une action de 5 000 enfants inscrits et 8 séances "
         "passées y est créée, puis deux fichiers CSV de 5 000 lignes qui cochent des cases différentes sont "
