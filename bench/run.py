@@ -819,7 +819,8 @@ def ecrire_le_rapport(resultats, version_pg, nombre, duree_totale, arguments):
         "",
         "La liste des dossiers est la première page de `/dossiers/` pour le chef de projet : tous les dossiers "
         "déposés du contrat, l’année la plus récente d’abord. Le rapport annuel du contrat (PDF de toutes ses "
-        f"fiches pour l’année en cours) prend des secondes : 1 requête d’échauffement puis {RAPPORTS} mesurées. L’import d’un mois de présences n’est pas "
+        f"fiches pour l’année en cours) prend des secondes : 1 requête d’échauffement puis {RAPPORTS} mesurées. "
+        "L’import d’un mois de présences n’est pas "
         "mesuré par HTTP mais par ses deux services (`import_previsualiser`, `import_confirmer`), appelés par "
         "`bench/mesure_import.py` dans la base de l’échelle : une action de 5 000 enfants inscrits et 8 séances "
         "passées y est créée, puis deux fichiers CSV de 5 000 lignes qui cochent des cases différentes sont "
