@@ -141,18 +141,18 @@ def _lire_ligne(ligne, references, aujourdhui):
 
 def _verifier_le_niveau(ligne, donnees, enfant):
     """As the form: a level unusual for the birth year needs its reason, unless neither changed;
-    a reason left when nothing is unusual any more is dropped."""
-    ecart = ecart_de_niveau(
-        niveau=donnees["niveau_scolaire"], annee_naissance=donnees["annee_naissance"], annee=AnneeScolaire.courante()
-    )
-    if ecart is None:
-        donnees["ecart_niveau"] = ""
-        return
+    a reason left when nothing is unusual any more is dropped with a new level or birth year (a
+    row read back as exported is left as it is)."""
     retouche = enfant is None or (enfant.niveau_scolaire, enfant.annee_naissance) != (
         donnees["niveau_scolaire"],
         donnees["annee_naissance"],
     )
-    if retouche and not donnees["ecart_niveau"]:
+    ecart = ecart_de_niveau(
+        niveau=donnees["niveau_scolaire"], annee_naissance=donnees["annee_naissance"], annee=AnneeScolaire.courante()
+    )
+    if ecart is None and retouche:
+        donnees["ecart_niveau"] = ""
+    elif ecart and retouche and not donnees["ecart_niveau"]:
         ligne.refuser(
             "niveau_libelle",
             f"{ecart} Corrigez l’année de naissance ou le niveau, ou écrivez la raison de l’écart dans la colonne "

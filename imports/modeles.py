@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from actions.exports import COLONNES_ENFANT, COLONNES_ENFANTS, MODE_D_EMPLOI
+from fiches.annees import AnneeScolaire
 from fiches.tableurs import DATE, DECIMAL, ENTIER, Colonne, Feuille, en_classeur
 
 from .enfants import HORS_QUARTIER
@@ -37,13 +38,17 @@ def _presences():
 
 def _enfants():
     colonnes = [*COLONNES_ENFANTS, Colonne("autre", TITRES_ENFANTS["autre"])]
-    exemple = ["", "Fille", "F", timezone.localdate().year - 9, "CM1", "CM1", "", "", "", HORS_QUARTIER, ""]
+    # A new child (no code) at the usual level for their age, living outside the quartiers.
+    ne_en = AnneeScolaire.courante().annee_de_rentree - 9
+    exemple = ["", "Fille", "F", ne_en, "CM1", "CM1", None, None, None, HORS_QUARTIER, None, "Votre structure"]
+    exemple += [timezone.localdate(), None, None, None]
     return [
         Feuille("Enfants", colonnes, [exemple]),
         _mode_d_emploi(
             [
                 ("Le plus simple", "exportez la liste des enfants (responsables), corrigez-la, importez-la"),
                 ("Une ligne", "un enfant, sans nom ni adresse : seulement ce que sa fiche demande"),
+                ("Ligne d’exemple", "à remplacer : « Votre structure » par le nom exact de la vôtre"),
                 (
                     TITRES_ENFANTS["code"],
                     "vide pour un nouvel enfant (un code lui est donné) ; sinon l’enfant à modifier",
@@ -58,8 +63,8 @@ def _enfants():
                     TITRES_ENFANTS["autre"],
                     "un nouvel enfant du même profil (structure, sexe, année, niveau, établissement) qu’un enfant "
                     "déjà suivi ou qu’une ligne précédente est laissé de côté, peut-être le même : écrivez « oui » "
-                    "si c’est un autre enfant ; réimporter le fichier ne le créerait pas une seconde fois… sauf "
-                    "avec « oui »",
+                    "si c’est un autre enfant. Sans « oui », importer deux fois le même fichier ne crée les enfants "
+                    "qu’une fois ; avec « oui », chaque import les crée : exportez ensuite la liste pour leurs codes",
                 ),
                 ("Anonymisé le, Inscriptions", "ne sont pas lues"),
             ]

@@ -2,8 +2,11 @@
 with a code changes that child, a row without one creates a child unless it is perhaps one
 already followed, refusals named by row and column, nothing outside the importer's scope."""
 
+import io
+
 import pytest
 from django.core.exceptions import ValidationError
+from openpyxl import load_workbook
 
 from actions import exports, selectors
 from actions.enums import EcartDeNiveau, NiveauScolaire
@@ -15,6 +18,8 @@ from fiches.annees import AnneeScolaire
 from fiches.tableurs import en_classeur, en_csv
 from partenaires.tests.factories import EtablissementFactory, StructureFactory
 
+from ..enums import NatureImport
+from ..modeles import modele
 from ..models import ImportTableur
 from ..services import import_confirmer, import_previsualiser
 from .outils import auteur, csv_francais
@@ -249,3 +254,14 @@ REQUETES_APERCU = 9
 # changed costs what the form's service costs (locks, history, counters): written, not read, per row.
 REQUETES_CONFIRMATION = 9
 REQUETES_PAR_ENFANT_MODIFIE = 16
+
+
+def test_the_template_s_example_row_with_the_structure_s_name_creates_a_child(structure):
+    classeur = load_workbook(io.BytesIO(modele(NatureImport.ENFANTS)))
+    classeur["Enfants"]["L2"] = structure.nom
+    tampon = io.BytesIO()
+    classeur.save(tampon)
+
+    apercu = importer(tampon.getvalue(), chef(structure.contrat), nom="modele.xlsx")
+
+    assert comptes(apercu) == (1, 0, 0)
