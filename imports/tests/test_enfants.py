@@ -223,7 +223,7 @@ def test_a_child_or_a_structure_outside_the_animateur_s_scope_is_refused_as_unkn
     assert "Z00009" not in str(apercu.lignes)
 
 
-def test_the_history_keeps_counts_and_no_child_s_data(structure):
+def test_the_history_keeps_the_counts_and_names_a_new_child_by_its_structure_only(structure):
     perimetre = chef(structure.contrat)
     importer(csv_francais([ENTETES, ["", "Fille", NE_EN_CM1, "CM1", "", structure.nom]]), perimetre)
 
@@ -236,24 +236,28 @@ def test_the_history_keeps_counts_and_no_child_s_data(structure):
 def test_the_preview_costs_the_same_queries_whatever_the_number_of_rows(structure, django_assert_num_queries, nombre):
     perimetre = chef(structure.contrat)
     enfants = ParticipantFactory.create_batch(nombre, structure=structure, sexe="M", annee_naissance=NE_EN_CM1)
-    modifies = [[e.code, "Fille", NE_EN_CM1, "CM1", "", structure.nom] for e in enfants]
-    contenu = csv_francais([ENTETES, *modifies])
+    modifies = [[e.code, "Fille", NE_EN_CM1, "CM1", "", structure.nom, ""] for e in enfants]
+    nouveaux = [["", "Garçon", NE_EN_CM1, "CM1", "", structure.nom, "oui"]] * nombre
+    contenu = csv_francais([[*ENTETES, "Autre enfant au même profil"], *modifies, *nouveaux])
     auteur()
 
     # Structures, schools, quartiers, children by code, profiles, old previews forgotten, the
     # import kept, and the transaction's savepoints.
     with django_assert_num_queries(REQUETES_APERCU):
         import_tableur, apercu = previsualiser(contenu, perimetre)
-    assert apercu.nb_modifies == nombre
-    with django_assert_num_queries(REQUETES_CONFIRMATION + REQUETES_PAR_ENFANT_MODIFIE * apercu.nb_modifies):
+    assert (apercu.nb_crees, apercu.nb_modifies) == (nombre, nombre)
+    with django_assert_num_queries(
+        REQUETES_CONFIRMATION + (REQUETES_PAR_ENFANT_MODIFIE + REQUETES_PAR_ENFANT_CREE) * nombre
+    ):
         import_confirmer(import_tableur=import_tableur, auteur=auteur(), perimetre=perimetre)
 
 
-REQUETES_APERCU = 9
+REQUETES_APERCU = 10
 # The confirmation reads the file again (the preview's reads, the import locked), then each child
 # changed costs what the form's service costs (locks, history, counters): written, not read, per row.
-REQUETES_CONFIRMATION = 9
+REQUETES_CONFIRMATION = 10
 REQUETES_PAR_ENFANT_MODIFIE = 16
+REQUETES_PAR_ENFANT_CREE = 7
 
 
 def test_the_template_s_example_row_with_the_structure_s_name_creates_a_child(structure):
