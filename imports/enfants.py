@@ -88,6 +88,8 @@ class _Ligne:
             lu = self.texte(colonne)
             if lu:
                 trouve = table.get(normaliser(lu))
+                if trouve is None and normaliser(lu) in table:
+                    return self.refuser(colonne, "ce nom en désigne plusieurs : écrivez plutôt le code dans sa colonne")
                 if trouve is None:
                     return self.refuser(colonne, f"aucun {quoi} n’est écrit ainsi")
                 trouves[colonne] = trouve
@@ -106,12 +108,9 @@ def _lire_ligne(ligne, references, aujourdhui):
     donnees["sexe"] = ligne.paire("sexe", sexe, sexe, "sexe")
     niveaux = _choix(NiveauScolaire.choices)
     donnees["niveau_scolaire"] = ligne.paire("niveau_scolaire", niveaux, niveaux, "niveau scolaire")
-    for champ, colonne, quoi in (
-        ("sexe", "sexe_libelle", "le sexe"),
-        ("niveau_scolaire", "niveau_libelle", "le niveau"),
-    ):
-        if donnees[champ] is None and not ligne.en_erreur:
-            ligne.refuser(colonne, f"{quoi} manque")
+    for champ, quoi in (("sexe", "le sexe"), ("niveau_scolaire", "le niveau scolaire")):
+        if not any(ligne.texte(colonne) for colonne in PAIRES[champ]):
+            ligne.refuser(PAIRES[champ][0], f"{quoi} manque")
     donnees["etablissement"] = ligne.paire("etablissement", *etablissements, "établissement du contrat")
     if normaliser(ligne.texte("quartier_residence")) == normaliser(HORS_QUARTIER):
         ligne.lu["quartier_residence"] = None

@@ -69,21 +69,8 @@ def export_des_enfants(perimetre, format):
 
 
 def fiches(contrat):
-    return list(
-        Participant.objects.filter(structure__contrat=contrat)
-        .order_by("code")
-        .values_list(
-            "code",
-            "structure",
-            "sexe",
-            "annee_naissance",
-            "niveau_scolaire",
-            "ecart_niveau",
-            "etablissement",
-            "quartier_residence",
-            "date_consentement",
-        )
-    )
+    """Every field of the contract's children: a write leaves a trace (a version, a field)."""
+    return list(Participant.objects.filter(structure__contrat=contrat).order_by("code").values())
 
 
 @pytest.fixture
@@ -175,15 +162,18 @@ def test_one_bad_row_is_named_and_nothing_is_written(structure):
             ["", "Garçon", NE_EN_CM1, "6e", "", structure.nom, "", ""],
             ["", "Garçon", NE_EN_CM1, "CM1", "École inconnue", structure.nom, "", ""],
             ["", "X", NE_EN_CM1 - 3, "CM1", "", structure.nom, "Redoublement", "31/12/2999"],
+            ["", "", NE_EN_CM1, "CM1", "École Curie", structure.nom, "", ""],
         ]
     )
+    EtablissementFactory.create_batch(2, contrat=structure.contrat, nom="École Curie")
 
     import_tableur, apercu = previsualiser(contenu, perimetre)
 
     erreurs = {(e.ligne, e.colonne) for e in apercu.erreurs}
     assert (3, "Niveau scolaire") in erreurs
     assert "raison de l’écart" in next(e.raison for e in apercu.erreurs if e.ligne == 3)
-    assert {(4, "Établissement"), (5, "Sexe"), (5, "Consentement parental le")} <= erreurs
+    assert {(4, "Établissement"), (5, "Sexe"), (5, "Consentement parental le"), (6, "Sexe")} <= erreurs
+    assert "plusieurs" in next(e.raison for e in apercu.erreurs if (e.ligne, e.colonne) == (6, "Établissement"))
     with pytest.raises(ValidationError):
         import_confirmer(import_tableur=import_tableur, auteur=auteur(), perimetre=perimetre)
     assert fiches(structure.contrat) == avant
