@@ -226,7 +226,8 @@ def analyser(*, tableau, contrat, perimetre, **_):
             ligne.refuser("code", "aucun enfant que vous suivez n’a ce code (laissez-le vide pour un nouvel enfant)")
         elif code in vus:
             ligne.refuser("code", f"cet enfant a déjà sa ligne (ligne {vus[code]})")
-        vus.setdefault(code or None, numero)
+        elif code:
+            vus[code] = numero
         donnees = _lire_ligne(ligne, references, aujourdhui)
         if donnees is not None:
             _verifier_le_niveau(ligne, donnees, enfant)

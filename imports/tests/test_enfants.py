@@ -163,6 +163,7 @@ def test_one_bad_row_is_named_and_nothing_is_written(structure):
             ["", "Garçon", NE_EN_CM1, "CM1", "École inconnue", structure.nom, "", ""],
             ["", "X", NE_EN_CM1 - 3, "CM1", "", structure.nom, "Redoublement", "31/12/2999"],
             ["", "", NE_EN_CM1, "CM1", "École Curie", structure.nom, "", ""],
+            ["A00001", "Fille", NE_EN_CM1, "CM1", "", structure.nom, "", "01/09/2025"],
         ]
     )
     EtablissementFactory.create_batch(2, contrat=structure.contrat, nom="École Curie")
@@ -172,7 +173,13 @@ def test_one_bad_row_is_named_and_nothing_is_written(structure):
     erreurs = {(e.ligne, e.colonne) for e in apercu.erreurs}
     assert (3, "Niveau scolaire") in erreurs
     assert "raison de l’écart" in next(e.raison for e in apercu.erreurs if e.ligne == 3)
-    assert {(4, "Établissement"), (5, "Sexe"), (5, "Consentement parental le"), (6, "Sexe")} <= erreurs
+    assert {
+        (4, "Établissement"),
+        (5, "Sexe"),
+        (5, "Consentement parental le"),
+        (6, "Sexe"),
+        (7, "Code de l’enfant"),
+    } <= erreurs
     assert "plusieurs" in next(e.raison for e in apercu.erreurs if (e.ligne, e.colonne) == (6, "Établissement"))
     with pytest.raises(ValidationError):
         import_confirmer(import_tableur=import_tableur, auteur=auteur(), perimetre=perimetre)
