@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class NatureImport(models.TextChoices):
     """What a file holds, in the order an officer meets them."""
 
+    ENFANTS = "enfants", _("Fiches d’enfants")
     PRESENCES = "presences", _("Présences d’un mois d’une action")
     INSCRIPTIONS = "inscriptions", _("Inscriptions d’enfants à une action")
     VALEURS = "valeurs", _("Valeurs externes des indicateurs")

@@ -5,9 +5,12 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from actions.exports import COLONNES_ENFANT, MODE_D_EMPLOI
+from actions.exports import COLONNES_ENFANT, COLONNES_ENFANTS, MODE_D_EMPLOI
+from fiches.annees import AnneeScolaire
 from fiches.tableurs import DATE, DECIMAL, ENTIER, Colonne, Feuille, en_classeur
 
+from .enfants import HORS_QUARTIER
+from .enfants import TITRES as TITRES_ENFANTS
 from .enums import NatureImport
 from .valeurs import COLONNES as COLONNES_VALEURS
 
@@ -28,6 +31,42 @@ def _presences():
                 ("Le plus simple", "exportez le mois depuis la grille de l’action, remplissez-le, importez-le"),
                 *MODE_D_EMPLOI,
                 ("Colonnes de l’enfant", "seul le code est lu ; le niveau et les dates sont là pour vous"),
+            ]
+        ),
+    ]
+
+
+def _enfants():
+    colonnes = [*COLONNES_ENFANTS, Colonne("autre", TITRES_ENFANTS["autre"])]
+    # A new child (no code) at the usual level for their age, living outside the quartiers.
+    ne_en = AnneeScolaire.courante().annee_de_rentree - 9
+    exemple = ["", "Fille", "F", ne_en, "CM1", "CM1", None, None, None, HORS_QUARTIER, None, "Votre structure"]
+    exemple += [timezone.localdate(), None, None, None]
+    return [
+        Feuille("Enfants", colonnes, [exemple]),
+        _mode_d_emploi(
+            [
+                ("Le plus simple", "exportez la liste des enfants (responsables), corrigez-la, importez-la"),
+                ("Une ligne", "un enfant, sans nom ni adresse : seulement ce que sa fiche demande"),
+                ("Ligne d’exemple", "à remplacer : « Votre structure » par le nom exact de la vôtre"),
+                (
+                    TITRES_ENFANTS["code"],
+                    "vide pour un nouvel enfant (un code lui est donné) ; sinon l’enfant à modifier",
+                ),
+                ("Libellé ou code", "le sexe, le niveau, l’établissement (ou son UAI), le quartier (ou son code)"),
+                (TITRES_ENFANTS["structure"], "une des structures pour lesquelles vous saisissez"),
+                (
+                    TITRES_ENFANTS["ecart_niveau"],
+                    "obligatoire quand le niveau n’est pas celui de l’année de naissance (Redoublement…)",
+                ),
+                (
+                    TITRES_ENFANTS["autre"],
+                    "un nouvel enfant du même profil (structure, sexe, année, niveau, établissement) qu’un enfant "
+                    "déjà suivi ou qu’une ligne précédente est laissé de côté, peut-être le même : écrivez « oui » "
+                    "si c’est un autre enfant. Sans « oui », importer deux fois le même fichier ne crée les enfants "
+                    "qu’une fois ; avec « oui », chaque import les crée : exportez ensuite la liste pour leurs codes",
+                ),
+                ("Anonymisé le, Inscriptions", "ne sont pas lues"),
             ]
         ),
     ]
@@ -84,6 +123,7 @@ def _valeurs(valeurs):
 def modele(nature, *, valeurs=()):
     """The XLSX template of the kind; for the external values, `valeurs` are its rows."""
     feuilles = {
+        NatureImport.ENFANTS: _enfants,
         NatureImport.PRESENCES: _presences,
         NatureImport.INSCRIPTIONS: _inscriptions,
         NatureImport.VALEURS: lambda: _valeurs(valeurs),

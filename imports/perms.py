@@ -6,12 +6,13 @@ from .enums import NatureImport
 
 
 def natures_permises(perimetre):
-    """An action's attendance and enrolments: those who record actions (an animateur, within
+    """Children's records, an action's attendance and enrolments: those who record actions and
+    children (an animateur, within
     their structures: the action is chosen among theirs); the indicators' external values: the
     officers, who set them by hand. Partners and porteurs import nothing."""
     natures = []
     if peut_saisir(perimetre):
-        natures += [NatureImport.PRESENCES, NatureImport.INSCRIPTIONS]
+        natures += [NatureImport.ENFANTS, NatureImport.PRESENCES, NatureImport.INSCRIPTIONS]
     if peut_piloter(perimetre):
         natures.append(NatureImport.VALEURS)
     return natures

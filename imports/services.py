@@ -16,41 +16,48 @@ from django.utils import timezone
 
 from actions.models import Action
 
-from . import inscriptions, presences, valeurs
+from . import enfants, inscriptions, presences, valeurs
 from .apercus import INCHANGEE
 from .enums import EtatImport, NatureImport
 from .lecture import lire_fichier
 from .models import ImportTableur
 
 LECTEURS = {
+    NatureImport.ENFANTS: enfants,
     NatureImport.PRESENCES: presences,
     NatureImport.INSCRIPTIONS: inscriptions,
     NatureImport.VALEURS: valeurs,
 }
 # The sheet each kind reads in an XLSX file with several (an export has its notes in others).
-FEUILLES = {NatureImport.PRESENCES: "Présences", NatureImport.INSCRIPTIONS: "Présences"}
+FEUILLES = {
+    NatureImport.ENFANTS: "Enfants",
+    NatureImport.PRESENCES: "Présences",
+    NatureImport.INSCRIPTIONS: "Présences",
+}
 NATURES_D_UNE_ACTION = {NatureImport.PRESENCES, NatureImport.INSCRIPTIONS}
 # A preview left unconfirmed is forgotten after this: its file is not kept for nothing.
 DUREE_D_UN_APERCU = timedelta(days=1)
 
 
-def _analyser(*, nature, contenu, nom, action, contrat):
+def _analyser(*, nature, contenu, nom, action, contrat, perimetre):
     tableau = lire_fichier(contenu=contenu, nom=nom, feuille=FEUILLES.get(nature))
-    return LECTEURS[nature].analyser(tableau=tableau, action=action, contrat=contrat)
+    return LECTEURS[nature].analyser(tableau=tableau, action=action, contrat=contrat, perimetre=perimetre)
 
 
 def _resultat(apercu):
-    """What the preview page shows, kept with the import: the page shows what was announced."""
+    """What the preview page shows, kept with the import: the page shows what was announced, and
+    the rows left unchanged only when it says why (a child perhaps entered twice)."""
     return {
-        "lignes": [ligne.cle for ligne in apercu.lignes if ligne.statut != INCHANGEE],
+        "lignes": [ligne.cle for ligne in apercu.lignes if ligne.statut != INCHANGEE or ligne.detail],
         "erreurs": [e.cle for e in apercu.erreurs],
     }
 
 
 @transaction.atomic
-def import_previsualiser(*, contrat, auteur, nature, nom, contenu, action=None):
+def import_previsualiser(*, contrat, auteur, nature, nom, contenu, action=None, perimetre=None):
     """Read the file as the kind `nature` (for an action's attendance or enrolments, of
-    `action`) and keep it with what importing it would do. A file that cannot be read is refused
+    `action`; for children's records, those the scope `perimetre` may open) and keep it with
+    what importing it would do. A file that cannot be read is refused
     (ValidationError on « fichier »); errors of rows are part of the preview. Returns the import
     and its Apercu. The caller has checked that the user may write these records."""
     nature = NatureImport(nature)
@@ -58,7 +65,7 @@ def import_previsualiser(*, contrat, auteur, nature, nom, contenu, action=None):
         raise ValidationError(
             {"action": "Choisissez l’action dont le fichier donne les présences ou les inscriptions."}
         )
-    apercu = _analyser(nature=nature, contenu=contenu, nom=nom, action=action, contrat=contrat)
+    apercu = _analyser(nature=nature, contenu=contenu, nom=nom, action=action, contrat=contrat, perimetre=perimetre)
     ImportTableur.objects.filter(
         auteur=auteur, etat=EtatImport.APERCU, cree_le__lt=timezone.now() - DUREE_D_UN_APERCU
     ).delete()
@@ -81,8 +88,9 @@ def import_previsualiser(*, contrat, auteur, nature, nom, contenu, action=None):
 
 
 @transaction.atomic
-def import_confirmer(*, import_tableur, auteur):
-    """Write what the preview announced, all or nothing. Refused, with nothing written: an import
+def import_confirmer(*, import_tableur, auteur, perimetre=None):
+    """Write what the preview announced, all or nothing (children's records: as the scope
+    `perimetre` of the one who confirms reaches them). Refused, with nothing written: an import
     already written, a file with errors, or data changed since the preview so that the same file
     would now do something else (the refusal asks for a new preview). The action concerned is
     locked first, as its services lock it: a grid saved meanwhile waits or is seen."""
@@ -102,6 +110,7 @@ def import_confirmer(*, import_tableur, auteur):
         nom=import_tableur.nom_du_fichier,
         action=action,
         contrat=import_tableur.contrat,
+        perimetre=perimetre,
     )
     if apercu.empreinte != import_tableur.empreinte_de_l_apercu:
         raise ValidationError(

@@ -50,6 +50,7 @@ def importer(request):
                 nom=fichier.name,
                 contenu=fichier.read(),
                 action=form.cleaned_data["action"],
+                perimetre=request.perimetre,
             )
         except ValidationError as erreur:
             form.add_error(None, erreur)
@@ -100,7 +101,7 @@ def apercu(request, pk):
 def confirmer(request, pk):
     import_tableur = _import(request, pk)
     try:
-        services.import_confirmer(import_tableur=import_tableur, auteur=request.user)
+        services.import_confirmer(import_tableur=import_tableur, auteur=request.user, perimetre=request.perimetre)
     except ValidationError as erreur:
         return _apercu(request, import_tableur, refus=erreur.messages)
     messages.success(
@@ -123,6 +124,7 @@ def actualiser(request, pk):
         nom=import_tableur.nom_du_fichier,
         contenu=selectors.contenu_du_fichier(import_tableur=import_tableur),
         action=import_tableur.action,
+        perimetre=request.perimetre,
     )
     return redirect(nouveau)
 

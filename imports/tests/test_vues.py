@@ -9,10 +9,11 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
-from actions.models import Presence
+from actions.models import Participant, Presence
 from actions.tests.factories import ParticipantFactory
 from actions.tests.test_exports import un_mois_d_octobre
 from demo.adhesions import STRUCTURE_DE_L_ANIMATEUR
+from fiches.annees import AnneeScolaire
 from fiches.tests.test_pages import REQUETES_DE_SESSION
 from indicateurs.models import ValeurExterne
 
@@ -142,7 +143,7 @@ def test_an_animateur_imports_their_structure_s_attendance_but_no_external_value
     autre = mois_d_une_structure(reference, AUTRE_STRUCTURE, prefixe="X")
     form = client.get("/imports/").context["form"]
 
-    assert [valeur for valeur, _ in form.fields["nature"].choices] == ["presences", "inscriptions"]
+    assert [valeur for valeur, _ in form.fields["nature"].choices] == ["enfants", "presences", "inscriptions"]
     assert autre not in form.fields["action"].queryset
     assert client.get("/imports/modeles/valeurs.xlsx").status_code == 403
     reponse = deposer(client, export_du_mois(autre, format="csv"), action=autre)
@@ -232,3 +233,48 @@ def test_an_animateur_enrols_children_of_their_structure_from_a_file(client, dem
 
     assert client.post(f"/imports/{import_tableur.pk}/confirmer/").status_code == 302
     assert action.inscriptions.filter(participant=enfant, date_inscription=datetime.date(2025, 10, 12)).exists()
+
+
+def test_the_children_s_template_is_the_export_s_columns_with_the_duplicate_column_and_a_how_to(client_connecte):
+    classeur = load_workbook(io.BytesIO(client_connecte.get("/imports/modeles/enfants.xlsx").content))
+
+    assert classeur.sheetnames == ["Enfants", "Mode d’emploi"]
+    entetes = [cellule.value for cellule in classeur["Enfants"][1]]
+    assert entetes[0] == "Code de l’enfant" and entetes[-1] == "Autre enfant au même profil"
+    assert any("« oui »" in (ligne[1].value or "") for ligne in classeur["Mode d’emploi"].iter_rows())
+
+
+@pytest.mark.parametrize("format", ["xlsx", "csv"])
+def test_an_officer_imports_the_children_s_export_back_and_nothing_changes(client, demo, reference, format):
+    client.force_login(compte("demo-chef"))
+    mois_d_une_structure(reference, STRUCTURE_DE_L_ANIMATEUR)
+    export = client.get(f"/participants/export/?format={format}")
+
+    deposer(client, export.content, nature="enfants", nom=f"enfants.{format}")
+
+    import_tableur = ImportTableur.objects.get()
+    assert (import_tableur.nb_erreurs, import_tableur.nb_crees, import_tableur.nb_modifies) == (0, 0, 0)
+    assert import_tableur.nb_inchanges == Participant.objects.count() > 0
+
+
+def test_an_animateur_creates_a_child_of_their_structure_only(client, demo, reference):
+    client.force_login(compte("demo-animateur"))
+    annee = AnneeScolaire.courante().annee_de_rentree - 9
+    entetes = ["Sexe", "Année de naissance", "Niveau scolaire", "Structure qui le suit"]
+    deposer(client, csv_francais([entetes, ["Fille", annee, "CM1", AUTRE_STRUCTURE]]), nature="enfants", nom="e.csv")
+    refuse = ImportTableur.objects.get()
+    assert refuse.resultat["erreurs"][0][:2] == [2, "Structure qui le suit"]
+    assert client.post(f"/imports/{refuse.pk}/confirmer/").status_code == 200
+    avant = Participant.objects.count()
+
+    deposer(
+        client,
+        csv_francais([entetes, ["Fille", annee, "CM1", STRUCTURE_DE_L_ANIMATEUR]]),
+        nature="enfants",
+        nom="e.csv",
+    )
+    import_tableur = ImportTableur.objects.latest("pk")
+
+    assert client.post(f"/imports/{import_tableur.pk}/confirmer/").status_code == 302
+    assert Participant.objects.count() == avant + 1
+    assert Participant.objects.latest("cree_le").structure.nom == STRUCTURE_DE_L_ANIMATEUR
