@@ -66,9 +66,8 @@ def import_previsualiser(*, contrat, auteur, nature, nom, contenu, action=None, 
             {"action": "Choisissez l’action dont le fichier donne les présences ou les inscriptions."}
         )
     apercu = _analyser(nature=nature, contenu=contenu, nom=nom, action=action, contrat=contrat, perimetre=perimetre)
-    ImportTableur.objects.filter(
-        auteur=auteur, etat=EtatImport.APERCU, cree_le__lt=timezone.now() - DUREE_D_UN_APERCU
-    ).delete()
+    # Whoever left them: a file waiting for a confirmation that never came is not kept.
+    ImportTableur.objects.filter(etat=EtatImport.APERCU, cree_le__lt=timezone.now() - DUREE_D_UN_APERCU).delete()
     import_tableur = ImportTableur.objects.create(
         contrat=contrat,
         auteur=auteur,
@@ -126,5 +125,10 @@ def import_confirmer(*, import_tableur, auteur, perimetre=None):
     LECTEURS[import_tableur.nature].ecrire(apercu=apercu, action=action, contrat=import_tableur.contrat, auteur=auteur)
     import_tableur.etat = EtatImport.CONFIRME
     import_tableur.confirme_le = timezone.now()
-    import_tableur.save(update_fields=["etat", "confirme_le"])
+    # The history keeps who, when, which file and the counts, not the file nor its rows: they
+    # may describe children (codes, levels, schools), which the retention purge must be able to
+    # erase from the records alone.
+    import_tableur.contenu = b""
+    import_tableur.resultat = {}
+    import_tableur.save(update_fields=["etat", "confirme_le", "contenu", "resultat"])
     return import_tableur

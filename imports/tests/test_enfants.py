@@ -3,9 +3,11 @@ with a code changes that child, a row without one creates a child unless it is p
 already followed, refusals named by row and column, nothing outside the importer's scope."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from actions import exports, selectors
@@ -21,7 +23,7 @@ from partenaires.tests.factories import EtablissementFactory, StructureFactory
 from ..enums import NatureImport
 from ..modeles import modele
 from ..models import ImportTableur
-from ..services import import_confirmer, import_previsualiser
+from ..services import DUREE_D_UN_APERCU, import_confirmer, import_previsualiser
 from .outils import auteur, csv_francais
 
 pytestmark = pytest.mark.django_db
@@ -220,13 +222,21 @@ def test_a_child_or_a_structure_outside_the_animateur_s_scope_is_refused_as_unkn
     assert "Z00009" not in str(apercu.lignes)
 
 
-def test_the_history_keeps_the_counts_and_names_a_new_child_by_its_structure_only(structure):
+def test_the_history_keeps_the_counts_but_neither_the_file_nor_its_rows_once_confirmed(structure):
+    """The retention purge erases a child from the records: an import's history must not keep
+    a copy of what the file said of children."""
     perimetre = chef(structure.contrat)
-    importer(csv_francais([ENTETES, ["", "Fille", NE_EN_CM1, "CM1", "", structure.nom]]), perimetre)
+    import_tableur, _ = previsualiser(
+        csv_francais([ENTETES, ["", "Fille", NE_EN_CM1, "CM1", "", structure.nom]]), perimetre
+    )
+    assert import_tableur.resultat["lignes"] == [[2, "nouvel enfant", "creee", structure.nom]]
+    assert bytes(import_tableur.contenu)
+
+    import_confirmer(import_tableur=import_tableur, auteur=auteur(), perimetre=perimetre)
 
     import_tableur = ImportTableur.objects.get()
-    assert (import_tableur.nb_crees, import_tableur.nb_erreurs) == (1, 0)
-    assert import_tableur.resultat["lignes"] == [[2, "nouvel enfant", "creee", structure.nom]]
+    assert (import_tableur.nb_crees, import_tableur.nb_erreurs, import_tableur.nom_du_fichier) == (1, 0, "enfants.csv")
+    assert import_tableur.resultat == {} and bytes(import_tableur.contenu) == b""
 
 
 @pytest.mark.parametrize("nombre", [2, 20])
@@ -266,3 +276,18 @@ def test_the_template_s_example_row_with_the_structure_s_name_creates_a_child(st
     apercu = importer(tampon.getvalue(), chef(structure.contrat), nom="modele.xlsx")
 
     assert comptes(apercu) == (1, 0, 0)
+
+
+def test_a_preview_left_unconfirmed_for_a_day_is_forgotten_whoever_left_it(structure):
+    perimetre = chef(structure.contrat)
+    contenu = csv_francais([ENTETES, ["", "Fille", NE_EN_CM1, "CM1", "", structure.nom]])
+    oublie, _ = previsualiser(contenu, perimetre)
+    recent, _ = previsualiser(contenu, perimetre)
+    ImportTableur.objects.filter(pk=oublie.pk).update(
+        cree_le=timezone.now() - DUREE_D_UN_APERCU - timedelta(minutes=1), auteur=None
+    )
+
+    previsualiser(contenu, perimetre)
+
+    assert not ImportTableur.objects.filter(pk=oublie.pk).exists()
+    assert ImportTableur.objects.filter(pk=recent.pk).exists()
