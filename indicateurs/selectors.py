@@ -98,11 +98,29 @@ class Tableau:
 
     @property
     def realisation(self):
-        return [ligne for ligne in self.lignes if ligne.indicateur.nature == NatureIndicateur.REALISATION]
+        return [
+            ligne
+            for ligne in self.lignes
+            if ligne.indicateur.nature == NatureIndicateur.REALISATION and not ligne.indicateur.section
+        ]
 
     @property
     def effet(self):
-        return [ligne for ligne in self.lignes if ligne.indicateur.nature == NatureIndicateur.EFFET]
+        return [
+            ligne
+            for ligne in self.lignes
+            if ligne.indicateur.nature == NatureIndicateur.EFFET and not ligne.indicateur.section
+        ]
+
+    @property
+    def sections(self):
+        """[(title, lines)] of the indicators shown in a section of their own (an expected
+        effect measured apart, Indicateur.section), in the order of their first indicator."""
+        sections = {}
+        for ligne in self.lignes:
+            if ligne.indicateur.section:
+                sections.setdefault(ligne.indicateur.section, []).append(ligne)
+        return list(sections.items())
 
 
 # The figures the list of fiches shows for each, when the fiche has them; completed by its first
