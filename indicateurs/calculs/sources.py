@@ -8,9 +8,10 @@ yearly summaries.
 
 Each dataset is one query (conditional aggregation, one count per school year), grouped by
 fiche, run the first time an indicator reads it and shared with every other indicator of the
-dashboard, whatever the volume of records: the fiche's nine indicators cost nine queries on the
-contract's dashboard, seven on a quartier's (no breakdown by quartier there), whether the year
-is under way or not; the list of the contract's fiches reads the same datasets once for all its
+dashboard, whatever the volume of records: the fiche's thirteen indicators cost ten queries on
+the contract's dashboard, eight on a quartier's (no breakdown by quartier there), whether the
+year is under way or not (effect E1's four: one union query, and two flags in the actions'
+profiles); the list of the contract's fiches reads the same datasets once for all its
 fiches. Nothing is counted per indicator, per fiche, per quartier or per row, and no record is
 looped over in Python, only the few hundred (a few thousand, cut at a date) groups the queries
 return; each calculation reads the groups of its own fiche (Lecture)."""
