@@ -151,27 +151,24 @@ def _version_de(form):
     return ["version"]
 
 
-class FormulaireAction(forms.ModelForm):
-    niveaux = forms.MultipleChoiceField(
-        label="Niveaux scolaires visés",
-        choices=NiveauScolaire.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
+def _cases(label, choices, help_text=""):
+    return forms.MultipleChoiceField(
+        label=label, choices=choices, widget=forms.CheckboxSelectMultiple, required=False, help_text=help_text
     )
-    concue_avec = forms.MultipleChoiceField(
-        label="Conçue avec",
-        choices=Acteur.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-        help_text="Qui, en plus de la structure porteuse, a participé à l’élaboration de l’action. "
+
+
+class FormulaireAction(forms.ModelForm):
+    niveaux = _cases("Niveaux scolaires visés", NiveauScolaire.choices)
+    concue_avec = _cases(
+        "Conçue avec",
+        Acteur.choices,
+        "Qui, en plus de la structure porteuse, a participé à l’élaboration de l’action. "
         "Rien de coché : elle compte comme conçue par la structure seule.",
     )
-    animee_avec = forms.MultipleChoiceField(
-        label="Animée avec",
-        choices=Acteur.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-        help_text="Qui conduit les séances avec la structure porteuse (des parents qui animent un atelier, "
+    animee_avec = _cases(
+        "Animée avec",
+        Acteur.choices,
+        "Qui conduit les séances avec la structure porteuse (des parents qui animent un atelier, "
         "pas ceux qui y assistent : leur présence se note à chaque séance).",
     )
 

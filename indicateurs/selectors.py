@@ -96,21 +96,17 @@ class Tableau:
             }
         )
 
+    def _de_nature(self, nature):
+        """The lines of that nature shown in its usual section (none of their own)."""
+        return [ligne for ligne in self.lignes if ligne.indicateur.nature == nature and not ligne.indicateur.section]
+
     @property
     def realisation(self):
-        return [
-            ligne
-            for ligne in self.lignes
-            if ligne.indicateur.nature == NatureIndicateur.REALISATION and not ligne.indicateur.section
-        ]
+        return self._de_nature(NatureIndicateur.REALISATION)
 
     @property
     def effet(self):
-        return [
-            ligne
-            for ligne in self.lignes
-            if ligne.indicateur.nature == NatureIndicateur.EFFET and not ligne.indicateur.section
-        ]
+        return self._de_nature(NatureIndicateur.EFFET)
 
     @property
     def sections(self):

@@ -104,13 +104,14 @@ def venu(action_, enfant_, *jours):
         PresenceFactory(seance=seance(action_, jour), participant=enfant_)
 
 
-def figures_de(perimetre, quartier=None, aujourdhui=APRES_LES_DEUX_ANNEES):
+def figures_de(perimetre, quartier=None, aujourdhui=APRES_LES_DEUX_ANNEES, **kwargs):
     return calculer(
         contrat=perimetre.contrat,
         annee=ANNEE,
         fiche=perimetre.realisation.fiche,
         quartier=quartier,
         aujourdhui=aujourdhui,
+        **kwargs,
     )
 
 

@@ -26,11 +26,11 @@ from django.utils import timezone
 from actions.enums import Acteur
 from actions.models import Seance
 from actions.tests.factories import SeanceFactory
-from indicateurs.calculs import calculer, masquer_petits_effectifs
+from indicateurs.calculs import masquer_petits_effectifs
 from indicateurs.calculs.figures import regle_de_masquage
 from partenaires.tests.factories import EtablissementFactory, PartenaireFactory, StructureFactory
 
-from .test_calculs import ANNEE, APRES_LES_DEUX_ANNEES, action, enfant, perimetre, quartier, venu  # noqa: F401
+from .test_calculs import ANNEE, APRES_LES_DEUX_ANNEES, action, enfant, figures_de, perimetre, quartier, venu  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -94,15 +94,7 @@ def territoire(perimetre):  # noqa: F811
 
 
 def figures(perimetre, quartier=None, aujourdhui=APRES_LES_DEUX_ANNEES, **kwargs):  # noqa: F811
-    return calculer(
-        contrat=perimetre.contrat,
-        annee=ANNEE,
-        fiche=perimetre.realisation.fiche,
-        quartier=quartier,
-        aujourdhui=aujourdhui,
-        codes=CODES,
-        **kwargs,
-    )
+    return figures_de(perimetre, quartier, aujourdhui, codes=kwargs.pop("codes", CODES), **kwargs)
 
 
 def valeurs(figures_, nom):
@@ -200,13 +192,7 @@ def test_a_year_with_no_action_has_no_share_and_no_partner(perimetre):  # noqa: 
 def test_parents_who_only_attend_do_not_make_an_action_run_with_parents(perimetre):  # noqa: F811
     atelier = action(perimetre, public_parents=True)
     SeanceFactory(action=atelier, date=date(2025, 10, 1), parents_presents=12)
-    resultat = calculer(
-        contrat=perimetre.contrat,
-        annee=ANNEE,
-        fiche=perimetre.realisation.fiche,
-        aujourdhui=APRES_LES_DEUX_ANNEES,
-        codes=[*CODES, "nb_actions_parents"],
-    )
+    resultat = figures(perimetre, codes=[*CODES, "nb_actions_parents"])
     assert resultat.totaux["nb_actions_parents"]["actuelle"] == 1
     assert resultat.totaux["part_actions_animees_avec_parents"]["actuelle"] == Decimal("0.0")
 
@@ -219,14 +205,7 @@ def test_a_partner_sees_the_e1_figures_whole_beside_masked_counts_of_children(te
         venu(a1, enfant(territoire), date(2025, 10, 1))
     avant = valeurs(figures(territoire), "actuelle")
     masquees = masquer_petits_effectifs(
-        calculer(
-            contrat=territoire.contrat,
-            annee=ANNEE,
-            fiche=territoire.realisation.fiche,
-            aujourdhui=APRES_LES_DEUX_ANNEES,
-            codes=[*CODES, "nb_enfants_beneficiaires"],
-            tous_les_perimetres=True,
-        ),
+        figures(territoire, codes=[*CODES, "nb_enfants_beneficiaires"], tous_les_perimetres=True),
         seuil=settings.SEUIL_PETITS_EFFECTIFS,
     )
     assert str(masquees.totaux["nb_enfants_beneficiaires"]["actuelle"]) == "< 5"
