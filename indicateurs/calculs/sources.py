@@ -229,8 +229,10 @@ class Sources:
           ("partenaire"), the établissements scolaires where it takes place ("etablissement");
           the distinct ones are counted from these rows;
         - établissement scolaire of the sessions (sorte "seance", no quartier; None: held
-          elsewhere), with the sessions of each year up to the date, cancelled ones left out,
-          of all the perimeter's actions as `seances`."""
+          elsewhere), with the sessions of each year up to the date, cancelled ones left out.
+          Those of the two years' actions: an action's dates keep its sessions in (the services
+          refuse dates that would leave one out), and a quartier's few actions are then read
+          through the index of their sessions by date rather than by a scan of them all."""
         actions = self._actions_des_deux_annees.filter(quartiers__isnull=False)
 
         def impliquees(sorte, champ):
@@ -243,7 +245,7 @@ class Sources:
             )
 
         seances = (
-            Seance.objects.filter(action__in=self._actions, annulee_le__isnull=True)
+            Seance.objects.filter(action__in=self._actions_des_deux_annees, annulee_le__isnull=True)
             .filter(_le_jour_dans(self.periodes["actuelle"]) | _le_jour_dans(self.periodes["precedente"]))
             .annotate(
                 sorte=Value("seance"),
