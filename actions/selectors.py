@@ -4,14 +4,16 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db import models
 from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, ExtractYear
 from django.shortcuts import get_object_or_404
 
+from fiches.models import ClotureAnnee
 from partenaires.models import Structure
 
 from .dates import seuil_de_retention
-from .enums import EtatSeance
+from .enums import EtatSeance, StatutAction
 from .models import Action, Financement, Inscription, Participant, Presence, Seance, nombre_de
 
 HISTORIQUE_MAX = 30
@@ -197,6 +199,23 @@ def seance_a_saisir(*, pk, perimetre):
     return get_object_or_404(
         Seance.objects.filter(action__in=actions_visibles(perimetre=perimetre)).select_related("action__porteur"),
         pk=pk,
+    )
+
+
+def seances_non_saisies(*, perimetre):
+    """The sessions in scope whose grid was never saved and still can be: à saisir once their day
+    has come (Seance.etat), à venir before. Not those cancelled, nor those of a cancelled action,
+    which count nowhere (actions.resumes), nor those of a closed school year, whose grid is
+    refused (fiches.clotures)."""
+    annee = ExtractYear("date")
+    cloture = ClotureAnnee.objects.filter(contrat=perimetre.contrat, cloturee=True, annee_scolaire=OuterRef("rentree"))
+    return (
+        Seance.objects.filter(
+            action__in=actions_visibles(perimetre=perimetre), saisie_le__isnull=True, annulee_le__isnull=True
+        )
+        .exclude(action__statut=StatutAction.ANNULEE)
+        .alias(rentree=models.Case(models.When(date__month__gte=9, then=annee), default=annee - 1))
+        .exclude(Exists(cloture))
     )
 
 

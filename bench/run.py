@@ -10,6 +10,7 @@ missed target is reported, not fatal. See docs/performance.md for the method.
 import argparse
 import contextlib
 import http.client
+import json
 import math
 import os
 import platform
@@ -53,7 +54,12 @@ CIBLES = {
     "saisie": (100, False),
     "mois": (150, False),
     "dossiers": (100, False),
+    "rapport": (5000, False),
+    "import_apercu": (10000, False),
+    "import_confirmation": (10000, False),
 }
+TOURS_D_IMPORT = 4
+RAPPORTS = 5
 # Like the dashboards, the current school year and the one before it.
 PLANCHER = """
     SELECT COUNT(DISTINCT p.participant_id) FILTER (WHERE s.date BETWEEN %(debut)s AND %(fin)s),
@@ -217,6 +223,11 @@ def annee_scolaire(jour):
     """fiches.annees.AnneeScolaire: 1 September to 31 August."""
     rentree = jour.year if jour.month >= 9 else jour.year - 1
     return date(rentree, 9, 1), date(rentree + 1, 8, 31)
+
+
+def annee_scolaire_libelle(jour):
+    debut, fin = annee_scolaire(jour)
+    return f"{debut.year}-{fin.year}"
 
 
 def mediane_basse(lignes):
@@ -492,13 +503,13 @@ def verifier(reponse, contenu, chemin, attendu):
         )
 
 
-def mesurer(titre, envoyer, nombre, attendu):
-    """ECHAUFFEMENT requests, then `nombre` measured ones; envoyer(rang) sends the request."""
+def mesurer(titre, envoyer, nombre, attendu, echauffement=ECHAUFFEMENT):
+    """`echauffement` requests, then `nombre` measured ones; envoyer(rang) sends the request."""
     mesure = Mesure(titre)
-    for rang in range(ECHAUFFEMENT + nombre):
+    for rang in range(echauffement + nombre):
         chemin, (reponse, contenu, duree) = envoyer(rang)
         verifier(reponse, contenu, chemin, attendu)
-        if rang >= ECHAUFFEMENT:
+        if rang >= echauffement:
             requetes, duree_sql = lire_server_timing(reponse, chemin)
             mesure.durees.append(duree)
             mesure.requetes.append(requetes)
@@ -506,8 +517,8 @@ def mesurer(titre, envoyer, nombre, attendu):
     return mesure
 
 
-def mesurer_une_page(client, titre, chemin, nombre):
-    return mesurer(titre, lambda rang: (chemin, client.envoyer("GET", chemin)), nombre, 200)
+def mesurer_une_page(client, titre, chemin, nombre, echauffement=ECHAUFFEMENT):
+    return mesurer(titre, lambda rang: (chemin, client.envoyer("GET", chemin)), nombre, 200, echauffement)
 
 
 class LecteurDeFormulaires(HTMLParser):
@@ -614,6 +625,30 @@ def mesurer_la_saisie_du_mois(client, action, mois, seances, eligibles, nombre):
     return mesurer(titre, enregistrer, nombre, 302)
 
 
+def mesurer_l_import(url):
+    """The two steps of importing a month of 5,000 rows, called in a process of their own on the
+    scale's database (bench/mesure_import.py, which rolls back all it writes)."""
+    fini = subprocess.run(
+        [sys.executable, "-m", "bench.mesure_import", str(TOURS_D_IMPORT)],
+        cwd=RACINE,
+        env=environnement(url),
+        capture_output=True,
+        text=True,
+    )
+    if fini.returncode:
+        raise EchecBanc(f"Mesure de l’import impossible :\n{fini.stderr[-2000:]}")
+    lues = json.loads(fini.stdout.strip().splitlines()[-1])
+    mesures = {}
+    for cle, titre in [
+        ("apercu", "Import d’un mois de présences de 5 000 lignes : aperçu"),
+        ("confirmation", "Import d’un mois de présences de 5 000 lignes : confirmation"),
+    ]:
+        mesures[f"import_{cle}"] = Mesure(
+            titre, durees=[duree * 1000 for duree in lues[cle]], requetes=lues[f"requetes_{cle}"]
+        )
+    return mesures
+
+
 def erreurs_du_formulaire(contenu):
     alerte = re.search(r'<div class="alert alert-danger".*?</div>', contenu.decode(errors="replace"), flags=re.S)
     return texte_visible(alerte[0].encode()) if alerte else texte_visible(contenu)[:1500]
@@ -671,10 +706,19 @@ def mesurer_l_echelle(echelle, nombre, regenerer):
             ("dossiers", "Liste des dossiers d’appel à projets (1re page)", "/dossiers/"),
         ]:
             mesures[cle] = mesurer_une_page(client, titre, chemin, nombre)
+        # Seconds, not milliseconds, each: a few are enough.
+        mesures["rapport"] = mesurer_une_page(
+            client,
+            "Rapport annuel du contrat (PDF, année en cours)",
+            f"/indicateurs/rapport/{annee_scolaire_libelle(aujourdhui)}/",
+            RAPPORTS,
+            echauffement=1,
+        )
         mesures["saisie"] = mesurer_la_saisie(client, seance, eligibles, nombre)
         mesures["mois"] = mesurer_la_saisie_du_mois(
             client, action_du_mois, mois, seances_du_mois, eligibles_du_mois, nombre
         )
+    mesures.update(mesurer_l_import(url))
     with curseur_sur(url) as curseur:
         mesures["plancher"] = mesurer_le_plancher(curseur, aujourdhui, nombre)
         curseur.execute("SHOW server_version")
@@ -751,7 +795,8 @@ def ecrire_le_rapport(resultats, version_pg, nombre, duree_totale, arguments):
         "Chaque échelle a sa base PostgreSQL `fiches_bench_<échelle>` (serveur : `BENCH_DATABASE_URL`, "
         "par défaut `postgres://postgres@127.0.0.1:5432`). Absente ou vide, ou avec `--regenerer`, elle est "
         "recréée : `migrate`, `charger_reference`, `generer_demo --echelle <échelle>` ; sinon elle est "
-        "réutilisée après `migrate`. Puis `VACUUM ANALYZE`, ce que l’autovacuum fait d’une base en service. "
+        "réutilisée après `migrate` (une base générée avant que le générateur n’y mette les dossiers d’appel à "
+        "projets est recréée). Puis `VACUUM ANALYZE`, ce que l’autovacuum fait d’une base en service. "
         "L’application est servie par gunicorn (`config.wsgi`, réglages "
         "`config.settings.bench` : ceux de la production, en HTTP sur 127.0.0.1, connexions à la base "
         "gardées 60 s comme dans `.env.example`), connectée en `demo-chef` (chef de projet, tout le contrat).",
@@ -771,6 +816,17 @@ def ecrire_le_rapport(resultats, version_pg, nombre, duree_totale, arguments):
         "passer par l’application : aucune page qui recompterait les présences ne peut faire mieux. "
         "Les tableaux de bord n’en font rien : ils lisent des résumés tenus à jour à chaque écriture "
         "(README, « Tableaux de bord en direct »).",
+        "",
+        "La liste des dossiers est la première page de `/dossiers/` pour le chef de projet : tous les dossiers "
+        "déposés du contrat, l’année la plus récente d’abord. Le rapport annuel du contrat (PDF de toutes ses "
+        f"fiches pour l’année en cours) prend des secondes : 1 requête d’échauffement puis {RAPPORTS} mesurées. "
+        "L’import d’un mois de présences n’est pas "
+        "mesuré par HTTP mais par ses deux services (`import_previsualiser`, `import_confirmer`), appelés par "
+        "`bench/mesure_import.py` dans la base de l’échelle : une action de 5 000 enfants inscrits et 8 séances "
+        "passées y est créée, puis deux fichiers CSV de 5 000 lignes qui cochent des cases différentes sont "
+        f"importés tour à tour ({TOURS_D_IMPORT} tours mesurés après un premier qui enregistre les séances pour "
+        "la première fois) ; tout est annulé à la fin (une transaction jamais validée), la base reste telle "
+        "qu’elle était. Pour ces deux lignes, « p50 / p95 » portent sur ces tours.",
         "",
         "Durée de ce passage : "
         + (f"{duree_totale:.0f} s" if duree_totale < 120 else f"{duree_totale / 60:.0f} min")

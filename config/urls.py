@@ -2,17 +2,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.decorators.http import require_POST
-from django.views.generic import RedirectView
 
 from comptes.forms import FormulaireConnexion
-from fiches.perms import formulaire, lecture
+from fiches.perms import formulaire
 
 from .views import sante
 
 urlpatterns = [
-    # Class-based views answer more methods than they handle (a redirection any, a form PUT as
-    # POST): each is held to its own, as every view of the apps is (fiches.perms).
-    path("", lecture(RedirectView.as_view(pattern_name="fiches:liste", permanent=False)), name="accueil"),
+    path("", include("accueil.urls")),
+    # Class-based views answer more methods than they handle (a form PUT as POST): each is held
+    # to its own, as every view of the apps is (fiches.perms).
     path(
         "connexion/",
         formulaire(
@@ -32,5 +31,6 @@ urlpatterns = [
     path("indicateurs/", include("indicateurs.urls")),
     path("", include("actions.urls")),
     path("dossiers/", include("dossiers.urls")),
+    path("imports/", include("imports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -64,8 +64,13 @@ class Montants:
     cle: str = ""
 
     @classmethod
-    def de(cls, ligne, libelle, cle=""):
-        return cls(libelle=libelle, cle=str(cle or ""), **{m: ligne[m] for m in MONTANTS})
+    def de(cls, ligne, libelle, cle="", **autres):
+        return cls(libelle=libelle, cle=str(cle or ""), **{m: ligne[m] for m in MONTANTS}, **autres)
+
+
+@dataclass
+class MontantsAction(Montants):
+    porteur: str = ""
 
 
 @dataclass
@@ -118,6 +123,45 @@ def _ventiler(lignes, *cles):
     return lignes.values(*cles).annotate(**SOMMES).order_by(*cles)
 
 
+def total_des(montants):
+    """The sum of amounts that split the same lines (per category, per financeur)."""
+    total = Montants("Total", cle="total")
+    for ligne in montants:
+        for montant in MONTANTS:
+            setattr(total, montant, getattr(total, montant) + getattr(ligne, montant))
+    return total
+
+
+def montants_par_financeur(lignes):
+    """The amounts of these funding lines per financeur, by name."""
+    return [
+        Montants.de(ligne, ligne["nom"] or NON_PRECISE, ligne["financeur_effectif"])
+        for ligne in lignes.values(**FINANCEUR).annotate(**SOMMES).order_by("nom", "financeur_effectif")
+    ]
+
+
+def montants_par_quartier(lignes):
+    """The amounts of these funding lines per quartier of their action, by name. The join repeats
+    a line for each quartier of its action: an action in two quartiers counts in both, as the
+    dashboards' breakdowns."""
+    return [
+        Montants.de(ligne, ligne["nom"] or "Sans quartier", ligne["code"])
+        for ligne in lignes.values(code=F("action__quartiers__code"), nom=F("action__quartiers__nom"))
+        .annotate(**SOMMES)
+        .order_by("nom", "code")
+    ]
+
+
+def montants_par_action(lignes):
+    """The amounts of these funding lines per action, with its porteur, by title."""
+    return [
+        MontantsAction.de(ligne, ligne["titre"], ligne["action_id"], porteur=ligne["porteur"])
+        for ligne in lignes.values("action_id", titre=F("action__titre"), porteur=F("action__porteur__nom"))
+        .annotate(**SOMMES)
+        .order_by("titre", "action_id")
+    ]
+
+
 def financements_de_l_annee(*, contrat, annee):
     """Everything the page and its exports show, in eight queries whatever the data."""
     lignes = lignes_de_l_annee(contrat=contrat, annee=annee)
@@ -127,14 +171,6 @@ def financements_de_l_annee(*, contrat, annee):
             ligne, libelles.get(ligne["source__categorie"], ligne["source__categorie"]), ligne["source__categorie"]
         )
         for ligne in _ventiler(lignes, "source__categorie")
-    ]
-    total = Montants("Total", cle="total")
-    for ligne in par_categorie:
-        for montant in MONTANTS:
-            setattr(total, montant, getattr(total, montant) + getattr(ligne, montant))
-    par_financeur = [
-        Montants.de(ligne, ligne["nom"] or NON_PRECISE, ligne["financeur_effectif"])
-        for ligne in lignes.values(**FINANCEUR).annotate(**SOMMES).order_by("nom", "financeur_effectif")
     ]
     par_source = [
         Montants.de(ligne, ligne["source__libelle"], ligne["source_id"])
@@ -150,23 +186,15 @@ def financements_de_l_annee(*, contrat, annee):
         .annotate(**SOMMES)
         .order_by("code")
     ]
-    # The join repeats a line for each quartier of its action: an action in two quartiers
-    # counts in both, as the dashboards' breakdowns.
-    par_quartier = [
-        Montants.de(ligne, ligne["nom"] or "Sans quartier", ligne["code"])
-        for ligne in lignes.values(code=F("action__quartiers__code"), nom=F("action__quartiers__nom"))
-        .annotate(**SOMMES)
-        .order_by("nom", "code")
-    ]
     return Financements(
         annee=annee,
         cloture=clotures.clotures(contrat=contrat, annees=[annee]).get(annee.annee_de_rentree),
-        total=total,
+        total=total_des(par_categorie),
         par_categorie=par_categorie,
-        par_financeur=par_financeur,
+        par_financeur=montants_par_financeur(lignes),
         par_source=par_source,
         par_fiche=par_fiche,
-        par_quartier=par_quartier,
+        par_quartier=montants_par_quartier(lignes),
         **_campagnes(contrat=contrat, annee=annee, lignes=lignes),
     )
 

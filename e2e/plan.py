@@ -15,13 +15,18 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from actions import exports
+from actions.exports import Mois, titre_de_seance
 from actions.models import Action, Seance
+from actions.selectors import presences_du_mois
 from demo.adhesions import QUARTIERS_DU_PARTENAIRE, STRUCTURE_DE_L_ANIMATEUR
 from demo.dossiers import TITRES
 from dossiers.enums import EtatDossier
 from dossiers.models import Campagne, Dossier
 from fiches.annees import AnneeScolaire
 from fiches.models import Fiche
+from fiches.tableurs import en_csv
+from imports.services import import_previsualiser
 from indicateurs.models import Indicateur, ValeurExterne
 
 # The demo animateur's structure: its actions are the ones audited, so that the pages of an action
@@ -99,6 +104,25 @@ class Demo:
         return self.action.inscriptions.order_by("participant__code").first().participant
 
     @cached_property
+    def import_tableur(self):
+        """The demo animateur's preview of the audited action's month, as its export reads back,
+        with one cell changed and one in error: the preview's tables all show."""
+        mois = Mois(self.seance.date.year, self.seance.date.month)
+        grille = presences_du_mois(action=self.action, debut=mois.debut, fin=mois.fin)
+        (feuille, *_) = exports.presences_du_mois(self.action, mois, grille)
+        colonne = next(rang for rang, c in enumerate(feuille.colonnes) if c.cle == titre_de_seance(self.seance))
+        feuille.lignes[0][colonne] = "?"
+        import_tableur, _ = import_previsualiser(
+            contrat=self.action.porteur.contrat,
+            auteur=get_user_model().objects.get(username="demo-animateur"),
+            nature="presences",
+            nom=f"presences-{mois.parametre}.csv",
+            contenu=en_csv(feuille),
+            action=self.action,
+        )
+        return import_tableur
+
+    @cached_property
     def campagne(self):
         return Campagne.objects.order_by("-annee_scolaire", "pk").first()
 
@@ -141,6 +165,8 @@ def _simple(nom):
 
 
 PAGES = {
+    # What waits for each role: the demo has dossiers in every state and sessions à saisir.
+    "accueil": _simple("accueil"),
     "connexion": Page(lambda demo: reverse("connexion"), formulaire=True),
     "comptes:mot_de_passe_oublie": Page(lambda demo: reverse("comptes:mot_de_passe_oublie"), formulaire=True),
     "comptes:mot_de_passe_envoye": _simple("comptes:mot_de_passe_envoye"),
@@ -284,6 +310,11 @@ PAGES = {
             "?annee=2025-2027",
         ),
     ),
+    # The upload (its emptied POST shows the errors next to the fields), the preview of a month
+    # with a row in error, the history.
+    "imports:importer": Page(lambda demo: reverse("imports:importer"), formulaire=True),
+    "imports:apercu": Page(lambda demo: demo.import_tableur.get_absolute_url()),
+    "imports:historique": _simple("imports:historique"),
 }
 
 
@@ -300,7 +331,6 @@ class SansPage:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 SANS_PAGE = {
-    "accueil": SansPage(lambda demo: reverse("accueil"), 302, "", "redirige vers la liste des fiches"),
     "deconnexion": SansPage(lambda demo: reverse("deconnexion"), 405, "", "POST seulement, puis redirige"),
     "actions:archiver": SansPage(
         lambda demo: demo.url("actions:archiver", pk=demo.action.pk), 405, "", "POST seulement, puis redirige"
@@ -319,6 +349,14 @@ SANS_PAGE = {
         200,
         XLSX,
         "export du tableau de bord d’une fiche",
+    ),
+    "indicateurs:rapport": SansPage(
+        lambda demo: (
+            f"{demo.url('indicateurs:rapport', annee=AnneeScolaire.courante().libelle)}?fiche={demo.fiche.code}"
+        ),
+        200,
+        "application/pdf",
+        "rapport annuel d’une fiche en PDF, pour le comité de pilotage",
     ),
     "actions:exporter_participant": SansPage(
         lambda demo: demo.url("actions:exporter_participant", pk=demo.participant.pk),
@@ -361,6 +399,15 @@ SANS_PAGE = {
         "export des enfants (chefs de projet)",
     ),
     "sante": SansPage(lambda demo: reverse("sante"), 200, "application/json", "JSON pour la supervision"),
+    "imports:modele": SansPage(
+        lambda demo: demo.url("imports:modele", nature="presences"), 200, XLSX, "modèle à remplir d’un import"
+    ),
+    "imports:confirmer": SansPage(
+        lambda demo: demo.url("imports:confirmer", pk=demo.import_tableur.pk), 405, "", "POST seulement, puis redirige"
+    ),
+    "imports:actualiser": SansPage(
+        lambda demo: demo.url("imports:actualiser", pk=demo.import_tableur.pk), 405, "", "POST seulement, puis redirige"
+    ),
 }
 
 ADMIN_AUDITE = {

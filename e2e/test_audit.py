@@ -185,7 +185,9 @@ def _parcourir(auditeur, page, role, demo):
 
 def _verifier_les_motifs_sans_page(auditeur, page, demo):
     for nom, attendu in SANS_PAGE.items():
-        reponse = page.request.get(attendu.chemin(demo), max_redirects=0)
+        # A minute, not Playwright's 15 s: the annual report's PDF is laid out by WeasyPrint, whose
+        # first use in a process also loads its fonts, and a loaded test machine runs it slower.
+        reponse = page.request.get(attendu.chemin(demo), max_redirects=0, timeout=60_000)
         type_de_contenu = reponse.headers.get("content-type", "")
         if reponse.status != attendu.statut or not type_de_contenu.startswith(attendu.type_de_contenu):
             auditeur.problemes.append(

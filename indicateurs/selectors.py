@@ -133,10 +133,6 @@ def fiche_a_afficher(*, code, perimetre):
     return get_object_or_404(fiches_du_contrat(contrat=perimetre.contrat), code=code)
 
 
-def indicateurs_de_la_fiche(*, fiche):
-    return Indicateur.objects.filter(fiche=fiche)
-
-
 def quartiers_visibles(*, perimetre):
     """Partners granted some quartiers see only theirs; everyone else the whole contract."""
     quartiers = Quartier.objects.filter(contrat=perimetre.contrat)
@@ -225,14 +221,30 @@ def tableau_de_bord(*, perimetre, annee, fiche, quartier=None, aujourdhui=None, 
     whole once it is over. A quartier's shows the contract's figure beside each of its own to
     those who may read the contract's dashboard: one more calculation pass, for the contract,
     compared the same way, skipped without `colonne_du_contrat` (the exports have no such column)."""
+    return tableaux_de_bord(
+        perimetre=perimetre,
+        annee=annee,
+        fiches=[fiche],
+        quartier=quartier,
+        aujourdhui=aujourdhui,
+        colonne_du_contrat=colonne_du_contrat,
+    )[0]
+
+
+def tableaux_de_bord(*, perimetre, annee, fiches, quartier=None, aujourdhui=None, colonne_du_contrat=True):
+    """The dashboards of these fiches (tableau_de_bord), in their order, in the queries of one:
+    every dataset is read once for all of them, and each fiche's figures are masked from its own
+    counts only, so that each is the very dashboard of its page (the annual report reads them so)."""
     contrat = perimetre.contrat
-    indicateurs = list(indicateurs_de_la_fiche(fiche=fiche))
-    calcules = {fiche.pk: _calcules(indicateurs)}
+    indicateurs = list(Indicateur.objects.filter(fiche__in=fiches))
+    par_fiche = {fiche.pk: [] for fiche in fiches}
+    for indicateur in indicateurs:
+        par_fiche[indicateur.fiche_id].append(indicateur)
+    calcules = {pk: _calcules(indicateurs_de_fiche) for pk, indicateurs_de_fiche in par_fiche.items()}
     noms = {}
     figures = _figures(
         perimetre=perimetre, annee=annee, quartier=quartier, codes_par_fiche=calcules, aujourdhui=aujourdhui, noms=noms
     )
-    figures = figures[fiche.pk]
     avec_contrat = colonne_du_contrat and quartier is not None and peut_voir_le_tableau_du_contrat(perimetre)
     if avec_contrat:
         figures_contrat = _figures(
@@ -242,48 +254,60 @@ def tableau_de_bord(*, perimetre, annee, fiche, quartier=None, aujourdhui=None, 
             codes_par_fiche=calcules,
             aujourdhui=aujourdhui,
             noms=noms,
-        )[fiche.pk]
+        )
     cibles = {
         c.indicateur_id: c.valeur
         for c in Cible.objects.filter(
-            indicateur__fiche=fiche, contrat=contrat, quartier=quartier, annee_scolaire=annee.libelle
+            indicateur__fiche__in=fiches, contrat=contrat, quartier=quartier, annee_scolaire=annee.libelle
         )
     }
     externes = _externes(contrat=contrat, annee=annee, quartier=quartier, indicateurs=indicateurs)
     ici = "quartier" if quartier else "contrat"
-    lignes = []
-    for indicateur in indicateurs:
-        ligne = _ligne(
-            indicateur, annee=annee, figures=figures, externes=externes, ici=ici, cible=cibles.get(indicateur.pk)
-        )
-        if avec_contrat:
-            ligne.valeur_contrat = _ligne(
-                indicateur, annee=annee, figures=figures_contrat, externes=externes, ici="contrat"
-            ).actuelle
-        lignes.append(ligne)
-    valeurs_etablissements = (
-        list(
+    etablissements = {fiche.pk: [] for fiche in fiches}
+    if quartier:
+        for valeur in (
             ValeurExterne.objects.filter(
-                indicateur__fiche=fiche, contrat=contrat, etablissement__quartier=quartier, annee_scolaire=annee.libelle
+                indicateur__fiche__in=fiches,
+                contrat=contrat,
+                etablissement__quartier=quartier,
+                annee_scolaire=annee.libelle,
             )
             .select_related("indicateur", "etablissement")
             .order_by("etablissement__nom", "indicateur__ordre")
+        ):
+            etablissements[valeur.indicateur.fiche_id].append(valeur)
+    tableaux = []
+    for fiche in fiches:
+        lignes = []
+        for indicateur in par_fiche[fiche.pk]:
+            ligne = _ligne(
+                indicateur,
+                annee=annee,
+                figures=figures[fiche.pk],
+                externes=externes,
+                ici=ici,
+                cible=cibles.get(indicateur.pk),
+            )
+            if avec_contrat:
+                ligne.valeur_contrat = _ligne(
+                    indicateur, annee=annee, figures=figures_contrat[fiche.pk], externes=externes, ici="contrat"
+                ).actuelle
+            lignes.append(ligne)
+        tableaux.append(
+            Tableau(
+                contrat,
+                fiche,
+                annee,
+                quartier,
+                not perimetre.responsable,
+                lignes,
+                etablissements[fiche.pk],
+                avec_contrat=avec_contrat,
+                comparaison=figures[fiche.pk].comparaison,
+                notes=notes_des_chiffres(perimetre=perimetre),
+            )
         )
-        if quartier
-        else []
-    )
-    return Tableau(
-        contrat,
-        fiche,
-        annee,
-        quartier,
-        not perimetre.responsable,
-        lignes,
-        valeurs_etablissements,
-        avec_contrat=avec_contrat,
-        comparaison=figures.comparaison,
-        notes=notes_des_chiffres(perimetre=perimetre),
-    )
+    return tableaux
 
 
 @dataclass
@@ -298,32 +322,34 @@ def _chiffres_cles(indicateurs):
     return sorted(choisis[:CHIFFRES_PAR_FICHE], key=lambda i: (i.ordre, i.code))
 
 
-def chiffres_des_fiches(*, perimetre, annee, aujourdhui=None):
+def chiffres_des_fiches(*, perimetre, annee, quartier=None, aujourdhui=None):
     """The contract's fiches, each with a few key figures for the whole contract (CHIFFRES_CLES
     first), compared as the dashboards are, in a fixed number of queries however many fiches:
     every dataset is read once for all of them. For a partner granted some quartiers, the fiches
-    alone."""
+    alone; the same figures of one of their quartiers with `quartier` (one the caller read in
+    their scope, quartiers_visibles), masked as that quartier's dashboards are."""
     contrat = perimetre.contrat
     fiches = list(fiches_du_contrat(contrat=contrat).prefetch_related("indicateurs"))
-    if not peut_voir_le_tableau_du_contrat(perimetre):
+    if quartier is None and not peut_voir_le_tableau_du_contrat(perimetre):
         return [ChiffresDeFiche(fiche, []) for fiche in fiches]
     choisis = {fiche.pk: _chiffres_cles(fiche.indicateurs.all()) for fiche in fiches}
     figures = _figures(
         perimetre=perimetre,
         annee=annee,
-        quartier=None,
+        quartier=quartier,
         codes_par_fiche={pk: _calcules(indicateurs) for pk, indicateurs in choisis.items()},
         aujourdhui=aujourdhui,
     )
     tous = [indicateur for indicateurs in choisis.values() for indicateur in indicateurs]
     externes = {}
     if any(indicateur.mode == Mode.EXTERNE for indicateur in tous):
-        externes = _externes(contrat=contrat, annee=annee, quartier=None, indicateurs=tous)
+        externes = _externes(contrat=contrat, annee=annee, quartier=quartier, indicateurs=tous)
+    ici = "quartier" if quartier else "contrat"
     return [
         ChiffresDeFiche(
             fiche,
             [
-                _ligne(indicateur, annee=annee, figures=figures[fiche.pk], externes=externes, ici="contrat")
+                _ligne(indicateur, annee=annee, figures=figures[fiche.pk], externes=externes, ici=ici)
                 for indicateur in choisis[fiche.pk]
             ],
         )

@@ -14,5 +14,6 @@ urlpatterns = [
     path("valeurs/", views.valeurs_externes, name="valeurs"),
     path("valeurs/<id:pk>/modifier/", views.modifier_valeur, name="modifier_valeur"),
     path("valeurs/<id:pk>/supprimer/", views.supprimer_valeur, name="supprimer_valeur"),
+    path("rapport/<str:annee>/", views.rapport_annuel, name="rapport"),
     path("annees/<str:annee>/cloturer/", views.cloturer_annee, name="cloturer"),
 ]

@@ -15,7 +15,7 @@ from fiches.annees import AnneeScolaire, annees_recentes
 from fiches.perms import exige, formulaire, lecture
 from fiches.services import annee_cloturer
 
-from . import exports, selectors, services
+from . import exports, rapport, selectors, services
 from .calculs.figures import regle_de_masquage
 from .forms import FormulaireCible, FormulaireSuppression, FormulaireValeurExterne, cibles_vues
 from .periodes import Comparaison
@@ -110,18 +110,23 @@ FORMATS_D_EXPORT = {
 }
 
 
+def _quartier_demande(request):
+    """The quartier a download asks for (?quartier=), None for the whole contract; a partner
+    granted some quartiers must name one of them, as their dashboards open on one."""
+    code = request.GET.get("quartier")
+    if code:
+        return selectors.quartier_a_afficher(code=code, perimetre=request.perimetre)
+    if peut_voir_le_tableau_du_contrat(request.perimetre):
+        return None
+    raise PermissionDenied("Choisissez un de vos quartiers (paramètre quartier).")
+
+
 @lecture
 @exige(peut_voir_les_tableaux)
 def exporter(request, extension):
     """The figures of the page the export link was on: same fiche, school year and quartier."""
     fiche = selectors.fiche_a_afficher(code=request.GET.get("fiche", ""), perimetre=request.perimetre)
-    code = request.GET.get("quartier")
-    if code:
-        quartier = selectors.quartier_a_afficher(code=code, perimetre=request.perimetre)
-    elif peut_voir_le_tableau_du_contrat(request.perimetre):
-        quartier = None
-    else:
-        raise PermissionDenied("Choisissez un de vos quartiers (paramètre quartier).")
+    quartier = _quartier_demande(request)
     annee = AnneeScolaire.demandee(request.GET.get("annee"))
     tableau = selectors.tableau_de_bord(
         perimetre=request.perimetre, annee=annee, fiche=fiche, quartier=quartier, colonne_du_contrat=False
@@ -132,6 +137,24 @@ def exporter(request, extension):
     reponse["Content-Disposition"] = (
         f'attachment; filename="indicateurs-{fiche.code}-{tableau.perimetre}-{tableau.annee.libelle}.{extension}"'
     )
+    return reponse
+
+
+@lecture
+@exige(peut_voir_les_tableaux)
+def rapport_annuel(request, annee):
+    """The annual report of a school year as a PDF: the contract's (all its fiches), or a fiche's
+    (?fiche=), in the whole contract or in a quartier (?quartier=), as the reader's dashboards show
+    them; a partner granted some quartiers asks for one of them, as for the exports."""
+    annee = AnneeScolaire.depuis_libelle(annee)
+    if annee is None:
+        raise Http404("Cette année scolaire n’existe pas.")
+    code_fiche = request.GET.get("fiche")
+    fiche = selectors.fiche_a_afficher(code=code_fiche, perimetre=request.perimetre) if code_fiche else None
+    quartier = _quartier_demande(request)
+    contenu = rapport.rapport_annuel(perimetre=request.perimetre, annee=annee, fiche=fiche, quartier=quartier)
+    reponse = HttpResponse(rapport.en_pdf(contenu), content_type="application/pdf")
+    reponse["Content-Disposition"] = f'attachment; filename="{contenu.nom_de_fichier}"'
     return reponse
 
 

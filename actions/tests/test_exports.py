@@ -254,21 +254,23 @@ def test_the_sessions_of_an_action_with_their_state_and_counts(client_connecte, 
 # --- A month of attendance ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def mois_d_octobre():
+def un_mois_d_octobre(prefixe="", **champs):
     """October 2025: A comes on the 1st, misses the 15th; B, enrolled on the 10th, comes on the
-    15th; C has no parental consent; the 8th is cancelled, the 22nd never saved; November apart."""
-    action = ActionFactory(date_debut=datetime.date(2025, 9, 1))
-    a = InscriptionFactory(action=action, participant__code="A00001", date_inscription=datetime.date(2025, 9, 1))
+    15th; C has no parental consent; the 8th is cancelled, the 22nd never saved; November apart.
+    `prefixe` before the children's codes, for a second such month; `champs`, of the action."""
+    action = ActionFactory(date_debut=datetime.date(2025, 9, 1), **champs)
+    a = InscriptionFactory(
+        action=action, participant__code=f"{prefixe}A00001", date_inscription=datetime.date(2025, 9, 1)
+    )
     b = InscriptionFactory(
         action=action,
-        participant__code="B00002",
+        participant__code=f"{prefixe}B00002",
         participant__niveau_scolaire=NiveauScolaire.SIXIEME,
         date_inscription=datetime.date(2025, 10, 10),
     )
     InscriptionFactory(
         action=action,
-        participant__code="C00003",
+        participant__code=f"{prefixe}C00003",
         participant__date_consentement=None,
         date_inscription=datetime.date(2025, 9, 1),
     )
@@ -286,6 +288,11 @@ def mois_d_octobre():
     SeanceFactory(action=action, date=datetime.date(2025, 10, 22), a_saisir=True)
     SeanceFactory(action=action, date=datetime.date(2025, 11, 5))
     return action
+
+
+@pytest.fixture
+def mois_d_octobre():
+    return un_mois_d_octobre()
 
 
 def test_a_month_of_attendance_is_a_grid_of_children_by_sessions(client_connecte, mois_d_octobre):

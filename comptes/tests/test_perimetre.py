@@ -25,6 +25,7 @@ from dossiers.enums import EtatDossier
 from dossiers.models import Campagne, Dossier
 from fiches.models import Fiche, RealisationAttendue
 from fiches.tests.factories import FicheFactory, RealisationAttendueFactory
+from imports.models import ImportTableur
 from indicateurs.models import ValeurExterne
 from partenaires.models import Structure
 
@@ -51,7 +52,8 @@ ECRITURE_POST = dict.fromkeys(Role, 405)
 
 # Expected status of a GET, per URL name and role, on objects within the animateur's scope.
 MATRICE = {
-    "accueil": dict.fromkeys(Role, 302),
+    # Every member has a home page: what waits for their role.
+    "accueil": TOUS,
     "connexion": dict.fromkeys(Role, 302),
     "deconnexion": dict.fromkeys(Role, 405),
     "sante": TOUS,
@@ -106,6 +108,8 @@ MATRICE = {
     "indicateurs:export_csv": {**TOUS, Role.PARTENAIRE: 403},
     "indicateurs:export_xlsx": {**TOUS, Role.PARTENAIRE: 403},
     "indicateurs:definition": TOUS,
+    # The annual report (PDF) of the contract, as its dashboards: a partner granted quartiers asks for one.
+    "indicateurs:rapport": {**TOUS, Role.PARTENAIRE: 403},
     "indicateurs:valeurs": PILOTAGE,
     "indicateurs:modifier_valeur": PILOTAGE,
     "indicateurs:supprimer_valeur": PILOTAGE,
@@ -123,6 +127,14 @@ MATRICE = {
     "dossiers:financements_xlsx": PILOTAGE,
     # Closing a year: its officers decide it (the page explains, or says why not yet).
     "indicateurs:cloturer": PILOTAGE,
+    # Imports: whoever records actions (the external values' template: the officers', below).
+    "imports:importer": SAISIE,
+    "imports:historique": SAISIE,
+    "imports:modele": SAISIE,
+    # The animateur's own preview of their action's month: theirs, and the officers'.
+    "imports:apercu": SAISIE,
+    "imports:confirmer": ECRITURE_POST,
+    "imports:actualiser": ECRITURE_POST,
 }
 
 
@@ -145,6 +157,14 @@ def donnees(demo, reference):
     )
     inscription = InscriptionFactory(action=action)
     dossiers_de_demo(contrat=reference)
+    import_tableur = ImportTableur.objects.create(
+        contrat=reference,
+        auteur=get_user_model().objects.get(username="demo-animateur"),
+        nature="presences",
+        action=action,
+        nom_du_fichier="mois.csv",
+        contenu=b"code\r\n",
+    )
     return {
         "campagne": Campagne.objects.get(contrat=reference),
         "dossier": Dossier.objects.get(titre=TITRES[EtatDossier.EN_INSTRUCTION]),
@@ -155,6 +175,7 @@ def donnees(demo, reference):
         "participant": inscription.participant,
         "partenaire": reference.partenaires.first(),
         "valeur_externe": ValeurExterne.objects.filter(contrat=reference).first(),
+        "import": import_tableur,
     }
 
 
@@ -180,12 +201,17 @@ def _url(nom, donnees):
         "indicateurs:quartier": {"fiche": "1.2.3", "code": "QN09591A"},
         "indicateurs:definition": {"fiche": "1.2.3", "code": "nb_actions"},
         "indicateurs:cloturer": {"annee": "2024-2025"},
+        "indicateurs:rapport": {"annee": "2024-2025"},
         "comptes:nouveau_mot_de_passe": {"uidb64": "MQ", "token": "perime"},
         "dossiers:campagne": {"pk": donnees["campagne"].pk},
         "dossiers:modifier_campagne": {"pk": donnees["campagne"].pk},
         "dossiers:nouveau": {"campagne": donnees["campagne"].pk},
         "dossiers:detail": {"pk": donnees["dossier"].pk},
         "dossiers:modifier": {"pk": donnees["brouillon"].pk},
+        "imports:modele": {"nature": "presences"},
+        "imports:apercu": {"pk": donnees["import"].pk},
+        "imports:confirmer": {"pk": donnees["import"].pk},
+        "imports:actualiser": {"pk": donnees["import"].pk},
     }
     if nom in parametres:
         return reverse(nom, kwargs=parametres[nom])
@@ -234,9 +260,9 @@ LISTES = {
     "actions:export_seances",
     "actions:export_participants",
 }
-PAGES_D_UN_ENREGISTREMENT = {nom: 404 for nom in MATRICE if nom.startswith("actions:") and nom not in LISTES} | {
-    nom: 405 for nom, attendus in MATRICE.items() if attendus is ECRITURE_POST
-}
+PAGES_D_UN_ENREGISTREMENT = {
+    nom: 404 for nom in MATRICE if (nom.startswith("actions:") and nom not in LISTES) or nom == "imports:apercu"
+} | {nom: 405 for nom, attendus in MATRICE.items() if attendus is ECRITURE_POST}
 
 
 def test_every_page_answers_an_animateur_limited_to_a_quartier_as_its_scope_says(client, donnees, reference):

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "actions",
     "dossiers",
     "indicateurs",
+    "imports",
+    "accueil",
     "demo",
 ]
 
@@ -133,7 +135,7 @@ AXES_VERBOSE = False
 # A password reset link is valid for an hour, once (the e-mail says so, comptes.views).
 PASSWORD_RESET_TIMEOUT = 60 * 60
 LOGIN_URL = "connexion"
-LOGIN_REDIRECT_URL = "fiches:liste"
+LOGIN_REDIRECT_URL = "accueil"
 LOGOUT_REDIRECT_URL = "connexion"
 SESSION_COOKIE_AGE = 60 * 60 * 8
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -225,6 +227,9 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ne-pas-repondre@localhost")
+# The site's address as its users reach it, for the links of the mails sent outside a request
+# (envoyer_rappels); a reset link takes the address of the request that asked for it.
+ADRESSE_DU_SITE = os.environ.get("ADRESSE_DU_SITE", "http://127.0.0.1:8000").rstrip("/")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # A child's record is anonymised once this many school years have passed after its last
@@ -245,5 +250,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint logs each step and page of the annual report's PDF at INFO; its warnings stay.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }

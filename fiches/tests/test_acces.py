@@ -94,8 +94,9 @@ def test_login_with_a_wrong_password_is_refused_in_french(client, utilisateur):
 
 def test_login_then_logout(client, utilisateur, reference):
     reponse = client.post("/connexion/", {"username": "agent", "password": "mot-de-passe-solide-42"})
-    assert reponse.status_code == 302 and reponse["Location"] == "/fiches/"
-    assert client.get("/fiches/").status_code == 200
+    # Home first: the page that says what waits for the user (accueil).
+    assert reponse.status_code == 302 and reponse["Location"] == "/"
+    assert client.get("/").status_code == 200
     assert client.post("/deconnexion/").status_code == 302
     assert client.get("/fiches/").status_code == 302
 

@@ -2,6 +2,8 @@
 and scale are HTML text, at the page's size (text inside an SVG scaled to its column would
 scale with it); only the bars are drawn in SVG."""
 
+from decimal import Decimal
+
 from django import template
 from django.utils.html import format_html, format_html_join
 
@@ -61,4 +63,76 @@ def lignes_du_tableau(ventilation):
         "",
         '<tr><th scope="row" class="fw-normal">{}</th><td class="text-end">{}</td><td class="text-end">{}</td></tr>',
         ((ligne.libelle, valeur(ligne.actuelle), valeur(ligne.precedente)) for ligne in ventilation.lignes),
+    )
+
+
+# The annual report's bars (indicateurs/rapport.py), drawn in a cell of its tables' rows rather
+# than as the page's chart followed by its table: WeasyPrint lays out table rows several times
+# faster than the chart's boxes, and the contract's report has hundreds of lines. Colours are
+# attributes (WeasyPrint reads no stylesheet into an SVG); the title is the drawing's text
+# alternative in the PDF's tags.
+PISTE = (
+    '<svg class="piste" viewBox="0 0 100 12" preserveAspectRatio="none"><title>{}</title>'
+    '<rect x="0" y="0" height="6" width="{}" fill="#0d6efd"></rect>'
+    '<rect x="0" y="7" height="5" width="{}" fill="#fff" stroke="#212529" stroke-width="0.6"></rect>{}</svg>'
+)
+
+
+def _en_pourcentage(nombre, maximum):
+    if not isinstance(nombre, int | Decimal) or not maximum:
+        return 0
+    return round(nombre * 100 / maximum, 1)
+
+
+@register.simple_tag
+def lignes_a_barres(ventilation, annee):
+    """The rows of a breakdown in the annual report: label, the two years' figures, their bars
+    scaled to the largest figure of the breakdown as on the dashboard (a masked count gets none)."""
+    largeurs, _ = _largeurs(ventilation)
+    if not largeurs:
+        return format_html('<tr><td colspan="4">{}</td></tr>', "Aucune donnée.")
+    return format_html_join(
+        "",
+        '<tr><th scope="row">{}</th><td class="nombre">{}</td><td class="nombre">{}</td><td class="barres">'
+        + PISTE
+        + "</td></tr>",
+        (
+            (
+                ligne.libelle,
+                valeur(ligne.actuelle),
+                valeur(ligne.precedente),
+                f"{ligne.libelle} : {valeur(ligne.actuelle)} en {annee}, {valeur(ligne.precedente)} en "
+                f"{annee.precedente()}",
+                actuelle,
+                precedente,
+                "",
+            )
+            for ligne, actuelle, precedente in largeurs
+        ),
+    )
+
+
+@register.simple_tag
+def barres_d_indicateur(ligne, annee):
+    """An indicator's bars in the annual report: the year filled, the year before outlined and
+    the target as a black mark, scaled to the largest of the three."""
+    nombres = [n for n in (ligne.actuelle, ligne.precedente, ligne.cible) if isinstance(n, int | Decimal)]
+    maximum = max(nombres, default=0)
+    unite = ligne.indicateur.unite
+    titre = (
+        f"{ligne.indicateur.libelle} : {valeur(ligne.actuelle, unite)} en {annee}, "
+        f"{valeur(ligne.precedente, unite)} en {annee.precedente()}, cible {valeur(ligne.cible, unite)}"
+    )
+    repere = ""
+    if ligne.cible is not None and maximum:
+        repere = format_html(
+            '<rect x="{}" y="0" height="12" width="1.2" fill="#000"></rect>',
+            round(max(float(_en_pourcentage(ligne.cible, maximum)) - 1.2, 0), 1),
+        )
+    return format_html(
+        PISTE,
+        titre,
+        _en_pourcentage(ligne.actuelle, maximum),
+        _en_pourcentage(ligne.precedente, maximum),
+        repere,
     )
