@@ -96,9 +96,12 @@ class Tableau:
             }
         )
 
-    def _de_nature(self, nature):
-        """The lines of that nature shown in its usual section (none of their own)."""
-        return [ligne for ligne in self.lignes if ligne.indicateur.nature == nature and not ligne.indicateur.section]
+    def _de_nature(self, nature, *, hors_sections=False):
+        return [
+            ligne
+            for ligne in self.lignes
+            if ligne.indicateur.nature == nature and not (hors_sections and ligne.indicateur.section)
+        ]
 
     @property
     def realisation(self):
@@ -106,7 +109,18 @@ class Tableau:
 
     @property
     def effet(self):
+        """Every effect indicator, those of a section of their own too (the annual report lists
+        them all in one table)."""
         return self._de_nature(NatureIndicateur.EFFET)
+
+    # The dashboard shows the indicators of a section of their own in it, not with their nature.
+    @property
+    def realisation_hors_sections(self):
+        return self._de_nature(NatureIndicateur.REALISATION, hors_sections=True)
+
+    @property
+    def effet_hors_sections(self):
+        return self._de_nature(NatureIndicateur.EFFET, hors_sections=True)
 
     @property
     def sections(self):
