@@ -1,6 +1,7 @@
 """Closing a contract's school year: from then on its figures are final.
 
-A chef closes a finished year (fiches.services.annee_cloturer); an administrator may reopen it,
+A chef closes a finished year whose bilans are validated (dossiers.services.annee_cloturer, over
+fiches.services.annee_cloturer); an administrator may reopen it,
 with a reason kept in the history (annee_rouvrir); it can be closed again. This module holds
 the rule every writer reads: the guard, the closures a page shows, and when a year may close.
 
@@ -107,10 +108,13 @@ def cloture_de(*, contrat, annee):
     )
 
 
-def raisons_de_ne_pas_cloturer(*, annee, cloture, aujourdhui):
+def raisons_de_ne_pas_cloturer(*, annee, cloture, aujourdhui, bilans_en_attente=()):
     """Why the school year cannot be closed now, in French (none: it can), for the closing page
-    and the service alike. The issue also asks for the year's bilans to be validated first:
-    bilans are not recorded yet; their check belongs here, the one predicate both read."""
+    and the service alike: the year is not over, it is closed already, or the bilans of the
+    actions that ended in it are not all validated. `bilans_en_attente`, the titles of those
+    dossiers, is read by the layer that records bilans (dossiers.selectors.bilans_en_attente),
+    which this one cannot import: dossiers.services.annee_cloturer reads it under the
+    contract's lock, the closing page before showing its button."""
     annee = AnneeScolaire(rentree(annee))
     raisons = []
     if not annee_terminee(annee, aujourdhui):
@@ -120,4 +124,10 @@ def raisons_de_ne_pas_cloturer(*, annee, cloture, aujourdhui):
         )
     if cloture is not None and cloture.cloturee:
         raisons.append(f"{cloture.en_clair()}.")
+    if bilans_en_attente:
+        raisons.append(
+            f"Les bilans de ces actions terminées en {annee} ne sont pas encore validés : "
+            + ", ".join(f"« {titre} »" for titre in bilans_en_attente)
+            + ". L’année pourra être clôturée une fois leurs bilans validés."
+        )
     return raisons

@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from actions.tests.navigateur import texte
+from dossiers.services import annee_cloturer
 from fiches.annees import AnneeScolaire
 from fiches.models import ClotureAnnee
-from fiches.services import annee_cloturer
 
 from .. import services
 from ..models import Cible, Indicateur, ValeurExterne
