@@ -283,7 +283,7 @@ class FormulaireBilan(forms.ModelForm):
                 attributs["class"] += " is-invalid"
                 attributs.update({"aria-invalid": "true", "aria-describedby": f"{self[nom].auto_id}-erreur"})
         return [
-            (titre, [(ligne, self[f"prevu_{ligne.cle}"], self[f"realise_{ligne.cle}"]) for ligne in lignes])
+            (titre, [(ligne, [self[f"prevu_{ligne.cle}"], self[f"realise_{ligne.cle}"]]) for ligne in lignes])
             for titre, lignes in (("Charges", self.compte_rendu.charges), ("Produits", self.compte_rendu.produits))
         ]
 
