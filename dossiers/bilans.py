@@ -72,14 +72,15 @@ class CompteRendu:
     produits: list
 
     @classmethod
-    def depuis(cls, montants, financeurs):
+    def depuis(cls, montants, financeurs, *, prerempli=False):
         """From the stored amounts ({key: {"prevu": "1500.00", "realise": ...}}) and the dossier's
-        financeurs [(id, name, amount planned before anything is typed)]."""
+        financeurs [(id, name, amount planned)]; `prerempli`, for a bilan never saved: each
+        subvention planned at that amount (once saved, what the porteur typed stands, even empty)."""
 
         def ligne(cle, code, libelle, prevu_initial=None):
             saisie = montants.get(cle)
             if saisie is None:
-                return Ligne(cle, code, libelle, prevu=prevu_initial)
+                return Ligne(cle, code, libelle, prevu=prevu_initial if prerempli else None)
             return Ligne(cle, code, libelle, prevu=montant(saisie.get("prevu")), realise=montant(saisie.get("realise")))
 
         charges = [ligne(code, code, libelle) for code, libelle in CHARGES]

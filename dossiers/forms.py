@@ -240,7 +240,11 @@ class FormulaireBilan(forms.ModelForm):
     page as the CERFA's table; the variance is computed, never typed. `version`: the one the
     form was loaded at (dossiers.services.bilan_enregistrer)."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=0,
+        error_messages={"required": "Cette page est incomplète : rechargez-la avant d’enregistrer."},
+    )
 
     class Meta:
         model = Bilan
@@ -272,6 +276,8 @@ class FormulaireBilan(forms.ModelForm):
                 )
                 self.fields[f"{colonne}_{ligne.cle}"].widget.attrs["class"] = "form-control form-control-sm text-end"
         self.helper = _aide()
+        # The page says the errors once, above the form, and next to each field.
+        self.helper.form_show_errors = False
         self.helper.layout = Layout("version")
 
     def tableaux(self):

@@ -143,7 +143,9 @@ def financeurs_du_bilan(*, dossier):
 
 
 def compte_rendu_du_bilan(*, bilan):
-    return CompteRendu.depuis(bilan.compte_rendu, financeurs_du_bilan(dossier=bilan.dossier))
+    return CompteRendu.depuis(
+        bilan.compte_rendu, financeurs_du_bilan(dossier=bilan.dossier), prerempli=bilan.pk is None
+    )
 
 
 @dataclass(frozen=True)

@@ -362,3 +362,13 @@ def test_the_bilan_pages_cost_the_same_queries_with_more_records(
     for url, nombre in zip(urls, avant, strict=True):
         with django_assert_num_queries(nombre):
             client.get(url)
+
+
+def test_the_subventions_are_prefilled_once_then_stay_as_typed(connecter, en_cours, porteur):
+    client = connecter("porteur")
+    url = reverse("dossiers:modifier_bilan", args=[en_cours.pk])
+    assert 'value="7\u202f500,00"' in texte(client.get(url))
+    bilan_enregistrer(dossier=en_cours, perimetre=porteur, donnees={}, montants={})
+
+    assert Bilan.objects.get(dossier=en_cours).compte_rendu == {}
+    assert 'value="7\u202f500,00"' not in texte(client.get(url))
