@@ -236,7 +236,8 @@ def annee_cloturer(*, contrat, annee, auteur, bilans_en_attente, aujourdhui=None
         annee=annee,
         cloture=cloture,
         aujourdhui=aujourdhui or timezone.localdate(),
-        bilans_en_attente=bilans_en_attente(contrat=contrat, annee=rentree(annee)),
+        contrat=contrat,
+        bilans_en_attente=bilans_en_attente,
     )
     if raisons:
         raise ValidationError(raisons)

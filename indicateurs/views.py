@@ -57,7 +57,8 @@ def _raisons_de_ne_pas_cloturer(contrat, annee, cloture):
         annee=annee,
         cloture=cloture,
         aujourdhui=timezone.localdate(),
-        bilans_en_attente=bilans_en_attente(contrat=contrat, annee=annee),
+        contrat=contrat,
+        bilans_en_attente=bilans_en_attente,
     )
 
 
