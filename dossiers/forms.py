@@ -276,8 +276,6 @@ class FormulaireBilan(forms.ModelForm):
                 )
                 self.fields[f"{colonne}_{ligne.cle}"].widget.attrs["class"] = "form-control form-control-sm text-end"
         self.helper = _aide()
-        # The page says the errors once, above the form, and next to each field.
-        self.helper.form_show_errors = False
         self.helper.layout = Layout("version")
 
     def tableaux(self):

@@ -20,7 +20,7 @@ from actions.tests.factories import (
     PresenceFactory,
     SeanceFactory,
 )
-from actions.tests.navigateur import texte
+from actions.tests.navigateur import formulaire, texte
 from comptes.enums import Role
 from comptes.perimetre import Perimetre, perimetre_de
 from comptes.services import adhesion_definir
@@ -372,3 +372,33 @@ def test_the_subventions_are_prefilled_once_then_stay_as_typed(connecter, en_cou
 
     assert Bilan.objects.get(dossier=en_cours).compte_rendu == {}
     assert 'value="7\u202f500,00"' not in texte(client.get(url))
+
+
+def test_a_form_loaded_before_someone_else_saved_keeps_their_changes_or_says_so(connecter, en_cours, porteur):
+    """Sequential, on both databases: what dossiers/tests/test_concurrence.py sends at once."""
+    _enregistrer(en_cours, porteur)
+    client = connecter("porteur")
+    url = reverse("dossiers:modifier_bilan", args=[en_cours.pk])
+    charge = formulaire_de_bilan(en_cours)
+    # Meanwhile a colleague rewrites the difficulties and moves 100 € from staff to purchases.
+    subventions = _subventions(en_cours)
+    _enregistrer(
+        en_cours,
+        porteur,
+        {"difficultes": "Le bus."},
+        **{"60": {"prevu": Decimal(100)}, "64": {"prevu": subventions - 100, "realise": subventions}},
+    )
+
+    reponse = client.post(url, charge | {"difficultes": "Le local."})
+
+    assert reponse.status_code == 200
+    page = texte(reponse)
+    assert "a enregistré des modifications pendant que vous remplissiez ce formulaire" in page
+    assert "Modifié entre-temps par" in page and "« Le bus. »" in page
+    assert 'name="prevu_60" value="100,00"' in page.replace('class="form-control form-control-sm text-end" ', "")
+    assert Bilan.objects.get(dossier=en_cours).difficultes == "Le bus."
+
+    # Sent again as shown: the porteur's text, knowingly, and the colleague's amounts.
+    assert client.post(url, formulaire(reponse, "version")).status_code == 302
+    bilan = Bilan.objects.get(dossier=en_cours)
+    assert (bilan.difficultes, bilan.compte_rendu["60"], bilan.version) == ("Le local.", {"prevu": "100.00"}, 3)
