@@ -237,7 +237,7 @@ def bilan_enregistrer(*, dossier, donnees, montants, perimetre, version=None):
     form. Refused in French, nothing written, when the dossier is not en cours, when the user
     is not its porteur, or when what is typed does not hold: a column filled must balance
     charges and produits, the contributions in kind their use, and a significant variance must
-    be explained (the rest may wait: the deposit checks it is complete).
+    be explained; an empty bilan is not saved (the rest may wait: the deposit checks it is complete).
 
     The dossier's row is locked first, as its transitions lock it: a save and a deposit, or two
     first saves, are served one after the other. A form loaded at `version` keeps what someone
@@ -267,6 +267,9 @@ def bilan_enregistrer(*, dossier, donnees, montants, perimetre, version=None):
             raise ModificationConcurrente(erreurs, version=refus.version, valeurs=refus.valeurs) from None
     for nom, valeur in donnees.items():
         setattr(bilan, nom, valeur)
+    textes = [bilan.objectifs_atteints, bilan.difficultes, bilan.effets_observes, bilan.perspectives]
+    if not (bilan.compte_rendu or any(texte.strip() for texte in textes)):
+        raise ValidationError("Le bilan est vide : écrivez-en au moins une partie avant de l’enregistrer.")
     erreurs = CompteRendu.depuis(bilan.compte_rendu, financeurs).incoherences(explication=bilan.explication_ecarts)
     if erreurs:
         raise ValidationError({"__all__" if champ is None else champ: messages for champ, messages in erreurs.items()})

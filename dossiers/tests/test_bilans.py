@@ -368,7 +368,9 @@ def test_the_subventions_are_prefilled_once_then_stay_as_typed(connecter, en_cou
     client = connecter("porteur")
     url = reverse("dossiers:modifier_bilan", args=[en_cours.pk])
     assert 'value="7\u202f500,00"' in texte(client.get(url))
-    bilan_enregistrer(dossier=en_cours, perimetre=porteur, donnees={}, montants={})
+    refus = _refus(bilan_enregistrer, dossier=en_cours, perimetre=porteur, donnees={}, montants={})
+    assert refus.messages == ["Le bilan est vide : écrivez-en au moins une partie avant de l’enregistrer."]
+    bilan_enregistrer(dossier=en_cours, perimetre=porteur, donnees={"difficultes": "Le local."}, montants={})
 
     assert Bilan.objects.get(dossier=en_cours).compte_rendu == {}
     assert 'value="7\u202f500,00"' not in texte(client.get(url))
