@@ -136,6 +136,9 @@ def _lisible(modele, nom, valeur):
     if isinstance(valeur, Decimal):
         # 40.00 as it is typed: « 40 », « 81,5 ».
         return f"{valeur.normalize():f}".replace(".", ",")
+    if isinstance(valeur, dict):
+        # A table stored as a whole (a bilan's compte rendu financier): the form shows it.
+        return "modifié"
     if isinstance(valeur, list):
         return ", ".join(str(element) for element in valeur)
     texte = str(valeur)

@@ -4,9 +4,9 @@ figures show as final, and its grids, sessions and targets refuse changes."""
 from django.contrib.auth import get_user_model
 
 from comptes.auth import PREFIXE_DEMO
+from dossiers.services import annee_cloturer
 from fiches.annees import AnneeScolaire
 from fiches.clotures import cloture_de
-from fiches.services import annee_cloturer
 
 
 def annee_precedente_cloturer(*, contrat):

@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from comptes.perimetre import perimetre_de
 from demo.adhesions import STRUCTURE_DU_PORTEUR
+from dossiers.bilans import cle_de_subvention
 from dossiers.enums import EtatDossier
 from dossiers.models import Campagne
-from dossiers.services import campagne_enregistrer, dossier_enregistrer, dossier_transitionner
+from dossiers.selectors import financeurs_du_bilan
+from dossiers.services import bilan_enregistrer, campagne_enregistrer, dossier_enregistrer, dossier_transitionner
 from fiches.annees import AnneeScolaire
 from fiches.models import Fiche, Quartier
 from partenaires.enums import TypePartenaire
@@ -124,6 +126,8 @@ def dossiers_de_demo(*, contrat):
             montants={anct: Decimal(4000 + 500 * rang), caf: Decimal(2000)},
         )
         for nom in chemin:
+            if nom == "deposer_bilan":
+                bilan_de_demo(dossier=dossier, perimetre=perimetres["porteur"])
             role = PAR.get(nom, "chef")
             dossier_transitionner(
                 dossier=dossier,
@@ -133,3 +137,31 @@ def dossiers_de_demo(*, contrat):
                 commentaire=COMMENTAIRES.get(nom, ""),
             )
     return len(CHEMINS)
+
+
+def bilan_de_demo(*, dossier, perimetre):
+    """A complete bilan: the texts, and a compte rendu where each subvention is spent as
+    granted, the rest of the cost in staff and purchases, and purchases over budget by more
+    than a tenth of it, which the porteur explains."""
+    financeurs = financeurs_du_bilan(dossier=dossier)
+    subventions = sum(prevu for _, _, prevu in financeurs)
+    montants = {cle_de_subvention(pk): {"prevu": prevu, "realise": prevu} for pk, _, prevu in financeurs}
+    montants |= {
+        "60": {"prevu": Decimal("1000"), "realise": Decimal("1000") + subventions / 5},
+        "64": {"prevu": subventions + Decimal("2000"), "realise": subventions * 4 / 5 + Decimal("2000")},
+        "75": {"prevu": Decimal("3000"), "realise": Decimal("3000")},
+        "86": {"prevu": Decimal("500"), "realise": Decimal("800")},
+        "87": {"prevu": Decimal("500"), "realise": Decimal("800")},
+    }
+    return bilan_enregistrer(
+        dossier=dossier,
+        perimetre=perimetre,
+        donnees={
+            "objectifs_atteints": "Les enfants inscrits sont venus régulièrement, les familles ont suivi les ateliers.",
+            "difficultes": "Deux séances annulées faute d’animateur en février.",
+            "effets_observes": "Des enfants plus à l’aise à l’oral, selon les enseignants.",
+            "perspectives": "Reconduire l’action et l’ouvrir aux enfants de CE1.",
+            "explication_ecarts": "Le matériel pédagogique a coûté plus que prévu ; le temps d’animation, moins.",
+        },
+        montants=montants,
+    )

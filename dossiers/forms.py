@@ -10,7 +10,7 @@ from fiches.models import Fiche, Quartier, RealisationAttendue
 from partenaires.models import Dispositif, Partenaire, SourceFinancement
 
 from .enums import EtatDossier
-from .models import Campagne, Dossier
+from .models import Bilan, Campagne, Dossier
 from .services import transitions_du_modele
 
 
@@ -229,8 +229,75 @@ class FormulaireTransition(forms.Form):
         ]
         _plafonner(self.fields["commentaire"])
         self.fields["commentaire"].help_text = (
-            "Obligatoire pour refuser, ajourner, renvoyer un bilan, donner un avis ou déposer un bilan. "
+            "Obligatoire pour refuser, ajourner, renvoyer un bilan ou donner un avis. "
             + self.fields["commentaire"].help_text
         )
         self.helper = _aide()
         self.helper.layout = Layout("commentaire", "etat_vu")
+
+
+class FormulaireBilan(forms.ModelForm):
+    """The porteur's bilan: its texts, then the compte rendu financier, two amount fields per
+    line (planned, actual: `prevu_<key>`, `realise_<key>`, dossiers.bilans), laid out by the
+    page as the CERFA's table; the variance is computed, never typed. `version`: the one the
+    form was loaded at (dossiers.services.bilan_enregistrer)."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=0,
+        error_messages={"required": "Cette page est incomplète : rechargez-la avant d’enregistrer."},
+    )
+
+    class Meta:
+        model = Bilan
+        fields = ["objectifs_atteints", "difficultes", "effets_observes", "perspectives", "explication_ecarts"]
+        widgets = {
+            nom: forms.Textarea(attrs={"rows": 4})
+            for nom in ["objectifs_atteints", "difficultes", "effets_observes", "perspectives", "explication_ecarts"]
+        }
+
+    def __init__(self, *args, compte_rendu, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+        for nom in self._meta.fields:
+            aide = self.fields[nom].help_text
+            _plafonner(self.fields[nom])
+            if aide:
+                self.fields[nom].help_text = f"{aide} {self.fields[nom].help_text}"
+        self.compte_rendu = compte_rendu
+        for ligne in compte_rendu.lignes:
+            for colonne, quoi in (("prevu", "prévu"), ("realise", "réalisé")):
+                self.fields[f"{colonne}_{ligne.cle}"] = ChampMontant(
+                    label=f"Montant {quoi} : {ligne.code} {ligne.libelle}",
+                    required=False,
+                    min_value=0,
+                    max_digits=12,
+                    decimal_places=2,
+                    initial=getattr(ligne, colonne),
+                    help_text="",
+                )
+                self.fields[f"{colonne}_{ligne.cle}"].widget.attrs["class"] = "form-control form-control-sm text-end"
+        self.helper = _aide()
+        self.helper.layout = Layout("version")
+
+    def tableaux(self):
+        """The compte rendu's two tables, each line with its two fields, for the page; a field
+        in error says so to assistive technologies and points to its message."""
+        for nom in self.errors:
+            if nom.startswith(("prevu_", "realise_")):
+                attributs = self.fields[nom].widget.attrs
+                attributs["class"] += " is-invalid"
+                attributs.update({"aria-invalid": "true", "aria-describedby": f"{self[nom].auto_id}-erreur"})
+        return [
+            (titre, [(ligne, [self[f"prevu_{ligne.cle}"], self[f"realise_{ligne.cle}"]]) for ligne in lignes])
+            for titre, lignes in (("Charges", self.compte_rendu.charges), ("Produits", self.compte_rendu.produits))
+        ]
+
+    def montants(self):
+        return {
+            ligne.cle: {colonne: self.cleaned_data.get(f"{colonne}_{ligne.cle}") for colonne in ("prevu", "realise")}
+            for ligne in self.compte_rendu.lignes
+        }
+
+    def donnees(self):
+        return {nom: self.cleaned_data[nom] for nom in self._meta.fields}

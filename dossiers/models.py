@@ -372,7 +372,7 @@ class Dossier(FSMModelMixin, Modele):
         source=EtatDossier.EN_COURS,
         target=EtatDossier.BILAN_DEPOSE,
         permission=_par_le_porteur,
-        custom={"libelle": "Déposer le bilan", "commentaire_requis": True},
+        custom={"libelle": "Déposer le bilan", "commentaire_requis": False},
     )
     def deposer_bilan(self):
         pass
@@ -466,3 +466,59 @@ class TransitionDossier(Modele):
 
     def __str__(self):
         return f"{self.dossier_id} {self.etat_avant} → {self.etat_apres}"
+
+
+class Bilan(Modele):
+    """The porteur's end-of-action report on a dossier: what was reached, what was hard, what
+    comes next, and the compte rendu financier (dossiers.bilans: amounts by CERFA n° 15059
+    line, stored as typed). Its figures (children, presences, sessions) are never typed: the
+    page reads them from the action's records. Written by dossiers.services.bilan_enregistrer
+    while the dossier is en cours; `version`, raised at each save, lets two saves at once be
+    merged or refused rather than one lost (actions.versions)."""
+
+    chemin_du_contrat = "dossier__campagne__contrat"
+    dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, related_name="bilan", verbose_name=_("dossier"))
+    objectifs_atteints = models.TextField(
+        _("objectifs atteints"), blank=True, help_text=_("Ce qui a été réalisé au regard des objectifs du dossier.")
+    )
+    difficultes = models.TextField(_("difficultés rencontrées"), blank=True)
+    effets_observes = models.TextField(
+        _("effets observés"),
+        blank=True,
+        help_text=_("Facultatif : ce qui a changé pour les enfants et les familles, selon vous."),
+    )
+    perspectives = models.TextField(_("suites envisagées"), blank=True)
+    compte_rendu = models.JSONField(_("compte rendu financier"), default=dict, blank=True)
+    explication_ecarts = models.TextField(
+        _("explication des écarts"),
+        blank=True,
+        help_text=_(
+            "Obligatoire quand une ligne s’écarte du prévu de plus de 10 % du budget prévu (total des charges "
+            "prévues) : dites pourquoi."
+        ),
+    )
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
+    modifie_le = models.DateTimeField(_("modifié le"), null=True, blank=True, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("bilan")
+        verbose_name_plural = _("bilans")
+
+    def __str__(self):
+        return f"Bilan de {self.dossier_id}"
+
+    def elements_manquants(self, compte_rendu):
+        """What a bilan needs before it can be deposited, in French, empty when complete; its
+        `compte_rendu` (dossiers.bilans.CompteRendu) built by the caller with its financeurs."""
+        textes = {
+            "objectifs_atteints": "les objectifs atteints",
+            "difficultes": "les difficultés rencontrées",
+            "perspectives": "les suites envisagées",
+        }
+        manque = [libelle for champ, libelle in textes.items() if not getattr(self, champ).strip()]
+        if not compte_rendu.realise_saisi:
+            manque.append("les montants réalisés du compte rendu financier")
+        for erreurs in compte_rendu.incoherences(explication=self.explication_ecarts).values():
+            manque += [erreur.rstrip(".") for erreur in erreurs]
+        return manque

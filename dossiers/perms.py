@@ -29,3 +29,15 @@ def peut_voir_les_financements(perimetre):
     """Funding across the contract (who asked and got how much) is the project team's to steer;
     a partner sees its own avis, a porteur its own dossiers, not the others' money."""
     return perimetre.responsable
+
+
+def peut_voir_les_bilans(perimetre):
+    """A bilan is the porteur's account to the project team, which validates it: the figures of
+    the action's children and its spending. A financeur partner gives its avis on the requests
+    and sees nothing else of a dossier; animateurs record the action, they do not report on it."""
+    return perimetre.responsable or perimetre.porteur
+
+
+def peut_rediger_un_bilan(perimetre):
+    """The structure that ran the action writes its bilan (dossiers.services checks the structure)."""
+    return perimetre.porteur

@@ -6,15 +6,19 @@ UPDATE) before reading its state: two officers deciding at once are served one a
 and the second is told in French what the first did, never given a second transition. The
 transitions themselves (sources, targets, roles) are declared on the model with django-fsm."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 
 from actions.services import action_enregistrer, financement_enregistrer
+from actions.versions import ModificationConcurrente, changements_a_appliquer
+from fiches import services as services_des_fiches
 
+from .bilans import CompteRendu
 from .enums import EtatDossier
-from .models import Campagne, Dossier, EnveloppeCampagne, LigneBudget, TransitionDossier
+from .models import Bilan, Campagne, Dossier, EnveloppeCampagne, LigneBudget, TransitionDossier
+from .selectors import bilan_du_dossier, bilans_en_attente, financeurs_du_bilan
 
 CHAMPS_M2M_CAMPAGNE = ["fiches", "realisations"]
 CHAMPS_M2M_DOSSIER = ["quartiers", "realisations", "dispositifs"]
@@ -126,6 +130,15 @@ def _refuser_un_depot_incomplet(dossier):
         raise ValidationError("Le dossier n’est pas complet. Il manque : " + " ; ".join(manque) + ".")
 
 
+def _refuser_un_bilan_incomplet(dossier):
+    bilan = bilan_du_dossier(dossier)
+    if bilan.pk is None:
+        raise ValidationError("Le bilan n’a pas encore été rempli : remplissez-le depuis la page du dossier.")
+    manque = bilan.elements_manquants(CompteRendu.depuis(bilan.compte_rendu, financeurs_du_bilan(dossier=dossier)))
+    if manque:
+        raise ValidationError("Le bilan n’est pas complet. Il manque : " + " ; ".join(manque) + ".")
+
+
 def _creer_l_action(dossier, auteur):
     """The retained dossier becomes the action, from what the porteur typed: its first
     réalisation (an action answers one), its dispositif when the fiche mobilises one of those
@@ -181,7 +194,7 @@ def dossier_transitionner(*, dossier, nom, perimetre, auteur, commentaire="", et
         raise ValidationError("Cette étape n’existe pas.")
     dossier = (
         Dossier.objects.select_for_update(of=("self",))
-        .select_related("campagne__source", "fiche", "structure")
+        .select_related("campagne__source", "fiche", "structure", "bilan")
         .prefetch_related("lignes__financeur", "quartiers", "realisations__fiche", "dispositifs")
         .get(pk=dossier.pk)
     )
@@ -197,6 +210,8 @@ def dossier_transitionner(*, dossier, nom, perimetre, auteur, commentaire="", et
         raise ValidationError({"commentaire": f"« {libelle} » demande un commentaire : dites pourquoi."})
     if nom == "deposer":
         _refuser_un_depot_incomplet(dossier)
+    if nom == "deposer_bilan":
+        _refuser_un_bilan_incomplet(dossier)
     etat_avant = dossier.etat
     methode()
     if nom == "conventionner":
@@ -212,3 +227,64 @@ def dossier_transitionner(*, dossier, nom, perimetre, auteur, commentaire="", et
         commentaire=commentaire,
     )
     return dossier
+
+
+@transaction.atomic
+def bilan_enregistrer(*, dossier, donnees, montants, perimetre, version=None):
+    """Create or update the bilan of a dossier en cours (also once returned to its porteur),
+    for a porteur of its structure. `donnees`: its texts; `montants`: {line key: {"prevu":
+    Decimal or None, "realise": ...}} of the compte rendu (dossiers.bilans), every line of the
+    form. Refused in French, nothing written, when the dossier is not en cours, when the user
+    is not its porteur, or when what is typed does not hold: a column filled must balance
+    charges and produits, the contributions in kind their use, and a significant variance must
+    be explained; an empty bilan is not saved (the rest may wait: the deposit checks it is complete).
+
+    The dossier's row is locked first, as its transitions lock it: a save and a deposit, or two
+    first saves, are served one after the other. A form loaded at `version` keeps what someone
+    else saved meanwhile, or is refused when both changed the same part (actions.versions)."""
+    dossier = Dossier.objects.select_for_update(of=("self",)).prefetch_related("lignes__financeur").get(pk=dossier.pk)
+    if not (perimetre.porteur and dossier.structure_id in perimetre.structure_ids):
+        raise ValidationError("Seul un porteur de la structure du dossier remplit son bilan.")
+    if dossier.etat != EtatDossier.EN_COURS:
+        raise ValidationError(
+            f"Ce dossier est « {dossier.get_etat_display()} » : son bilan se remplit quand il est « En cours »."
+        )
+    bilan = Bilan.objects.filter(dossier=dossier).first() or Bilan(dossier=dossier)
+    financeurs = financeurs_du_bilan(dossier=dossier)
+    compte_rendu = CompteRendu.depuis({}, financeurs)
+    for ligne in compte_rendu.lignes:
+        saisie = montants.get(ligne.cle, {})
+        ligne.prevu, ligne.realise = saisie.get("prevu"), saisie.get("realise")
+    donnees = {**donnees, "compte_rendu": compte_rendu.en_donnees()}
+    if bilan.pk is not None:
+        try:
+            donnees = changements_a_appliquer(objet=bilan, donnees=donnees, version=version)
+        except ModificationConcurrente as refus:
+            # The compte rendu is a table of fields on the page, not one: said above it.
+            erreurs = refus.message_dict
+            for message in erreurs.pop("compte_rendu", []):
+                erreurs[NON_FIELD_ERRORS].append(f"Compte rendu financier : {message}")
+            raise ModificationConcurrente(erreurs, version=refus.version, valeurs=refus.valeurs) from None
+    for nom, valeur in donnees.items():
+        setattr(bilan, nom, valeur)
+    textes = [bilan.objectifs_atteints, bilan.difficultes, bilan.effets_observes, bilan.perspectives]
+    if not (bilan.compte_rendu or any(texte.strip() for texte in textes)):
+        raise ValidationError("Le bilan est vide : écrivez-en au moins une partie avant de l’enregistrer.")
+    erreurs = CompteRendu.depuis(bilan.compte_rendu, financeurs).incoherences(explication=bilan.explication_ecarts)
+    if erreurs:
+        raise ValidationError({"__all__" if champ is None else champ: messages for champ, messages in erreurs.items()})
+    bilan.version += 1
+    bilan.modifie_le = timezone.now()
+    bilan.full_clean(exclude=["dossier"])
+    bilan.save()
+    return bilan
+
+
+@transaction.atomic
+def annee_cloturer(*, contrat, annee, auteur, aujourdhui=None):
+    """Close a finished school year once the bilans of the actions that ended in it are
+    validated (dossiers.selectors.bilans_en_attente): fiches.services.annee_cloturer, which
+    reads them under the contract's lock. The closing every page and command calls."""
+    return services_des_fiches.annee_cloturer(
+        contrat=contrat, annee=annee, auteur=auteur, aujourdhui=aujourdhui, bilans_en_attente=bilans_en_attente
+    )

@@ -16,4 +16,6 @@ urlpatterns = [
     path("", views.liste_dossiers, name="liste"),
     path("<id:pk>/", views.detail_dossier, name="detail"),
     path("<id:pk>/modifier/", views.modifier_dossier, name="modifier"),
+    path("<id:pk>/bilan/", views.bilan, name="bilan"),
+    path("<id:pk>/bilan/modifier/", views.modifier_bilan, name="modifier_bilan"),
 ]

@@ -1,6 +1,7 @@
 """The pages of the appel à projets: campaigns, dossiers and their instruction. Each answers only
 the methods it handles (fiches.perms.lecture, formulaire); writes go through dossiers.services."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -8,19 +9,23 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from actions.versions import ModificationConcurrente
 from fiches import tableurs
 from fiches.annees import AnneeScolaire, annees_recentes
 from fiches.perms import exige, formulaire, lecture
 from partenaires.models import Structure
 
 from . import exports, selectors, services
+from .bilans import montant
 from .enums import EtatDossier
 from .filters import FiltreDossiers
 from .financements import financements_de_l_annee
-from .forms import FormulaireCampagne, FormulaireDossier, FormulaireTransition
+from .forms import FormulaireBilan, FormulaireCampagne, FormulaireDossier, FormulaireTransition
 from .perms import (
     peut_gerer_les_campagnes,
+    peut_rediger_un_bilan,
     peut_rediger_un_dossier,
+    peut_voir_les_bilans,
     peut_voir_les_campagnes,
     peut_voir_les_dossiers,
     peut_voir_les_financements,
@@ -236,8 +241,83 @@ def detail_dossier(request, pk):
             "manquants": dossier.elements_manquants() if dossier.etat == EtatDossier.BROUILLON else [],
             "historique": selectors.historique_du_dossier(dossier=dossier, perimetre=perimetre),
             "peut_modifier": peut_rediger_un_dossier(perimetre) and dossier.etat == EtatDossier.BROUILLON,
+            "bilan_lisible": peut_voir_les_bilans(perimetre)
+            and dossier.action_id
+            and dossier.etat in selectors.BILAN_LISIBLE,
+            "bilan_a_remplir": peut_rediger_un_bilan(perimetre) and dossier.etat == EtatDossier.EN_COURS,
         },
     )
+
+
+def _bilan_et_chiffres(dossier, perimetre):
+    bilan = selectors.bilan_du_dossier(dossier)
+    return {
+        "dossier": dossier,
+        "bilan": bilan,
+        "compte_rendu": selectors.compte_rendu_du_bilan(bilan=bilan),
+        "chiffres": selectors.chiffres_du_bilan(action=dossier.action, perimetre=perimetre),
+        "seuil": settings.SEUIL_PETITS_EFFECTIFS,
+    }
+
+
+@lecture
+@exige(peut_voir_les_bilans)
+def bilan(request, pk):
+    """A dossier's bilan as the porteur wrote it, with the figures of its action, printable."""
+    contexte = _bilan_et_chiffres(selectors.dossier_du_bilan(pk=pk, perimetre=request.perimetre), request.perimetre)
+    compte_rendu = contexte["compte_rendu"]
+    contexte["manquants"] = (
+        contexte["bilan"].elements_manquants(compte_rendu) if contexte["dossier"].etat == EtatDossier.EN_COURS else []
+    )
+    contexte["peut_modifier"] = (
+        peut_rediger_un_bilan(request.perimetre) and contexte["dossier"].etat == EtatDossier.EN_COURS
+    )
+    return render(request, "dossiers/bilan.html", contexte)
+
+
+@formulaire
+@exige(peut_rediger_un_bilan)
+def modifier_bilan(request, pk):
+    """The porteur's bilan form, while the dossier is en cours (also once returned)."""
+    perimetre = request.perimetre
+    dossier = selectors.dossier_du_bilan(pk=pk, perimetre=perimetre)
+    if dossier.etat != EtatDossier.EN_COURS:
+        messages.warning(request, f"Ce dossier est « {dossier.get_etat_display()} » : son bilan ne se modifie plus.")
+        return redirect("dossiers:bilan", pk=dossier.pk)
+    contexte = _bilan_et_chiffres(dossier, perimetre)
+    form = FormulaireBilan(request.POST or None, instance=contexte["bilan"], compte_rendu=contexte["compte_rendu"])
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.bilan_enregistrer(
+                dossier=dossier,
+                donnees=form.donnees(),
+                montants=form.montants(),
+                perimetre=perimetre,
+                version=form.cleaned_data["version"],
+            )
+        except ValidationError as erreur:
+            form.add_error(None, erreur)
+            if isinstance(erreur, ModificationConcurrente):
+                _reprendre_la_version(form, erreur)
+        else:
+            messages.success(request, "Bilan enregistré. Déposez-le depuis la page du dossier quand il est complet.")
+            return redirect("dossiers:bilan", pk=dossier.pk)
+    return render(request, "dossiers/bilan_formulaire.html", contexte | {"form": form})
+
+
+def _reprendre_la_version(form, refus):
+    """The form shown again now stands for the version saved meanwhile, with what was saved
+    there where the user changed nothing: sent again, it keeps the user's values only."""
+    form.data = form.data.copy()
+    form.data["version"] = refus.version
+    for nom, valeur in refus.valeurs.items():
+        if nom != "compte_rendu":
+            form.data[nom] = valeur
+            continue
+        for ligne in form.compte_rendu.lignes:
+            for colonne in ("prevu", "realise"):
+                champ = f"{colonne}_{ligne.cle}"
+                form.data[champ] = form.fields[champ].prepare_value(montant(valeur.get(ligne.cle, {}).get(colonne)))
 
 
 @lecture

@@ -298,6 +298,15 @@ PAGES = {
     "dossiers:modifier": Page(
         lambda demo: demo.url("dossiers:modifier", pk=demo.dossier(EtatDossier.BROUILLON).pk), formulaire=True
     ),
+    # A deposited bilan as the officer reads it, and the porteur's bilan still to be written
+    # (it says what is missing).
+    "dossiers:bilan": Page(
+        lambda demo: demo.url("dossiers:bilan", pk=demo.dossier(EtatDossier.BILAN_DEPOSE).pk),
+        variantes=(("en-cours", lambda demo: demo.url("dossiers:bilan", pk=demo.dossier(EtatDossier.EN_COURS).pk)),),
+    ),
+    "dossiers:modifier_bilan": Page(
+        lambda demo: demo.url("dossiers:modifier_bilan", pk=demo.dossier(EtatDossier.EN_COURS).pk), formulaire=True
+    ),
     # The current year (its campaign against the grants), the closed year before it (figures
     # marked final), and a year that cannot be read (the current one is shown).
     "dossiers:financements": Page(

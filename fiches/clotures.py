@@ -1,6 +1,7 @@
 """Closing a contract's school year: from then on its figures are final.
 
-A chef closes a finished year (fiches.services.annee_cloturer); an administrator may reopen it,
+A chef closes a finished year whose bilans are validated (dossiers.services.annee_cloturer, over
+fiches.services.annee_cloturer); an administrator may reopen it,
 with a reason kept in the history (annee_rouvrir); it can be closed again. This module holds
 the rule every writer reads: the guard, the closures a page shows, and when a year may close.
 
@@ -107,10 +108,13 @@ def cloture_de(*, contrat, annee):
     )
 
 
-def raisons_de_ne_pas_cloturer(*, annee, cloture, aujourdhui):
+def raisons_de_ne_pas_cloturer(*, annee, cloture, aujourdhui, contrat=None, bilans_en_attente=None):
     """Why the school year cannot be closed now, in French (none: it can), for the closing page
-    and the service alike. The issue also asks for the year's bilans to be validated first:
-    bilans are not recorded yet; their check belongs here, the one predicate both read."""
+    and the service alike: the year is not over, it is closed already, or the bilans of the
+    actions that ended in it are not all validated. `bilans_en_attente(contrat=, annee=)` gives
+    the titles of those dossiers: the layer that records bilans passes it
+    (dossiers.selectors.bilans_en_attente), as this one cannot import it; it is read only once
+    the year is over (before, the closing is refused anyway: no query spent on it)."""
     annee = AnneeScolaire(rentree(annee))
     raisons = []
     if not annee_terminee(annee, aujourdhui):
@@ -118,6 +122,14 @@ def raisons_de_ne_pas_cloturer(*, annee, cloture, aujourdhui):
             f"L’année scolaire {annee} n’est pas terminée : elle pourra être clôturée à partir du "
             f"{date(annee.annee_de_rentree + 1, 9, 1):%d/%m/%Y}."
         )
+        return raisons
     if cloture is not None and cloture.cloturee:
         raisons.append(f"{cloture.en_clair()}.")
+    titres = bilans_en_attente(contrat=contrat, annee=annee.annee_de_rentree) if bilans_en_attente else []
+    if titres:
+        raisons.append(
+            f"Les bilans de ces actions terminées en {annee} ne sont pas encore validés : "
+            + ", ".join(f"« {titre} »" for titre in titres)
+            + ". L’année pourra être clôturée une fois leurs bilans validés."
+        )
     return raisons

@@ -223,12 +223,22 @@ def _charger_sections(bilan, fiche, f, *, axes, enjeux, fiches):
 
 
 @transaction.atomic
-def annee_cloturer(*, contrat, annee, auteur, aujourdhui=None):
+def annee_cloturer(*, contrat, annee, auteur, bilans_en_attente, aujourdhui=None):
     """Close a finished school year of the contract. The contract is locked first: the writes of
-    that year under way finish before, those that follow wait, then are refused."""
+    that year under way finish before, those that follow wait, then are refused.
+    `bilans_en_attente(contrat=, annee=)`, from the layer that records bilans, gives the titles
+    of the dossiers whose bilan the year waits for, read under the same lock (no bilan is
+    validated or returned meanwhile unseen); pages and commands call
+    dossiers.services.annee_cloturer, which passes it."""
     contrat = Contrat.objects.select_for_update().get(pk=getattr(contrat, "pk", contrat))
     cloture = cloture_de(contrat=contrat, annee=annee)
-    raisons = raisons_de_ne_pas_cloturer(annee=annee, cloture=cloture, aujourdhui=aujourdhui or timezone.localdate())
+    raisons = raisons_de_ne_pas_cloturer(
+        annee=annee,
+        cloture=cloture,
+        aujourdhui=aujourdhui or timezone.localdate(),
+        contrat=contrat,
+        bilans_en_attente=bilans_en_attente,
+    )
     if raisons:
         raise ValidationError(raisons)
     cloture = cloture or ClotureAnnee(contrat=contrat, annee_scolaire=rentree(annee))

@@ -10,10 +10,11 @@ from django.utils import timezone
 
 from actions.versions import ModificationConcurrente
 from comptes.perms import peut_cloturer, peut_piloter, peut_voir_le_tableau_du_contrat, peut_voir_les_tableaux
+from dossiers.selectors import bilans_en_attente
+from dossiers.services import annee_cloturer
 from fiches import clotures
 from fiches.annees import AnneeScolaire, annees_recentes
 from fiches.perms import exige, formulaire, lecture
-from fiches.services import annee_cloturer
 
 from . import exports, rapport, selectors, services
 from .calculs.figures import regle_de_masquage
@@ -45,8 +46,19 @@ def tableaux(request):
             "cloture": cloture if cloture and cloture.cloturee else None,
             # A chef is offered to close a finished year that is not closed yet.
             "a_cloturer": peut_cloturer(request.perimetre)
-            and not clotures.raisons_de_ne_pas_cloturer(annee=annee, cloture=cloture, aujourdhui=timezone.localdate()),
+            and not _raisons_de_ne_pas_cloturer(request.perimetre.contrat, annee, cloture),
         },
+    )
+
+
+def _raisons_de_ne_pas_cloturer(contrat, annee, cloture):
+    """Why the year cannot close yet, bilans awaited included, as the closing service says it."""
+    return clotures.raisons_de_ne_pas_cloturer(
+        annee=annee,
+        cloture=cloture,
+        aujourdhui=timezone.localdate(),
+        contrat=contrat,
+        bilans_en_attente=bilans_en_attente,
     )
 
 
@@ -313,7 +325,7 @@ def cloturer_annee(request, annee):
         raise Http404("Cette année scolaire n’existe pas.")
     contrat = request.perimetre.contrat
     cloture = clotures.cloture_de(contrat=contrat, annee=annee)
-    raisons = clotures.raisons_de_ne_pas_cloturer(annee=annee, cloture=cloture, aujourdhui=timezone.localdate())
+    raisons = _raisons_de_ne_pas_cloturer(contrat, annee, cloture)
     if request.method == "POST" and not raisons:
         try:
             annee_cloturer(contrat=contrat, annee=annee, auteur=request.user)

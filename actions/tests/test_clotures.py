@@ -11,8 +11,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
+from dossiers.services import annee_cloturer
 from fiches.models import ClotureAnnee, Thematique
-from fiches.services import annee_cloturer, annee_rouvrir
+from fiches.services import annee_rouvrir
 from fiches.tests.factories import QuartierFactory
 
 from .. import services

@@ -16,8 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count
 
+from dossiers.services import annee_cloturer
 from fiches.models import ClotureAnnee, Thematique
-from fiches.services import annee_cloturer
 
 from .. import services
 from ..models import Inscription, Seance

@@ -18,10 +18,10 @@ from django.urls import reverse
 from comptes.enums import Role
 from comptes.models import Adhesion
 from comptes.services import adhesion_definir
+from dossiers.services import annee_cloturer
 from fiches.administration import PARTAGE, DuContrat
 from fiches.enums import NatureIndicateur
 from fiches.models import Axe, ClotureAnnee, Contrat, Enjeu, Fiche, Pilier, Quartier
-from fiches.services import annee_cloturer
 from fiches.tests.factories import ContratFactory, EnonceIndicateurFactory, FicheFactory, QuartierFactory
 from indicateurs.models import Cible, Indicateur, ValeurExterne
 from partenaires.models import Etablissement, Partenaire, SourceFinancement, Structure

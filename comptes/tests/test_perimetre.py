@@ -47,6 +47,9 @@ PILOTAGE = {**dict.fromkeys(Role, 403), Role.ADMINISTRATEUR: 200, Role.CHEF_DE_P
 DOSSIERS = {**dict.fromkeys(Role, 200), Role.ANIMATEUR: 403}
 # The dossier's own form: the porteur's (its draft, for the modification).
 REDACTION = {**dict.fromkeys(Role, 403), Role.PORTEUR: 200}
+# A bilan: the porteur writes it, the officers read and validate it; partners (their avis only)
+# and animateurs never see it.
+BILANS = {**PILOTAGE, Role.PORTEUR: 200}
 # A method a view does not handle is refused first, for every role alike.
 ECRITURE_POST = dict.fromkeys(Role, 405)
 
@@ -121,6 +124,8 @@ MATRICE = {
     "dossiers:liste": DOSSIERS,
     "dossiers:detail": DOSSIERS,
     "dossiers:modifier": REDACTION,
+    "dossiers:bilan": BILANS,
+    "dossiers:modifier_bilan": REDACTION,
     # The contract's funding at a glance: the officers' (partners, animateurs, porteurs: 403).
     "dossiers:financements": PILOTAGE,
     "dossiers:financements_csv": PILOTAGE,
@@ -169,6 +174,7 @@ def donnees(demo, reference):
         "campagne": Campagne.objects.get(contrat=reference),
         "dossier": Dossier.objects.get(titre=TITRES[EtatDossier.EN_INSTRUCTION]),
         "brouillon": Dossier.objects.get(titre=TITRES[EtatDossier.BROUILLON]),
+        "en_cours": Dossier.objects.get(titre=TITRES[EtatDossier.EN_COURS]),
         "action": action,
         "seance": SeanceFactory(action=action),
         "financement": FinancementFactory(action=action, source=reference.sources_financement.first()),
@@ -212,6 +218,8 @@ def _url(nom, donnees):
         "imports:apercu": {"pk": donnees["import"].pk},
         "imports:confirmer": {"pk": donnees["import"].pk},
         "imports:actualiser": {"pk": donnees["import"].pk},
+        "dossiers:bilan": {"pk": donnees["en_cours"].pk},
+        "dossiers:modifier_bilan": {"pk": donnees["en_cours"].pk},
     }
     if nom in parametres:
         return reverse(nom, kwargs=parametres[nom])

@@ -7,7 +7,9 @@ from django.utils import timezone
 
 from demo.adhesions import STRUCTURE_DU_PORTEUR
 from demo.dossiers import TITRES, dossiers_de_demo
-from dossiers.models import Campagne, Dossier
+from dossiers.bilans import cle_de_subvention
+from dossiers.models import Bilan, Campagne, Dossier
+from dossiers.selectors import financeurs_du_bilan
 from fiches.models import Fiche
 from partenaires.models import Partenaire, Structure
 
@@ -65,3 +67,37 @@ def formulaire_complet(campagne, reference):
         "rna": "W951000999",
         "_montants": {anct: Decimal("5000.50"), caf: Decimal("2500")},
     }
+
+
+TEXTES_DU_BILAN = {
+    "objectifs_atteints": "Douze enfants ont joué chaque semaine.",
+    "difficultes": "Un local trop petit en hiver.",
+    "effets_observes": "",
+    "perspectives": "Continuer l’an prochain.",
+    "explication_ecarts": "",
+}
+
+
+def en_saisie(montant):
+    """An amount as a porteur types it: 7500,50."""
+    return str(montant).replace(".", ",")
+
+
+def bilan_complet(dossier):
+    """(texts, amounts) of a complete bilan of the dossier: each subvention spent as planned,
+    the same amount of staff costs; no variance."""
+    financeurs = financeurs_du_bilan(dossier=Dossier.objects.prefetch_related("lignes__financeur").get(pk=dossier.pk))
+    subventions = sum(prevu for _, _, prevu in financeurs)
+    montants = {"64": {"prevu": subventions, "realise": subventions}}
+    montants |= {cle_de_subvention(pk): {"prevu": prevu, "realise": prevu} for pk, _, prevu in financeurs}
+    return dict(TEXTES_DU_BILAN), montants
+
+
+def formulaire_de_bilan(dossier, **changements):
+    """What the porteur posts for a complete bilan of the dossier (bilan_complet), as typed."""
+    textes, montants = bilan_complet(dossier)
+    bilan = Bilan.objects.filter(dossier=dossier).first()
+    donnees = {"version": bilan.version if bilan else 0, **textes}
+    for cle, colonnes in montants.items():
+        donnees |= {f"{colonne}_{cle}": en_saisie(montant) for colonne, montant in colonnes.items()}
+    return donnees | changements

@@ -1,7 +1,8 @@
 """One dossier walked from the draft to soldé through the pages, each step by the role whose it
 is: the porteur writes and deposits it, the officer instructs it, the CAF gives its avis, the
 officer decides and conventionne it (it becomes the action, with its funding), the porteur
-files the bilan, the officer returns it once, then validates it and settles the dossier."""
+fills and files the bilan, the officer returns it once, the porteur corrects it, the officer
+validates it and settles the dossier."""
 
 import pytest
 from django.urls import reverse
@@ -9,6 +10,8 @@ from django.urls import reverse
 from actions.models import Financement
 from dossiers.enums import EtatDossier
 from dossiers.models import Dossier, TransitionDossier
+
+from .conftest import formulaire_de_bilan
 
 pytestmark = pytest.mark.django_db
 
@@ -69,11 +72,24 @@ def test_a_dossier_goes_from_draft_to_solde_through_the_pages_as_each_role(conne
     _etape(chef, dossier, "demarrer")
 
     porteur = connecter("porteur")
-    _etape(porteur, dossier, "deposer_bilan", "Bilan joint.")
+    reponse = porteur.post(dossier.get_absolute_url(), {"transition": "deposer_bilan", "etat_vu": "en_cours"})
+    assert "Le bilan n’a pas encore été rempli" in reponse.content.decode()
+    formulaire_du_bilan = reverse("dossiers:modifier_bilan", kwargs={"pk": dossier.pk})
+    assert porteur.post(formulaire_du_bilan, formulaire_de_bilan(dossier, perspectives="")).status_code == 302
+    reponse = porteur.post(dossier.get_absolute_url(), {"transition": "deposer_bilan", "etat_vu": "en_cours"})
+    assert "Le bilan n’est pas complet. Il manque : les suites envisagées." in reponse.content.decode()
+    assert porteur.post(formulaire_du_bilan, formulaire_de_bilan(dossier)).status_code == 302
+    _etape(porteur, dossier, "deposer_bilan")
     chef = connecter("chef")
-    _etape(chef, dossier, "renvoyer_bilan", "Il manque le compte rendu financier.")
+    assert (
+        "Douze enfants ont joué chaque semaine."
+        in chef.get(reverse("dossiers:bilan", args=[dossier.pk])).content.decode()
+    )
+    _etape(chef, dossier, "renvoyer_bilan", "Précisez les difficultés.")
     assert dossier.etat == EtatDossier.EN_COURS
     porteur = connecter("porteur")
+    reponse = porteur.post(formulaire_du_bilan, formulaire_de_bilan(dossier, difficultes="Un local trop petit."))
+    assert reponse.status_code == 302
     _etape(porteur, dossier, "deposer_bilan", "Bilan complété.")
     chef = connecter("chef")
     _etape(chef, dossier, "valider_bilan")
@@ -87,4 +103,4 @@ def test_a_dossier_goes_from_draft_to_solde_through_the_pages_as_each_role(conne
     ]  # fmt: skip
     assert etapes[2] == ("donner_avis", "en_instruction", "en_instruction")
     page = chef.get(dossier.get_absolute_url()).content.decode()
-    assert "Il manque le compte rendu financier." in page and "La CAF est favorable." in page
+    assert "Précisez les difficultés." in page and "La CAF est favorable." in page

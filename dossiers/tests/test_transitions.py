@@ -36,7 +36,8 @@ SOURCES = {
     "solder": EtatDossier.BILAN_VALIDE,
 }
 PAR = {"deposer": "porteur", "deposer_bilan": "porteur", "donner_avis": "partenaire"}
-COMMENTAIRE_REQUIS = {"donner_avis", "refuser", "ajourner", "renvoyer_bilan", "deposer_bilan"}
+# A bilan deposited needs no comment: the bilan says it all (dossiers.services checks it is complete).
+COMMENTAIRE_REQUIS = {"donner_avis", "refuser", "ajourner", "renvoyer_bilan"}
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from dossiers.services import annee_cloturer
 from fiches.enums import Rubrique
 from fiches.models import ClotureAnnee, Contrat, Fiche, LienFiche, ParagrapheFiche, Quartier
-from fiches.services import annee_cloturer
 from partenaires.models import Etablissement, Structure
 from partenaires.tests.factories import PartenaireFactory
 

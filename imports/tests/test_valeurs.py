@@ -8,8 +8,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from dossiers.services import annee_cloturer
 from fiches.annees import AnneeScolaire
-from fiches.services import annee_cloturer
 from indicateurs.models import ValeurExterne
 
 from ..enums import NatureImport

@@ -11,10 +11,14 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.test import Client
 
+from actions.models import Action
 from actions.tests.navigateur import texte
+from demo.dossiers import TITRES, dossiers_de_demo
+from dossiers.enums import EtatDossier
+from dossiers.models import Dossier
+from dossiers.services import annee_cloturer
 from fiches.annees import AnneeScolaire
 from fiches.models import ClotureAnnee
-from fiches.services import annee_cloturer
 
 from .. import services
 from ..models import Cible, Indicateur, ValeurExterne
@@ -151,6 +155,37 @@ def test_a_year_under_way_cannot_be_closed(demo):
     assert chef.get("/indicateurs/annees/2024-2026/cloturer/").status_code == 404
 
 
+def test_a_year_waits_for_the_bilans_of_the_actions_that_ended_in_it(demo, reference):
+    dossiers_de_demo(contrat=reference)
+    dossier = Dossier.objects.get(titre=TITRES[EtatDossier.EN_COURS])
+    # Its action ran last year; one still running after the year's end would not count.
+    Action.objects.filter(pk=dossier.action_id).update(
+        date_debut=FERMEE.debut + datetime.timedelta(days=30), date_fin=FERMEE.fin - datetime.timedelta(days=30)
+    )
+    chef = _client("demo-chef")
+    url = f"/indicateurs/annees/{FERMEE}/cloturer/"
+    raison = (
+        f"Les bilans de ces actions terminées en {FERMEE} ne sont pas encore validés : « {dossier.titre} ». "
+        "L’année pourra être clôturée une fois leurs bilans validés."
+    )
+
+    assert raison in texte(chef.get(url))
+    assert f"clôturer l’année {FERMEE}" not in texte(chef.get(f"/indicateurs/?annee={FERMEE}"))
+    reponse = chef.post(url)
+    assert reponse.status_code == 200 and raison in texte(reponse)
+    with pytest.raises(ValidationError) as refus:
+        annee_cloturer(contrat=reference, annee=FERMEE, auteur=None)
+    assert refus.value.messages == [raison]
+    assert not ClotureAnnee.objects.exists()
+
+    for etat in (EtatDossier.BILAN_DEPOSE, EtatDossier.CONVENTIONNE):
+        Dossier.objects.filter(pk=dossier.pk).update(etat=etat)
+        assert raison in texte(chef.post(url))
+    Dossier.objects.filter(pk=dossier.pk).update(etat=EtatDossier.BILAN_VALIDE)
+    assert chef.post(url).status_code == 302
+    assert ClotureAnnee.objects.get().cloturee
+
+
 @pytest.mark.parametrize("username", ["demo-animateur", "demo-partenaire"])
 def test_only_officers_close_a_year(demo, username):
     client = _client(username)
@@ -162,11 +197,11 @@ def test_only_officers_close_a_year(demo, username):
 def test_the_closing_page_costs_the_same_queries_closed_or_not(demo, reference, django_assert_num_queries):
     chef = _client("demo-chef")
     url = f"/indicateurs/annees/{FERMEE}/cloturer/"
-    # Session, user, membership, the closure.
-    with django_assert_num_queries(4):
+    # Session, user, membership, the closure, the bilans it waits for.
+    with django_assert_num_queries(5):
         chef.get(url)
     annee_cloturer(contrat=reference, annee=FERMEE, auteur=None)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         chef.get(url)
 
 

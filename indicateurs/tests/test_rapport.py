@@ -9,9 +9,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from actions.tests.factories import ActionFactory, FinancementFactory
+from dossiers.services import annee_cloturer
 from fiches.annees import AnneeScolaire
 from fiches.models import RealisationAttendue
-from fiches.services import annee_cloturer
 from fiches.templatetags.format_fr import evolution, valeur
 from indicateurs.models import Indicateur
 from indicateurs.rapport import en_pdf, rapport_annuel

@@ -510,8 +510,9 @@ class TestFiches:
 
 # Session, user, membership; the fiches and their indicators; the datasets of their key figures
 # (actions: profils, réalisations, thèmes, structures, quartiers; children: profils, by quartier
-# with the quartiers' names; sessions), for every fiche at once; whether the year is closed.
-REQUETES_DES_FICHES = 3 + 2 + 5 + 3 + 1 + 1
+# with the quartiers' names; sessions), for every fiche at once; whether the year is closed; for
+# an officer reading a finished year, the bilans its closing waits for.
+REQUETES_DES_FICHES = 3 + 2 + 5 + 3 + 1 + 1 + 1
 
 
 def _chiffre(html, libelle):
