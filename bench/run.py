@@ -54,6 +54,7 @@ CIBLES = {
     "saisie": (100, False),
     "mois": (150, False),
     "dossiers": (100, False),
+    "bilan": (100, False),
     "rapport": (5000, False),
     "import_apercu": (10000, False),
     "import_confirmation": (10000, False),
@@ -681,9 +682,13 @@ def mesurer_l_echelle(echelle, nombre, regenerer):
         action, seances, inscrits = choisir_l_action(curseur, aujourdhui)
         seance, jour, eligibles = choisir_la_seance(curseur, aujourdhui)
         action_du_mois, mois, seances_du_mois, eligibles_du_mois = choisir_le_mois(curseur, aujourdhui)
+        # Its dossier, soldé: the bilan of the median action of the year before.
+        curseur.execute("SELECT id FROM dossiers_dossier WHERE action_id = %s", [action])
+        dossier = curseur.fetchone()[0]
     choix = [
         f"quartier {quartier} ({actions_du_quartier} actions, la médiane)",
-        f"action {action} ({seances} séances, {inscrits} inscrits, la médiane de l’année précédente)",
+        f"action {action} ({seances} séances, {inscrits} inscrits, la médiane de l’année précédente), "
+        f"et le bilan de son dossier {dossier}",
         f"séance {seance} du {jour:%d/%m/%Y} ({len(eligibles)} enfants inscrits et consentants à cette date)",
     ]
     if len(eligibles) < ENFANTS_PAR_GRILLE:
@@ -704,6 +709,7 @@ def mesurer_l_echelle(echelle, nombre, regenerer):
             ("action", "Page d’une action", f"/actions/{action}/"),
             ("export", "Export CSV du tableau du contrat", "/indicateurs/export.csv?fiche=1.2.3"),
             ("dossiers", "Liste des dossiers d’appel à projets (1re page)", "/dossiers/"),
+            ("bilan", "Bilan d’un dossier (celui de l’action mesurée)", f"/dossiers/{dossier}/bilan/"),
         ]:
             mesures[cle] = mesurer_une_page(client, titre, chemin, nombre)
         # Seconds, not milliseconds, each: a few are enough.

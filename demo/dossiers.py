@@ -139,29 +139,35 @@ def dossiers_de_demo(*, contrat):
     return len(CHEMINS)
 
 
-def bilan_de_demo(*, dossier, perimetre):
-    """A complete bilan: the texts, and a compte rendu where each subvention is spent as
-    granted, the rest of the cost in staff and purchases, and purchases over budget by more
-    than a tenth of it, which the porteur explains."""
-    financeurs = financeurs_du_bilan(dossier=dossier)
-    subventions = sum(prevu for _, _, prevu in financeurs)
+TEXTES_DU_BILAN = {
+    "objectifs_atteints": "Les enfants inscrits sont venus régulièrement, les familles ont suivi les ateliers.",
+    "difficultes": "Deux séances annulées faute d’animateur en février.",
+    "effets_observes": "Des enfants plus à l’aise à l’oral, selon les enseignants.",
+    "perspectives": "Reconduire l’action et l’ouvrir aux enfants de CE1.",
+    "explication_ecarts": "Le matériel pédagogique a coûté plus que prévu ; le temps d’animation, moins.",
+}
+
+
+def montants_du_bilan(financeurs):
+    """A balanced compte rendu for the subventions `financeurs` [(id, name, planned)]: each spent
+    as planned, the rest of the cost in staff and purchases, and purchases over budget by more
+    than a tenth of it, which TEXTES_DU_BILAN explains."""
+    subventions = sum((prevu for _, _, prevu in financeurs), Decimal(0))
     montants = {cle_de_subvention(pk): {"prevu": prevu, "realise": prevu} for pk, _, prevu in financeurs}
-    montants |= {
+    return montants | {
         "60": {"prevu": Decimal("1000"), "realise": Decimal("1000") + subventions / 5},
         "64": {"prevu": subventions + Decimal("2000"), "realise": subventions * 4 / 5 + Decimal("2000")},
         "75": {"prevu": Decimal("3000"), "realise": Decimal("3000")},
         "86": {"prevu": Decimal("500"), "realise": Decimal("800")},
         "87": {"prevu": Decimal("500"), "realise": Decimal("800")},
     }
+
+
+def bilan_de_demo(*, dossier, perimetre):
+    """A complete bilan, through the porteur's service."""
     return bilan_enregistrer(
         dossier=dossier,
         perimetre=perimetre,
-        donnees={
-            "objectifs_atteints": "Les enfants inscrits sont venus régulièrement, les familles ont suivi les ateliers.",
-            "difficultes": "Deux séances annulées faute d’animateur en février.",
-            "effets_observes": "Des enfants plus à l’aise à l’oral, selon les enseignants.",
-            "perspectives": "Reconduire l’action et l’ouvrir aux enfants de CE1.",
-            "explication_ecarts": "Le matériel pédagogique a coûté plus que prévu ; le temps d’animation, moins.",
-        },
-        montants=montants,
+        donnees=TEXTES_DU_BILAN,
+        montants=montants_du_bilan(financeurs_du_bilan(dossier=dossier)),
     )

@@ -13,15 +13,16 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from comptes.auth import PREFIXE_DEMO
+from dossiers.bilans import CompteRendu
 from dossiers.enums import EtatDossier
-from dossiers.models import Campagne, Dossier, EnveloppeCampagne, LigneBudget, TransitionDossier
+from dossiers.models import Bilan, Campagne, Dossier, EnveloppeCampagne, LigneBudget, TransitionDossier
 from fiches.annees import AnneeScolaire
 from fiches.models import Fiche
 from partenaires.enums import TypePartenaire
 from partenaires.models import SourceFinancement
 
 from .activite import creer_en_lot
-from .dossiers import CHEMINS, COMMENTAIRES, PAR, SIRET_DU_PORTEUR
+from .dossiers import CHEMINS, COMMENTAIRES, PAR, SIRET_DU_PORTEUR, TEXTES_DU_BILAN, montants_du_bilan
 
 # This year's dossiers that did not (yet) become an action, as a share of its actions.
 NON_RETENUS = 0.12
@@ -226,4 +227,31 @@ def generer_dossiers_a_l_echelle(*, alea, contrat, annees, actions, details, fin
             )
             etat = apres
     TransitionDossier.objects.bulk_create(etapes, batch_size=5000)
-    return {"campagnes": len(campagnes), "dossiers": len(dossiers), "lignes": len(lignes)}
+    bilans = _bilans(dossiers, demandes, par_action, etapes)
+    return {"campagnes": len(campagnes), "dossiers": len(dossiers), "lignes": len(lignes), "bilans": len(bilans)}
+
+
+def _bilans(dossiers, demandes, par_action, etapes):
+    """A complete bilan for each dossier whose bilan was deposited, as the demo's: its
+    subventions planned as the action's funding granted them, or as the dossier asked."""
+    deposes = {etape.dossier_id: etape.le for etape in etapes if etape.nom == "deposer_bilan"}
+    bilans = []
+    for dossier, demande in zip(dossiers, demandes, strict=True):
+        if dossier.pk not in deposes:
+            continue
+        prevus = {financeur.pk: montant for financeur, montant in demande}
+        for financement in par_action[dossier.action_id]:
+            if financement.financeur_id:
+                prevus[financement.financeur_id] = financement.montant_accorde
+        financeurs = [(pk, "", prevu) for pk, prevu in sorted(prevus.items())]
+        compte_rendu = CompteRendu.saisi(montants_du_bilan(financeurs), financeurs)
+        bilans.append(
+            Bilan(
+                dossier=dossier,
+                compte_rendu=compte_rendu.en_donnees(),
+                version=1,
+                modifie_le=deposes[dossier.pk],
+                **TEXTES_DU_BILAN,
+            )
+        )
+    return bulk_create_with_history(bilans, Bilan, batch_size=5000)

@@ -94,6 +94,16 @@ class CompteRendu:
                 produits.append(ligne(code, code, libelle))
         return cls(charges=charges, produits=produits)
 
+    @classmethod
+    def saisi(cls, montants, financeurs):
+        """The compte rendu as typed: `montants` {key: {"prevu": Decimal, "realise": Decimal}},
+        a line left out of it empty."""
+        compte_rendu = cls.depuis({}, financeurs)
+        for ligne in compte_rendu.lignes:
+            saisie = montants.get(ligne.cle, {})
+            ligne.prevu, ligne.realise = saisie.get("prevu"), saisie.get("realise")
+        return compte_rendu
+
     @property
     def lignes(self):
         return self.charges + self.produits

@@ -251,11 +251,7 @@ def bilan_enregistrer(*, dossier, donnees, montants, perimetre, version=None):
         )
     bilan = Bilan.objects.filter(dossier=dossier).first() or Bilan(dossier=dossier)
     financeurs = financeurs_du_bilan(dossier=dossier)
-    compte_rendu = CompteRendu.depuis({}, financeurs)
-    for ligne in compte_rendu.lignes:
-        saisie = montants.get(ligne.cle, {})
-        ligne.prevu, ligne.realise = saisie.get("prevu"), saisie.get("realise")
-    donnees = {**donnees, "compte_rendu": compte_rendu.en_donnees()}
+    donnees = {**donnees, "compte_rendu": CompteRendu.saisi(montants, financeurs).en_donnees()}
     if bilan.pk is not None:
         try:
             donnees = changements_a_appliquer(objet=bilan, donnees=donnees, version=version)

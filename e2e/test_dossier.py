@@ -12,6 +12,7 @@ from django.urls import reverse
 from dossiers.enums import EtatDossier
 from dossiers.models import Campagne, Dossier
 
+from .conftest import ARTEFACTS
 from .outils import se_connecter
 
 TITRE = "Club des petits journalistes (e2e)"
@@ -107,8 +108,12 @@ def test_a_dossier_goes_from_draft_to_solde_in_the_browser_as_each_role(donnees_
     assert chef.get_by_role("heading", level=1).inner_text().startswith(TITRE)
     assert _etape(chef, dossier, "Marquer en cours").etat == EtatDossier.EN_COURS
 
+    _remplir_le_bilan(porteur, dossier)
     _deposer_le_bilan(porteur, dossier)
     assert dossier.etat == EtatDossier.BILAN_DEPOSE
+    chef.goto(reverse("dossiers:bilan", kwargs={"pk": dossier.pk}))
+    assert "Charges de personnel" in chef.locator("main").inner_text()
+    chef.screenshot(path=artefacts / "bilan-chef.png", full_page=True)
     _etape(chef, dossier, "Renvoyer le bilan au porteur", "Précisez l’écart sur les charges de personnel.")
     assert dossier.etat == EtatDossier.EN_COURS
     porteur.goto(dossier.get_absolute_url())
@@ -122,6 +127,26 @@ def test_a_dossier_goes_from_draft_to_solde_in_the_browser_as_each_role(donnees_
         assert etat in historique
     assert "Avis favorable de la CAF." in historique
     chef.screenshot(path=artefacts / "dossier-solde-chef.png", full_page=True)
+
+
+def _remplir_le_bilan(page, dossier):
+    """The texts, and a compte rendu spent as planned: the staff paid by the CAF's grant and the
+    structure's own funds."""
+    page.goto(dossier.get_absolute_url())
+    page.get_by_role("link", name="Remplir le bilan").click()
+    _champ(page, "Objectifs atteints").fill("Un journal publié chaque mois, lu dans les familles.")
+    _champ(page, "Difficultés rencontrées").fill("Peu de garçons au début de l’année.")
+    _champ(page, "Suites envisagées").fill("Ouvrir le club aux CE2.")
+    caf = "74 Subventions d’exploitation : Caisse d’allocations familiales (CAF)"
+    for colonne in ("prévu", "réalisé"):
+        _champ(page, f"Montant {colonne} : 64 Charges de personnel").fill("6 300")
+        _champ(page, f"Montant {colonne} : 75 Autres produits de gestion courante").fill("2 800")
+    _champ(page, f"Montant réalisé : {caf}").fill("3 500")
+    assert _champ(page, f"Montant prévu : {caf}").input_value().replace("\u202f", " ").startswith("3")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer le bilan").click()
+    assert not page.locator(".invalid-feedback").count(), page.locator("main").inner_text()
+    page.screenshot(path=ARTEFACTS / "bilan-porteur.png", full_page=True)
 
 
 def _deposer_le_bilan(page, dossier):

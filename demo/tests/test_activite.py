@@ -11,7 +11,8 @@ from demo.activite import generer_activite
 from demo.echelle import ECHELLES, Echelle, en_vacances
 from demo.fiche_fictive import generer_activite_fictive
 from dossiers.enums import EtatDossier
-from dossiers.models import Campagne, Dossier, LigneBudget
+from dossiers.models import Bilan, Campagne, Dossier, LigneBudget
+from dossiers.selectors import compte_rendu_du_bilan
 from fiches.annees import AnneeScolaire
 from fiches.calendrier import motif_non_ouvre
 from fiches.models import ClotureAnnee, Quartier, RealisationAttendue
@@ -185,6 +186,13 @@ def _dossiers_de_chaque_action(courante):
     assert not passees.exclude(etat=EtatDossier.SOLDE).exists()
     non_retenus = Dossier.objects.filter(action=None)
     assert non_retenus.exists() and not non_retenus.exclude(campagne__annee_scolaire=courante.annee_de_rentree).exists()
+    # A bilan for every dossier whose bilan was deposited, complete as a deposit requires.
+    avec_bilan = [EtatDossier.BILAN_DEPOSE, EtatDossier.BILAN_VALIDE, EtatDossier.SOLDE]
+    assert set(Bilan.objects.values_list("dossier", flat=True)) == set(
+        Dossier.objects.filter(etat__in=avec_bilan).values_list("pk", flat=True)
+    )
+    for bilan in Bilan.objects.select_related("dossier").prefetch_related("dossier__lignes__financeur")[:20]:
+        assert not bilan.elements_manquants(compte_rendu_du_bilan(bilan=bilan)), bilan
     assert (
         not LigneBudget.objects.filter(dossier__action__isnull=False)
         .exclude(financeur__in=Financement.objects.filter(action=OuterRef("dossier__action")).values("financeur"))
