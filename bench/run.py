@@ -629,16 +629,8 @@ def mesurer_la_saisie_du_mois(client, action, mois, seances, eligibles, nombre):
 def mesurer_l_import(url):
     """The two steps of importing a month of 5,000 rows, called in a process of their own on the
     scale's database (bench/mesure_import.py, which rolls back all it writes)."""
-    fini = subprocess.run(
-        [sys.executable, "-m", "bench.mesure_import", str(TOURS_D_IMPORT)],
-        cwd=RACINE,
-        env=environnement(url),
-        capture_output=True,
-        text=True,
-    )
-    if fini.returncode:
-        raise EchecBanc(f"Mesure de l’import impossible :\n{fini.stderr[-2000:]}")
-    lues = json.loads(fini.stdout.strip().splitlines()[-1])
+    sortie = lancer_sur_la_base(url, "Mesure de l’import impossible", "bench.mesure_import", str(TOURS_D_IMPORT))
+    lues = json.loads(sortie.splitlines()[-1])
     mesures = {}
     for cle, titre in [
         ("apercu", "Import d’un mois de présences de 5 000 lignes : aperçu"),
@@ -655,17 +647,22 @@ def erreurs_du_formulaire(contenu):
     return texte_visible(alerte[0].encode()) if alerte else texte_visible(contenu)[:1500]
 
 
-def ouvrir_une_session(url):
+def lancer_sur_la_base(url, echec, module, *arguments):
+    """Runs a module of bench/ with the application's settings on the scale's database; its output."""
     fini = subprocess.run(
-        [sys.executable, "-m", "bench.session", "demo-chef"],
+        [sys.executable, "-m", module, *arguments],
         cwd=RACINE,
         env=environnement(url),
         capture_output=True,
         text=True,
     )
     if fini.returncode:
-        raise EchecBanc(f"Session de demo-chef impossible :\n{fini.stderr}")
+        raise EchecBanc(f"{echec} :\n{fini.stderr[-2000:]}")
     return fini.stdout.strip()
+
+
+def ouvrir_une_session(url):
+    return lancer_sur_la_base(url, "Session de demo-chef impossible", "bench.session", "demo-chef")
 
 
 # --- One scale -------------------------------------------------------------------------------
