@@ -354,14 +354,22 @@ def choisir_le_mois(curseur, aujourdhui):
     if ligne is None:
         raise EchecBanc("Aucune action n’a deux séances passées dans un même mois.")
     action, mois, seances, premiere = ligne
+    # As for the one-session grid, the children who came to the action earlier in the school year
+    # first: no save then moves a child's first day of the year (two statements more, pinned).
     curseur.execute(
         """
         SELECT p.id FROM actions_inscription i
         JOIN actions_participant p ON p.id = i.participant_id
-        WHERE i.action_id = %s AND i.date_inscription <= %s AND p.date_consentement <= %s
-        ORDER BY p.code
+        WHERE i.action_id = %(action)s AND i.date_inscription <= %(premiere)s
+          AND p.date_consentement <= %(premiere)s
+        ORDER BY NOT EXISTS (
+            SELECT 1 FROM actions_presence pr
+            JOIN actions_seance s ON s.id = pr.seance_id
+            WHERE pr.participant_id = p.id AND s.action_id = i.action_id
+              AND s.date >= %(rentree)s AND s.date < %(premiere)s AND s.annulee_le IS NULL
+        ), p.code
         """,
-        [action, premiere, premiere],
+        {"action": action, "premiere": premiere, "rentree": annee_scolaire(premiere)[0]},
     )
     return action, mois, seances, [pk for (pk,) in curseur.fetchall()]
 
