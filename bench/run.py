@@ -271,6 +271,30 @@ def choisir_l_action(curseur, aujourdhui):
     return choix
 
 
+def enfants_de_la_grille(curseur, action, jour):
+    """The children enrolled in the action and consenting by `jour`, in the order the grids tick
+    them: those who already came to the action earlier in the school year first. Ticking or
+    unticking them moves no child's first day of the year, in the contract or in the action's
+    quartiers, as most saves of a year; a first arrival adds two statements to a save (the
+    arrivals per day and their sums per perimeter), pinned by the tests. Both scales then
+    measure the same work."""
+    curseur.execute(
+        """
+        SELECT p.id FROM actions_inscription i
+        JOIN actions_participant p ON p.id = i.participant_id
+        WHERE i.action_id = %(action)s AND i.date_inscription <= %(jour)s AND p.date_consentement <= %(jour)s
+        ORDER BY NOT EXISTS (
+            SELECT 1 FROM actions_presence pr
+            JOIN actions_seance s ON s.id = pr.seance_id
+            WHERE pr.participant_id = p.id AND s.action_id = i.action_id
+              AND s.date >= %(rentree)s AND s.date < %(jour)s AND s.annulee_le IS NULL
+        ), p.code
+        """,
+        {"action": action, "jour": jour, "rentree": annee_scolaire(jour)[0]},
+    )
+    return [pk for (pk,) in curseur.fetchall()]
+
+
 def choisir_la_seance(curseur, aujourdhui):
     """The latest past session of the school year under way (the previous one is closed by the
     demo: its grids refuse writes), not cancelled, with 30 children enrolled and consenting by
@@ -278,13 +302,13 @@ def choisir_la_seance(curseur, aujourdhui):
     order."""
     curseur.execute(
         """
-        SELECT s.id, s.date, COUNT(*) AS eligibles
+        SELECT s.id, s.action_id, s.date, COUNT(*) AS eligibles
         FROM actions_seance s
         JOIN actions_action a ON a.id = s.action_id
         JOIN actions_inscription i ON i.action_id = s.action_id AND i.date_inscription <= s.date
         JOIN actions_participant p ON p.id = i.participant_id AND p.date_consentement <= s.date
         WHERE s.date BETWEEN %s AND %s AND s.annulee_le IS NULL AND a.statut <> %s AND NOT a.archivee
-        GROUP BY s.id, s.date
+        GROUP BY s.id, s.action_id, s.date
         ORDER BY LEAST(COUNT(*), %s) DESC, s.date DESC, s.id DESC
         LIMIT 1
         """,
@@ -293,27 +317,8 @@ def choisir_la_seance(curseur, aujourdhui):
     ligne = curseur.fetchone()
     if ligne is None:
         raise EchecBanc("Aucune séance passée de l’année en cours n’a d’enfant inscrit et consentant.")
-    seance, jour, _ = ligne
-    # The children who already came to this action this school year first: ticking or unticking
-    # them moves no child's first day of the year, in the contract or in the action's quartiers,
-    # as most saves of a year; a first arrival adds two statements to a save (the arrivals per day
-    # and their sums per perimeter), pinned by the tests. Both scales then measure the same work.
-    curseur.execute(
-        """
-        SELECT p.id FROM actions_inscription i
-        JOIN actions_participant p ON p.id = i.participant_id
-        WHERE i.action_id = (SELECT action_id FROM actions_seance WHERE id = %(seance)s)
-          AND i.date_inscription <= %(jour)s AND p.date_consentement <= %(jour)s
-        ORDER BY NOT EXISTS (
-            SELECT 1 FROM actions_presence pr
-            JOIN actions_seance s ON s.id = pr.seance_id
-            WHERE pr.participant_id = p.id AND s.action_id = i.action_id
-              AND s.date >= %(rentree)s AND s.date < %(jour)s AND s.annulee_le IS NULL
-        ), p.code
-        """,
-        {"seance": seance, "jour": jour, "rentree": annee_scolaire(jour)[0]},
-    )
-    return seance, jour, [pk for (pk,) in curseur.fetchall()]
+    seance, action, jour, _ = ligne
+    return seance, jour, enfants_de_la_grille(curseur, action, jour)
 
 
 def choisir_le_mois(curseur, aujourdhui):
@@ -354,24 +359,7 @@ def choisir_le_mois(curseur, aujourdhui):
     if ligne is None:
         raise EchecBanc("Aucune action n’a deux séances passées dans un même mois.")
     action, mois, seances, premiere = ligne
-    # As for the one-session grid, the children who came to the action earlier in the school year
-    # first: no save then moves a child's first day of the year (two statements more, pinned).
-    curseur.execute(
-        """
-        SELECT p.id FROM actions_inscription i
-        JOIN actions_participant p ON p.id = i.participant_id
-        WHERE i.action_id = %(action)s AND i.date_inscription <= %(premiere)s
-          AND p.date_consentement <= %(premiere)s
-        ORDER BY NOT EXISTS (
-            SELECT 1 FROM actions_presence pr
-            JOIN actions_seance s ON s.id = pr.seance_id
-            WHERE pr.participant_id = p.id AND s.action_id = i.action_id
-              AND s.date >= %(rentree)s AND s.date < %(premiere)s AND s.annulee_le IS NULL
-        ), p.code
-        """,
-        {"action": action, "premiere": premiere, "rentree": annee_scolaire(premiere)[0]},
-    )
-    return action, mois, seances, [pk for (pk,) in curseur.fetchall()]
+    return action, mois, seances, enfants_de_la_grille(curseur, action, premiere)
 
 
 def deux_grilles(eligibles):
