@@ -469,6 +469,20 @@ class ClotureAnnee(Modele):
         verbose_name=_("clôturée par"),
     )
     motif_reouverture = models.TextField(_("motif de la réouverture"), blank=True)
+    publiee = models.BooleanField(
+        _("publiée"),
+        default=False,
+        help_text=_("Son bilan public (chiffres masqués, sans connexion) est en ligne."),
+    )
+    publiee_le = models.DateTimeField(_("publiée le"), null=True, blank=True)
+    publiee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("publiée par"),
+    )
     history = HistoricalRecords()
 
     class Meta:

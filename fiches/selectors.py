@@ -4,7 +4,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
 from .enums import NatureIndicateur, Rubrique
-from .models import EnonceIndicateur, Fiche, LienFiche, ParagrapheFiche
+from .models import ClotureAnnee, EnonceIndicateur, Fiche, LienFiche, ParagrapheFiche
 
 
 def sommaire_du_contrat(*, contrat):
@@ -51,4 +51,14 @@ def enonce_a_afficher(*, code_fiche, code_indicateur, contrat):
         .select_related("fiche__enjeu__axe__pilier__contrat")
         # Its measures (indicateurs.Indicateur) point to it: read through the reverse relation.
         .prefetch_related("indicateurs")
+    )
+
+
+def annees_publiees(*, contrat):
+    """The school years (their rentrée) whose public bilan is online: closed, and published by
+    an administrator. A reopened year leaves the list at once (annee_rouvrir unpublishes it)."""
+    return list(
+        ClotureAnnee.objects.filter(contrat=contrat, cloturee=True, publiee=True)
+        .order_by("-annee_scolaire")
+        .values_list("annee_scolaire", flat=True)
     )

@@ -260,9 +260,45 @@ def annee_rouvrir(*, cloture, motif, auteur=None):
     if not cloture.cloturee:
         raise ValidationError(f"L’année scolaire {cloture.libelle} est déjà ouverte.")
     cloture.cloturee = False
+    # Its figures may change again: the public bilan of a year must only show final ones.
+    cloture.publiee = False
     cloture.motif_reouverture = motif
     cloture._change_reason = f"Année rouverte : {motif}"[:100]
     if auteur is not None:
         cloture._history_user = auteur
+    cloture.save()
+    return cloture
+
+
+@transaction.atomic
+def annee_publier(*, cloture, auteur):
+    """Put the public bilan of a closed year online. Only final figures are published: the
+    year's closure row is read again under the contract's lock, so that a reopening under way
+    is seen."""
+    Contrat.objects.select_for_update().filter(pk=cloture.contrat_id).values_list("pk").get()
+    cloture.refresh_from_db()
+    if not cloture.cloturee:
+        raise ValidationError(
+            f"L’année scolaire {cloture.libelle} a été rouverte : clôturez-la avant de publier son bilan."
+        )
+    if cloture.publiee:
+        raise ValidationError(f"Le bilan de l’année scolaire {cloture.libelle} est déjà publié.")
+    cloture.publiee, cloture.publiee_le, cloture.publiee_par = True, timezone.now(), auteur
+    cloture._change_reason = "Bilan public mis en ligne"
+    cloture._history_user = auteur
+    cloture.save()
+    return cloture
+
+
+@transaction.atomic
+def annee_depublier(*, cloture, auteur):
+    """Take the public bilan of a year offline (its figures stay final)."""
+    Contrat.objects.select_for_update().filter(pk=cloture.contrat_id).values_list("pk").get()
+    cloture.refresh_from_db()
+    if not cloture.publiee:
+        raise ValidationError(f"Le bilan de l’année scolaire {cloture.libelle} n’est pas publié.")
+    cloture.publiee = False
+    cloture._change_reason = "Bilan public retiré"
+    cloture._history_user = auteur
     cloture.save()
     return cloture
