@@ -32,5 +32,6 @@ urlpatterns = [
     path("", include("actions.urls")),
     path("dossiers/", include("dossiers.urls")),
     path("imports/", include("imports.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
