@@ -45,7 +45,13 @@ ERREURS = {
     403: OpenApiResponse(OpenApiTypes.OBJECT, description="Refusé : {detail}."),
     404: OpenApiResponse(OpenApiTypes.OBJECT, description="Introuvable ou non publié : {detail}."),
 }
-CONTRAT = OpenApiParameter("contrat", str, OpenApiParameter.PATH, description="Code du contrat, ex. contrat-de-ville.")
+CONTRAT = OpenApiParameter(
+    "contrat",
+    str,
+    OpenApiParameter.PATH,
+    description="Code du contrat, ex. contrat-de-ville.",
+    pattern=r"^[-a-zA-Z0-9_]+$",
+)
 
 
 class Lecture:

@@ -6,7 +6,9 @@ from django.views.decorators.http import require_POST
 from comptes.forms import FormulaireConnexion
 from fiches.perms import formulaire
 
-from .views import sante
+from .views import introuvable, sante
+
+handler404 = introuvable
 
 urlpatterns = [
     path("", include("accueil.urls")),

@@ -182,8 +182,9 @@ SECURE_CSP = {
 # a token per account or the session of a logged-in user, French messages.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # First: a refused token then answers 401 with WWW-Authenticate (the first class says it).
         "api.authentification.JetonAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
