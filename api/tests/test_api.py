@@ -248,8 +248,20 @@ def test_the_values_cost_the_same_queries_at_1x_and_10x(client, territoire, djan
         assert client.get(f"{API}valeurs/", {"annee": ANNEE}).status_code == 200
 
 
-def test_an_administrator_issues_and_revokes_a_token_in_the_admin(client, territoire):
-    admin = get_user_model().objects.create_superuser(username="racine", password="mot-de-passe-solide")
-    client.force_login(admin)
-    assert client.get("/admin/authtoken/tokenproxy/").status_code == 200
-    assert client.get("/admin/authtoken/tokenproxy/add/").status_code == 200
+def test_an_administrator_gives_a_token_to_an_account_of_their_contract_and_revokes_it(client, territoire):
+    administrateur = compte("admin", territoire.contrat, Role.ADMINISTRATEUR)
+    departement = compte("departement", territoire.contrat, Role.PARTENAIRE)
+    ailleurs = compte("ailleurs", ContratFactory(), Role.PARTENAIRE)
+    client.force_login(administrateur)
+    formulaire = client.get("/admin/authtoken/tokenproxy/add/")
+    offerts = set(formulaire.context["adminform"].form.fields["user"].queryset)
+    assert departement in offerts and ailleurs not in offerts
+    assert client.post("/admin/authtoken/tokenproxy/add/", {"user": departement.pk}).status_code == 302
+    cle = Token.objects.get(user=departement).key
+    client.logout()
+    assert client.get(f"{API}fiches/", HTTP_AUTHORIZATION=f"Token {cle}").status_code == 200
+    client.force_login(administrateur)
+    supprimer = f"/admin/authtoken/tokenproxy/{departement.pk}/delete/"
+    assert client.post(supprimer, {"post": "yes"}).status_code == 302
+    client.logout()
+    assert client.get(f"{API}fiches/", HTTP_AUTHORIZATION=f"Token {cle}").status_code == 401
