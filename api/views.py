@@ -1,6 +1,6 @@
 """The read-only API, /api/v1/contrats/<contrat>/...: thin views over api.selectors, each
-answering GET, HEAD and OPTIONS only, for a member of the contract (session or token) or, for
-published years only, anyone."""
+answering GET and HEAD only (any other method, OPTIONS included, 405 as everywhere on the
+site), for a member of the contract (session or token) or, for published years only, anyone."""
 
 import hashlib
 import json
@@ -57,7 +57,7 @@ CONTRAT = OpenApiParameter(
 class Lecture:
     """What every view of the API shares: reads only, and the reader's access to the contract."""
 
-    http_method_names = ["get", "head", "options"]
+    http_method_names = ["get", "head"]
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

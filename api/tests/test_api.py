@@ -205,7 +205,7 @@ class TestParametres:
         reponse = client.get(f"{API}fiches/", {"page": "12"})
         assert reponse.status_code == 404 and reponse.json()["detail"].startswith("Page")
 
-    @pytest.mark.parametrize("methode", ["post", "put", "patch", "delete"])
+    @pytest.mark.parametrize("methode", ["post", "put", "patch", "delete", "options"])
     def test_the_api_only_reads(self, client, territoire, methode):
         client.force_login(territoire.chef)
         reponse = getattr(client, methode)(f"{API}valeurs/")
