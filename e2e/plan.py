@@ -418,6 +418,34 @@ SANS_PAGE = {
         lambda demo: demo.url("imports:actualiser", pk=demo.import_tableur.pk), 405, "", "POST seulement, puis redirige"
     ),
 }
+# The read-only API (api/): JSON, checked against its own schema by schemathesis (api/tests).
+CONTRAT_DE_L_API = {"contrat": "contrat-de-ville"}
+SANS_PAGE |= {
+    f"api:{nom}": SansPage(
+        lambda demo, nom=nom, kwargs=kwargs: demo.url(f"api:{nom}", **CONTRAT_DE_L_API, **kwargs),
+        200,
+        "application/json",
+        f"API en lecture seule ({raison}), JSON",
+    )
+    for nom, kwargs, raison in [
+        ("contrat", {}, "structure du contrat"),
+        ("annees", {}, "années scolaires"),
+        ("fiches", {}, "fiches"),
+        ("fiche", {"fiche": "1.2.3"}, "une fiche"),
+        ("indicateurs", {}, "définitions des indicateurs"),
+        ("quartiers", {}, "quartiers"),
+        ("valeurs", {}, "valeurs des indicateurs"),
+    ]
+} | {
+    "api:schema": SansPage(
+        lambda demo: reverse("api:schema"), 200, "application/vnd.oai.openapi", "schéma OpenAPI 3 de l’API"
+    ),
+    # Swagger UI, drawn by its own script from the schema: a third party's interface, whose
+    # accessibility is not ours to fix; served from our static files under the app's CSP.
+    "api:documentation": SansPage(
+        lambda demo: reverse("api:documentation"), 200, "text/html", "documentation de l’API (Swagger UI, tierce)"
+    ),
+}
 
 ADMIN_AUDITE = {
     "admin:index": lambda demo: reverse("admin:index"),

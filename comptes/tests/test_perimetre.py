@@ -140,6 +140,17 @@ MATRICE = {
     "imports:apercu": SAISIE,
     "imports:confirmer": ECRITURE_POST,
     "imports:actualiser": ECRITURE_POST,
+    # The read-only API: the dashboards' aggregates, for every member as the dashboards are; a
+    # partner granted quartiers names one of them for the values (api/tests for the rest).
+    "api:contrat": TOUS,
+    "api:annees": TOUS,
+    "api:fiches": TOUS,
+    "api:fiche": TOUS,
+    "api:indicateurs": TOUS,
+    "api:quartiers": TOUS,
+    "api:valeurs": {**TOUS, Role.PARTENAIRE: 403},
+    "api:schema": TOUS,
+    "api:documentation": TOUS,
 }
 
 
@@ -220,9 +231,12 @@ def _url(nom, donnees):
         "imports:actualiser": {"pk": donnees["import"].pk},
         "dossiers:bilan": {"pk": donnees["en_cours"].pk},
         "dossiers:modifier_bilan": {"pk": donnees["en_cours"].pk},
+        "api:fiche": {"contrat": "contrat-de-ville", "fiche": "1.2.3"},
     }
     if nom in parametres:
         return reverse(nom, kwargs=parametres[nom])
+    if nom.startswith("api:") and nom not in ("api:schema", "api:documentation"):
+        return reverse(nom, kwargs={"contrat": "contrat-de-ville"})
     if nom in ("indicateurs:export_csv", "indicateurs:export_xlsx"):
         return f"{reverse(nom)}?fiche=1.2.3"
     try:
