@@ -8,16 +8,17 @@ yearly summaries.
 
 Each dataset is one query (conditional aggregation, one count per school year), grouped by
 fiche, run the first time an indicator reads it and shared with every other indicator of the
-dashboard, whatever the volume of records: the fiche's nine indicators cost nine queries on the
-contract's dashboard, seven on a quartier's (no breakdown by quartier there), whether the year
-is under way or not; the list of the contract's fiches reads the same datasets once for all its
+dashboard, whatever the volume of records: the fiche's thirteen indicators cost ten queries on
+the contract's dashboard, eight on a quartier's (no breakdown by quartier there), whether the
+year is under way or not (effect E1's four: one union query, and two flags in the actions'
+profiles); the list of the contract's fiches reads the same datasets once for all its
 fiches. Nothing is counted per indicator, per fiche, per quartier or per row, and no record is
 looped over in Python, only the few hundred (a few thousand, cut at a date) groups the queries
 return; each calculation reads the groups of its own fiche (Lecture)."""
 
 from functools import cached_property
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Sum, Value
 from django.utils import timezone
 
 from actions.enums import StatutAction
@@ -26,6 +27,7 @@ from actions.models import (
     ArriveesDuJour,
     ArriveesDuJourDuPerimetre,
     EffectifAnnuel,
+    Seance,
     SeancesAnnuelles,
     SeancesDuJour,
     SeancesDuJourParAction,
@@ -69,6 +71,10 @@ def _arrives(periode):
 
 def _dans(periode):
     return Q(jour__range=periode)
+
+
+def _le_jour_dans(periode):
+    return Q(date__range=periode)
 
 
 def _sans_groupe_vide(groupes):
@@ -161,8 +167,16 @@ class Sources:
         ("parents__<year>")."""
         return list(
             self._actions_des_deux_annees.avec_caracteres_derives()
+            .avec_coimplication()
             # Grouped by ids (hashed) rather than by names (sorted), which come from their own datasets.
-            .values("realisation", "porteur", "intervention_croisee", fiche=F("realisation__fiche"))
+            .values(
+                "realisation",
+                "porteur",
+                "intervention_croisee",
+                "concue_avec_ecole",
+                "animee_avec_parents",
+                fiche=F("realisation__fiche"),
+            )
             .annotate(
                 **self._par_annee(Count, "pk", _chevauche),
                 **self._par_annee(
@@ -204,6 +218,50 @@ class Sources:
             .annotate(**self._par_annee(Count, "pk", _chevauche))
             .order_by()
         )
+
+    @cached_property
+    def coimplication(self):
+        """Who the actions of the two years involve, and where their sessions were held, in one
+        query (a union of grouped selects), one row per fiche and:
+
+        - quartier of the action and organisation involved there, with the actions of each year
+          that involve it: its structure porteuse (sorte "structure"), its partenaires associés
+          ("partenaire"), the établissements scolaires where it takes place ("etablissement");
+          the distinct ones are counted from these rows;
+        - établissement scolaire of the sessions (sorte "seance", no quartier; None: held
+          elsewhere), with the sessions of each year up to the date, cancelled ones left out.
+          Those of the two years' actions: an action's dates keep its sessions in (the services
+          refuse dates that would leave one out), and a quartier's few actions are then read
+          through the index of their sessions by date rather than by a scan of them all."""
+        actions = self._actions_des_deux_annees.filter(quartiers__isnull=False)
+
+        def impliquees(sorte, champ):
+            return (
+                actions.filter(**{f"{champ}__isnull": False})
+                .annotate(sorte=Value(sorte), organisation=F(champ), fiche_de_l_action=F("realisation__fiche"))
+                .values("fiche_de_l_action", "quartiers", "sorte", "organisation")
+                .annotate(**self._par_annee(Count, "pk", _chevauche))
+                .order_by()
+            )
+
+        seances = (
+            Seance.objects.filter(action__in=self._actions_des_deux_annees, annulee_le__isnull=True)
+            .filter(_le_jour_dans(self.periodes["actuelle"]) | _le_jour_dans(self.periodes["precedente"]))
+            .annotate(
+                sorte=Value("seance"),
+                organisation=F("etablissement"),
+                fiche_de_l_action=F("action__realisation__fiche"),
+                quartiers=Value(None, output_field=IntegerField()),
+            )
+            .values("fiche_de_l_action", "quartiers", "sorte", "organisation")
+            .annotate(**self._par_annee(Count, "pk", _le_jour_dans))
+            .order_by()
+        )
+        lignes = impliquees("structure", "porteur").union(
+            impliquees("partenaire", "partenaires"), impliquees("etablissement", "etablissements"), seances, all=True
+        )
+        # The actions' default ordering would name a column the union does not select.
+        return [ligne | {"fiche": ligne.pop("fiche_de_l_action")} for ligne in lignes.order_by()]
 
     # --- Children ------------------------------------------------------------------------------
     # Counted from counters kept up to date by every write (actions.resumes.EffectifAnnuel, and
