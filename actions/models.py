@@ -707,9 +707,10 @@ class NiveauAnnuel(Modele):
 class SeancesAnnuelles(Modele):
     """The sessions of an action in a school year that were not cancelled, summed: the children
     counted at the door, the parents, the presences that were possible (the children enrolled
-    and consenting on the date of each session whose grid was saved) and the sessions whose
-    grid never was. Rewritten with every change to the action's sessions, enrolments or its
-    children's consent (actions.resumes), so that the dashboards read one row per action and
+    and consenting on the date of each session whose grid was saved), the sessions whose grid
+    never was, and the sessions themselves, all of them and those held in a school. Rewritten
+    with every change to the action's sessions (their date, place, cancellation), enrolments or
+    its children's consent (actions.resumes), so that the dashboards read one row per action and
     year."""
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="seances_annuelles")
@@ -720,6 +721,11 @@ class SeancesAnnuelles(Modele):
     # What is à saisir depends on the day it is read: every one of a finished year, those dated
     # up to today in a year under way (the rest are to come).
     seances_non_saisies = models.PositiveIntegerField(_("séances dont la grille n’a jamais été enregistrée"), default=0)
+    # Where the sessions were held, for effect E1 of fiche 1.2.3 (indicateurs.calculs.coimplication):
+    # the dashboards read the share held in a school here rather than scanning the sessions. 0 in
+    # the rows the migrations before them wrote: actions/0020 fills them.
+    nb_seances = models.PositiveIntegerField(_("séances tenues"), default=0)
+    seances_en_ecole = models.PositiveIntegerField(_("séances tenues dans un établissement scolaire"), default=0)
 
     class Meta:
         verbose_name = _("séances de l’année")
@@ -746,6 +752,8 @@ class SeancesDuJourParAction(Modele):
     nb_inscrits = models.PositiveIntegerField(_("présences possibles"))
     nb_presents = models.PositiveIntegerField(_("présences"))
     seances_non_saisies = models.PositiveIntegerField(_("séances dont la grille n’a jamais été enregistrée"))
+    nb_seances = models.PositiveIntegerField(_("séances tenues"), default=0)
+    seances_en_ecole = models.PositiveIntegerField(_("séances tenues dans un établissement scolaire"), default=0)
 
     class Meta:
         verbose_name = _("séances du jour d’une action")
@@ -781,6 +789,8 @@ class SeancesDuJour(Modele):
     nb_inscrits = models.IntegerField(_("présences possibles"))
     nb_presents = models.IntegerField(_("présences"))
     seances_non_saisies = models.IntegerField(_("séances dont la grille n’a jamais été enregistrée"))
+    nb_seances = models.IntegerField(_("séances tenues"), default=0)
+    seances_en_ecole = models.IntegerField(_("séances tenues dans un établissement scolaire"), default=0)
 
     class Meta:
         verbose_name = _("séances du jour")

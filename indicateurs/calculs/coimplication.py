@@ -35,52 +35,58 @@ def part_actions_animees_avec_parents(sources):
     return _part(sources, lambda groupe: groupe["animee_avec_parents"])
 
 
-ORGANISATIONS = ("structure", "partenaire", "etablissement")
+# What each group of `organisations` names, and the sort of organisation it is.
+ORGANISATIONS = (("structure", "porteur"), ("partenaire", "partenaires"), ("etablissement", "etablissements"))
 
 
-def _distinctes(lignes, nom):
-    return len({(ligne["sorte"], ligne["organisation"]) for ligne in lignes if ligne[nom]})
+def _distinctes(groupes, nom):
+    return len(
+        {
+            (sorte, groupe[champ])
+            for groupe in groupes
+            if groupe[nom]
+            for sorte, champ in ORGANISATIONS
+            if groupe[champ] is not None
+        }
+    )
 
 
 @indicateur(
     "nb_partenaires_distincts",
     libelle="Nombre de partenaires distincts impliqués",
-    lit=("coimplication", "noms_des_quartiers"),
+    lit=("organisations", "noms_des_quartiers"),
 )
 def nb_partenaires_distincts(sources):
     """Distinct organisations involved in the actions of the year: structures porteuses,
     partenaires associés and établissements scolaires where an action takes place, each counted
     once however many actions involve it; by quartier of the action on the contract's dashboard."""
-    lignes = [ligne for ligne in sources.coimplication if ligne["sorte"] in ORGANISATIONS]
+    groupes = sources.organisations
     ventilations = []
     if sources.quartier is None:
         par_quartier = {}
-        for ligne in lignes:
-            par_quartier.setdefault(ligne["quartiers"], []).append(ligne)
+        for groupe in groupes:
+            par_quartier.setdefault(groupe["quartiers"], []).append(groupe)
         noms = sources.noms_des_quartiers
         ventilations.append(
             Ventilation(
                 "quartier",
                 "Par quartier concerné",
                 [
-                    Ligne(*noms[pk], *(_distinctes(des_lignes, nom) for nom in ANNEES))
-                    for pk, des_lignes in sorted(par_quartier.items(), key=lambda item: noms[item[0]])
+                    Ligne(*noms[pk], *(_distinctes(des_groupes, nom) for nom in ANNEES))
+                    for pk, des_groupes in sorted(par_quartier.items(), key=lambda item: noms[item[0]])
                 ],
                 recouvrement="Un partenaire impliqué dans plusieurs quartiers compte dans chacun : "
                 "la somme des lignes peut dépasser le total.",
             )
         )
-    return Resultat({nom: _distinctes(lignes, nom) for nom in ANNEES}, ventilations)
+    return Resultat({nom: _distinctes(groupes, nom) for nom in ANNEES}, ventilations)
 
 
-@indicateur(
-    "part_seances_en_ecole", libelle="Part des séances tenues dans un établissement scolaire", lit=("coimplication",)
-)
+@indicateur("part_seances_en_ecole", libelle="Part des séances tenues dans un établissement scolaire", lit=("seances",))
 def part_seances_en_ecole(sources):
     """Sessions of the year held in an établissement scolaire, out of the sessions of the year
     (up to the date, for a year under way), in percent; cancelled sessions, and those of
-    cancelled actions, left out."""
-    seances = [ligne for ligne in sources.coimplication if ligne["sorte"] == "seance"]
-    toutes = total(seances)
-    en_ecole = total(seances, condition=lambda ligne: ligne["organisation"] is not None)
-    return Resultat({nom: ratio(en_ecole[nom], toutes[nom]) for nom in ANNEES})
+    cancelled actions, left out. Summed with the sessions' other figures (actions.resumes):
+    no query of its own."""
+    seances = sources.seances
+    return Resultat({nom: ratio(seances["en_ecole"][nom], seances["tenues"][nom]) for nom in ANNEES})

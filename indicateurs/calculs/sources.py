@@ -10,15 +10,16 @@ Each dataset is one query (conditional aggregation, one count per school year), 
 fiche, run the first time an indicator reads it and shared with every other indicator of the
 dashboard, whatever the volume of records: the fiche's thirteen indicators cost ten queries on
 the contract's dashboard, eight on a quartier's (no breakdown by quartier there), whether the
-year is under way or not (effect E1's four: one union query, and two flags in the actions'
-profiles); the list of the contract's fiches reads the same datasets once for all its
-fiches. Nothing is counted per indicator, per fiche, per quartier or per row, and no record is
-looped over in Python, only the few hundred (a few thousand, cut at a date) groups the queries
-return; each calculation reads the groups of its own fiche (Lecture)."""
+year is under way or not (effect E1's four: its organisations, one query over the actions; two
+flags in the actions' profiles; two sums in the sessions' summaries); the list of the
+contract's fiches reads the same datasets once for all its fiches. Nothing is counted per
+indicator, per fiche, per quartier or per row, and no record is looped over in Python, only
+the few hundred (a few thousand, cut at a date) groups the queries return; each calculation
+reads the groups of its own fiche (Lecture)."""
 
 from functools import cached_property
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Sum, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
 from actions.enums import StatutAction
@@ -27,7 +28,6 @@ from actions.models import (
     ArriveesDuJour,
     ArriveesDuJourDuPerimetre,
     EffectifAnnuel,
-    Seance,
     SeancesAnnuelles,
     SeancesDuJour,
     SeancesDuJourParAction,
@@ -38,7 +38,7 @@ from ..periodes import Comparaison
 
 ANNEES = ("actuelle", "precedente")
 # What `seances` sums per fiche and year.
-SOMMES_DES_SEANCES = ("anonymes", "parents", "possibles", "a_saisir", "presences")
+SOMMES_DES_SEANCES = ("anonymes", "parents", "possibles", "a_saisir", "presences", "tenues", "en_ecole")
 
 
 def actions_du_perimetre(*, contrat, fiches, quartier=None):
@@ -71,10 +71,6 @@ def _arrives(periode):
 
 def _dans(periode):
     return Q(jour__range=periode)
-
-
-def _le_jour_dans(periode):
-    return Q(date__range=periode)
 
 
 def _sans_groupe_vide(groupes):
@@ -220,48 +216,25 @@ class Sources:
         )
 
     @cached_property
-    def coimplication(self):
-        """Who the actions of the two years involve, and where their sessions were held, in one
-        query (a union of grouped selects), one row per fiche and:
-
-        - quartier of the action and organisation involved there, with the actions of each year
-          that involve it: its structure porteuse (sorte "structure"), its partenaires associés
-          ("partenaire"), the établissements scolaires where it takes place ("etablissement");
-          the distinct ones are counted from these rows;
-        - établissement scolaire of the sessions (sorte "seance", no quartier; None: held
-          elsewhere), with the sessions of each year up to the date, cancelled ones left out.
-          Those of the two years' actions: an action's dates keep its sessions in (the services
-          refuse dates that would leave one out), and a quartier's few actions are then read
-          through the index of their sessions by date rather than by a scan of them all."""
-        actions = self._actions_des_deux_annees.filter(quartiers__isnull=False)
-
-        def impliquees(sorte, champ):
-            return (
-                actions.filter(**{f"{champ}__isnull": False})
-                .annotate(sorte=Value(sorte), organisation=F(champ), fiche_de_l_action=F("realisation__fiche"))
-                .values("fiche_de_l_action", "quartiers", "sorte", "organisation")
-                .annotate(**self._par_annee(Count, "pk", _chevauche))
-                .order_by()
-            )
-
-        seances = (
-            Seance.objects.filter(action__in=self._actions_des_deux_annees, annulee_le__isnull=True)
-            .filter(_le_jour_dans(self.periodes["actuelle"]) | _le_jour_dans(self.periodes["precedente"]))
-            .annotate(
-                sorte=Value("seance"),
-                organisation=F("etablissement"),
-                fiche_de_l_action=F("action__realisation__fiche"),
-                quartiers=Value(None, output_field=IntegerField()),
-            )
-            .values("fiche_de_l_action", "quartiers", "sorte", "organisation")
-            .annotate(**self._par_annee(Count, "pk", _le_jour_dans))
+    def organisations(self):
+        """actions.Action and the organisations it involves: its structure porteuse, its
+        partenaires associés and the établissements scolaires where it takes place. The actions
+        of the two years read once, their two many-to-many relations joined (as their themes by
+        actions_par_thematique), grouped by fiche and these three, and on the contract's
+        dashboard by quartier of the action too, for its breakdown (actions of no quartier left
+        out, as there): a group per combination the actions make, a few hundred, each saying
+        whether actions of each year make it; the distinct organisations are counted from them.
+        A quartier's actions all concern it: no quartier to join there."""
+        cles = ["porteur", "partenaires", "etablissements"]
+        actions = self._actions_des_deux_annees
+        if self.quartier is None:
+            actions = actions.filter(quartiers__isnull=False)
+            cles.append("quartiers")
+        return list(
+            actions.values(*cles, fiche=F("realisation__fiche"))
+            .annotate(**self._par_annee(Count, "pk", _chevauche))
             .order_by()
         )
-        lignes = impliquees("structure", "porteur").union(
-            impliquees("partenaire", "partenaires"), impliquees("etablissement", "etablissements"), seances, all=True
-        )
-        # The actions' default ordering would name a column the union does not select.
-        return [ligne | {"fiche": ligne.pop("fiche_de_l_action")} for ligne in lignes.order_by()]
 
     # --- Children ------------------------------------------------------------------------------
     # Counted from counters kept up to date by every write (actions.resumes.EffectifAnnuel, and
@@ -349,10 +322,11 @@ class Sources:
 
     @cached_property
     def seances(self):
-        """{fiche: {"anonymes" | "parents" | "possibles" | "a_saisir" | "presences": {year: sum}}}:
-        the children counted at the door, the parents, the presences possible (the children
-        enrolled and consenting on the date of each session whose grid was saved), the sessions
-        à saisir (past, never saved), cancelled sessions left out; cut at a date, the presences
+        """{fiche: {"anonymes" | "parents" | "possibles" | "a_saisir" | "presences" | "tenues" |
+        "en_ecole": {year: sum}}}: the children counted at the door, the parents, the presences
+        possible (the children enrolled and consenting on the date of each session whose grid was
+        saved), the sessions à saisir (past, never saved), the sessions held and those held in a
+        school (effect E1), cancelled sessions left out; cut at a date, the presences
         of enrolled children too ("presences", read by `presences`; 0 for whole years, read from
         the children's counters). Whole years from actions.SeancesAnnuelles, years cut at a date
         from actions.SeancesDuJour up to that date.
@@ -370,6 +344,8 @@ class Sources:
                     **self._par_annee(Sum, "parents_presents", _de_l_annee, prefixe="parents__"),
                     **self._par_annee(Sum, "nb_inscrits", _de_l_annee, prefixe="possibles__"),
                     **self._par_annee(Sum, "seances_non_saisies", _de_l_annee, prefixe="a_saisir__"),
+                    **self._par_annee(Sum, "nb_seances", _de_l_annee, prefixe="tenues__"),
+                    **self._par_annee(Sum, "seances_en_ecole", _de_l_annee, prefixe="en_ecole__"),
                 )
                 .order_by()
             )
@@ -398,6 +374,8 @@ class Sources:
                 **self._par_annee(Sum, "nb_inscrits", _dans, prefixe="possibles__"),
                 **self._par_annee(Sum, "nb_presents", _dans, prefixe="presences__"),
                 **self._par_annee(Sum, "seances_non_saisies", _dans, prefixe="a_saisir__"),
+                **self._par_annee(Sum, "nb_seances", _dans, prefixe="tenues__"),
+                **self._par_annee(Sum, "seances_en_ecole", _dans, prefixe="en_ecole__"),
             )
             .order_by()
         )

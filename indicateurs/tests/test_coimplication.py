@@ -21,10 +21,9 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
 
+from actions import services
 from actions.enums import Acteur
-from actions.models import Seance
 from actions.tests.factories import SeanceFactory
 from indicateurs.calculs import masquer_petits_effectifs
 from indicateurs.calculs.figures import regle_de_masquage
@@ -83,7 +82,7 @@ def territoire(perimetre):  # noqa: F811
     SeanceFactory(action=a1, date=date(2025, 10, 1), etablissement=e1)
     SeanceFactory(action=a1, date=date(2025, 10, 8), lieu="Gymnase")
     annulee = SeanceFactory(action=a1, date=date(2025, 10, 15), etablissement=e1)
-    Seance.objects.filter(pk=annulee.pk).update(annulee_le=timezone.now(), motif_annulation="Grève")
+    services.seance_annuler(seance=annulee, motif="Grève")
     SeanceFactory(action=a2, date=date(2026, 8, 31), etablissement=e2)
     SeanceFactory(action=a3, date=date(2025, 11, 1), etablissement=e1)
     SeanceFactory(action=a4, date=date(2024, 11, 1), etablissement=e1)
