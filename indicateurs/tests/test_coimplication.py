@@ -24,6 +24,7 @@ from django.conf import settings
 
 from actions import services
 from actions.enums import Acteur
+from actions.models import Seance
 from actions.tests.factories import SeanceFactory
 from indicateurs.calculs import masquer_petits_effectifs
 from indicateurs.calculs.figures import regle_de_masquage
@@ -211,6 +212,68 @@ def test_a_partner_sees_the_e1_figures_whole_beside_masked_counts_of_children(te
     assert valeurs(masquees, "actuelle") == avant
     for code in CODES:
         assert regle_de_masquage(code, seuil=5) == "Jamais masqué : ce n’est pas un effectif d’enfants."
+
+
+# --- Sessions, from the summaries the write services keep ----------------------------------------
+# Whole years are read from actions.SeancesAnnuelles, a year cut at a date from SeancesDuJour:
+# each service that changes a session moves them, and the share follows with no query of its own.
+
+
+def _part_des_seances(territoire, quartier=None, aujourdhui=APRES_LES_DEUX_ANNEES):  # noqa: F811
+    return figures(territoire, quartier, aujourdhui, codes=["part_seances_en_ecole"]).totaux["part_seances_en_ecole"]
+
+
+def test_a_session_moved_to_a_school_and_back_moves_the_share(territoire):
+    a, b = territoire.quartiers
+    gymnase = Seance.objects.get(date=date(2025, 10, 8))
+    e2 = Seance.objects.get(date=date(2026, 8, 31)).etablissement
+
+    services.seance_enregistrer(action=gymnase.action, seance=gymnase, donnees={"etablissement": e2, "lieu": ""})
+    # 2025-2026: 01/10 at E1, 08/10 now at E2, 31/08/2026 at E2, 01/09/2025 at E1: four of four;
+    # in A (a1, a2) three of three, in B (a1, a5) three of three.
+    assert _part_des_seances(territoire)["actuelle"] == Decimal("100.0")
+    assert _part_des_seances(territoire, a)["actuelle"] == _part_des_seances(territoire, b)["actuelle"] == 100
+    # Cut at 10/10/2025: 01/09, 01/10 and 08/10, all at a school now.
+    assert _part_des_seances(territoire, aujourdhui=date(2025, 10, 10))["actuelle"] == Decimal("100.0")
+
+    services.seance_enregistrer(
+        action=gymnase.action, seance=gymnase, donnees={"etablissement": None, "lieu": "Gymnase"}
+    )
+    assert _part_des_seances(territoire)["actuelle"] == Decimal("75.0")
+    assert _part_des_seances(territoire, aujourdhui=date(2025, 10, 10))["actuelle"] == Decimal("66.7")
+
+
+def test_a_session_cancelled_or_restored_leaves_or_rejoins_the_share(territoire):
+    services.seance_retablir(seance=Seance.objects.get(date=date(2025, 10, 15)))
+    # 2025-2026: 01/10, 15/10 (restored), 01/09 at E1, 31/08/2026 at E2, 08/10 elsewhere.
+    assert _part_des_seances(territoire)["actuelle"] == Decimal("80.0")
+
+    services.seance_annuler(seance=Seance.objects.get(date=date(2025, 10, 1)), motif="Grève")
+    assert _part_des_seances(territoire)["actuelle"] == Decimal("75.0")
+    # Cut at 05/10/2025, only 01/09 is left, at E1; in A (a1, a2), none at all.
+    assert _part_des_seances(territoire, aujourdhui=date(2025, 10, 5))["actuelle"] == Decimal("100.0")
+    assert _part_des_seances(territoire, territoire.quartiers[0], date(2025, 10, 5))["actuelle"] is None
+
+
+def test_cut_at_a_date_the_year_before_counts_its_sessions_up_to_the_same_day(territoire):
+    premiere = Seance.objects.get(date=date(2024, 11, 1))
+    a4, e1 = premiere.action, premiere.etablissement
+    SeanceFactory(action=a4, date=date(2024, 10, 3), lieu="Gymnase")
+    # The same day a year before counts; the day after, not yet.
+    SeanceFactory(action=a4, date=date(2024, 10, 5), etablissement=e1)
+    SeanceFactory(action=a4, date=date(2024, 10, 6), etablissement=e1)
+
+    # On 05/10/2025: 01/09 and 01/10/2025 at E1; on 05/10/2024: 03/10 elsewhere, 05/10 at E1. In
+    # B (a1, a4, a5) the same sessions; in A (a1, a2) 01/10 alone, and nothing the year before.
+    a, b = territoire.quartiers
+    for quartier_ in (None, b):
+        assert _part_des_seances(territoire, quartier_, date(2025, 10, 5)) == {
+            "actuelle": Decimal("100.0"),
+            "precedente": Decimal("50.0"),
+        }
+    assert _part_des_seances(territoire, a, date(2025, 10, 5)) == {"actuelle": Decimal("100.0"), "precedente": None}
+    # The whole year before: 03/10, 05/10, 06/10 and 01/11/2024, 31/08/2025 (a5) elsewhere.
+    assert _part_des_seances(territoire)["precedente"] == Decimal("60.0")
 
 
 # --- The dashboard, its exports and the definition pages ----------------------------------------
