@@ -10,12 +10,13 @@ Each dataset is one query (conditional aggregation, one count per school year), 
 fiche, run the first time an indicator reads it and shared with every other indicator of the
 dashboard, whatever the volume of records: the fiche's thirteen indicators cost ten queries on
 the contract's dashboard, eight on a quartier's (no breakdown by quartier there), whether the
-year is under way or not (effect E1's four: its organisations, one query over the actions; two
-flags in the actions' profiles; two sums in the sessions' summaries); the list of the
-contract's fiches reads the same datasets once for all its fiches. Nothing is counted per
-indicator, per fiche, per quartier or per row, and no record is looped over in Python, only
-the few hundred (a few thousand, cut at a date) groups the queries return; each calculation
-reads the groups of its own fiche (Lecture)."""
+year is under way or not (effect E1's four: its organisations, one query over the actions,
+shared by a quartier's page with the contract's column beside it; two flags in the actions'
+profiles; two sums in the sessions' summaries); the list of the contract's fiches reads the
+same datasets once for all its fiches. Nothing is counted per indicator, per fiche, per quartier
+or per row, and no record is looped over in Python, only the few hundred (a few thousand, cut at
+a date) groups the queries return; each calculation reads the groups of its own fiche
+(Lecture)."""
 
 from functools import cached_property
 
@@ -216,25 +217,34 @@ class Sources:
         )
 
     @cached_property
-    def organisations(self):
+    def organisations_par_quartier(self):
         """actions.Action and the organisations it involves: its structure porteuse, its
-        partenaires associés and the établissements scolaires where it takes place. The actions
-        of the two years read once, their two many-to-many relations joined (as their themes by
-        actions_par_thematique), grouped by fiche and these three, and on the contract's
-        dashboard by quartier of the action too, for its breakdown (actions of no quartier left
-        out, as there): a group per combination the actions make, a few hundred, each saying
-        whether actions of each year make it; the distinct organisations are counted from them.
-        A quartier's actions all concern it: no quartier to join there."""
-        cles = ["porteur", "partenaires", "etablissements"]
-        actions = self._actions_des_deux_annees
-        if self.quartier is None:
-            actions = actions.filter(quartiers__isnull=False)
-            cles.append("quartiers")
-        return list(
-            actions.values(*cles, fiche=F("realisation__fiche"))
+        partenaires associés and the établissements scolaires where it takes place, by quartier
+        of the action (actions of no quartier left out). The contract's actions of the two years
+        read once, their quartiers and two other many-to-many relations joined (as their themes
+        by actions_par_thematique), grouped by fiche, quartier and these three: a group per
+        combination the actions make, a few hundred, each saying whether actions of each year
+        make it; the distinct organisations are counted from them. Every quartier's at once,
+        whatever the perimeter, and shared by the passes of a page: a quartier's dashboard reads
+        its own groups and the contract's column beside them in this one query."""
+        actions = actions_du_perimetre(contrat=self.contrat, fiches=self.fiches).filter(
+            _chevauche(self.periodes["actuelle"]) | _chevauche(self.periodes["precedente"]), quartiers__isnull=False
+        )
+        groupes = list(
+            actions.values("quartiers", "porteur", "partenaires", "etablissements", fiche=F("realisation__fiche"))
             .annotate(**self._par_annee(Count, "pk", _chevauche))
             .order_by()
         )
+        return self._partager("organisations_par_quartier", groupes)
+
+    @cached_property
+    def organisations(self):
+        """The groups of organisations_par_quartier of the perimeter: every one for the contract,
+        those of its own quartier for a quartier (the same actions as its other datasets: those
+        that concern it)."""
+        if self.quartier is None:
+            return self.organisations_par_quartier
+        return [groupe for groupe in self.organisations_par_quartier if groupe["quartiers"] == self.quartier.pk]
 
     # --- Children ------------------------------------------------------------------------------
     # Counted from counters kept up to date by every write (actions.resumes.EffectifAnnuel, and

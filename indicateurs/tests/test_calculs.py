@@ -646,8 +646,8 @@ def test_masking_hides_a_second_cell_beside_a_single_small_one(perimetre):
 
 # --- Bounded number of queries -------------------------------------------------------------------
 
-# Nine datasets, and the tenth of effect E1 (coimplication: the organisations of the actions and
-# the sessions' schools, one union query), whose other figures ride on the actions' profiles.
+# Nine datasets, and the tenth of effect E1 (organisations: those the actions involve), whose
+# other figures ride on the actions' profiles and the sessions' summaries.
 REQUETES = 10
 
 

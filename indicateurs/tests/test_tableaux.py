@@ -114,18 +114,20 @@ def test_dashboards_cost_the_same_queries_at_1x_and_10x(client, demo, reference,
 # Session, user, membership, then: the fiche, its indicators, the 10 queries of the computation,
 # targets, external values, the quartiers of the menu. A quartier's page: the quartier itself and
 # the schools' values too, 8 queries of computation for the quartier (no breakdown by quartier),
-# and 7 for the contract's figures beside them (its 10 but the names of quartiers, réalisations
-# and structures, already read). Last, whether the year is closed (its figures then final).
-# Effect E1 costs one query per pass (8 and 7 were 9, 7 and 6): its shares of actions are read
-# from the actions' profiles, grouped by two more flags; the organisations and the sessions'
-# schools from one union query (indicateurs.calculs.sources.Sources.coimplication).
+# and 6 for the contract's figures beside them (its 10 but the names of quartiers, réalisations
+# and structures, and the organisations of every quartier, already read). Last, whether the year
+# is closed (its figures then final). Effect E1 costs one query per page (10 and 8 were 9 and 7):
+# its shares of actions are read from the actions' profiles, grouped by two more flags, its share
+# of sessions from the sessions' summaries already read, its organisations from one query over
+# the actions that a quartier's page shares with the contract's column
+# (indicateurs.calculs.sources.Sources.organisations_par_quartier).
 REQUETES = {
     "/indicateurs/fiches/1.2.3/": 3 + 1 + 1 + 10 + 1 + 1 + 1 + 1,
-    "/indicateurs/fiches/1.2.3/quartiers/QN09591A/": 3 + 1 + 1 + 1 + 8 + 7 + 1 + 1 + 1 + 1 + 1,
+    "/indicateurs/fiches/1.2.3/quartiers/QN09591A/": 3 + 1 + 1 + 1 + 8 + 6 + 1 + 1 + 1 + 1 + 1,
 }
 # An export of a quartier: the page's queries but the menu's quartiers and the contract's
 # column, which no export has.
-REQUETES_EXPORT_QUARTIER = REQUETES["/indicateurs/fiches/1.2.3/quartiers/QN09591A/"] - 1 - 7
+REQUETES_EXPORT_QUARTIER = REQUETES["/indicateurs/fiches/1.2.3/quartiers/QN09591A/"] - 1 - 6
 
 
 @pytest.mark.parametrize("extension", ["csv", "xlsx"])
