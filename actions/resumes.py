@@ -349,9 +349,8 @@ def recalculer_seances_annuelles(*, actions=None, jours=None):
     action when None), then their sums per day (recalculer_seances_du_jour), of these days only
     when given (the days of the sessions that changed): after a session was added, moved,
     cancelled, restored, deleted, given other headcounts or another school, or its grid saved
-    for the first time,
-    and after the children enrolled and consenting by its date were recounted
-    (recompter_inscrits), which it sums."""
+    for the first time, and after the children enrolled and consenting by its date were
+    recounted (recompter_inscrits), which it sums."""
     seances = Seance.objects.filter(annulee_le__isnull=True)
     lignes = SeancesAnnuelles.objects.all()
     if actions is not None:
