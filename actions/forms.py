@@ -18,7 +18,7 @@ from fiches.champs import ChoixMultiples
 from fiches.models import Quartier, RealisationAttendue, Thematique
 from partenaires.models import Dispositif, Etablissement, Partenaire, SourceFinancement
 
-from .enums import EcartDeNiveau, JourSemaine, NiveauScolaire, StatutAction
+from .enums import Acteur, EcartDeNiveau, JourSemaine, NiveauScolaire, StatutAction
 from .models import Action, Financement, Participant, Seance
 from .niveaux import annees_de_naissance_possibles, ecart_de_niveau
 from .selectors import PROFIL_D_UN_DOUBLON, doublons_possibles
@@ -151,12 +151,25 @@ def _version_de(form):
     return ["version"]
 
 
+def _cases(label, choices, help_text=""):
+    return forms.MultipleChoiceField(
+        label=label, choices=choices, widget=forms.CheckboxSelectMultiple, required=False, help_text=help_text
+    )
+
+
 class FormulaireAction(forms.ModelForm):
-    niveaux = forms.MultipleChoiceField(
-        label="Niveaux scolaires visés",
-        choices=NiveauScolaire.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
+    niveaux = _cases("Niveaux scolaires visés", NiveauScolaire.choices)
+    concue_avec = _cases(
+        "Conçue avec",
+        Acteur.choices,
+        "Qui, en plus de la structure porteuse, a participé à l’élaboration de l’action. "
+        "Rien de coché : elle compte comme conçue par la structure seule.",
+    )
+    animee_avec = _cases(
+        "Animée avec",
+        Acteur.choices,
+        "Qui conduit les séances avec la structure porteuse (des parents qui animent un atelier, "
+        "pas ceux qui y assistent : leur présence se note à chaque séance).",
     )
 
     class Meta:
@@ -174,6 +187,8 @@ class FormulaireAction(forms.ModelForm):
             "autres_lieux",
             "niveaux",
             "public_parents",
+            "concue_avec",
+            "animee_avec",
             "date_debut",
             "date_fin",
             "statut",
@@ -232,6 +247,11 @@ class FormulaireAction(forms.ModelForm):
             Fieldset("Qui la porte", "porteur", "partenaires", "dispositif"),
             Fieldset("Où", Div("quartiers", css_class="cases-en-ligne"), "etablissements", "autres_lieux"),
             Fieldset("Pour qui", Div("niveaux", css_class="cases-en-ligne"), "public_parents"),
+            Fieldset(
+                "Avec qui",
+                Div("concue_avec", css_class="cases-en-ligne"),
+                Div("animee_avec", css_class="cases-en-ligne"),
+            ),
             Fieldset("Quand", Row(Column("date_debut"), Column("date_fin"))),
         )
 

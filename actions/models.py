@@ -1,9 +1,12 @@
+from functools import reduce
+from operator import or_
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +16,7 @@ from fiches.annees import AnneeScolaire
 from fiches.chargement import QuerySet
 from fiches.models import Modele
 
-from .enums import EcartDeNiveau, EtatSeance, NiveauScolaire, Sexe, StatutAction
+from .enums import Acteur, EcartDeNiveau, EtatSeance, NiveauScolaire, Sexe, StatutAction
 from .niveaux import annees_de_naissance_possibles
 
 
@@ -51,6 +54,25 @@ class ActionQuerySet(QuerySet):
             implique_parents=ExpressionWrapper(
                 Q(public_parents=True) | Q(parents_en_seance), output_field=models.BooleanField()
             ),
+        )
+
+    def avec_coimplication(self):
+        """Whether the action was designed with a school ("conçue avec"), and run with parents or
+        residents ("animée avec"), read in the JSON lists as text so that the test is the same on
+        SQLite and PostgreSQL: each code is quoted there, and no code is inside another."""
+
+        def nomme(champ, *acteurs):
+            return ExpressionWrapper(
+                reduce(or_, (Q(**{f"{champ}_texte__contains": f'"{acteur}"'}) for acteur in acteurs)),
+                output_field=models.BooleanField(),
+            )
+
+        return self.alias(
+            concue_avec_texte=Cast("concue_avec", models.TextField()),
+            animee_avec_texte=Cast("animee_avec", models.TextField()),
+        ).annotate(
+            concue_avec_ecole=nomme("concue_avec", Acteur.ECOLE),
+            animee_avec_parents=nomme("animee_avec", Acteur.PARENTS, Acteur.HABITANTS),
         )
 
     def avec_donnees_de_liste(self):
@@ -109,6 +131,19 @@ class Action(Modele):
     )
     niveaux = models.JSONField(_("niveaux scolaires visés"), default=list, blank=True)
     public_parents = models.BooleanField(_("s’adresse aussi aux parents"), default=False)
+    # Fixed categories (Acteur), a list as niveaux: the dashboards test a code in it.
+    concue_avec = models.JSONField(
+        _("conçue avec"),
+        default=list,
+        blank=True,
+        help_text=_("Les acteurs qui ont participé à l’élaboration de l’action, en plus de la structure porteuse."),
+    )
+    animee_avec = models.JSONField(
+        _("animée avec"),
+        default=list,
+        blank=True,
+        help_text=_("Les acteurs qui conduisent les séances avec la structure porteuse."),
+    )
     date_debut = models.DateField(_("date de début"))
     date_fin = models.DateField(_("date de fin"))
     statut = models.CharField(_("statut"), max_length=10, choices=StatutAction.choices, default=StatutAction.PREVUE)
@@ -162,11 +197,20 @@ class Action(Modele):
         invalides = set(self.niveaux or []) - set(NiveauScolaire.values)
         if invalides:
             erreurs["niveaux"] = _("Niveau scolaire inconnu : %(niveaux)s.") % {"niveaux": ", ".join(sorted(invalides))}
+        for champ in ("concue_avec", "animee_avec"):
+            if inconnus := set(getattr(self, champ) or []) - set(Acteur.values):
+                erreurs[champ] = _("Acteur inconnu : %(acteurs)s.") % {"acteurs": ", ".join(sorted(inconnus))}
         if erreurs:
             raise ValidationError(erreurs)
 
     def libelles_niveaux(self):
         return [NiveauScolaire(niveau).label for niveau in self.niveaux]
+
+    def libelles_concue_avec(self):
+        return [Acteur(code).label for code in Acteur.values if code in self.concue_avec]
+
+    def libelles_animee_avec(self):
+        return [Acteur(code).label for code in Acteur.values if code in self.animee_avec]
 
 
 class FinancementQuerySet(QuerySet):
@@ -663,9 +707,10 @@ class NiveauAnnuel(Modele):
 class SeancesAnnuelles(Modele):
     """The sessions of an action in a school year that were not cancelled, summed: the children
     counted at the door, the parents, the presences that were possible (the children enrolled
-    and consenting on the date of each session whose grid was saved) and the sessions whose
-    grid never was. Rewritten with every change to the action's sessions, enrolments or its
-    children's consent (actions.resumes), so that the dashboards read one row per action and
+    and consenting on the date of each session whose grid was saved), the sessions whose grid
+    never was, and the sessions themselves, all of them and those held in a school. Rewritten
+    with every change to the action's sessions (their date, place, cancellation), enrolments or
+    its children's consent (actions.resumes), so that the dashboards read one row per action and
     year."""
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="seances_annuelles")
@@ -676,6 +721,11 @@ class SeancesAnnuelles(Modele):
     # What is à saisir depends on the day it is read: every one of a finished year, those dated
     # up to today in a year under way (the rest are to come).
     seances_non_saisies = models.PositiveIntegerField(_("séances dont la grille n’a jamais été enregistrée"), default=0)
+    # Where the sessions were held, for effect E1 of fiche 1.2.3 (indicateurs.calculs.coimplication):
+    # the dashboards read the share held in a school here rather than scanning the sessions. 0 in
+    # the rows the migrations before them wrote: actions/0020 fills them.
+    nb_seances = models.PositiveIntegerField(_("séances tenues"), default=0)
+    seances_en_ecole = models.PositiveIntegerField(_("séances tenues dans un établissement scolaire"), default=0)
 
     class Meta:
         verbose_name = _("séances de l’année")
@@ -702,6 +752,8 @@ class SeancesDuJourParAction(Modele):
     nb_inscrits = models.PositiveIntegerField(_("présences possibles"))
     nb_presents = models.PositiveIntegerField(_("présences"))
     seances_non_saisies = models.PositiveIntegerField(_("séances dont la grille n’a jamais été enregistrée"))
+    nb_seances = models.PositiveIntegerField(_("séances tenues"), default=0)
+    seances_en_ecole = models.PositiveIntegerField(_("séances tenues dans un établissement scolaire"), default=0)
 
     class Meta:
         verbose_name = _("séances du jour d’une action")
@@ -737,6 +789,8 @@ class SeancesDuJour(Modele):
     nb_inscrits = models.IntegerField(_("présences possibles"))
     nb_presents = models.IntegerField(_("présences"))
     seances_non_saisies = models.IntegerField(_("séances dont la grille n’a jamais été enregistrée"))
+    nb_seances = models.IntegerField(_("séances tenues"), default=0)
+    seances_en_ecole = models.IntegerField(_("séances tenues dans un établissement scolaire"), default=0)
 
     class Meta:
         verbose_name = _("séances du jour")

@@ -368,8 +368,9 @@ def seance_enregistrer(*, action, donnees, seance=None, version=None):
     another date, counts the children enrolled and consenting by its date, and the action's
     yearly sums follow; its children who came are recounted (moved to another school year, their
     presences move there; within one, the day they first came may change).
-    Headcounts change the yearly sums only; its time, place, duration or notes change no
-    summary. Its grid, cancellation and restoration are written by their own services only."""
+    Headcounts and its school (effect E1 counts the sessions held in one) change the yearly sums
+    only; its time, other place, duration or notes change no summary. Its grid, cancellation
+    and restoration are written by their own services only."""
     # The action before the session: the attendance grid takes its locks in that order too.
     _verrouiller_les_actions([action.pk])
     if seance is None:
@@ -391,7 +392,7 @@ def seance_enregistrer(*, action, donnees, seance=None, version=None):
     # comes along, for the check of its dates.
     seance.refresh_from_db(from_queryset=Seance.objects.select_related("action"))
     date_avant, heure_avant = seance.date, seance.heure_debut
-    effectifs = [seance.enfants_anonymes, seance.parents_presents]
+    sommes = [seance.enfants_anonymes, seance.parents_presents, seance.etablissement_id]
     for nom, valeur in changements_a_appliquer(objet=seance, donnees=donnees, version=version).items():
         setattr(seance, nom, valeur)
     _annees_ouvertes(
@@ -409,7 +410,10 @@ def seance_enregistrer(*, action, donnees, seance=None, version=None):
         recompter_inscrits(seances=[seance.pk])
         # Even within the school year: the day a child first came may move.
         recalculer_frequentations(participants=_presents(seance.presences.all()))
-    if seance.date != date_avant or [seance.enfants_anonymes, seance.parents_presents] != effectifs:
+    if (
+        seance.date != date_avant
+        or [seance.enfants_anonymes, seance.parents_presents, seance.etablissement_id] != sommes
+    ):
         recalculer_seances_annuelles(actions=[action.pk])
     return seance
 

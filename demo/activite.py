@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from actions.enums import NiveauScolaire, Sexe, StatutAction
+from actions.enums import Acteur, NiveauScolaire, Sexe, StatutAction
 from actions.models import Action, Financement, Inscription, Participant, Presence, Seance
 from actions.niveaux import AGE_A_LA_RENTREE as AGES_DES_NIVEAUX
 from actions.resumes import resumer_le_contrat
@@ -79,6 +79,38 @@ def creer_en_lot(modele, objets, details, relations, lot=None):
 
 def creer_actions_en_lot(actions, details, lot=None):
     return creer_en_lot(Action, actions, details, ["quartiers", "thematiques", "etablissements", "partenaires"], lot)
+
+
+# Who the actions of each réalisation attendue are designed and run with (effect E1): for
+# "conçue avec" then "animée avec", each category with its chance. Most interventions croisées
+# (R2) are designed with a school, most actions for parents (R3) with parents.
+COIMPLICATION = {
+    "R1": (
+        [(Acteur.ECOLE, 0.25), (Acteur.CENTRE_SOCIAL, 0.3), (Acteur.ASSOCIATION, 0.3)],
+        [(Acteur.HABITANTS, 0.1), (Acteur.PARENTS, 0.1)],
+    ),
+    "R2": (
+        [(Acteur.ECOLE, 0.85), (Acteur.ASSOCIATION, 0.4), (Acteur.SERVICE_MUNICIPAL, 0.2)],
+        [(Acteur.ECOLE, 0.6), (Acteur.ASSOCIATION, 0.3), (Acteur.PARENTS, 0.1)],
+    ),
+    "R3": (
+        [(Acteur.PARENTS, 0.7), (Acteur.ECOLE, 0.45), (Acteur.CENTRE_SOCIAL, 0.3)],
+        [(Acteur.PARENTS, 0.65), (Acteur.HABITANTS, 0.2), (Acteur.ECOLE, 0.2)],
+    ),
+}
+
+
+def coimplication_fictive(alea, code_realisation):
+    """{"concue_avec", "animee_avec"} of a demo action, drawn by its réalisation; one in ten
+    left unrecorded, as in practice. `alea` is a generator of its own: drawing these does not
+    move the rest of the demo."""
+    if alea.random() < 0.1:
+        return {"concue_avec": [], "animee_avec": []}
+    concue, animee = COIMPLICATION[code_realisation]
+    return {
+        "concue_avec": [code for code, chance in concue if alea.random() < chance],
+        "animee_avec": [code for code, chance in animee if alea.random() < chance],
+    }
 
 
 def financement_fictif(alea, *, action, sources, aujourdhui, demande_max=8000):
@@ -173,6 +205,7 @@ def generer_activite(*, contrat):
     if Action.objects.filter(porteur__contrat=contrat).exists():
         return None
     alea = random.Random(2026)
+    alea_coimplication = random.Random(2027)
     aujourdhui = timezone.localdate()
     courante = AnneeScolaire.courante()
     structures = list(Structure.objects.filter(contrat=contrat).select_related("type").prefetch_related("quartiers"))
@@ -223,6 +256,7 @@ def generer_activite(*, contrat):
                     autres_lieux="" if code_realisation == "R2" else f"Maison de quartier {quartiers[0].nom}",
                     niveaux=sorted({e.niveau_scolaire for e in enfants_par_structure[structure.pk][:10]}),
                     public_parents=code_realisation == "R3",
+                    **coimplication_fictive(alea_coimplication, code_realisation),
                     date_debut=debut,
                     date_fin=fin,
                     statut=statut,

@@ -24,6 +24,7 @@ from .activite import (
     AGE_A_LA_RENTREE,
     COLLEGE,
     MODELES_D_ACTION,
+    coimplication_fictive,
     creer_actions_en_lot,
     financement_fictif,
     grille_enregistree_le,
@@ -179,6 +180,8 @@ def _statut(debut, fin, aujourdhui, alea):
 
 
 def _actions(alea, echelle, territoire, annees, aujourdhui):
+    # Drawn apart, so that the rest of the generated data stays as it was.
+    alea_coimplication = random.Random(2027)
     structures = territoire["structures"]
     poids = [_poids(s) for s in structures]
     par_annee = echelle.actions // len(annees)
@@ -200,6 +203,7 @@ def _actions(alea, echelle, territoire, annees, aujourdhui):
                 dispositif=territoire["dispositifs"].get(code_dispositif),
                 autres_lieux="" if en_classe else f"Maison de quartier {quartiers[0].nom}",
                 public_parents=code_realisation == "R3",
+                **coimplication_fictive(alea_coimplication, code_realisation),
                 date_debut=debut,
                 date_fin=fin,
                 statut=_statut(debut, fin, aujourdhui, alea),

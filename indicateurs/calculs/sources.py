@@ -8,12 +8,15 @@ yearly summaries.
 
 Each dataset is one query (conditional aggregation, one count per school year), grouped by
 fiche, run the first time an indicator reads it and shared with every other indicator of the
-dashboard, whatever the volume of records: the fiche's nine indicators cost nine queries on the
-contract's dashboard, seven on a quartier's (no breakdown by quartier there), whether the year
-is under way or not; the list of the contract's fiches reads the same datasets once for all its
-fiches. Nothing is counted per indicator, per fiche, per quartier or per row, and no record is
-looped over in Python, only the few hundred (a few thousand, cut at a date) groups the queries
-return; each calculation reads the groups of its own fiche (Lecture)."""
+dashboard, whatever the volume of records: the fiche's thirteen indicators cost ten queries on
+the contract's dashboard, eight on a quartier's (no breakdown by quartier there), whether the
+year is under way or not (effect E1's four: its organisations, one query over the actions,
+shared by a quartier's page with the contract's column beside it; two flags in the actions'
+profiles; two sums in the sessions' summaries); the list of the contract's fiches reads the
+same datasets once for all its fiches. Nothing is counted per indicator, per fiche, per quartier
+or per row, and no record is looped over in Python, only the few hundred (a few thousand, cut at
+a date) groups the queries return; each calculation reads the groups of its own fiche
+(Lecture)."""
 
 from functools import cached_property
 
@@ -36,7 +39,7 @@ from ..periodes import Comparaison
 
 ANNEES = ("actuelle", "precedente")
 # What `seances` sums per fiche and year.
-SOMMES_DES_SEANCES = ("anonymes", "parents", "possibles", "a_saisir", "presences")
+SOMMES_DES_SEANCES = ("anonymes", "parents", "possibles", "a_saisir", "presences", "tenues", "en_ecole")
 
 
 def actions_du_perimetre(*, contrat, fiches, quartier=None):
@@ -161,8 +164,16 @@ class Sources:
         ("parents__<year>")."""
         return list(
             self._actions_des_deux_annees.avec_caracteres_derives()
+            .avec_coimplication()
             # Grouped by ids (hashed) rather than by names (sorted), which come from their own datasets.
-            .values("realisation", "porteur", "intervention_croisee", fiche=F("realisation__fiche"))
+            .values(
+                "realisation",
+                "porteur",
+                "intervention_croisee",
+                "concue_avec_ecole",
+                "animee_avec_parents",
+                fiche=F("realisation__fiche"),
+            )
             .annotate(
                 **self._par_annee(Count, "pk", _chevauche),
                 **self._par_annee(
@@ -204,6 +215,36 @@ class Sources:
             .annotate(**self._par_annee(Count, "pk", _chevauche))
             .order_by()
         )
+
+    @cached_property
+    def organisations_par_quartier(self):
+        """actions.Action and the organisations it involves: its structure porteuse, its
+        partenaires associés and the établissements scolaires where it takes place, by quartier
+        of the action (actions of no quartier left out). The contract's actions of the two years
+        read once, their quartiers and two other many-to-many relations joined (as their themes
+        by actions_par_thematique), grouped by fiche, quartier and these three: a group per
+        combination the actions make, a few hundred, each saying whether actions of each year
+        make it; the distinct organisations are counted from them. Every quartier's at once,
+        whatever the perimeter, and shared by the passes of a page: a quartier's dashboard reads
+        its own groups and the contract's column beside them in this one query."""
+        actions = actions_du_perimetre(contrat=self.contrat, fiches=self.fiches).filter(
+            _chevauche(self.periodes["actuelle"]) | _chevauche(self.periodes["precedente"]), quartiers__isnull=False
+        )
+        groupes = list(
+            actions.values("quartiers", "porteur", "partenaires", "etablissements", fiche=F("realisation__fiche"))
+            .annotate(**self._par_annee(Count, "pk", _chevauche))
+            .order_by()
+        )
+        return self._partager("organisations_par_quartier", groupes)
+
+    @cached_property
+    def organisations(self):
+        """The groups of organisations_par_quartier of the perimeter: every one for the contract,
+        those of its own quartier for a quartier (the same actions as its other datasets: those
+        that concern it)."""
+        if self.quartier is None:
+            return self.organisations_par_quartier
+        return [groupe for groupe in self.organisations_par_quartier if groupe["quartiers"] == self.quartier.pk]
 
     # --- Children ------------------------------------------------------------------------------
     # Counted from counters kept up to date by every write (actions.resumes.EffectifAnnuel, and
@@ -291,10 +332,11 @@ class Sources:
 
     @cached_property
     def seances(self):
-        """{fiche: {"anonymes" | "parents" | "possibles" | "a_saisir" | "presences": {year: sum}}}:
-        the children counted at the door, the parents, the presences possible (the children
-        enrolled and consenting on the date of each session whose grid was saved), the sessions
-        à saisir (past, never saved), cancelled sessions left out; cut at a date, the presences
+        """{fiche: {"anonymes" | "parents" | "possibles" | "a_saisir" | "presences" | "tenues" |
+        "en_ecole": {year: sum}}}: the children counted at the door, the parents, the presences
+        possible (the children enrolled and consenting on the date of each session whose grid was
+        saved), the sessions à saisir (past, never saved), the sessions held and those held in a
+        school (effect E1), cancelled sessions left out; cut at a date, the presences
         of enrolled children too ("presences", read by `presences`; 0 for whole years, read from
         the children's counters). Whole years from actions.SeancesAnnuelles, years cut at a date
         from actions.SeancesDuJour up to that date.
@@ -312,6 +354,8 @@ class Sources:
                     **self._par_annee(Sum, "parents_presents", _de_l_annee, prefixe="parents__"),
                     **self._par_annee(Sum, "nb_inscrits", _de_l_annee, prefixe="possibles__"),
                     **self._par_annee(Sum, "seances_non_saisies", _de_l_annee, prefixe="a_saisir__"),
+                    **self._par_annee(Sum, "nb_seances", _de_l_annee, prefixe="tenues__"),
+                    **self._par_annee(Sum, "seances_en_ecole", _de_l_annee, prefixe="en_ecole__"),
                 )
                 .order_by()
             )
@@ -340,6 +384,8 @@ class Sources:
                 **self._par_annee(Sum, "nb_inscrits", _dans, prefixe="possibles__"),
                 **self._par_annee(Sum, "nb_presents", _dans, prefixe="presences__"),
                 **self._par_annee(Sum, "seances_non_saisies", _dans, prefixe="a_saisir__"),
+                **self._par_annee(Sum, "nb_seances", _dans, prefixe="tenues__"),
+                **self._par_annee(Sum, "seances_en_ecole", _dans, prefixe="en_ecole__"),
             )
             .order_by()
         )

@@ -13,7 +13,7 @@ from indicateurs.enums import Mode
 def test_every_computed_indicator_of_the_fiche_s_file_has_a_registered_calculation():
     calcules = {d["code"] for d in lire_reference()["indicateurs"] if d["mode"] == Mode.CALCULE}
 
-    assert len(calcules) == 9
+    assert len(calcules) == 13
     assert calcules <= set(CALCULS)
 
 
