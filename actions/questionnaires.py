@@ -188,3 +188,15 @@ def questionnaire(version=None, dossier=DOSSIER):
     if version not in toutes:
         raise ValidationError(f"La version {version} du questionnaire n’existe plus dans {dossier}.")
     return toutes[version]
+
+
+def a_remplir(*, niveau, entree=None, rempli=None):
+    """The version and form a child answers under: those of their answers being corrected, else
+    those of their entry (an exit compares with it), else the latest version's form for their
+    level (None when it has none)."""
+    deja = rempli or entree
+    if deja is not None:
+        version = questionnaire(deja.version)
+        return version, version.forme(deja.forme)
+    version = questionnaire()
+    return version, version.forme_du_niveau(niveau)
