@@ -647,8 +647,9 @@ def test_masking_hides_a_second_cell_beside_a_single_small_one(perimetre):
 # --- Bounded number of queries -------------------------------------------------------------------
 
 # Nine datasets, and the tenth of effect E1 (coimplication: the organisations of the actions and
-# the sessions' schools, one union query), whose other figures ride on the actions' profiles.
-REQUETES = 10
+# the sessions' schools, one union query), whose other figures ride on the actions' profiles; the
+# eleventh of effect E2 (questionnaires: the pairs grouped per child, then over the children).
+REQUETES = 11
 
 
 def _peupler(perimetre, taille):
