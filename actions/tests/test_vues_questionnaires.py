@@ -5,6 +5,8 @@ import datetime
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from actions.enums import NiveauScolaire
 from actions.models import QuestionnaireRempli
@@ -152,3 +154,16 @@ def test_l_evolution_de_l_action_n_est_calculee_qu_a_partir_du_seuil(animateur, 
     html = animateur.get(f"/actions/{action.pk}/questionnaires/").content.decode()
     # Changes 0.428 × 3, 0, 0.857 (22/7 − 16/7 = 3.143 − 2.286): mean 2.141 / 5 = 0.428; 4 of 5 rose.
     assert "<strong>0,43</strong>" in html and "<strong>80,0 %</strong>" in html
+
+
+@pytest.mark.parametrize("page", ["", "entree/grille/", "sortie/feuilles/"])
+def test_the_pages_cost_the_same_queries_with_three_children_or_thirty(animateur, action, page):
+    adresse = f"/actions/{action.pk}/questionnaires/{page}"
+    comptes = []
+    for nombre in (3, 27):
+        for _ in range(nombre):
+            remplir(action, _enfant(action))
+        with CaptureQueriesContext(connection) as requetes:
+            assert animateur.get(adresse).status_code == 200
+        comptes.append(len(requetes))
+    assert comptes[0] == comptes[1]
