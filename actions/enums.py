@@ -22,6 +22,18 @@ class Acteur(models.TextChoices):
     AUTRE = "autre", _("Autre acteur")
 
 
+class MomentQuestionnaire(models.TextChoices):
+    """When a child answers the « envie d’école » questionnaire of an action (effet attendu E2)."""
+
+    ENTREE = "entree", _("À l’inscription (entrée)")
+    SORTIE = "sortie", _("À la fin de l’action (sortie)")
+
+
+class ModeDeReponse(models.TextChoices):
+    PAPIER = "papier", _("Sur papier, saisi ensuite")
+    TABLETTE = "tablette", _("Sur la tablette")
+
+
 class EtatSeance(models.TextChoices):
     """Where a session stands: only a session whose grid was saved (saisie) counts the presences
     that were possible; one past (or of today) whose grid was never saved waits for it (à

@@ -16,7 +16,16 @@ from fiches.annees import AnneeScolaire
 from fiches.chargement import QuerySet
 from fiches.models import Modele
 
-from .enums import Acteur, EcartDeNiveau, EtatSeance, NiveauScolaire, Sexe, StatutAction
+from .enums import (
+    Acteur,
+    EcartDeNiveau,
+    EtatSeance,
+    ModeDeReponse,
+    MomentQuestionnaire,
+    NiveauScolaire,
+    Sexe,
+    StatutAction,
+)
 from .niveaux import annees_de_naissance_possibles
 
 
@@ -143,6 +152,14 @@ class Action(Modele):
         default=list,
         blank=True,
         help_text=_("Les acteurs qui conduisent les séances avec la structure porteuse."),
+    )
+    questionnaire_envie_ecole = models.BooleanField(
+        _("propose le questionnaire « envie d’école »"),
+        default=False,
+        help_text=_(
+            "Les enfants dont le consentement le couvre y répondent à l’inscription et à la fin de l’action "
+            "(effet attendu E2 de la fiche)."
+        ),
     )
     date_debut = models.DateField(_("date de début"))
     date_fin = models.DateField(_("date de fin"))
@@ -451,6 +468,13 @@ class Participant(Modele):
         help_text=_("Laisser vide si l’enfant habite hors quartier prioritaire."),
     )
     date_consentement = models.DateField(_("date du consentement parental"), null=True, blank=True)
+    # What the consent covers beyond attendance, which any consent covers: "not covered" until
+    # the parents' form says so.
+    consentement_questionnaire = models.BooleanField(
+        _("le consentement couvre le questionnaire « envie d’école »"),
+        default=False,
+        help_text=_("Les parents ont accepté que l’enfant réponde au questionnaire, avant et après l’action."),
+    )
     cree_le = models.DateTimeField(_("créé le"), default=timezone.now, editable=False)
     anonymise_le = models.DateField(_("anonymisé le"), null=True, blank=True, editable=False)
     history = HistoricalRecords()
@@ -478,6 +502,10 @@ class Participant(Modele):
             }
         if self.date_consentement and self.date_consentement > timezone.localdate():
             erreurs["date_consentement"] = _("La date du consentement ne peut pas être dans le futur.")
+        if self.consentement_questionnaire and not self.date_consentement:
+            erreurs["consentement_questionnaire"] = _(
+                "Seul un consentement recueilli peut couvrir le questionnaire : indiquez sa date."
+            )
         if self.structure_id:
             contrat_id = self.structure.contrat_id
             if self.etablissement_id and self.etablissement.contrat_id != contrat_id:
@@ -516,6 +544,68 @@ class Inscription(Modele):
             raise ValidationError(
                 {"participant": _("Cet enfant est suivi par une autre structure que celle qui porte l’action.")}
             )
+
+
+class QuestionnaireRempli(Modele):
+    """A child's answers to the « envie d’école » questionnaire of an action, at entry or exit
+    (actions.questionnaires): the version and form they were given under, the answers by item
+    code and their score, computed once when saved. Only a child whose parents' consent covers
+    the questionnaire has any (services.questionnaire_enregistrer); the answers belong to the
+    child's pseudonymous record, and go with it (purge, export)."""
+
+    action = models.ForeignKey(
+        Action, on_delete=models.CASCADE, related_name="questionnaires", verbose_name=_("action")
+    )
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="questionnaires", verbose_name=_("participant")
+    )
+    moment = models.CharField(_("moment"), max_length=6, choices=MomentQuestionnaire.choices)
+    version = models.PositiveSmallIntegerField(_("version du questionnaire"))
+    forme = models.CharField(_("forme"), max_length=20)
+    reponses = models.JSONField(_("réponses"))
+    score = models.DecimalField(_("score"), max_digits=6, decimal_places=3)
+    rempli_le = models.DateField(_("rempli le"))
+    # The pair's school year, that of its entry, on both rows; and on the exit, its score minus
+    # the entry's: what the E2 indicators read, one row per pair, without joining the two.
+    # Kept by services.questionnaire_enregistrer when either is saved.
+    annee_scolaire = models.PositiveSmallIntegerField(_("année de la rentrée de l’entrée"))
+    evolution = models.DecimalField(
+        _("évolution du score depuis l’entrée"), max_digits=6, decimal_places=3, null=True, blank=True
+    )
+    mode = models.CharField(_("mode"), max_length=8, choices=ModeDeReponse.choices)
+    saisi_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("saisi par"),
+    )
+    # Raised by each save: a page sends the one it showed, and a save made meanwhile by someone
+    # else is refused rather than overwritten (services.questionnaire_enregistrer).
+    revision = models.PositiveIntegerField(_("révision"), default=1, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("questionnaire rempli")
+        verbose_name_plural = _("questionnaires remplis")
+        ordering = ["action", "participant__code", "moment"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "participant", "moment"],
+                name="questionnaire_unique",
+                violation_error_message=_("Cet enfant a déjà répondu à ce questionnaire pour cette action."),
+            )
+        ]
+        indexes = [
+            # The indicators read the exits of two school years.
+            models.Index(
+                fields=["annee_scolaire", "action"], condition=Q(moment="sortie"), name="questionnaire_paires_idx"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.participant} – {self.action} ({self.get_moment_display()})"
 
 
 class Presence(Modele):

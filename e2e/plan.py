@@ -18,6 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 from actions import exports
 from actions.exports import Mois, titre_de_seance
 from actions.models import Action, Seance
+from actions.questionnaires import questionnaire
 from actions.selectors import presences_du_mois
 from demo.adhesions import QUARTIERS_DU_PARTENAIRE, STRUCTURE_DE_L_ANIMATEUR
 from demo.dossiers import TITRES
@@ -80,6 +81,39 @@ class Demo:
         )
         assert action, f"Aucune action de « {STRUCTURE_AUDITEE} » avec séances, inscrits et financement dans la démo"
         return action
+
+    @cached_property
+    def action_questionnaire(self):
+        """An action of the animateur's structure that proposes the « envie d’école »
+        questionnaire, with a child whose consent covers it."""
+        action = (
+            Action.objects.filter(
+                porteur__nom=STRUCTURE_AUDITEE,
+                questionnaire_envie_ecole=True,
+                inscriptions__participant__consentement_questionnaire=True,
+            )
+            .order_by("-date_debut", "pk")
+            .first()
+        )
+        assert action, f"Aucune action de « {STRUCTURE_AUDITEE} » ne propose le questionnaire dans la démo"
+        return action
+
+    @cached_property
+    def enfant_questionnaire(self):
+        """A child of that action who can answer: consent covering it, a level it has a form for."""
+        niveaux = [niveau for forme in questionnaire().formes for niveau in forme.niveaux]
+        return (
+            self.action_questionnaire.inscriptions.filter(
+                participant__consentement_questionnaire=True, participant__niveau_scolaire__in=niveaux
+            )
+            .select_related("participant")
+            .order_by("participant__code")
+            .first()
+            .participant
+        )
+
+    def questionnaire(self, nom, **kwargs):
+        return self.url(nom, pk=self.action_questionnaire.pk, **kwargs)
 
     @cached_property
     def seance(self):
@@ -264,6 +298,25 @@ PAGES = {
         formulaire=True,
         # The children found by a filter, then a level that does not exist: the filter shows its error.
         variantes=("?niveau=CM1&quartier=null", "?niveau=XX"),
+    ),
+    # The questionnaire's pages, the structure's animateurs' only: the children's list, the grid
+    # and the sheets of paper answers, a child's tablet and its thanks (the way back, behind the
+    # animateur's password).
+    "actions:questionnaires": Page(lambda demo: demo.questionnaire("actions:questionnaires")),
+    "actions:grille_questionnaires": Page(
+        lambda demo: demo.questionnaire("actions:grille_questionnaires", moment="entree"), formulaire=True
+    ),
+    "actions:feuilles_questionnaire": Page(
+        lambda demo: demo.questionnaire("actions:feuilles_questionnaire", moment="entree")
+    ),
+    "actions:questionnaire_tablette": Page(
+        lambda demo: demo.questionnaire(
+            "actions:questionnaire_tablette", moment="entree", enfant=demo.enfant_questionnaire.pk
+        ),
+        formulaire=True,
+    ),
+    "actions:questionnaire_merci": Page(
+        lambda demo: demo.questionnaire("actions:questionnaire_merci"), formulaire=True
     ),
     "actions:participants": Page(
         lambda demo: reverse("actions:participants"), variantes=("?code=e&niveau=6E", "?etablissement=abc")

@@ -50,6 +50,8 @@ REDACTION = {**dict.fromkeys(Role, 403), Role.PORTEUR: 200}
 # A bilan: the porteur writes it, the officers read and validate it; partners (their avis only)
 # and animateurs never see it.
 BILANS = {**PILOTAGE, Role.PORTEUR: 200}
+# A child's answers to the questionnaire, child by child: within the structure only, its animateurs.
+ANIMATION = {**dict.fromkeys(Role, 403), Role.ANIMATEUR: 200}
 # A method a view does not handle is refused first, for every role alike.
 ECRITURE_POST = dict.fromkeys(Role, 405)
 
@@ -92,6 +94,11 @@ MATRICE = {
     "actions:presences": SAISIE,
     "actions:presences_du_mois": SAISIE,
     "actions:inscriptions": SAISIE,
+    "actions:questionnaires": ANIMATION,
+    "actions:grille_questionnaires": ANIMATION,
+    "actions:feuilles_questionnaire": ANIMATION,
+    "actions:questionnaire_tablette": ANIMATION,
+    "actions:questionnaire_merci": ANIMATION,
     "actions:participants": SAISIE,
     "actions:nouveau_participant": SAISIE,
     "actions:participant": SAISIE,
@@ -170,8 +177,9 @@ def donnees(demo, reference):
         realisation=RealisationAttendue.objects.get(fiche__code="1.2.3", code="R1"),
         porteur=structure,
         quartiers=list(structure.quartiers.all()),
+        questionnaire_envie_ecole=True,
     )
-    inscription = InscriptionFactory(action=action)
+    inscription = InscriptionFactory(action=action, participant__consentement_questionnaire=True)
     dossiers_de_demo(contrat=reference)
     import_tableur = ImportTableur.objects.create(
         contrat=reference,
@@ -232,6 +240,13 @@ def _url(nom, donnees):
         "dossiers:bilan": {"pk": donnees["en_cours"].pk},
         "dossiers:modifier_bilan": {"pk": donnees["en_cours"].pk},
         "api:fiche": {"contrat": "contrat-de-ville", "fiche": "1.2.3"},
+        "actions:grille_questionnaires": {"pk": donnees["action"].pk, "moment": "entree"},
+        "actions:feuilles_questionnaire": {"pk": donnees["action"].pk, "moment": "entree"},
+        "actions:questionnaire_tablette": {
+            "pk": donnees["action"].pk,
+            "moment": "entree",
+            "enfant": donnees["participant"].pk,
+        },
     }
     if nom in parametres:
         return reverse(nom, kwargs=parametres[nom])

@@ -2,11 +2,20 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from actions.enums import Acteur, StatutAction
-from actions.models import Action, Financement, FrequentationAnnuelle, Inscription, Participant, Presence, Seance
+from actions.models import (
+    Action,
+    Financement,
+    FrequentationAnnuelle,
+    Inscription,
+    Participant,
+    Presence,
+    QuestionnaireRempli,
+    Seance,
+)
 from demo.activite import generer_activite
 from demo.echelle import ECHELLES, Echelle, en_vacances
 from demo.fiche_fictive import generer_activite_fictive
@@ -208,3 +217,24 @@ def test_a_large_scale_needs_a_structure_working_in_a_quartier(demo, reference, 
         call_command("generer_demo", echelle="dixieme")
 
     assert not Action.objects.exists() and not Participant.objects.exists()
+
+
+def test_the_demo_answers_the_questionnaire_for_a_share_of_the_children_with_a_small_rise(demo, reference):
+    bilan = generer_activite(contrat=reference)
+
+    remplis = QuestionnaireRempli.objects.all()
+    assert bilan["questionnaires"] == remplis.count() > 100
+    # Only where the action proposes it and the consent covers it; an exit always has its entry.
+    assert not remplis.filter(
+        Q(action__questionnaire_envie_ecole=False) | Q(participant__consentement_questionnaire=False)
+    )
+    sorties = remplis.filter(moment="sortie")
+    assert not sorties.exclude(
+        Exists(remplis.filter(action=OuterRef("action"), participant=OuterRef("participant"), moment="entree"))
+    )
+    couverts = Participant.objects.filter(consentement_questionnaire=True).count()
+    assert 0.6 < couverts / Participant.objects.exclude(date_consentement=None).count() < 0.9
+    # A small rise on average, with children going down too.
+    moyenne = sorties.aggregate(moyenne=Avg("evolution"))["moyenne"]
+    assert 0.05 < moyenne < 0.4
+    assert sorties.filter(evolution__lt=0).exists() and sorties.filter(evolution__gt=0).exists()

@@ -20,15 +20,16 @@ a date) groups the queries return; each calculation reads the groups of its own 
 
 from functools import cached_property
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
-from actions.enums import StatutAction
+from actions.enums import MomentQuestionnaire, StatutAction
 from actions.models import (
     Action,
     ArriveesDuJour,
     ArriveesDuJourDuPerimetre,
     EffectifAnnuel,
+    QuestionnaireRempli,
     SeancesAnnuelles,
     SeancesDuJour,
     SeancesDuJourParAction,
@@ -40,6 +41,8 @@ from ..periodes import Comparaison
 ANNEES = ("actuelle", "precedente")
 # What `seances` sums per fiche and year.
 SOMMES_DES_SEANCES = ("anonymes", "parents", "possibles", "a_saisir", "presences", "tenues", "en_ecole")
+# What `questionnaires` gives per fiche and year.
+SOMMES_DES_QUESTIONNAIRES = ("enfants", "evolution", "hausse")
 
 
 def actions_du_perimetre(*, contrat, fiches, quartier=None):
@@ -404,6 +407,47 @@ class Sources:
                 somme[nom] += groupe[f"presences__{nom}"] or 0
         return par_fiche
 
+    # --- The « envie d’école » questionnaire (effect E2) ----------------------------------------
+
+    @cached_property
+    def questionnaires(self):
+        """{fiche: {"enfants" | "evolution" | "hausse": {year: value}}}: the children with both
+        questionnaires (entry and exit) in an action of the perimeter, the mean change of their
+        score, and how many rose. A pair counts in the school year of its entry; a year under
+        way, and the previous one, count the exits filled by the same day. A child with pairs
+        in several actions of the fiche in a year counts once, with the mean of their changes.
+
+        One query: the pairs grouped per child (actions.QuestionnaireRempli, its exit rows carry
+        the change), aggregated over the children, per fiche and year."""
+        cut = Q()
+        if self.comparaison.en_cours:
+            cut = Q(rempli_le__lte=self.periodes["actuelle"][1], annee_scolaire=self._rentrees[0]) | Q(
+                rempli_le__lte=self.periodes["precedente"][1], annee_scolaire=self._rentrees[1]
+            )
+        par_enfant = (
+            QuestionnaireRempli.objects.filter(
+                cut, moment=MomentQuestionnaire.SORTIE, annee_scolaire__in=self._rentrees, action__in=self._actions
+            )
+            .values("participant", "annee_scolaire", fiche=F("action__realisation__fiche"))
+            .annotate(evolution_enfant=Avg("evolution"))
+            .order_by()
+        )
+        agregats = {}
+        for fiche in self.fiches:
+            for nom, rentree in zip(ANNEES, self._rentrees, strict=True):
+                dans = Q(fiche=fiche, annee_scolaire=rentree)
+                agregats[f"enfants__{fiche}__{nom}"] = Count("participant", filter=dans)
+                agregats[f"evolution__{fiche}__{nom}"] = Avg("evolution_enfant", filter=dans)
+                agregats[f"hausse__{fiche}__{nom}"] = Count("participant", filter=dans & Q(evolution_enfant__gt=0))
+        valeurs = par_enfant.aggregate(**agregats)
+        return {
+            fiche: {
+                somme: {nom: valeurs[f"{somme}__{fiche}__{nom}"] for nom in ANNEES}
+                for somme in SOMMES_DES_QUESTIONNAIRES
+            }
+            for fiche in self.fiches
+        }
+
     def de_la_fiche(self, nom, fiche):
         """The dataset `nom` restricted to one fiche's groups, filtered once per fiche."""
         cle = (nom, fiche)
@@ -425,6 +469,11 @@ PAR_FICHE = DONNEES - {"noms_des_quartiers", "realisations", "noms_des_structure
 VIDES = {
     "seances": {somme: dict.fromkeys(ANNEES, 0) for somme in SOMMES_DES_SEANCES},
     "presences": dict.fromkeys(ANNEES, 0),
+    "questionnaires": {
+        "enfants": dict.fromkeys(ANNEES, 0),
+        "evolution": dict.fromkeys(ANNEES),
+        "hausse": dict.fromkeys(ANNEES, 0),
+    },
 }
 
 

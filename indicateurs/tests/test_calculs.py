@@ -646,9 +646,10 @@ def test_masking_hides_a_second_cell_beside_a_single_small_one(perimetre):
 
 # --- Bounded number of queries -------------------------------------------------------------------
 
-# Nine datasets, and the tenth of effect E1 (organisations: those the actions involve), whose
-# other figures ride on the actions' profiles and the sessions' summaries.
-REQUETES = 10
+# Nine datasets, the tenth of effect E1 (organisations: those the actions involve), whose
+# other figures ride on the actions' profiles and the sessions' summaries, and the eleventh of
+# effect E2 (questionnaires: the pairs grouped per child, then over the children).
+REQUETES = 11
 
 
 def _peupler(perimetre, taille):
