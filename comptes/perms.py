@@ -1,6 +1,8 @@
 """Who may do what. Each predicate takes the user's scope; the docstring says why. Views apply
 them with `fiches.perms.exige`."""
 
+from .enums import Role
+
 
 def peut_saisir(perimetre):
     """Officers and animateurs record actions and children; partners only read aggregates,
@@ -34,3 +36,9 @@ def peut_cloturer(perimetre):
     decide it, as they answer for those figures before the comité de pilotage. Reopening is
     an administrator's, in the admin."""
     return perimetre.responsable
+
+
+def peut_publier(perimetre):
+    """Putting a year's bilan online shows the contract's figures to anyone, without a login:
+    the contract's administrators answer for what it publishes, as for its reference data."""
+    return perimetre.role == Role.ADMINISTRATEUR
