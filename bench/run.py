@@ -56,6 +56,8 @@ CIBLES = {
     "dossiers": (100, False),
     "bilan": (100, False),
     "api": (100, False),
+    "bilan_public": (50, False),
+    "bilan_public_quartier": (50, False),
     "rapport": (5000, False),
     "import_apercu": (10000, False),
     "import_confirmation": (10000, False),
@@ -182,8 +184,10 @@ def preparer_la_base(echelle, url, regenerer):
     """Generates the scale's data when missing (or asked), else reuses it; returns the seconds
     generer_demo took, or None."""
     if not regenerer and est_generee(url):
-        print(f"[{echelle}] base réutilisée ; migrate", flush=True)
+        print(f"[{echelle}] base réutilisée ; migrate ; bilan public de l’année clôturée", flush=True)
         manage(url, "migrate", "--noinput")
+        # A base generated before generer_demo published the year it closes.
+        lancer_sur_la_base(url, "Publication du bilan impossible", "bench.publication")
         return None
     print(f"[{echelle}] création de la base, migrate, charger_reference, generer_demo…", flush=True)
     recreer_la_base(url)
@@ -249,6 +253,22 @@ def choisir_le_quartier(curseur):
     if choix is None:
         raise EchecBanc("Aucun quartier n’a d’action.")
     return choix
+
+
+def choisir_le_bilan_public(curseur):
+    """The contract and school year of the latest published bilan (generer_demo publishes the
+    year it closes)."""
+    curseur.execute(
+        """
+        SELECT c.code, ca.annee_scolaire FROM fiches_clotureannee ca JOIN fiches_contrat c ON c.id = ca.contrat_id
+        WHERE ca.cloturee AND ca.publiee ORDER BY ca.annee_scolaire DESC, c.id LIMIT 1
+        """
+    )
+    ligne = curseur.fetchone()
+    if ligne is None:
+        raise EchecBanc("Aucun bilan public n’est publié.")
+    contrat, rentree = ligne
+    return contrat, f"{rentree}-{rentree + 1}"
 
 
 def choisir_l_action(curseur, aujourdhui):
@@ -460,9 +480,10 @@ class Client:
     Only the session and CSRF cookies are sent: a success message left in a cookie would grow
     with every save."""
 
-    def __init__(self, port, session):
+    def __init__(self, port, session=None):
         self.connexion = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        self.cookies = {"sessionid": session}
+        # Without a session: an anonymous visitor (the public bilan).
+        self.cookies = {"sessionid": session} if session else {}
 
     def envoyer(self, methode, chemin, donnees=None):
         entetes = {"Cookie": "; ".join(f"{nom}={valeur}" for nom, valeur in self.cookies.items())}
@@ -679,11 +700,13 @@ def mesurer_l_echelle(echelle, nombre, regenerer):
         # Its dossier, soldé: the bilan of the median action of the year before.
         curseur.execute("SELECT id FROM dossiers_dossier WHERE action_id = %s", [action])
         dossier = curseur.fetchone()[0]
+        contrat_public, annee_publique = choisir_le_bilan_public(curseur)
     choix = [
         f"quartier {quartier} ({actions_du_quartier} actions, la médiane)",
         f"action {action} ({seances} séances, {inscrits} inscrits, la médiane de l’année précédente), "
         f"et le bilan de son dossier {dossier}",
         f"séance {seance} du {jour:%d/%m/%Y} ({len(eligibles)} enfants inscrits et consentants à cette date)",
+        f"bilan public {annee_publique} du contrat {contrat_public}, sans connexion, et de ce quartier",
     ]
     if len(eligibles) < ENFANTS_PAR_GRILLE:
         choix.append(f"aucune séance n’a {ENFANTS_PAR_GRILLE} enfants : grille de {len(eligibles)}, la plus grande")
@@ -712,6 +735,15 @@ def mesurer_l_echelle(echelle, nombre, regenerer):
             ),
         ]:
             mesures[cle] = mesurer_une_page(client, titre, chemin, nombre)
+        # Read by an anonymous visitor: computed on the first request of each worker (warm-up),
+        # then served from its cache.
+        anonyme = Client(serveur.port)
+        bilan_public = f"/bilan/{contrat_public}/{annee_publique}/"
+        for cle, titre, chemin in [
+            ("bilan_public", "Bilan public du contrat (année publiée, sans connexion)", bilan_public),
+            ("bilan_public_quartier", "Bilan public d’un quartier", f"{bilan_public}quartiers/{quartier}/"),
+        ]:
+            mesures[cle] = mesurer_une_page(anonyme, titre, chemin, nombre)
         # Seconds, not milliseconds, each: a few are enough.
         mesures["rapport"] = mesurer_une_page(
             client,
@@ -802,7 +834,8 @@ def ecrire_le_rapport(resultats, version_pg, nombre, duree_totale, arguments):
         "par défaut `postgres://postgres@127.0.0.1:5432`). Absente ou vide, ou avec `--regenerer`, elle est "
         "recréée : `migrate`, `charger_reference`, `generer_demo --echelle <échelle>` ; sinon elle est "
         "réutilisée après `migrate` (une base générée avant que le générateur n’y mette les dossiers d’appel à "
-        "projets est recréée). Puis `VACUUM ANALYZE`, ce que l’autovacuum fait d’une base en service. "
+        "projets est recréée ; le bilan public de son année clôturée est publié s’il ne l’était pas, "
+        "`bench/publication.py`). Puis `VACUUM ANALYZE`, ce que l’autovacuum fait d’une base en service. "
         "L’application est servie par gunicorn (`config.wsgi`, réglages "
         "`config.settings.bench` : ceux de la production, en HTTP sur 127.0.0.1, connexions à la base "
         "gardées 60 s comme dans `.env.example`), connectée en `demo-chef` (chef de projet, tout le contrat).",
@@ -826,6 +859,9 @@ def ecrire_le_rapport(resultats, version_pg, nombre, duree_totale, arguments):
         "La liste des dossiers est la première page de `/dossiers/` pour le chef de projet : tous les dossiers "
         "déposés du contrat, l’année la plus récente d’abord. Le rapport annuel du contrat (PDF de toutes ses "
         f"fiches pour l’année en cours) prend des secondes : 1 requête d’échauffement puis {RAPPORTS} mesurées. "
+        "Le bilan public (celui du contrat et celui du quartier mesuré, pour l’année que `generer_demo` "
+        "clôture et publie) est lu sans connexion, comme le lirait un visiteur : la première requête de "
+        "chaque worker le calcule, pendant l’échauffement, les suivantes le lisent dans son cache. "
         "L’import d’un mois de présences n’est pas "
         "mesuré par HTTP mais par ses deux services (`import_previsualiser`, `import_confirmer`), appelés par "
         "`bench/mesure_import.py` dans la base de l’échelle : une action de 5 000 enfants inscrits et 8 séances "

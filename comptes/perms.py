@@ -1,6 +1,8 @@
 """Who may do what. Each predicate takes the user's scope; the docstring says why. Views apply
 them with `fiches.perms.exige`."""
 
+from .enums import Role
+
 
 def peut_saisir(perimetre):
     """Officers and animateurs record actions and children; partners only read aggregates,
@@ -41,3 +43,9 @@ def peut_faire_repondre(perimetre):
     within the structure that follows them: its animateurs hand over the tablet, print the
     sheets and enter them; officers and partners read the figures, never the answers."""
     return perimetre.animateur
+
+
+def peut_publier(perimetre):
+    """Putting a year's bilan online shows the contract's figures to anyone, without a login:
+    the contract's administrators answer for what it publishes, as for its reference data."""
+    return perimetre.role == Role.ADMINISTRATEUR

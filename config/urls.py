@@ -31,6 +31,8 @@ urlpatterns = [
     path("fiches/", include("fiches.urls")),
     path("partenaires/", include("partenaires.urls")),
     path("indicateurs/", include("indicateurs.urls")),
+    # The published years' bilans, read without a login.
+    path("bilan/", include("indicateurs.urls_publiques")),
     path("", include("actions.urls")),
     path("dossiers/", include("dossiers.urls")),
     path("imports/", include("imports.urls")),

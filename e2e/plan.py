@@ -25,7 +25,7 @@ from demo.dossiers import TITRES
 from dossiers.enums import EtatDossier
 from dossiers.models import Campagne, Dossier
 from fiches.annees import AnneeScolaire
-from fiches.models import Fiche
+from fiches.models import Contrat, Fiche
 from fiches.tableurs import en_csv
 from imports.services import import_previsualiser
 from indicateurs.models import Indicateur, ValeurExterne
@@ -132,6 +132,15 @@ class Demo:
 
     def cloturer(self, annee):
         return self.url("indicateurs:cloturer", annee=annee.libelle)
+
+    @cached_property
+    def bilan(self):
+        """The contract and school year of the public bilan generer_demo publishes (the closed year)."""
+        contrat = Contrat.objects.order_by("pk").first()
+        return {"contrat": contrat.code, "annee": AnneeScolaire.courante().precedente().libelle}
+
+    def publication(self, annee):
+        return self.url("indicateurs:publier", annee=annee.libelle)
 
     @cached_property
     def participant(self):
@@ -242,6 +251,16 @@ PAGES = {
     "indicateurs:supprimer_valeur": Page(
         lambda demo: demo.url("indicateurs:supprimer_valeur", pk=demo.valeur_externe.pk)
     ),
+    # The closed year's bilan, published by generer_demo: the confirmation of its withdrawal (no
+    # POST: it would take it offline); a year not closed says why it cannot be published.
+    "indicateurs:publier": Page(
+        lambda demo: demo.publication(AnneeScolaire.courante().precedente()),
+        variantes=(("non-cloturee", lambda demo: demo.publication(AnneeScolaire.courante())),),
+    ),
+    # The public bilan, for everyone, the anonymous visitor first; an unpublished year answers 404.
+    "bilan:index": _simple("bilan:index"),
+    "bilan:contrat": Page(lambda demo: demo.url("bilan:contrat", **demo.bilan)),
+    "bilan:quartier": Page(lambda demo: demo.url("bilan:quartier", **demo.bilan, code=QUARTIER_AUDITE)),
     "actions:liste": Page(
         lambda demo: reverse("actions:liste"),
         # Filtered, then a year that is not offered: the filter form shows its error.
@@ -419,6 +438,18 @@ SANS_PAGE = {
         200,
         "application/pdf",
         "rapport annuel d’une fiche en PDF, pour le comité de pilotage",
+    ),
+    "bilan:export_csv": SansPage(
+        lambda demo: f"{demo.url('bilan:export_csv', **demo.bilan, fiche=demo.fiche.code)}?quartier={QUARTIER_AUDITE}",
+        200,
+        "text/csv",
+        "chiffres publics d’une fiche dans un quartier",
+    ),
+    "bilan:rapport": SansPage(
+        lambda demo: demo.url("bilan:rapport", **demo.bilan),
+        200,
+        "application/pdf",
+        "rapport annuel public du contrat en PDF",
     ),
     "actions:exporter_participant": SansPage(
         lambda demo: demo.url("actions:exporter_participant", pk=demo.participant.pk),

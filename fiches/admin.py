@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, IntegerField, Value, When
@@ -24,7 +24,7 @@ from .models import (
     RealisationAttendue,
     Thematique,
 )
-from .services import annee_rouvrir
+from .services import annee_depublier, annee_publier, annee_rouvrir
 
 
 class SectionInline(DuContrat, admin.StackedInline):
@@ -228,10 +228,40 @@ class ClotureAnneeAdmin(DuContrat, SimpleHistoryAdmin):
     reopened each year, and why."""
 
     form = FormulaireReouverture
-    list_display = ["libelle", "contrat", "cloturee", "cloturee_le", "cloturee_par"]
+    list_display = ["libelle", "contrat", "cloturee", "cloturee_le", "cloturee_par", "publiee", "publiee_le"]
     list_select_related = ["contrat", "cloturee_par"]
-    list_filter = ["contrat", "cloturee"]
-    readonly_fields = ["contrat", "annee_scolaire", "cloturee", "cloturee_le", "cloturee_par"]
+    list_filter = ["contrat", "cloturee", "publiee"]
+    readonly_fields = [
+        "contrat",
+        "annee_scolaire",
+        "cloturee",
+        "cloturee_le",
+        "cloturee_par",
+        "publiee",
+        "publiee_le",
+        "publiee_par",
+    ]
+    # The public bilan goes online and offline through its services only: each refusal (a year
+    # reopened, already published) is said for the year it concerns, the others are written.
+    actions = ["publier", "depublier"]
+
+    @admin.action(description="Publier le bilan public des années choisies")
+    def publier(self, request, queryset):
+        self._publication(request, queryset, annee_publier, "Bilan public {} mis en ligne.")
+
+    @admin.action(description="Retirer le bilan public des années choisies")
+    def depublier(self, request, queryset):
+        self._publication(request, queryset, annee_depublier, "Bilan public {} retiré.")
+
+    def _publication(self, request, queryset, ecrire, fait):
+        for cloture in queryset.order_by("annee_scolaire"):
+            try:
+                ecrire(cloture=cloture, auteur=request.user)
+            except ValidationError as refus:
+                for message in refus.messages:
+                    self.message_user(request, message, messages.ERROR)
+            else:
+                self.message_user(request, fait.format(cloture.libelle), messages.SUCCESS)
 
     @admin.display(description="année scolaire")
     def libelle(self, cloture):

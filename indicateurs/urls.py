@@ -16,4 +16,5 @@ urlpatterns = [
     path("valeurs/<id:pk>/supprimer/", views.supprimer_valeur, name="supprimer_valeur"),
     path("rapport/<str:annee>/", views.rapport_annuel, name="rapport"),
     path("annees/<str:annee>/cloturer/", views.cloturer_annee, name="cloturer"),
+    path("annees/<str:annee>/publication/", views.publier_annee, name="publier"),
 ]

@@ -1,7 +1,10 @@
+import re
 from copy import copy
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,14 +12,21 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actions.versions import ModificationConcurrente
-from comptes.perms import peut_cloturer, peut_piloter, peut_voir_le_tableau_du_contrat, peut_voir_les_tableaux
+from comptes.perms import (
+    peut_cloturer,
+    peut_piloter,
+    peut_publier,
+    peut_voir_le_tableau_du_contrat,
+    peut_voir_les_tableaux,
+)
 from dossiers.selectors import bilans_en_attente
 from dossiers.services import annee_cloturer
 from fiches import clotures
 from fiches.annees import AnneeScolaire, annees_recentes
 from fiches.perms import exige, formulaire, lecture
+from fiches.services import annee_depublier, annee_publier
 
-from . import exports, rapport, selectors, services
+from . import bilan, exports, rapport, selectors, services
 from .calculs.figures import regle_de_masquage
 from .forms import FormulaireCible, FormulaireSuppression, FormulaireValeurExterne, cibles_vues
 from .periodes import Comparaison
@@ -47,6 +57,7 @@ def tableaux(request):
             # A chef is offered to close a finished year that is not closed yet.
             "a_cloturer": peut_cloturer(request.perimetre)
             and not _raisons_de_ne_pas_cloturer(request.perimetre.contrat, annee, cloture),
+            "peut_publier": peut_publier(request.perimetre),
         },
     )
 
@@ -335,3 +346,112 @@ def cloturer_annee(request, annee):
             messages.success(request, f"L’année scolaire {annee} est clôturée : ses chiffres sont définitifs.")
             return redirect(f"{reverse('indicateurs:tableau')}?annee={annee}")
     return render(request, "indicateurs/cloturer.html", {"annee": annee, "raisons": raisons})
+
+
+@formulaire
+@exige(peut_publier)
+def publier_annee(request, annee):
+    """The confirmation page of putting a closed year's public bilan online, or taking it
+    offline: what it shows and to whom, then the button; or why it cannot be published."""
+    annee = AnneeScolaire.depuis_libelle(annee)
+    if annee is None:
+        raise Http404("Cette année scolaire n’existe pas.")
+    cloture = clotures.cloture_de(contrat=request.perimetre.contrat, annee=annee)
+    refus = []
+    if cloture is None or not cloture.cloturee:
+        refus = [
+            f"L’année scolaire {annee} n’est pas clôturée : seul le bilan d’une année clôturée, "
+            "aux chiffres définitifs, peut être publié."
+        ]
+    elif request.method == "POST":
+        ecrire, fait = {
+            "publier": (annee_publier, f"Le bilan public de l’année {annee} est en ligne."),
+            "retirer": (annee_depublier, f"Le bilan public de l’année {annee} est retiré."),
+        }.get(request.POST.get("demande"), (None, None))
+        if ecrire is None:
+            refus = ["Choisissez de publier ou de retirer le bilan avec l’un des boutons de cette page."]
+        else:
+            try:
+                ecrire(cloture=cloture, auteur=request.user)
+            except ValidationError as erreur:
+                refus = erreur.messages
+                cloture.refresh_from_db()
+            else:
+                messages.success(request, fait)
+                return redirect(f"{reverse('indicateurs:tableau')}?annee={annee}")
+    return render(request, "indicateurs/publier.html", {"annee": annee, "cloture": cloture, "refus": refus})
+
+
+# A quartier's code as the public addresses carry it (fiches.validators: QN + 6, QP + 6): any
+# other text is not looked up, nor made into a cache key.
+CODE_DE_QUARTIER = re.compile(r"[A-Z0-9]{8}")
+
+
+def _bilan_public(vue):
+    """A public page of a published year: no login; an address with no published bilan answers
+    404 with a page that says so and leads to those that are."""
+
+    @login_not_required
+    @lecture
+    @wraps(vue)
+    def vue_publique(request, *args, **kwargs):
+        try:
+            return vue(request, *args, **kwargs)
+        except bilan.BilanIntrouvable:
+            return render(request, "indicateurs/bilan/introuvable.html", status=404)
+
+    return vue_publique
+
+
+def _publication(contrat, annee, code):
+    """The publication of the year asked; a quartier's code is checked before it is looked up."""
+    if code is not None and not CODE_DE_QUARTIER.fullmatch(code):
+        raise bilan.BilanIntrouvable
+    return bilan.bilan_publie(code_contrat=contrat, libelle=annee)
+
+
+@login_not_required
+@lecture
+def bilans_publics(request):
+    """The school years whose bilan each contract published."""
+    return render(request, "indicateurs/bilan/index.html", {"bilans": bilan.bilans_publies()})
+
+
+@_bilan_public
+def bilan_contrat(request, contrat, annee):
+    cloture = _publication(contrat, annee, None)
+    return render(request, "indicateurs/bilan/page.html", {"bilan": bilan.bilan_rendu(cloture=cloture)})
+
+
+@_bilan_public
+def bilan_quartier(request, contrat, annee, code):
+    cloture = _publication(contrat, annee, code)
+    rendu = bilan.bilan_rendu(cloture=cloture, code_quartier=code)
+    return render(request, "indicateurs/bilan/page.html", {"bilan": rendu})
+
+
+@_bilan_public
+def bilan_csv(request, contrat, annee, fiche):
+    """The CSV of one fiche's figures in the contract or a quartier (?quartier=), as the
+    logged-in export writes it, masked."""
+    code = request.GET.get("quartier")
+    page = bilan.page_du_bilan(cloture=_publication(contrat, annee, code), code_quartier=code)
+    tableau = page.tableau(fiche)
+    if tableau is None:
+        raise bilan.BilanIntrouvable
+    reponse = HttpResponse(exports.en_csv(tableau), content_type="text/csv; charset=utf-8")
+    reponse["Content-Disposition"] = (
+        f'attachment; filename="bilan-{fiche}-{tableau.perimetre}-{tableau.annee.libelle}.csv"'
+    )
+    return reponse
+
+
+@_bilan_public
+def bilan_pdf(request, contrat, annee):
+    """The annual report of the contract or a quartier (?quartier=), masked, without funding."""
+    code = request.GET.get("quartier")
+    cloture = _publication(contrat, annee, code)
+    page = bilan.page_du_bilan(cloture=cloture, code_quartier=code)
+    reponse = HttpResponse(bilan.pdf_du_bilan(cloture=cloture, code_quartier=code), content_type="application/pdf")
+    reponse["Content-Disposition"] = f'attachment; filename="bilan-{page.rapport.nom_de_fichier}"'
+    return reponse

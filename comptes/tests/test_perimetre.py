@@ -8,6 +8,7 @@ import datetime
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from actions.models import Action
 from actions.tests.factories import (
@@ -23,7 +24,8 @@ from demo.adhesions import STRUCTURE_DE_L_ANIMATEUR
 from demo.dossiers import TITRES, dossiers_de_demo
 from dossiers.enums import EtatDossier
 from dossiers.models import Campagne, Dossier
-from fiches.models import Fiche, RealisationAttendue
+from fiches.models import ClotureAnnee, Fiche, RealisationAttendue
+from fiches.services import annee_publier
 from fiches.tests.factories import FicheFactory, RealisationAttendueFactory
 from imports.models import ImportTableur
 from indicateurs.models import ValeurExterne
@@ -139,6 +141,14 @@ MATRICE = {
     "dossiers:financements_xlsx": PILOTAGE,
     # Closing a year: its officers decide it (the page explains, or says why not yet).
     "indicateurs:cloturer": PILOTAGE,
+    # Publishing its bilan: the contract's administrators, who answer for what it shows.
+    "indicateurs:publier": {**dict.fromkeys(Role, 403), Role.ADMINISTRATEUR: 200},
+    # The published year's public bilan: for everyone, logged in or not (test_acces.py).
+    "bilan:index": TOUS,
+    "bilan:contrat": TOUS,
+    "bilan:quartier": TOUS,
+    "bilan:export_csv": TOUS,
+    "bilan:rapport": TOUS,
     # Imports: whoever records actions (the external values' template: the officers', below).
     "imports:importer": SAISIE,
     "imports:historique": SAISIE,
@@ -181,6 +191,10 @@ def donnees(demo, reference):
     )
     inscription = InscriptionFactory(action=action, participant__consentement_questionnaire=True)
     dossiers_de_demo(contrat=reference)
+    publiee = ClotureAnnee.objects.create(
+        contrat=reference, annee_scolaire=2024, cloturee=True, cloturee_le=timezone.now()
+    )
+    annee_publier(cloture=publiee, auteur=get_user_model().objects.get(username="demo-admin"))
     import_tableur = ImportTableur.objects.create(
         contrat=reference,
         auteur=get_user_model().objects.get(username="demo-animateur"),
@@ -201,6 +215,7 @@ def donnees(demo, reference):
         "partenaire": reference.partenaires.first(),
         "valeur_externe": ValeurExterne.objects.filter(contrat=reference).first(),
         "import": import_tableur,
+        "contrat": reference.code,
     }
 
 
@@ -227,6 +242,11 @@ def _url(nom, donnees):
         "indicateurs:definition": {"fiche": "1.2.3", "code": "nb_actions"},
         "indicateurs:cloturer": {"annee": "2024-2025"},
         "indicateurs:rapport": {"annee": "2024-2025"},
+        "indicateurs:publier": {"annee": "2024-2025"},
+        "bilan:contrat": {"contrat": donnees["contrat"], "annee": "2024-2025"},
+        "bilan:quartier": {"contrat": donnees["contrat"], "annee": "2024-2025", "code": "QN09591A"},
+        "bilan:export_csv": {"contrat": donnees["contrat"], "annee": "2024-2025", "fiche": "1.2.3"},
+        "bilan:rapport": {"contrat": donnees["contrat"], "annee": "2024-2025"},
         "comptes:nouveau_mot_de_passe": {"uidb64": "MQ", "token": "perime"},
         "dossiers:campagne": {"pk": donnees["campagne"].pk},
         "dossiers:modifier_campagne": {"pk": donnees["campagne"].pk},
@@ -503,6 +523,21 @@ def test_a_user_without_membership_is_refused_everywhere_but_public_pages(client
     assert client.get("/fiches/").status_code == 403
     assert "Votre rôle ne donne pas accès à cette page" in client.get("/actions/").content.decode()
     assert client.get("/sante/").status_code == 200
+    assert client.get("/bilan/").status_code == 200
+
+
+def test_an_anonymous_visitor_opens_the_public_bilan_and_nothing_else(client, donnees):
+    """Every pattern of the matrix, without a login: the published year's bilan, the health
+    check and the way into an account answer; every other page asks for a login first."""
+    entree = {"connexion", "comptes:mot_de_passe_oublie", "comptes:mot_de_passe_envoye"}
+    entree |= {"comptes:nouveau_mot_de_passe", "comptes:mot_de_passe_reinitialise"}
+    publiques = {nom for nom in MATRICE if nom.startswith("bilan:")} | {"sante"} | entree
+    for nom in MATRICE:
+        reponse = client.get(_url(nom, donnees))
+        if nom in publiques:
+            assert reponse.status_code == 200, nom
+        else:
+            assert reponse.status_code == 302 and reponse["Location"].startswith("/connexion/?next="), nom
 
 
 def test_an_administrator_gives_a_role_in_the_admin_and_its_rights_follow(client, demo, reference):

@@ -275,6 +275,12 @@ RETENTION_ANNEES_SCOLAIRES = int(os.environ.get("RETENTION_ANNEES_SCOLAIRES", "3
 # Counts of children below this are shown as "< 5" outside the structure that owns the records.
 SEUIL_PETITS_EFFECTIFS = int(os.environ.get("SEUIL_PETITS_EFFECTIFS", "5"))
 
+# The public bilans (indicateurs.bilan) are kept in each process's memory: their figures are final
+# and their keys carry the publication's date, so no process can serve a stale one and none needs
+# a shared cache; a restart (a new threshold above, say) starts them afresh. 300 pages or PDFs
+# a process, the least read dropped first.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 300}}}
+
 # Demo accounts (demo-*) may exist and log in only where this is true.
 DEMO_AUTORISEE = False
 # Pages load related rows up front; where this is true a lazy load during a request raises

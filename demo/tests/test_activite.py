@@ -113,7 +113,7 @@ def test_demo_activity_is_created_once(demo, reference, capsys):
     assert "Activité créée" not in capsys.readouterr().out
 
 
-def test_the_demo_closes_the_previous_school_year_once_its_activity_is_there(reference):
+def test_the_demo_closes_the_previous_school_year_once_its_activity_is_there_and_publishes_it(reference):
     call_command("generer_demo")
     precedente = AnneeScolaire.courante().precedente()
 
@@ -123,10 +123,15 @@ def test_the_demo_closes_the_previous_school_year_once_its_activity_is_there(ref
         True,
         "demo-chef",
     )
+    # Its public bilan is online (make run shows one), published by the demo's administrator.
+    assert (cloture.publiee, cloture.publiee_par.username) == (True, "demo-admin")
     assert Presence.objects.filter(seance__date__range=(precedente.debut, precedente.fin)).exists()
-    # Run again, it is left closed as it was.
+    # Run again, it is left closed and published as it was.
     call_command("generer_demo")
-    assert ClotureAnnee.objects.get().cloturee_le == cloture.cloturee_le
+    assert (ClotureAnnee.objects.get().cloturee_le, ClotureAnnee.objects.get().publiee_le) == (
+        cloture.cloturee_le,
+        cloture.publiee_le,
+    )
 
 
 def test_a_large_city_s_scale_follows_the_school_calendar_and_keeps_its_summaries(db, reference, monkeypatch):

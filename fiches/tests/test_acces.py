@@ -23,6 +23,15 @@ PUBLIQUES = {
     # The API's schema and documentation; its data answers the public itself (below).
     "/api/schema/",
     "/api/documentation/",
+    # The public bilans of the years the contracts published.
+    "/bilan/",
+}
+# Public too, but no year is published at these addresses: the bilan's own 404, not the login.
+PUBLIQUES_INTROUVABLES = {
+    "/bilan/x/x/",
+    "/bilan/x/x/quartiers/x/",
+    "/bilan/x/x/fiches/x/export.csv",
+    "/bilan/x/x/rapport.pdf",
 }
 # The read-only API serves published years to the public and authenticates tokens, which a
 # login page cannot (api.acces): without them it refuses in JSON, never redirects.
@@ -66,7 +75,9 @@ def test_the_walk_finds_the_pages_of_every_app():
     assert len(URLS) > 40
 
 
-@pytest.mark.parametrize("url", [u for u in URLS if u not in PUBLIQUES and not u.startswith(API_PUBLIQUE)])
+@pytest.mark.parametrize(
+    "url", [u for u in URLS if u not in PUBLIQUES | PUBLIQUES_INTROUVABLES and not u.startswith(API_PUBLIQUE)]
+)
 def test_every_page_but_the_public_ones_asks_for_a_login(client, url):
     reponse = client.get(url)
     assert reponse.status_code == 302, url
@@ -83,6 +94,12 @@ def test_the_api_answers_the_public_in_json_without_a_login_page(client, url):
 @pytest.mark.parametrize("url", sorted(PUBLIQUES))
 def test_public_pages_open_without_a_login(client, url):
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("url", sorted(PUBLIQUES_INTROUVABLES))
+def test_public_addresses_without_a_published_year_answer_404_without_a_login(client, url):
+    assert client.get(url).status_code == 404
+    assert set(URLS) >= PUBLIQUES_INTROUVABLES
 
 
 def test_health_check_reports_the_database(client):
