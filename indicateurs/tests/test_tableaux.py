@@ -124,9 +124,10 @@ def test_dashboards_cost_the_same_queries_at_1x_and_10x(client, demo, reference,
 # of sessions from the sessions' summaries already read, its organisations from one query over
 # the actions that a quartier's page shares with the contract's column
 # (indicateurs.calculs.sources.Sources.organisations_par_quartier). Effect E2 one more per pass
-# (11, 9 and 7): the questionnaires' pairs (Sources.questionnaires).
+# (11, 9 and 7): the questionnaires' pairs (Sources.questionnaires). The contract's page draws the
+# map of its quartiers, from the figures computed: their outlines, one query.
 REQUETES = {
-    "/indicateurs/fiches/1.2.3/": 3 + 1 + 1 + 11 + 1 + 1 + 1 + 1,
+    "/indicateurs/fiches/1.2.3/": 3 + 1 + 1 + 11 + 1 + 1 + 1 + 1 + 1,
     "/indicateurs/fiches/1.2.3/quartiers/QN09591A/": 3 + 1 + 1 + 1 + 9 + 7 + 1 + 1 + 1 + 1 + 1,
 }
 # An export of a quartier: the page's queries but the menu's quartiers and the contract's
