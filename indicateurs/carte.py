@@ -2,6 +2,7 @@
 figures a dashboard already computed (indicateurs.selectors.carte_des_quartiers reads them)."""
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from fiches.templatetags.format_fr import valeur as en_texte
 
@@ -65,6 +66,10 @@ class Carte:
         return [quartier for quartier in self.quartiers if not quartier.chemin]
 
 
+def _nombre(valeur):
+    return Decimal(valeur.valeur if isinstance(valeur, Effectif) else valeur)
+
+
 def masque(valeur):
     return isinstance(valeur, Effectif) and valeur.masque
 
@@ -74,21 +79,23 @@ def classer(quartiers, *, unite, seuil):
     and the largest figure shown, each labelled by the figures it holds; a masked figure in a
     class of its own, hatched, whatever it hides (its place on the scale would give its size
     away); no figure, a class of its own. Returns the legend, in order."""
-    nombres = sorted({q.valeur for q in quartiers if q.valeur is not None and not masque(q.valeur)})
+    montres = {q.code: _nombre(q.valeur) for q in quartiers if q.valeur is not None and not masque(q.valeur)}
+    nombres = sorted(set(montres.values()))
     compte = min(CLASSES, len(nombres))
     membres = [[] for _ in range(compte)]
     for quartier in quartiers:
-        if quartier.valeur is None or masque(quartier.valeur):
+        if quartier.code not in montres:
             continue
-        largeur = (nombres[-1] - nombres[0]) / compte if compte else 0
-        rang = min(compte - 1, int((quartier.valeur - nombres[0]) / largeur)) if largeur else 0
+        # In decimals: counts are integers, shares and rates decimals, and no float creeps in.
+        etendue = nombres[-1] - nombres[0] if compte else 0
+        rang = min(compte - 1, int((montres[quartier.code] - nombres[0]) * compte / etendue)) if etendue else 0
         membres[rang].append(quartier)
     legende = []
     palette = PALETTES.get(compte, [])
     for rang, groupe in enumerate(membres):
         if not groupe:
             continue
-        bas, haut = min(q.valeur for q in groupe), max(q.valeur for q in groupe)
+        bas, haut = min(montres[q.code] for q in groupe), max(montres[q.code] for q in groupe)
         libelle = en_texte(bas, unite) if bas == haut else f"de {en_texte(bas, unite)} à {en_texte(haut, unite)}"
         classe = Classe(libelle, palette[rang])
         legende.append(classe)

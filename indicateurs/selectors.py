@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.http import urlencode
+from django.utils.text import Truncator
 
 from comptes.perms import peut_voir_le_tableau_du_contrat
 from fiches.annees import AnneeScolaire
@@ -417,8 +418,9 @@ def carte_des_quartiers(*, tableau, demande=None, lien, gardes=None, identifiant
     erreur = ""
     if demande not in par_quartier:
         if demande:
+            # What was asked is said back, cut: the address may hold anything.
             erreur = (
-                f"« {demande} » n’est pas un indicateur de cette fiche compté par quartier : "
+                f"« {Truncator(demande).chars(40)} » n’est pas un indicateur de cette fiche compté par quartier : "
                 "la carte montre le premier de la liste."
             )
         demande = next(iter(par_quartier))
