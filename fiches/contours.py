@@ -157,11 +157,13 @@ def _ecart(point, a, b):
 
 @dataclass
 class Trace:
-    """The outlines projected on the SVG plane: {code: path data}, and the drawing's size."""
+    """The outlines projected on the SVG plane: {code: path data}, {code: (x, y)} where each
+    quartier's mark goes (the centroid of its largest part), and the drawing's size."""
 
     chemins: dict
     largeur: int
     hauteur: int
+    reperes: dict = field(default_factory=dict)
 
 
 def projeter(geometries, *, largeur=600, marge=8):
@@ -179,18 +181,35 @@ def projeter(geometries, *, largeur=600, marge=8):
     largeur, hauteur = round(etendue_x * echelle + 2 * marge), round(etendue_y * echelle + 2 * marge)
     ouest, nord = min(lons), max(lats)
 
-    def xy(point):
-        return f"{(point[0] - ouest) * facteur * echelle + marge:.1f} {(nord - point[1]) * echelle + marge:.1f}"
+    def plan(point):
+        return ((point[0] - ouest) * facteur * echelle + marge, (nord - point[1]) * echelle + marge)
 
-    chemins = {
-        code: " ".join(
-            "M" + " L".join(xy(point) for point in anneau[:-1]) + " Z"
-            for polygone in geometrie["coordinates"]
-            for anneau in polygone
+    chemins, reperes = {}, {}
+    for code, geometrie in geometries.items():
+        anneaux = [[plan(point) for point in anneau] for polygone in geometrie["coordinates"] for anneau in polygone]
+        chemins[code] = " ".join(
+            "M" + " L".join(f"{x:.1f} {y:.1f}" for x, y in anneau[:-1]) + " Z" for anneau in anneaux
         )
-        for code, geometrie in geometries.items()
-    }
-    return Trace(chemins, largeur, hauteur)
+        exterieurs = [[plan(point) for point in polygone[0]] for polygone in geometrie["coordinates"]]
+        x, y = _centre(max(exterieurs, key=lambda anneau: abs(_aire(anneau))))
+        reperes[code] = (round(x, 1), round(y, 1))
+    return Trace(chemins, largeur, hauteur, reperes)
+
+
+def _aire(anneau):
+    """Signed area of a closed ring (shoelace)."""
+    return sum(a[0] * b[1] - b[0] * a[1] for a, b in zip(anneau, anneau[1:], strict=False)) / 2
+
+
+def _centre(anneau):
+    """The centroid of a closed ring; the mean of its points when it has no area."""
+    aire = _aire(anneau)
+    if not aire:
+        return sum(x for x, _ in anneau) / len(anneau), sum(y for _, y in anneau) / len(anneau)
+    paires = list(zip(anneau, anneau[1:], strict=False))
+    x = sum((a[0] + b[0]) * (a[0] * b[1] - b[0] * a[1]) for a, b in paires) / (6 * aire)
+    y = sum((a[1] + b[1]) * (a[0] * b[1] - b[0] * a[1]) for a, b in paires) / (6 * aire)
+    return x, y
 
 
 def _points(geometrie):

@@ -38,6 +38,10 @@ class QuartierDeCarte:
     classe: Classe | None = None
     # The path of its outline in the drawing; empty when no outline was imported.
     chemin: str = ""
+    # Its number, drawn at `repere` (x, y) in its outline and given in the table: a printed map
+    # names its quartiers so.
+    numero: int = 0
+    repere: tuple = (0, 0)
 
 
 @dataclass

@@ -437,8 +437,10 @@ def carte_des_quartiers(*, tableau, demande=None, lien, gardes=None, identifiant
             carte.QuartierDeCarte(code, nom, chiffre, valeur_en_texte(chiffre, indicateur.unite), lien(code))
         )
     trace = projeter(geometries)
-    for quartier in quartiers:
+    for numero, quartier in enumerate(quartiers, start=1):
+        quartier.numero = numero
         quartier.chemin = trace.chemins.get(quartier.code, "")
+        quartier.repere = trace.reperes.get(quartier.code, (0, 0))
     return carte.Carte(
         identifiant=identifiant,
         titre=f"{indicateur.libelle}, {tableau.annee}, par quartier",

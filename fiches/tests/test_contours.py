@@ -155,3 +155,5 @@ def test_outlines_are_projected_north_up_with_longitudes_shrunk_by_the_latitude(
     assert (trace.largeur, trace.hauteur) == (208, 208)
     assert trace.chemins["A"] == "M4.0 204.0 L104.0 204.0 L104.0 4.0 L4.0 4.0 Z"
     assert trace.chemins["B"].startswith("M104.0 204.0")
+    # Each mark at the centre of its outline.
+    assert trace.reperes == {"A": (54.0, 104.0), "B": (154.0, 104.0)}

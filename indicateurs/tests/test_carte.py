@@ -37,6 +37,22 @@ def _formes(section):
     }
 
 
+def _legende(section):
+    return [html.unescape(texte) for texte in re.findall(r"</svg> ([^<]+)</li>", section)]
+
+
+def _lignes(section):
+    """(link, figure, class) of each row of the table beside the map."""
+    return [
+        (lien, html.unescape(chiffre), html.unescape(classe))
+        for lien, chiffre, classe in re.findall(
+            r'<th scope="row" class="fw-normal"><a href="([^"]+)">.*?</th>'
+            r'<td class="text-end">([^<]+)</td><td>([^<]*)</td>',
+            section,
+        )
+    ]
+
+
 def _lien(code):
     return f"/indicateurs/fiches/1.2.3/quartiers/{code}/?annee={ANNEE}"
 
@@ -52,13 +68,15 @@ def test_the_map_draws_one_shape_per_quartier_with_its_figure_and_link(client, d
     # Two classes, 0 and 6: the lighter and the darker colour, said in the legend.
     assert formes[_lien("QN09591A")][1] == "#2c7fb8"
     assert {remplissage for lien, (_, remplissage) in formes.items() if lien != _lien("QN09591A")} == {"#edf8b1"}
-    assert re.findall(r"</svg> ([^<]+)</li>", section) == ["0", "6"]
+    assert _legende(section) == ["0", "6"]
     # The same figures in the table, each quartier a link to its dashboard.
-    lignes = re.findall(
-        r'<tr><th scope="row" class="fw-normal"><a href="([^"]+)">[^<]+</a></th><td class="text-end">([^<]+)</td>',
-        section,
-    )
-    assert dict(lignes) == {lien: titre.split(" : ")[1] for lien, titre in attendus.items()}
+    assert {lien: chiffre for lien, chiffre, _ in _lignes(section)} == {
+        lien: titre.split(" : ")[1] for lien, titre in attendus.items()
+    }
+    # Each shape carries the number of its row, in the order of the table (by name).
+    numeros = re.findall(r'<td class="text-end">(\d+)</td><th scope="row"', section)
+    assert numeros == ["1", "2", "3", "4", "5"]
+    assert re.findall(r'font-size="11" fill="#000">(\d+)</text>', _dessin(section)) == numeros
     assert "Nombre d’enfants bénéficiaires, 2025-2026, par quartier" in section
 
 
@@ -91,9 +109,11 @@ def test_a_masked_figure_has_its_own_hatched_class_and_cannot_be_read_back(clien
     formes = _formes(section)
     assert formes[_lien("QN09591A")] == ("Les Tilleuls : < 5", "url(#carte-hachures)")
     assert "Chiffre masqué (« < 5 » ou « s ») : petit effectif protégé" in html.unescape(section)
-    # Nowhere in the map's text (titles, legend, table) is the 4 hidden, nor in a data attribute.
-    texte = html.unescape(re.sub(r"<[^>]+>", " ", section))
-    assert "< 5" in texte and not re.search(r"\b4\b", texte)
+    # Nowhere in the map is the 4 hidden: not in a shape's title, the legend, a cell of the table
+    # (but the quartiers' numbers), nor in a data attribute.
+    textes = [titre for titre, _ in formes.values()] + _legende(section)
+    textes += [texte for _, chiffre, classe in _lignes(section) for texte in (chiffre, classe)]
+    assert "Les Tilleuls : < 5" in textes and not any(re.search(r"\b4\b", texte) for texte in textes)
     assert "data-" not in section
     # The officers see it.
     section = _carte(_client(client, "demo-chef").get(URL, {"annee": ANNEE, "carte": "nb_enfants_beneficiaires"}))
