@@ -27,16 +27,20 @@ GEOMETRIES = ("Polygon", "MultiPolygon")
 @dataclass
 class Lecture:
     """What the file says: {code: {"nom", "geometrie"}} and the features it could not read,
-    each named."""
+    each named; how many features were left aside, of quartiers not asked for."""
 
     contours: dict = field(default_factory=dict)
     erreurs: list = field(default_factory=list)
     entites: int = 0
+    ecartees: int = 0
 
 
-def lire_contours(texte):
+def lire_contours(texte, *, codes=None):
     """Read a contours file (text or bytes of GeoJSON); refuses, in French, a file that is no
-    FeatureCollection. A feature that cannot be read is an error naming it, the others are read."""
+    FeatureCollection. A feature that cannot be read is an error naming it, the others are read.
+    With `codes`, only the features of those quartiers are read further than their code: the
+    national file holds some 1,600 quartiers, and simplifying all their outlines would take
+    minutes for the few a deployment has."""
     try:
         donnees = json.loads(texte)
     except ValueError as erreur:
@@ -49,7 +53,10 @@ def lire_contours(texte):
     lecture = Lecture(entites=len(entites))
     for rang, entite in enumerate(entites, start=1):
         try:
-            code, nom, polygones = _lire_entite(entite)
+            code, nom, polygones = _lire_entite(entite, codes)
+        except _Ecartee:
+            lecture.ecartees += 1
+            continue
         except ValidationError as erreur:
             lecture.erreurs.append(f"{_nommer(rang, entite)} : {' '.join(erreur.messages)}")
             continue
@@ -70,7 +77,11 @@ def _nommer(rang, entite):
     return nom
 
 
-def _lire_entite(entite):
+class _Ecartee(Exception):
+    """A feature of a quartier that was not asked for."""
+
+
+def _lire_entite(entite, codes):
     if not isinstance(entite, dict) or entite.get("type") != "Feature":
         raise ValidationError("ce n’est pas une entité GeoJSON (« Feature »).")
     proprietes = entite.get("properties")
@@ -78,6 +89,8 @@ def _lire_entite(entite):
         raise ValidationError("propriété « code_qp » absente : ce n’est pas la mise en forme des contours des QPV.")
     code = str(proprietes["code_qp"]).strip()
     valider_code_qpv(code)
+    if codes is not None and code not in codes:
+        raise _Ecartee
     geometrie = entite.get("geometry")
     if not isinstance(geometrie, dict) or geometrie.get("type") not in GEOMETRIES:
         genre = geometrie.get("type") if isinstance(geometrie, dict) else "aucune"

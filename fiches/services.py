@@ -308,14 +308,12 @@ def annee_depublier(*, cloture, auteur):
 @dataclass
 class ImportContours:
     """What an import of contours did or, in a dry run, would do: codes of the quartiers whose
-    outline is added or changed, unchanged; the quartiers of the file that are no quartier of
-    the application (the national file holds every QPV of France), and those left without one."""
+    outline is added or changed, unchanged, and of those left without one."""
 
     appliquer: bool
     ajoutes: list = field(default_factory=list)
     modifies: list = field(default_factory=list)
     inchanges: list = field(default_factory=list)
-    ailleurs: int = 0
     sans_contour: list = field(default_factory=list)
 
 
@@ -330,14 +328,12 @@ def contours_importer(*, contours, appliquer=False, auteur=None, contrat=None):
     if appliquer:
         quartiers = quartiers.select_for_update()
     resultat = ImportContours(appliquer=appliquer)
-    trouves = set()
     for quartier in quartiers.order_by("code"):
         contour = contours.get(quartier.code)
         if contour is None:
             if not quartier.contour:
                 resultat.sans_contour.append(quartier.code)
             continue
-        trouves.add(quartier.code)
         if quartier.contour == contour["geometrie"]:
             resultat.inchanges.append(quartier.code)
             continue
@@ -348,5 +344,4 @@ def contours_importer(*, contours, appliquer=False, auteur=None, contrat=None):
             if auteur is not None:
                 quartier._history_user = auteur
             quartier.save(update_fields=["contour"])
-    resultat.ailleurs = len(set(contours) - trouves)
     return resultat

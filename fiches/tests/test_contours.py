@@ -33,7 +33,7 @@ def _contours():
 def test_a_dry_run_says_what_would_change_and_writes_nothing(quartiers):
     sortie = _importer(EXTRAIT)
     assert "Contours à ajouter (2) : QN09591A, QN09595E." in sortie
-    assert "1 quartier(s) du fichier hors de l’application" in sortie
+    assert "1 entité(s) du fichier, de quartiers hors de l’application, laissées de côté." in sortie
     assert "Essai à blanc" in sortie
     assert _contours() == {"QN09591A": None, "QN09595E": None}
 
@@ -157,3 +157,14 @@ def test_outlines_are_projected_north_up_with_longitudes_shrunk_by_the_latitude(
     assert trace.chemins["B"].startswith("M104.0 204.0")
     # Each mark at the centre of its outline.
     assert trace.reperes == {"A": (54.0, 104.0), "B": (154.0, 104.0)}
+
+
+def test_a_feature_of_a_quartier_the_application_does_not_have_is_not_read(quartiers, tmp_path):
+    donnees = json.loads(EXTRAIT.read_text())
+    donnees["features"][3]["geometry"] = {"type": "Point", "coordinates": [2.4, 49.0]}
+    fichier = tmp_path / "contours.geojson"
+    fichier.write_text(json.dumps(donnees))
+
+    sortie = _importer(fichier, "--appliquer")
+
+    assert "Contours ajoutés (2)" in sortie and "1 entité(s) du fichier" in sortie

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from fiches.contours import lire_contours
+from fiches.models import Quartier
 from fiches.services import contours_importer
 
 
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         except OSError as erreur:
             raise CommandError(f"Fichier illisible : {fichier} ({erreur.strerror}).") from None
         try:
-            lecture = lire_contours(texte)
+            lecture = lire_contours(texte, codes=set(Quartier.objects.values_list("code", flat=True)))
         except ValidationError as erreur:
             raise CommandError(" ".join(erreur.messages)) from erreur
         if lecture.erreurs:
@@ -44,8 +45,8 @@ class Command(BaseCommand):
             if codes:
                 self.stdout.write(f"{libelle} ({len(codes)}) : {', '.join(codes)}.")
         self.stdout.write(
-            f"{len(resultat.inchanges)} contour(s) déjà à jour ; {resultat.ailleurs} quartier(s) du fichier "
-            "hors de l’application, laissés de côté."
+            f"{len(resultat.inchanges)} contour(s) déjà à jour ; {lecture.ecartees} entité(s) du fichier, "
+            "de quartiers hors de l’application, laissées de côté."
         )
         if resultat.sans_contour:
             self.stdout.write(
