@@ -86,7 +86,11 @@ def test_the_map_is_coloured_by_the_first_indicator_counted_by_quartier_by_defau
     assert "Nombre d’actions, 2025-2026, par quartier" in section
     assert _formes(section)[_lien("QN09591A")][0] == "Les Tilleuls : 2"
     # The choice offers the indicators the dashboard breaks down by quartier, and keeps the year.
-    assert re.findall(r'<option value="([^"]+)"', section) == ["nb_actions", "nb_enfants_beneficiaires"]
+    assert re.findall(r'<option value="([^"]+)"', section) == [
+        "nb_actions",
+        "nb_enfants_beneficiaires",
+        "nb_partenaires_distincts",
+    ]
     assert f'<input type="hidden" name="annee" value="{ANNEE}">' in section
 
 
