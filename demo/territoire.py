@@ -1,6 +1,7 @@
 """A fictional territory to try the application on: never run where real data lives."""
 
 import secrets
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -9,8 +10,10 @@ from django.db import transaction
 
 from comptes.auth import PREFIXE_DEMO
 from comptes.enums import Role
+from fiches.contours import lire_contours, rectangle
 from fiches.enums import ZoneScolaire
 from fiches.models import Commune, Quartier
+from fiches.services import contours_importer
 from fiches.validators import lettre_cle_uai
 from partenaires.enums import EducationPrioritaire, TypeEtablissement
 from partenaires.models import Etablissement, Structure, TypeStructure
@@ -26,6 +29,8 @@ QUARTIERS = [
     ("QN09594D", "Les Cèdres", ["99102"]),
     ("QN09595E", "Centre-Gare", ["99101", "99102"]),
 ]
+# Their outlines, in the layout of the official contours file (demo/donnees/README.md).
+CONTOURS = Path(__file__).parent / "donnees" / "contours-qpv-fictifs.geojson"
 
 STRUCTURES = [
     ("Centre social Les Tilleuls", "Centre social", "99101", ["QN09591A", "QN09592B"]),
@@ -119,6 +124,7 @@ def generer_demo(*, contrat):
         quartier, _ = Quartier.objects.get_or_create(code=code, defaults={"contrat": contrat, "nom": nom})
         quartier.communes.set([communes[c] for c in codes_communes])
         quartiers[code] = quartier
+    contours_importer(contours=lire_contours(CONTOURS.read_bytes()).contours, appliquer=True, contrat=contrat)
 
     TypeStructure.objects.get_or_create(libelle="Service municipal", defaults={"ordre": 5})
     types = {t.libelle: t for t in TypeStructure.objects.all()}
@@ -179,7 +185,14 @@ def etendre_territoire(*, contrat, quartiers):
     nouveaux = []
     for rang, nom in enumerate(NOMS_DE_QUARTIERS[: max(quartiers - len(QUARTIERS), 0)]):
         commune = communes[rang % len(communes)]
-        quartier, cree = Quartier.objects.get_or_create(code=codes[rang], defaults={"contrat": contrat, "nom": nom})
+        # Rectangles in rows south of the five quartiers: the bench's map draws as many shapes.
+        colonne, ligne = rang % 7, rang // 7
+        contour = rectangle(
+            2.29 + colonne * 0.012, 48.998 - ligne * 0.008, 2.30 + colonne * 0.012, 49.004 - ligne * 0.008
+        )
+        quartier, cree = Quartier.objects.get_or_create(
+            code=codes[rang], defaults={"contrat": contrat, "nom": nom, "contour": contour}
+        )
         if not cree:
             continue
         quartier.communes.set([commune])

@@ -437,6 +437,10 @@ class Quartier(Modele):
     )
     nom = models.CharField(_("nom"), max_length=200)
     communes = models.ManyToManyField(Commune, verbose_name=_("communes"), related_name="quartiers")
+    # The quartier's outline for the maps, imported from the official contours file
+    # (fiches.contours, importer_contours): a GeoJSON MultiPolygon in WGS84 (lon, lat), simplified.
+    # A JSON field rather than GeoDjango: the maps only draw it, and GDAL is not to be required.
+    contour = models.JSONField(_("contour"), null=True, blank=True, editable=False)
     history = HistoricalRecords(m2m_fields=[communes])
 
     class Meta:

@@ -20,6 +20,7 @@ from .models import (
     LienFiche,
     ParagrapheFiche,
     Pilier,
+    Quartier,
     RealisationAttendue,
     Thematique,
 )
@@ -302,3 +303,45 @@ def annee_depublier(*, cloture, auteur):
     cloture._history_user = auteur
     cloture.save()
     return cloture
+
+
+@dataclass
+class ImportContours:
+    """What an import of contours did or, in a dry run, would do: codes of the quartiers whose
+    outline is added or changed, unchanged, and of those left without one."""
+
+    appliquer: bool
+    ajoutes: list = field(default_factory=list)
+    modifies: list = field(default_factory=list)
+    inchanges: list = field(default_factory=list)
+    sans_contour: list = field(default_factory=list)
+
+
+@transaction.atomic
+def contours_importer(*, contours, appliquer=False, auteur=None, contrat=None):
+    """Give the application's quartiers the outlines of `contours` ({code: {"nom", "geometrie"}},
+    fiches.contours.lire_contours), matched by their official code, unique across contracts
+    (or only `contrat`'s). Without `appliquer`, nothing is written: the result says what would
+    change. An outline is never removed, and a quartier is neither created nor renamed here;
+    saving only what differs keeps the history to real changes."""
+    quartiers = Quartier.objects.all() if contrat is None else contrat.quartiers.all()
+    if appliquer:
+        quartiers = quartiers.select_for_update()
+    resultat = ImportContours(appliquer=appliquer)
+    for quartier in quartiers.order_by("code"):
+        contour = contours.get(quartier.code)
+        if contour is None:
+            if not quartier.contour:
+                resultat.sans_contour.append(quartier.code)
+            continue
+        if quartier.contour == contour["geometrie"]:
+            resultat.inchanges.append(quartier.code)
+            continue
+        (resultat.modifies if quartier.contour else resultat.ajoutes).append(quartier.code)
+        if appliquer:
+            quartier.contour = contour["geometrie"]
+            quartier._change_reason = "Contour importé du fichier des contours des QPV"
+            if auteur is not None:
+                quartier._history_user = auteur
+            quartier.save(update_fields=["contour"])
+    return resultat

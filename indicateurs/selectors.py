@@ -9,12 +9,16 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.http import urlencode
+from django.utils.text import Truncator
 
 from comptes.perms import peut_voir_le_tableau_du_contrat
 from fiches.annees import AnneeScolaire
+from fiches.contours import projeter
 from fiches.enums import NatureIndicateur
 from fiches.models import Fiche, Quartier
+from fiches.templatetags.format_fr import valeur as valeur_en_texte
 
+from . import carte
 from .calculs import calculer_par_fiche, masquer_petits_effectifs
 from .confidentialite import Effectif, notes
 from .enums import Mode, Sens
@@ -392,4 +396,60 @@ def suppression_de_valeur_externe(*, contrat, pk):
         .select_related("history_user")
         .order_by("-history_date")
         .first()
+    )
+
+
+def carte_des_quartiers(*, tableau, demande=None, lien, gardes=None, identifiant="carte"):
+    """The map of the contract's quartiers coloured by one of the dashboard's computed
+    indicators, `demande` (its code, from the page's query) or the first: those the contract's
+    dashboard breaks down by quartier, whose lines are the very figures of the quartiers'
+    dashboards, masked alike. Figures come from `tableau` (a contract's Tableau, already
+    computed); the outlines cost one query, whatever the number of quartiers. `lien(code)` gives
+    a quartier's page; `gardes` are the page's other query parameters, which the indicator's
+    form carries. An unknown code is said in French beside the choice, and the first drawn.
+    None when the fiche has no such indicator."""
+    par_quartier = {}
+    for ligne in tableau.lignes:
+        for ventilation in ligne.ventilations:
+            if ventilation.axe == "quartier":
+                par_quartier[ligne.indicateur.code] = (ligne.indicateur, ventilation)
+    if not par_quartier:
+        return None
+    erreur = ""
+    if demande not in par_quartier:
+        if demande:
+            # What was asked is said back, cut: the address may hold anything.
+            erreur = (
+                f"« {Truncator(demande).chars(40)} » n’est pas un indicateur de cette fiche compté par quartier : "
+                "la carte montre le premier de la liste."
+            )
+        demande = next(iter(par_quartier))
+    indicateur, ventilation = par_quartier[demande]
+    valeurs = {ligne.cle: ligne.actuelle for ligne in ventilation.lignes}
+    lignes = Quartier.objects.filter(contrat=tableau.contrat).values_list("code", "nom", "contour").order_by("nom")
+    geometries, quartiers = {}, []
+    for code, nom, contour in lignes:
+        if contour:
+            geometries[code] = contour
+        # A quartier with no line of the breakdown counted nothing.
+        chiffre = valeurs.get(code, 0)
+        quartiers.append(
+            carte.QuartierDeCarte(code, nom, chiffre, valeur_en_texte(chiffre, indicateur.unite), lien(code))
+        )
+    trace = projeter(geometries)
+    for numero, quartier in enumerate(quartiers, start=1):
+        quartier.numero = numero
+        quartier.chemin = trace.chemins.get(quartier.code, "")
+        quartier.repere = trace.reperes.get(quartier.code, (0, 0))
+    return carte.Carte(
+        identifiant=identifiant,
+        titre=f"{indicateur.libelle}, {tableau.annee}, par quartier",
+        choix=[(code, indicateur.libelle) for code, (indicateur, _) in par_quartier.items()],
+        choisi=demande,
+        quartiers=quartiers,
+        classes=carte.classer(quartiers, unite=indicateur.unite, seuil=settings.SEUIL_PETITS_EFFECTIFS),
+        largeur=trace.largeur,
+        hauteur=trace.hauteur,
+        gardes=gardes or {},
+        erreur=erreur,
     )

@@ -96,11 +96,22 @@ def _rendre_tableau(request, fiche, quartier):
     annee = AnneeScolaire.demandee(request.GET.get("annee"))
     tableau = selectors.tableau_de_bord(perimetre=request.perimetre, annee=annee, fiche=fiche, quartier=quartier)
     tableau.cloture = _annee_close(request.perimetre, annee)
+    carte = None
+    if quartier is None:
+        carte = selectors.carte_des_quartiers(
+            tableau=tableau,
+            demande=request.GET.get("carte"),
+            lien=lambda code: (
+                f"{reverse('indicateurs:quartier', kwargs={'fiche': fiche.code, 'code': code})}?annee={annee}"
+            ),
+            gardes={"annee": annee.libelle},
+        )
     return render(
         request,
         "indicateurs/tableau.html",
         {
             "tableau": tableau,
+            "carte": carte,
             "annees": annees_recentes(),
             "quartiers": selectors.quartiers_visibles(perimetre=request.perimetre),
             "du_contrat": peut_voir_le_tableau_du_contrat(request.perimetre),

@@ -584,7 +584,7 @@ def test_no_generated_input_makes_a_page_answer_5xx(client, demo_complete, capsy
     a_formulaire = {nom for nom, page in PAGES.items() if page.formulaire and not page.redirige}
     trouves = {_motif(cible) for cible, champs in formulaires.items() if champs}
     assert a_formulaire <= trouves, f"Formulaires introuvables : {sorted(a_formulaire - trouves)}"
-    assert {"annee", "page", "quartier", "q", "next"} <= set(carte.parametres)
+    assert {"annee", "page", "quartier", "q", "next", "carte"} <= set(carte.parametres)
 
     for role in ROLES:
         envoyer.connecter(role)

@@ -136,3 +136,32 @@ def barres_d_indicateur(ligne, annee):
         _en_pourcentage(ligne.precedente, maximum),
         repere,
     )
+
+
+@register.simple_tag
+def formes_de_la_carte(carte):
+    """The shapes of the map of the quartiers (indicateurs/carte.html): per quartier drawn, its
+    link around its outline, filled with its class, and its number. Built here, as the bars are:
+    a large city's 40 quartiers took the template engine longer than the rest of the map."""
+    hachures = f"url(#{carte.identifiant}-hachures)"
+    return format_html_join(
+        "\n",
+        '<a href="{}" tabindex="-1"><title>{} : {}</title>'
+        '<path d="{}" fill="{}" fill-rule="evenodd" stroke="#212529" stroke-width="1" '
+        'vector-effect="non-scaling-stroke"></path>'
+        '<circle cx="{}" cy="{}" r="9" fill="#fff" stroke="#212529" stroke-width="1"></circle>'
+        '<text x="{}" y="{}" dy="4" text-anchor="middle" font-size="11" fill="#000">{}</text></a>',
+        (
+            (
+                quartier.lien,
+                quartier.nom,
+                quartier.texte,
+                quartier.chemin,
+                hachures if quartier.classe.hachuree else quartier.classe.couleur,
+                *(f"{coordonnee:.1f}" for coordonnee in quartier.repere),
+                *(f"{coordonnee:.1f}" for coordonnee in quartier.repere),
+                quartier.numero,
+            )
+            for quartier in carte.dessines
+        ),
+    )
