@@ -14,15 +14,17 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.text import slugify
 
 from comptes.enums import Role
 from comptes.perimetre import Perimetre
 from fiches.annees import AnneeScolaire
 from fiches.models import ClotureAnnee, Quartier
 
-from . import rapport
+from . import rapport, selectors
 
 # Weeks: a published year does not change; the date of its publication in the key, not this
 # duration, is what keeps a republished year from being served stale.
@@ -116,6 +118,15 @@ def _calculer(cloture, code_quartier):
     contenu.cloture = ClotureEnClair(cloture.libelle, cloture.cloturee_le)
     for element in contenu.fiches:
         element.tableau.cloture = contenu.cloture
+        # The contract's page maps its quartiers, each linked to its public page. Rendered once
+        # and cached, it draws the first indicator counted by quartier, with no choice to make.
+        element.carte = None
+        if quartier is None:
+            element.carte = selectors.carte_des_quartiers(
+                tableau=element.tableau,
+                lien=lambda code: reverse("bilan:quartier", args=[contrat.code, cloture.libelle, code]),
+                identifiant=f"carte-{slugify(element.fiche.code)}",
+            )
     return PageDuBilan(contenu, quartiers)
 
 

@@ -14,13 +14,13 @@ CENTIEME = Decimal("0.01")
 @indicateur(
     "nb_enfants_questionnaire_avant_apres",
     libelle="Enfants ayant répondu au questionnaire « envie d’école » avant et après",
-    lit=("questionnaires",),
+    lit=("enfants_questionnaires",),
     effectif_d_enfants=True,
 )
 def nb_enfants_questionnaire_avant_apres(sources):
     """Children who answered the questionnaire at the entry and at the exit of an action of the
     year, each counted once however many actions."""
-    return Resultat(dict(sources.questionnaires["enfants"]))
+    return Resultat(dict(sources.enfants_questionnaires))
 
 
 @indicateur(

@@ -419,15 +419,8 @@ class Sources:
 
         One query: the pairs grouped per child (actions.QuestionnaireRempli, its exit rows carry
         the change), aggregated over the children, per fiche and year."""
-        cut = Q()
-        if self.comparaison.en_cours:
-            cut = Q(rempli_le__lte=self.periodes["actuelle"][1], annee_scolaire=self._rentrees[0]) | Q(
-                rempli_le__lte=self.periodes["precedente"][1], annee_scolaire=self._rentrees[1]
-            )
         par_enfant = (
-            QuestionnaireRempli.objects.filter(
-                cut, moment=MomentQuestionnaire.SORTIE, annee_scolaire__in=self._rentrees, action__in=self._actions
-            )
+            self._sorties(self._actions)
             .values("participant", "annee_scolaire", fiche=F("action__realisation__fiche"))
             .annotate(evolution_enfant=Avg("evolution"))
             .order_by()
@@ -448,6 +441,62 @@ class Sources:
             for fiche in self.fiches
         }
 
+    def _sorties(self, actions):
+        """The exit questionnaires of these actions that close a pair counted in the two years:
+        each exit row carries its pair's change."""
+        cut = Q()
+        if self.comparaison.en_cours:
+            cut = Q(rempli_le__lte=self.periodes["actuelle"][1], annee_scolaire=self._rentrees[0]) | Q(
+                rempli_le__lte=self.periodes["precedente"][1], annee_scolaire=self._rentrees[1]
+            )
+        return QuestionnaireRempli.objects.filter(
+            cut, moment=MomentQuestionnaire.SORTIE, annee_scolaire__in=self._rentrees, action__in=actions
+        )
+
+    @cached_property
+    def enfants_questionnaires(self):
+        """{fiche: {year: children with both questionnaires}}: those of `questionnaires`; when
+        masking reads every perimeter, those of `enfants_questionnaires_de_chaque_perimetre`, so
+        that the contract's and each quartier's count cost no query each."""
+        if not self.tous_les_perimetres:
+            return {fiche: sommes["enfants"] for fiche, sommes in self.questionnaires.items()}
+        perimetre = self.quartier.pk if self.quartier else 0
+        enfants = self.enfants_questionnaires_de_chaque_perimetre
+        return {
+            fiche: {
+                nom: enfants.get((fiche, perimetre, rentree), 0)
+                for nom, rentree in zip(ANNEES, self._rentrees, strict=True)
+            }
+            for fiche in self.fiches
+        }
+
+    @cached_property
+    def enfants_questionnaires_de_chaque_perimetre(self):
+        """{(fiche, quartier pk or 0 for the contract, rentrée): children with both
+        questionnaires}, for masking. One query, shared by every perimeter of the page: the
+        contract's exits grouped by fiche and year, a distinct count for the contract and one
+        per quartier by conditional aggregation (a child whose actions concern two quartiers
+        counts in each, once in the contract)."""
+        nom = "enfants_questionnaires_de_chaque_perimetre"
+        if (partage := self._noms.get(nom)) is not None:
+            return partage
+        quartiers = list(self.noms_des_quartiers)
+        actions = actions_du_perimetre(contrat=self.contrat, fiches=self.fiches)
+        groupes = (
+            self._sorties(actions)
+            .values("annee_scolaire", fiche=F("action__realisation__fiche"))
+            .annotate(
+                q0=Count("participant", distinct=True),
+                **{f"q{pk}": Count("participant", distinct=True, filter=Q(action__quartiers=pk)) for pk in quartiers},
+            )
+            .order_by()
+        )
+        enfants = {}
+        for groupe in groupes:
+            for pk in [0, *quartiers]:
+                enfants[(groupe["fiche"], pk, groupe["annee_scolaire"])] = groupe[f"q{pk}"]
+        return self._partager(nom, enfants)
+
     def de_la_fiche(self, nom, fiche):
         """The dataset `nom` restricted to one fiche's groups, filtered once per fiche."""
         cle = (nom, fiche)
@@ -464,11 +513,17 @@ class Sources:
 
 DONNEES = frozenset(nom for nom, attribut in vars(Sources).items() if isinstance(attribut, cached_property))
 # The datasets of records, grouped by fiche; the others name what the breakdowns are by.
-PAR_FICHE = DONNEES - {"noms_des_quartiers", "realisations", "noms_des_structures"}
+PAR_FICHE = DONNEES - {
+    "noms_des_quartiers",
+    "realisations",
+    "noms_des_structures",
+    "enfants_questionnaires_de_chaque_perimetre",
+}
 # What a fiche with no group reads in the datasets that map each fiche to its sums.
 VIDES = {
     "seances": {somme: dict.fromkeys(ANNEES, 0) for somme in SOMMES_DES_SEANCES},
     "presences": dict.fromkeys(ANNEES, 0),
+    "enfants_questionnaires": dict.fromkeys(ANNEES, 0),
     "questionnaires": {
         "enfants": dict.fromkeys(ANNEES, 0),
         "evolution": dict.fromkeys(ANNEES),

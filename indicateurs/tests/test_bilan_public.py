@@ -203,7 +203,10 @@ def test_a_first_read_costs_a_fixed_number_of_queries_and_the_next_one_reads_the
 ):
     quartiers = _peupler_a_la_taille(reference, enfants)
     publier(reference, admin)
-    for url, premiere in ((adresse(reference), 18), (adresse(reference, quartiers[0]), 22)):
+    # As the annual report it is built from (test_rapport), with effects E1 and E2 and, for
+    # masking, the children with both questionnaires of every perimeter; the contract's page
+    # draws the map of its quartiers (their outlines, one query).
+    for url, premiere in ((adresse(reference), 22), (adresse(reference, quartiers[0]), 26)):
         with django_assert_num_queries(premiere):
             assert client.get(url).status_code == 200
         # The publication alone is read again: a withdrawal takes the page offline at once.
@@ -213,3 +216,28 @@ def test_a_first_read_costs_a_fixed_number_of_queries_and_the_next_one_reads_the
         assert client.get(f"/bilan/{reference.code}/{ANNEE.libelle}/fiches/1.2.3/export.csv").status_code == 200
     with django_assert_num_queries(1):
         assert client.get("/bilan/").status_code == 200
+
+
+def test_the_contract_s_page_maps_its_quartiers_linked_to_their_public_pages_the_masked_ones_hatched(
+    client, reference, trois_et_neuf, admin
+):
+    a, b = trois_et_neuf
+    triangle = [[2.0, 48.0], [2.01, 48.0], [2.01, 48.01], [2.0, 48.0]]
+    for numero, quartier in enumerate((a, b)):
+        decale = {"type": "MultiPolygon", "coordinates": [[[[x + numero / 50, y] for x, y in triangle]]]}
+        type(quartier).objects.filter(pk=quartier.pk).update(contour=decale)
+    publier(reference, admin)
+    html = client.get(adresse(reference)).content.decode()
+    carte = html[html.index('id="carte-123"') :]
+    assert carte.count("<path") == 2
+    for quartier in (a, b):
+        assert f'href="{adresse(reference, quartier)}"' in carte
+    # The first indicator counted by quartier, the actions (never masked): one in each. A's 3
+    # children and B's 9, masked for the public, appear nowhere in the map's section.
+    tableau = carte[carte.index("<table") : carte.index("</table>")]
+    assert "Nombre d’actions" in tableau
+    assert ">3<" not in carte and ">9<" not in carte
+    # Drawn once, with the page: no choice of indicator the cached page could not follow.
+    assert 'name="carte"' not in carte
+    # The quartier pages have no map.
+    assert 'id="carte-123"' not in client.get(adresse(reference, a)).content.decode()

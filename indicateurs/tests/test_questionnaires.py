@@ -105,6 +105,25 @@ def test_each_quartier_counts_the_pairs_of_its_actions(territoire):
     assert valeurs(figures_de(territoire, b, codes=CODES)) == (3, Decimal("0.00"), Decimal("33.3"))
 
 
+@pytest.mark.parametrize("depuis", [None, "a", "b"])
+def test_masking_reads_each_perimeter_s_count_from_one_query_the_same_as_its_own_page(territoire, depuis):
+    """The counts masking compares (the contract's and every quartier's) are read together
+    (Sources.enfants_questionnaires_de_chaque_perimetre) and equal each perimeter's own: lea,
+    in A and B, counts once in the contract and in each quartier; ines's 2024-2025 pair in A."""
+    a, b = territoire.quartiers
+    page = {None: None, "a": a, "b": b}[depuis]
+    resultat = figures_de(territoire, page, codes=CODES, tous_les_perimetres=True)
+    code = CODES[0]
+    par_perimetre = {
+        cle: (autre.totaux[code]["actuelle"], autre.totaux[code]["precedente"])
+        for cle, autre in resultat.perimetres.items()
+    }
+    assert par_perimetre == {None: (4, 1), a.code: (4, 1), b.code: (3, 0)}
+    assert resultat.totaux[code]["actuelle"] == par_perimetre[page.code if page else None][0]
+    # Mean and share stay the page's own.
+    assert valeurs(resultat)[1:] == valeurs(figures_de(territoire, page, codes=CODES))[1:]
+
+
 def test_no_pair_gives_no_mean_nor_share(perimetre):  # noqa: F811
     seule = action(perimetre, questionnaire_envie_ecole=True)
     repondre(seule, enfant(perimetre), 2)
