@@ -12,6 +12,7 @@ from .enums import NiveauLien, Rubrique
 from .models import (
     Axe,
     ClotureAnnee,
+    Commune,
     Contrat,
     EffetAttendu,
     Enjeu,
@@ -20,6 +21,7 @@ from .models import (
     LienFiche,
     ParagrapheFiche,
     Pilier,
+    Quartier,
     RealisationAttendue,
     Thematique,
 )
@@ -302,3 +304,42 @@ def annee_depublier(*, cloture, auteur):
     cloture._history_user = auteur
     cloture.save()
     return cloture
+
+
+def _valide(objet):
+    try:
+        objet.full_clean()
+    except ValidationError as erreur:
+        raise ValidationError(
+            f"{type(objet)._meta.verbose_name.capitalize()} « {objet} » : {' '.join(erreur.messages)}"
+        ) from erreur
+
+
+@transaction.atomic
+def quartiers_importer(*, contrat, lignes, raison):
+    """Create or update the contract's quartiers from the official list: each of `lignes` is
+    {"quartier": the existing one or None, "code", "nom", "communes": [(code INSEE, nom)]}.
+    Missing communes are created, and every commune of an imported quartier joins the
+    contract's communes. Nothing is deleted: a quartier the list no longer names may still
+    count actions and children. `raison` goes into each history row written."""
+    Contrat.objects.select_for_update().filter(pk=contrat.pk).values_list("pk").get()
+    codes = {code for ligne in lignes for code, _ in ligne["communes"]}
+    communes = Commune.objects.in_bulk(codes, field_name="code_insee")
+    for ligne in lignes:
+        for code, nom in ligne["communes"]:
+            if code not in communes:
+                commune = Commune(code_insee=code, nom=nom)
+                _valide(commune)
+                commune._change_reason = raison
+                commune.save()
+                communes[code] = commune
+    contrat.communes.add(*(communes[code] for code in codes))
+    for ligne in lignes:
+        quartier = ligne["quartier"] or Quartier(contrat=contrat)
+        quartier.code, quartier.nom = ligne["code"], ligne["nom"]
+        _valide(quartier)
+        quartier._change_reason = raison
+        quartier.save()
+        cibles = {communes[code] for code, _ in ligne["communes"]}
+        if set(quartier.communes.all()) != cibles:
+            quartier.communes.set(cibles)
