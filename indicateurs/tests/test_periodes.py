@@ -234,7 +234,7 @@ def test_a_cut_dashboard_costs_the_same_queries_as_a_whole_one_whatever_the_volu
             for jour in (date(2025, 10, 8), date(2026, 10, 7)):
                 venu(atelier, enfant(perimetre), jour)
         for aujourdhui in (AUJOURDHUI, date(2027, 9, 15)):
-            with django_assert_num_queries(9):
+            with django_assert_num_queries(10):
                 calculer(
                     contrat=perimetre.contrat, fiche=perimetre.realisation.fiche, annee=EN_COURS, aujourdhui=aujourdhui
                 )

@@ -214,13 +214,13 @@ class TestAcces:
 
 
 # Session, user, membership; then: the fiches, their objectives, expected réalisations and
-# effects; their indicators, the 9 queries of the computation, targets, external values (the
+# effects; their indicators, the 10 queries of the computation, targets, external values (the
 # dashboards' own); the year's closure; the funding lines per financeur and per quartier.
-REQUETES = 3 + 4 + 1 + 9 + 1 + 1 + 1 + 2
-# A quartier's: the quartier; the contract's figures beside its own (6 more, as its dashboard),
-# 7 for the quartier's computation instead of 9, the schools' values; funding per action, not
+REQUETES = 3 + 4 + 1 + 10 + 1 + 1 + 1 + 2
+# A quartier's: the quartier; the contract's figures beside its own (7 more, as its dashboard),
+# 8 for the quartier's computation instead of 10, the schools' values; funding per action, not
 # per quartier.
-REQUETES_QUARTIER = REQUETES + 1 + 6 - 2 + 1
+REQUETES_QUARTIER = REQUETES + 1 + 7 - 2 + 1
 
 
 @pytest.mark.parametrize(

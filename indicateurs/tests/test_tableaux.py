@@ -107,18 +107,18 @@ def test_dashboards_cost_the_same_queries_at_1x_and_10x(client, demo, reference,
         client.get(url, {"annee": annee})
 
 
-# Session, user, membership, then: the fiche, its indicators, the 9 queries of the computation,
+# Session, user, membership, then: the fiche, its indicators, the 10 queries of the computation,
 # targets, external values, the quartiers of the menu. A quartier's page: the quartier itself and
-# the schools' values too, 7 queries of computation for the quartier (no breakdown by quartier),
-# and 6 for the contract's figures beside them (its 9 but the names of quartiers, réalisations
+# the schools' values too, 8 queries of computation for the quartier (no breakdown by quartier),
+# and 7 for the contract's figures beside them (its 10 but the names of quartiers, réalisations
 # and structures, already read). Last, whether the year is closed (its figures then final).
 REQUETES = {
-    "/indicateurs/fiches/1.2.3/": 3 + 1 + 1 + 9 + 1 + 1 + 1 + 1,
-    "/indicateurs/fiches/1.2.3/quartiers/QN09591A/": 3 + 1 + 1 + 1 + 7 + 6 + 1 + 1 + 1 + 1 + 1,
+    "/indicateurs/fiches/1.2.3/": 3 + 1 + 1 + 10 + 1 + 1 + 1 + 1,
+    "/indicateurs/fiches/1.2.3/quartiers/QN09591A/": 3 + 1 + 1 + 1 + 8 + 7 + 1 + 1 + 1 + 1 + 1,
 }
 # An export of a quartier: the page's queries but the menu's quartiers and the contract's
 # column, which no export has.
-REQUETES_EXPORT_QUARTIER = REQUETES["/indicateurs/fiches/1.2.3/quartiers/QN09591A/"] - 1 - 6
+REQUETES_EXPORT_QUARTIER = REQUETES["/indicateurs/fiches/1.2.3/quartiers/QN09591A/"] - 1 - 7
 
 
 @pytest.mark.parametrize("extension", ["csv", "xlsx"])
@@ -175,8 +175,8 @@ def test_a_dashboard_computes_only_the_indicators_it_shows(client, demo, referen
     Indicateur.objects.filter(mode="calcule").exclude(code="nb_parents").delete()
     client = _client(client, "demo-chef")
 
-    # nb_parents reads one dataset: one query of computation instead of nine.
-    with django_assert_num_queries(REQUETES["/indicateurs/fiches/1.2.3/"] - 9 + 1):
+    # nb_parents reads one dataset: one query of computation instead of ten.
+    with django_assert_num_queries(REQUETES["/indicateurs/fiches/1.2.3/"] - 10 + 1):
         html = client.get("/indicateurs/fiches/1.2.3/", {"annee": ANNEE}).content.decode()
 
     assert _figure(html, "nb_parents") == "2"
@@ -503,9 +503,9 @@ class TestFiches:
 
 # Session, user, membership; the fiches and their indicators; the datasets of their key figures
 # (actions: profils, réalisations, thèmes, structures, quartiers; children: profils, by quartier
-# with the quartiers' names; sessions), for every fiche at once; whether the year is closed; for
-# an officer reading a finished year, the bilans its closing waits for.
-REQUETES_DES_FICHES = 3 + 2 + 5 + 3 + 1 + 1 + 1
+# with the quartiers' names, by éducation prioritaire; sessions), for every fiche at once; whether
+# the year is closed; for an officer reading a finished year, the bilans its closing waits for.
+REQUETES_DES_FICHES = 3 + 2 + 5 + 4 + 1 + 1 + 1
 
 
 def _chiffre(html, libelle):
