@@ -56,6 +56,17 @@ class Bilan:
         return not (self.crees or self.modifies or self.supprimes)
 
 
+def verifier(objet):
+    """Validate a row before it is written, the refusal naming the row: a reference file's rows
+    are not typed in a form, whose fields would say which one is wrong."""
+    try:
+        objet.full_clean()
+    except ValidationError as erreur:
+        raise ValidationError(
+            f"{type(objet)._meta.verbose_name.capitalize()} « {objet} » : {' '.join(erreur.messages)}"
+        ) from erreur
+
+
 def synchroniser(bilan, modele, cles, valeurs, *, parmi=None):
     """Create or update one row, saving only when a value differs so history stays quiet."""
     objet = (modele.objects if parmi is None else parmi).filter(**cles).first()
@@ -71,12 +82,7 @@ def synchroniser(bilan, modele, cles, valeurs, *, parmi=None):
         for nom, valeur in differences.items():
             setattr(objet, nom, valeur)
         compteur = bilan.modifies
-    try:
-        objet.full_clean()
-    except ValidationError as erreur:
-        raise ValidationError(
-            f"{modele._meta.verbose_name.capitalize()} « {objet} » : {' '.join(erreur.messages)}"
-        ) from erreur
+    verifier(objet)
     objet.save()
     bilan.compter(compteur, modele)
     if compteur is bilan.crees:
@@ -306,15 +312,6 @@ def annee_depublier(*, cloture, auteur):
     return cloture
 
 
-def _valide(objet):
-    try:
-        objet.full_clean()
-    except ValidationError as erreur:
-        raise ValidationError(
-            f"{type(objet)._meta.verbose_name.capitalize()} « {objet} » : {' '.join(erreur.messages)}"
-        ) from erreur
-
-
 @transaction.atomic
 def quartiers_importer(*, contrat, lignes, raison):
     """Create or update the contract's quartiers from the official list: each of `lignes` is
@@ -329,7 +326,7 @@ def quartiers_importer(*, contrat, lignes, raison):
         for code, nom in ligne["communes"]:
             if code not in communes:
                 commune = Commune(code_insee=code, nom=nom)
-                _valide(commune)
+                verifier(commune)
                 commune._change_reason = raison
                 commune.save()
                 communes[code] = commune
@@ -337,7 +334,7 @@ def quartiers_importer(*, contrat, lignes, raison):
     for ligne in lignes:
         quartier = ligne["quartier"] or Quartier(contrat=contrat)
         quartier.code, quartier.nom = ligne["code"], ligne["nom"]
-        _valide(quartier)
+        verifier(quartier)
         quartier._change_reason = raison
         quartier.save()
         cibles = {communes[code] for code, _ in ligne["communes"]}

@@ -141,5 +141,9 @@ def lancer(commande, *, fichier, territoire, analyser, ecrire, appliquer):
             sortie.write("Simulation : rien n’a été écrit. Relancez avec --appliquer pour écrire.")
             return
         if apercu.nb_crees or apercu.nb_modifies:
-            ecrire(apercu=apercu, territoire=territoire)
+            try:
+                ecrire(apercu=apercu, territoire=territoire)
+            except ValidationError as erreur:
+                # What changed since the file was read (another import meanwhile): said, not a trace.
+                raise CommandError("Rien n’a été écrit : " + " ".join(erreur.messages)) from None
         sortie.write(commande.style.SUCCESS("Écrit." if apercu.nb_crees or apercu.nb_modifies else "Rien à écrire."))

@@ -1,10 +1,9 @@
 """Writes of the partners, kinds of acteurs, dispositifs and funding sources."""
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from fiches.models import Contrat
-from fiches.services import chercher, par_cle, synchroniser, synchroniser_m2m
+from fiches.services import chercher, par_cle, synchroniser, synchroniser_m2m, verifier
 
 from .models import Dispositif, Etablissement, Partenaire, SourceFinancement, TypeStructure
 
@@ -83,9 +82,6 @@ def etablissements_importer(*, contrat, lignes, raison):
         etablissement = ligne["etablissement"] or Etablissement(contrat=contrat, uai=ligne["uai"])
         for champ in ("nom", "type", "education_prioritaire", "commune"):
             setattr(etablissement, champ, ligne[champ])
-        try:
-            etablissement.full_clean()
-        except ValidationError as erreur:
-            raise ValidationError(f"Établissement « {etablissement} » : {' '.join(erreur.messages)}") from erreur
+        verifier(etablissement)
         etablissement._change_reason = raison
         etablissement.save()

@@ -8,10 +8,12 @@ import io
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from fiches.models import Commune, Contrat, Quartier
+from fiches.services import quartiers_importer
 from partenaires.enums import EducationPrioritaire, TypeEtablissement
 from partenaires.models import Etablissement, Structure
 
@@ -249,3 +251,17 @@ def test_a_bad_row_of_the_directory_is_named_and_nothing_is_written(demo):
         "attendu REP, REP+ ou rien (hors éducation prioritaire)."
     ) in sortie.getvalue()
     assert etablissements() == avant
+
+
+def test_the_quartiers_service_writes_all_or_nothing(contrat_des_deux_communes):
+    lignes = [
+        {"quartier": None, "code": "QN09588G", "nom": "Le Moulin", "communes": [("99103", "Val-Fleuri")]},
+        {"quartier": None, "code": "QN09592B", "nom": "Le Bois-Joli", "communes": [("9910", "Nulle part")]},
+    ]
+
+    with pytest.raises(ValidationError, match="Commune « Nulle part \\(9910\\) »"):
+        quartiers_importer(contrat=contrat_des_deux_communes, lignes=lignes, raison="essai")
+
+    # Val-Fleuri, created before the refusal, is rolled back with it.
+    assert not Quartier.objects.exists()
+    assert not Commune.objects.filter(code_insee__in=["99103", "9910"]).exists()
