@@ -30,8 +30,9 @@ db: install
 	$(MANAGE) charger_reference
 	$(MANAGE) generer_demo
 
+# PYTEST_ARGS narrows a run, e.g. PYTEST_ARGS='-m "not e2e"'.
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The browser tests alone: real Chromium, axe-core and the Nu Html Checker (see README).
 e2e: install

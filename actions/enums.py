@@ -9,6 +9,31 @@ class StatutAction(models.TextChoices):
     ANNULEE = "annulee", _("Annulée")
 
 
+class Acteur(models.TextChoices):
+    """Who an action was designed or is run with (fiche 1.2.3, effet attendu E1): categories
+    rather than named organisations, which the porteur, partners and schools already name."""
+
+    ECOLE = "ecole", _("École ou établissement scolaire")
+    CENTRE_SOCIAL = "centre_social", _("Centre social")
+    ASSOCIATION = "association", _("Association")
+    PARENTS = "parents", _("Parents")
+    HABITANTS = "habitants", _("Habitants")
+    SERVICE_MUNICIPAL = "service_municipal", _("Service municipal")
+    AUTRE = "autre", _("Autre acteur")
+
+
+class MomentQuestionnaire(models.TextChoices):
+    """When a child answers the « envie d’école » questionnaire of an action (effet attendu E2)."""
+
+    ENTREE = "entree", _("À l’inscription (entrée)")
+    SORTIE = "sortie", _("À la fin de l’action (sortie)")
+
+
+class ModeDeReponse(models.TextChoices):
+    PAPIER = "papier", _("Sur papier, saisi ensuite")
+    TABLETTE = "tablette", _("Sur la tablette")
+
+
 class EtatSeance(models.TextChoices):
     """Where a session stands: only a session whose grid was saved (saisie) counts the presences
     that were possible; one past (or of today) whose grid was never saved waits for it (à

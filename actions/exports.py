@@ -340,6 +340,7 @@ COLONNES_ENFANTS = [
     Colonne("code_quartier_residence", "Code du quartier de résidence"),
     Colonne("structure", "Structure qui le suit"),
     Colonne("date_consentement", "Consentement parental le", DATE),
+    Colonne("consentement_questionnaire", "Le consentement couvre le questionnaire"),
     Colonne("anonymise_le", "Anonymisé le", DATE),
     Colonne("nb_inscriptions", "Inscriptions", ENTIER),
 ]
@@ -366,6 +367,7 @@ def enfants(liste):
                 quartier.code if quartier else "",
                 enfant.structure.nom,
                 enfant.date_consentement,
+                "oui" if enfant.consentement_questionnaire else "non",
                 enfant.anonymise_le,
                 enfant.nb_inscriptions,
             ]

@@ -18,7 +18,7 @@ from fiches.champs import ChoixMultiples
 from fiches.models import Quartier, RealisationAttendue, Thematique
 from partenaires.models import Dispositif, Etablissement, Partenaire, SourceFinancement
 
-from .enums import EcartDeNiveau, JourSemaine, NiveauScolaire, StatutAction
+from .enums import Acteur, EcartDeNiveau, JourSemaine, NiveauScolaire, StatutAction
 from .models import Action, Financement, Participant, Seance
 from .niveaux import annees_de_naissance_possibles, ecart_de_niveau
 from .selectors import PROFIL_D_UN_DOUBLON, doublons_possibles
@@ -151,12 +151,25 @@ def _version_de(form):
     return ["version"]
 
 
+def _cases(label, choices, help_text=""):
+    return forms.MultipleChoiceField(
+        label=label, choices=choices, widget=forms.CheckboxSelectMultiple, required=False, help_text=help_text
+    )
+
+
 class FormulaireAction(forms.ModelForm):
-    niveaux = forms.MultipleChoiceField(
-        label="Niveaux scolaires visés",
-        choices=NiveauScolaire.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
+    niveaux = _cases("Niveaux scolaires visés", NiveauScolaire.choices)
+    concue_avec = _cases(
+        "Conçue avec",
+        Acteur.choices,
+        "Qui, en plus de la structure porteuse, a participé à l’élaboration de l’action. "
+        "Rien de coché : elle compte comme conçue par la structure seule.",
+    )
+    animee_avec = _cases(
+        "Animée avec",
+        Acteur.choices,
+        "Qui conduit les séances avec la structure porteuse (des parents qui animent un atelier, "
+        "pas ceux qui y assistent : leur présence se note à chaque séance).",
     )
 
     class Meta:
@@ -174,6 +187,9 @@ class FormulaireAction(forms.ModelForm):
             "autres_lieux",
             "niveaux",
             "public_parents",
+            "concue_avec",
+            "animee_avec",
+            "questionnaire_envie_ecole",
             "date_debut",
             "date_fin",
             "statut",
@@ -231,7 +247,14 @@ class FormulaireAction(forms.ModelForm):
             ),
             Fieldset("Qui la porte", "porteur", "partenaires", "dispositif"),
             Fieldset("Où", Div("quartiers", css_class="cases-en-ligne"), "etablissements", "autres_lieux"),
-            Fieldset("Pour qui", Div("niveaux", css_class="cases-en-ligne"), "public_parents"),
+            Fieldset(
+                "Pour qui", Div("niveaux", css_class="cases-en-ligne"), "public_parents", "questionnaire_envie_ecole"
+            ),
+            Fieldset(
+                "Avec qui",
+                Div("concue_avec", css_class="cases-en-ligne"),
+                Div("animee_avec", css_class="cases-en-ligne"),
+            ),
             Fieldset("Quand", Row(Column("date_debut"), Column("date_fin"))),
         )
 
@@ -379,6 +402,7 @@ class FormulaireParticipant(forms.ModelForm):
             "etablissement",
             "quartier_residence",
             "date_consentement",
+            "consentement_questionnaire",
         ]
         field_classes = {"date_consentement": ChampDate}
         widgets = {"sexe": forms.RadioSelect}
@@ -402,6 +426,7 @@ class FormulaireParticipant(forms.ModelForm):
             "ecart_niveau",
             Row(Column("etablissement"), Column("quartier_residence")),
             "date_consentement",
+            "consentement_questionnaire",
         )
 
     def clean(self):
@@ -603,3 +628,98 @@ class FormulairePresencesDuMois(forms.Form):
                     "version": donnees[f"version-{seance.pk}"],
                 }
         return donnees
+
+
+def _choix_de_l_echelle(questionnaire):
+    return [(str(reponse.valeur), reponse.libelle) for reponse in questionnaire.echelle]
+
+
+class FormulaireQuestionnaire(forms.Form):
+    """One child's answers on the tablet: a choice per item of their form, among the faces of the
+    scale, and the revision the page showed (services.questionnaire_enregistrer)."""
+
+    revision = ChampVersion()
+
+    def __init__(self, *args, questionnaire, forme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questionnaire, self.forme = questionnaire, forme
+        for item in forme.items:
+            self.fields[item.code] = forms.TypedChoiceField(
+                label=item.texte,
+                choices=_choix_de_l_echelle(questionnaire),
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={"required": "Choisissez une réponse.", "invalid_choice": "Choisissez une réponse."},
+            )
+
+    def items(self):
+        return [(item, self[item.code]) for item in self.forme.items]
+
+    def reponses(self):
+        return {item.code: self.cleaned_data[item.code] for item in self.forme.items}
+
+
+class FormulaireGrilleQuestionnaire(forms.Form):
+    """Paper questionnaires entered in a grid: per child whose consent covers it, a cell per item
+    of their form and the revision the grid showed; one date for the sheets. A row left wholly
+    empty is not saved; `saisies` (once valid) holds the others, as services.questionnaires_enregistrer
+    takes them."""
+
+    rempli_le = ChampDate(label="Questionnaires remplis le", help_text="La date écrite sur les feuilles.")
+
+    def __init__(self, *args, enfants, moment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.moment = moment
+        self.enfants = [enfant for enfant in enfants if enfant.couvert and enfant.forme]
+        for enfant, rempli in ((e, e.rempli(self.moment)) for e in self.enfants):
+            pk = enfant.participant.pk
+            self.fields[f"revision-{pk}"] = ChampVersion(initial=rempli.revision if rempli else 0)
+            for numero, item in enumerate(enfant.forme.items, start=1):
+                self.fields[f"q-{pk}-{item.code}"] = forms.TypedChoiceField(
+                    label=f"{enfant.participant.code}, phrase {numero}",
+                    choices=[("", "–"), *_choix_de_l_echelle(enfant.questionnaire)],
+                    coerce=int,
+                    empty_value=None,
+                    required=False,
+                    initial=rempli.reponses.get(item.code) if rempli else None,
+                    error_messages={"invalid_choice": "Réponse inconnue."},
+                )
+
+    def lignes(self):
+        """Per form of the questionnaire, its items and its children's rows of cells."""
+        formes = {}
+        for enfant in self.enfants:
+            cellules = [self[f"q-{enfant.participant.pk}-{item.code}"] for item in enfant.forme.items]
+            formes.setdefault(enfant.forme, []).append((enfant, self[f"revision-{enfant.participant.pk}"], cellules))
+        return list(formes.items())
+
+    def clean(self):
+        donnees = super().clean()
+        self.saisies = []
+        for enfant in self.enfants:
+            pk = enfant.participant.pk
+            reponses = {
+                item.code: donnees.get(f"q-{pk}-{item.code}")
+                for item in enfant.forme.items
+                if donnees.get(f"q-{pk}-{item.code}") is not None
+            }
+            if reponses and f"revision-{pk}" in donnees:
+                self.saisies.append((enfant.participant, reponses, donnees[f"revision-{pk}"]))
+        return donnees
+
+
+class FormulaireRendreLaTablette(forms.Form):
+    mot_de_passe = forms.CharField(
+        label="Mot de passe de l’animateur",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, utilisateur, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.utilisateur = utilisateur
+
+    def clean_mot_de_passe(self):
+        if not self.utilisateur.check_password(self.cleaned_data["mot_de_passe"]):
+            raise ValidationError("Ce n’est pas le mot de passe de la personne connectée.")
+        return self.cleaned_data["mot_de_passe"]

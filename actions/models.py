@@ -1,9 +1,12 @@
+from functools import reduce
+from operator import or_
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +16,16 @@ from fiches.annees import AnneeScolaire
 from fiches.chargement import QuerySet
 from fiches.models import Modele
 
-from .enums import EcartDeNiveau, EtatSeance, NiveauScolaire, Sexe, StatutAction
+from .enums import (
+    Acteur,
+    EcartDeNiveau,
+    EtatSeance,
+    ModeDeReponse,
+    MomentQuestionnaire,
+    NiveauScolaire,
+    Sexe,
+    StatutAction,
+)
 from .niveaux import annees_de_naissance_possibles
 
 
@@ -51,6 +63,25 @@ class ActionQuerySet(QuerySet):
             implique_parents=ExpressionWrapper(
                 Q(public_parents=True) | Q(parents_en_seance), output_field=models.BooleanField()
             ),
+        )
+
+    def avec_coimplication(self):
+        """Whether the action was designed with a school ("conçue avec"), and run with parents or
+        residents ("animée avec"), read in the JSON lists as text so that the test is the same on
+        SQLite and PostgreSQL: each code is quoted there, and no code is inside another."""
+
+        def nomme(champ, *acteurs):
+            return ExpressionWrapper(
+                reduce(or_, (Q(**{f"{champ}_texte__contains": f'"{acteur}"'}) for acteur in acteurs)),
+                output_field=models.BooleanField(),
+            )
+
+        return self.alias(
+            concue_avec_texte=Cast("concue_avec", models.TextField()),
+            animee_avec_texte=Cast("animee_avec", models.TextField()),
+        ).annotate(
+            concue_avec_ecole=nomme("concue_avec", Acteur.ECOLE),
+            animee_avec_parents=nomme("animee_avec", Acteur.PARENTS, Acteur.HABITANTS),
         )
 
     def avec_donnees_de_liste(self):
@@ -109,6 +140,27 @@ class Action(Modele):
     )
     niveaux = models.JSONField(_("niveaux scolaires visés"), default=list, blank=True)
     public_parents = models.BooleanField(_("s’adresse aussi aux parents"), default=False)
+    # Fixed categories (Acteur), a list as niveaux: the dashboards test a code in it.
+    concue_avec = models.JSONField(
+        _("conçue avec"),
+        default=list,
+        blank=True,
+        help_text=_("Les acteurs qui ont participé à l’élaboration de l’action, en plus de la structure porteuse."),
+    )
+    animee_avec = models.JSONField(
+        _("animée avec"),
+        default=list,
+        blank=True,
+        help_text=_("Les acteurs qui conduisent les séances avec la structure porteuse."),
+    )
+    questionnaire_envie_ecole = models.BooleanField(
+        _("propose le questionnaire « envie d’école »"),
+        default=False,
+        help_text=_(
+            "Les enfants dont le consentement le couvre y répondent à l’inscription et à la fin de l’action "
+            "(effet attendu E2 de la fiche)."
+        ),
+    )
     date_debut = models.DateField(_("date de début"))
     date_fin = models.DateField(_("date de fin"))
     statut = models.CharField(_("statut"), max_length=10, choices=StatutAction.choices, default=StatutAction.PREVUE)
@@ -162,11 +214,20 @@ class Action(Modele):
         invalides = set(self.niveaux or []) - set(NiveauScolaire.values)
         if invalides:
             erreurs["niveaux"] = _("Niveau scolaire inconnu : %(niveaux)s.") % {"niveaux": ", ".join(sorted(invalides))}
+        for champ in ("concue_avec", "animee_avec"):
+            if inconnus := set(getattr(self, champ) or []) - set(Acteur.values):
+                erreurs[champ] = _("Acteur inconnu : %(acteurs)s.") % {"acteurs": ", ".join(sorted(inconnus))}
         if erreurs:
             raise ValidationError(erreurs)
 
     def libelles_niveaux(self):
         return [NiveauScolaire(niveau).label for niveau in self.niveaux]
+
+    def libelles_concue_avec(self):
+        return [Acteur(code).label for code in Acteur.values if code in self.concue_avec]
+
+    def libelles_animee_avec(self):
+        return [Acteur(code).label for code in Acteur.values if code in self.animee_avec]
 
 
 class FinancementQuerySet(QuerySet):
@@ -407,6 +468,13 @@ class Participant(Modele):
         help_text=_("Laisser vide si l’enfant habite hors quartier prioritaire."),
     )
     date_consentement = models.DateField(_("date du consentement parental"), null=True, blank=True)
+    # What the consent covers beyond attendance, which any consent covers: "not covered" until
+    # the parents' form says so.
+    consentement_questionnaire = models.BooleanField(
+        _("le consentement couvre le questionnaire « envie d’école »"),
+        default=False,
+        help_text=_("Les parents ont accepté que l’enfant réponde au questionnaire, avant et après l’action."),
+    )
     cree_le = models.DateTimeField(_("créé le"), default=timezone.now, editable=False)
     anonymise_le = models.DateField(_("anonymisé le"), null=True, blank=True, editable=False)
     history = HistoricalRecords()
@@ -434,6 +502,10 @@ class Participant(Modele):
             }
         if self.date_consentement and self.date_consentement > timezone.localdate():
             erreurs["date_consentement"] = _("La date du consentement ne peut pas être dans le futur.")
+        if self.consentement_questionnaire and not self.date_consentement:
+            erreurs["consentement_questionnaire"] = _(
+                "Seul un consentement recueilli peut couvrir le questionnaire : indiquez sa date."
+            )
         if self.structure_id:
             contrat_id = self.structure.contrat_id
             if self.etablissement_id and self.etablissement.contrat_id != contrat_id:
@@ -472,6 +544,68 @@ class Inscription(Modele):
             raise ValidationError(
                 {"participant": _("Cet enfant est suivi par une autre structure que celle qui porte l’action.")}
             )
+
+
+class QuestionnaireRempli(Modele):
+    """A child's answers to the « envie d’école » questionnaire of an action, at entry or exit
+    (actions.questionnaires): the version and form they were given under, the answers by item
+    code and their score, computed once when saved. Only a child whose parents' consent covers
+    the questionnaire has any (services.questionnaire_enregistrer); the answers belong to the
+    child's pseudonymous record, and go with it (purge, export)."""
+
+    action = models.ForeignKey(
+        Action, on_delete=models.CASCADE, related_name="questionnaires", verbose_name=_("action")
+    )
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="questionnaires", verbose_name=_("participant")
+    )
+    moment = models.CharField(_("moment"), max_length=6, choices=MomentQuestionnaire.choices)
+    version = models.PositiveSmallIntegerField(_("version du questionnaire"))
+    forme = models.CharField(_("forme"), max_length=20)
+    reponses = models.JSONField(_("réponses"))
+    score = models.DecimalField(_("score"), max_digits=6, decimal_places=3)
+    rempli_le = models.DateField(_("rempli le"))
+    # The pair's school year, that of its entry, on both rows; and on the exit, its score minus
+    # the entry's: what the E2 indicators read, one row per pair, without joining the two.
+    # Kept by services.questionnaire_enregistrer when either is saved.
+    annee_scolaire = models.PositiveSmallIntegerField(_("année de la rentrée de l’entrée"))
+    evolution = models.DecimalField(
+        _("évolution du score depuis l’entrée"), max_digits=6, decimal_places=3, null=True, blank=True
+    )
+    mode = models.CharField(_("mode"), max_length=8, choices=ModeDeReponse.choices)
+    saisi_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("saisi par"),
+    )
+    # Raised by each save: a page sends the one it showed, and a save made meanwhile by someone
+    # else is refused rather than overwritten (services.questionnaire_enregistrer).
+    revision = models.PositiveIntegerField(_("révision"), default=1, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("questionnaire rempli")
+        verbose_name_plural = _("questionnaires remplis")
+        ordering = ["action", "participant__code", "moment"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "participant", "moment"],
+                name="questionnaire_unique",
+                violation_error_message=_("Cet enfant a déjà répondu à ce questionnaire pour cette action."),
+            )
+        ]
+        indexes = [
+            # The indicators read the exits of two school years.
+            models.Index(
+                fields=["annee_scolaire", "action"], condition=Q(moment="sortie"), name="questionnaire_paires_idx"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.participant} – {self.action} ({self.get_moment_display()})"
 
 
 class Presence(Modele):
@@ -663,9 +797,10 @@ class NiveauAnnuel(Modele):
 class SeancesAnnuelles(Modele):
     """The sessions of an action in a school year that were not cancelled, summed: the children
     counted at the door, the parents, the presences that were possible (the children enrolled
-    and consenting on the date of each session whose grid was saved) and the sessions whose
-    grid never was. Rewritten with every change to the action's sessions, enrolments or its
-    children's consent (actions.resumes), so that the dashboards read one row per action and
+    and consenting on the date of each session whose grid was saved), the sessions whose grid
+    never was, and the sessions themselves, all of them and those held in a school. Rewritten
+    with every change to the action's sessions (their date, place, cancellation), enrolments or
+    its children's consent (actions.resumes), so that the dashboards read one row per action and
     year."""
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="seances_annuelles")
@@ -676,6 +811,11 @@ class SeancesAnnuelles(Modele):
     # What is à saisir depends on the day it is read: every one of a finished year, those dated
     # up to today in a year under way (the rest are to come).
     seances_non_saisies = models.PositiveIntegerField(_("séances dont la grille n’a jamais été enregistrée"), default=0)
+    # Where the sessions were held, for effect E1 of fiche 1.2.3 (indicateurs.calculs.coimplication):
+    # the dashboards read the share held in a school here rather than scanning the sessions. 0 in
+    # the rows the migrations before them wrote: actions/0020 fills them.
+    nb_seances = models.PositiveIntegerField(_("séances tenues"), default=0)
+    seances_en_ecole = models.PositiveIntegerField(_("séances tenues dans un établissement scolaire"), default=0)
 
     class Meta:
         verbose_name = _("séances de l’année")
@@ -702,6 +842,8 @@ class SeancesDuJourParAction(Modele):
     nb_inscrits = models.PositiveIntegerField(_("présences possibles"))
     nb_presents = models.PositiveIntegerField(_("présences"))
     seances_non_saisies = models.PositiveIntegerField(_("séances dont la grille n’a jamais été enregistrée"))
+    nb_seances = models.PositiveIntegerField(_("séances tenues"), default=0)
+    seances_en_ecole = models.PositiveIntegerField(_("séances tenues dans un établissement scolaire"), default=0)
 
     class Meta:
         verbose_name = _("séances du jour d’une action")
@@ -737,6 +879,8 @@ class SeancesDuJour(Modele):
     nb_inscrits = models.IntegerField(_("présences possibles"))
     nb_presents = models.IntegerField(_("présences"))
     seances_non_saisies = models.IntegerField(_("séances dont la grille n’a jamais été enregistrée"))
+    nb_seances = models.IntegerField(_("séances tenues"), default=0)
+    seances_en_ecole = models.IntegerField(_("séances tenues dans un établissement scolaire"), default=0)
 
     class Meta:
         verbose_name = _("séances du jour")

@@ -3,7 +3,8 @@ per child, school year, fiche and perimeter, with the child's level of that year
 the counters of EffectifAnnuel (its sums by profile) and of ArriveesDuJour (the same by day of
 first presence, to count the children come by a date), Seance.nb_inscrits (the children enrolled
 and consenting by the session's date), Seance.nb_presents (its presences, summed up to a date) and
-SeancesAnnuelles (each action's sessions summed per school year).
+SeancesAnnuelles (each action's sessions summed per school year, down to how many were held and
+how many of them in a school; by day, SeancesDuJour).
 
 What counts: presences of sessions that were not cancelled, of actions that were not; the
 presences possible only at sessions whose attendance grid was saved (Seance.saisie_le), so that
@@ -233,14 +234,22 @@ def recalculer_frequentations(*, participants=None):
     _ajouter_aux_effectifs(ecarts, arrivees)
 
 
-SOMMES_DU_JOUR = ["enfants_anonymes", "parents_presents", "nb_inscrits", "nb_presents", "seances_non_saisies"]
+SOMMES_DU_JOUR = [
+    "enfants_anonymes",
+    "parents_presents",
+    "nb_inscrits",
+    "nb_presents",
+    "seances_non_saisies",
+    "nb_seances",
+    "seances_en_ecole",
+]
 CLE_DU_JOUR = "fiche_id, perimetre, jour"
 
 
 def _sommes_des_seances():
     """{"somme_<field>": its sum} for each field of SOMMES_DU_JOUR (a field of SeancesAnnuelles
     and SeancesDuJour alike), over sessions grouped: the presences possible only at the sessions
-    whose grid was saved."""
+    whose grid was saved; the sessions, and those held in a school."""
     saisie = Q(saisie_le__isnull=False)
     return {
         "somme_enfants_anonymes": Sum("enfants_anonymes"),
@@ -248,6 +257,8 @@ def _sommes_des_seances():
         "somme_nb_inscrits": Coalesce(Sum("nb_inscrits", filter=saisie), 0),
         "somme_nb_presents": Sum("nb_presents"),
         "somme_seances_non_saisies": Count("pk", filter=~saisie),
+        "somme_nb_seances": Count("pk"),
+        "somme_seances_en_ecole": Count("pk", filter=Q(etablissement__isnull=False)),
     }
 
 
@@ -337,9 +348,9 @@ def recalculer_seances_annuelles(*, actions=None, jours=None):
     """Rewrite the yearly sums of the sessions of these actions (ids or a query of ids; every
     action when None), then their sums per day (recalculer_seances_du_jour), of these days only
     when given (the days of the sessions that changed): after a session was added, moved,
-    cancelled, restored, deleted, given other headcounts or its grid saved for the first time,
-    and after the children enrolled and consenting by its date were recounted
-    (recompter_inscrits), which it sums."""
+    cancelled, restored, deleted, given other headcounts or another school, or its grid saved
+    for the first time, and after the children enrolled and consenting by its date were
+    recounted (recompter_inscrits), which it sums."""
     seances = Seance.objects.filter(annulee_le__isnull=True)
     lignes = SeancesAnnuelles.objects.all()
     if actions is not None:

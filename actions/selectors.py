@@ -3,6 +3,7 @@
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
 from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, Sum
@@ -12,9 +13,19 @@ from django.shortcuts import get_object_or_404
 from fiches.models import ClotureAnnee
 from partenaires.models import Structure
 
+from . import questionnaires
 from .dates import seuil_de_retention
-from .enums import EtatSeance, StatutAction
-from .models import Action, Financement, Inscription, Participant, Presence, Seance, nombre_de
+from .enums import EtatSeance, MomentQuestionnaire, StatutAction
+from .models import (
+    Action,
+    Financement,
+    Inscription,
+    Participant,
+    Presence,
+    QuestionnaireRempli,
+    Seance,
+    nombre_de,
+)
 
 HISTORIQUE_MAX = 30
 
@@ -326,6 +337,9 @@ def donnees_d_un_enfant(*, participant, perimetre):
         .order_by("seance__date")
     )
     historique = participant.history.select_related("history_user").order_by("history_date")
+    questionnaires = (
+        participant.questionnaires.filter(action__in=actions).select_related("action").order_by("rempli_le", "pk")
+    )
     limite = {}
     if perimetre.animateur and perimetre.quartier_ids:
         limite = {
@@ -343,6 +357,7 @@ def donnees_d_un_enfant(*, participant, perimetre):
             "etablissement": str(participant.etablissement or ""),
             "quartier_residence": str(participant.quartier_residence or "hors quartier prioritaire"),
             "date_consentement": participant.date_consentement.isoformat() if participant.date_consentement else None,
+            "consentement_questionnaire": participant.consentement_questionnaire,
             "cree_le": participant.cree_le.date().isoformat(),
         },
         "inscriptions": [
@@ -351,6 +366,18 @@ def donnees_d_un_enfant(*, participant, perimetre):
         ],
         "presences": [
             {"date": presence.seance.date.isoformat(), "action": str(presence.seance.action)} for presence in presences
+        ],
+        "questionnaires": [
+            {
+                "action": str(rempli.action),
+                "moment": rempli.get_moment_display(),
+                "rempli_le": rempli.rempli_le.isoformat(),
+                "version": rempli.version,
+                "forme": rempli.forme,
+                "reponses": rempli.reponses,
+                "score": str(rempli.score),
+            }
+            for rempli in questionnaires
         ],
         "historique": [
             {
@@ -576,3 +603,84 @@ def presences_du_mois(*, action, debut, fin):
         )
     )
     return PresencesDuMois(seances, inscriptions, presents)
+
+
+def action_au_questionnaire(*, pk, perimetre):
+    """An action in the user's scope that proposes the « envie d’école » questionnaire."""
+    return get_object_or_404(
+        actions_visibles(perimetre=perimetre).filter(questionnaire_envie_ecole=True).select_related("porteur"), pk=pk
+    )
+
+
+@dataclass(frozen=True)
+class EnfantAuQuestionnaire:
+    """An enrolled child as the questionnaire pages show them: whether their consent covers it,
+    their answers at entry and exit (None when not given), and the version and form they answer
+    at the moment shown (forme None: none for their level)."""
+
+    participant: Participant
+    couvert: bool
+    entree: object
+    sortie: object
+    questionnaire: object
+    forme: object
+
+    def rempli(self, moment):
+        return self.entree if moment == MomentQuestionnaire.ENTREE else self.sortie
+
+
+def enfants_au_questionnaire(*, action, moment, participant=None):
+    """The action's enrolled children (or one of them: 404 if not enrolled) with their answers,
+    in two queries whatever their number."""
+    inscrits = Participant.objects.filter(inscriptions__action=action).order_by("code")
+    if participant is not None:
+        inscrits = [get_object_or_404(inscrits, pk=participant)]
+    remplis = {
+        (rempli.participant_id, rempli.moment): rempli
+        for rempli in QuestionnaireRempli.objects.filter(
+            action=action, participant__in=[p.pk for p in inscrits] if participant is not None else inscrits
+        )
+    }
+    lignes = []
+    for enfant in inscrits:
+        entree = remplis.get((enfant.pk, MomentQuestionnaire.ENTREE))
+        sortie = remplis.get((enfant.pk, MomentQuestionnaire.SORTIE))
+        version, forme = questionnaires.a_remplir(
+            niveau=enfant.niveau_scolaire, entree=entree, rempli=entree if moment == "entree" else sortie
+        )
+        lignes.append(
+            EnfantAuQuestionnaire(
+                participant=enfant,
+                couvert=bool(enfant.consentement_questionnaire and enfant.date_consentement),
+                entree=entree,
+                sortie=sortie,
+                questionnaire=version,
+                forme=forme,
+            )
+        )
+    return lignes
+
+
+@dataclass(frozen=True)
+class EvolutionDeLAction:
+    """The action's children with both questionnaires, the mean change of their score and how
+    many rose; the mean and the share only over `seuil` children or more (as the dashboards mask
+    them), so that no child's answers show through."""
+
+    enfants: int
+    moyenne: object
+    hausse: object
+
+
+def evolution_de_l_action(*, action, seuil):
+    """One query, over the exits of the action (each carries its pair's change)."""
+    sommes = QuestionnaireRempli.objects.filter(action=action, moment=MomentQuestionnaire.SORTIE).aggregate(
+        enfants=Count("pk"), moyenne=models.Avg("evolution"), hausse=Count("pk", filter=Q(evolution__gt=0))
+    )
+    if sommes["enfants"] < seuil:
+        return EvolutionDeLAction(sommes["enfants"], None, None)
+    return EvolutionDeLAction(
+        sommes["enfants"],
+        Decimal(sommes["moyenne"]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+        (Decimal(sommes["hausse"]) * 100 / sommes["enfants"]).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP),
+    )

@@ -28,9 +28,20 @@ from fiches.calendrier import annees_couvertes, jours_non_ouvres
 from fiches.clotures import annees_entre, annees_ouvertes_exiger
 from partenaires.models import Structure
 
+from . import questionnaires
 from .dates import dates_de_la_serie, dates_en_clair
-from .enums import StatutAction
-from .models import Action, Financement, FrequentationAnnuelle, Inscription, NiveauAnnuel, Participant, Presence, Seance
+from .enums import ModeDeReponse, MomentQuestionnaire, StatutAction
+from .models import (
+    Action,
+    Financement,
+    FrequentationAnnuelle,
+    Inscription,
+    NiveauAnnuel,
+    Participant,
+    Presence,
+    QuestionnaireRempli,
+    Seance,
+)
 from .resumes import (
     ajouter_aux_presences_du_jour,
     oublier_les_enfants,
@@ -51,7 +62,7 @@ CHAMPS_M2M_ACTION = ["thematiques", "partenaires", "quartiers", "etablissements"
 # the contract): a change of any of them moves the rows to other counters.
 PROFIL_DE_L_ENFANT = ["structure_id", "sexe", "niveau_scolaire", "quartier_residence_id"]
 # What an action's figures never read: changed alone, they change no closed year's figures.
-CHAMPS_SANS_CHIFFRE = {"titre", "description", "autres_lieux"}
+CHAMPS_SANS_CHIFFRE = {"titre", "description", "autres_lieux", "questionnaire_envie_ecole"}
 
 
 # What a session's form does not write: its count of children, its grid and its cancellation.
@@ -368,8 +379,9 @@ def seance_enregistrer(*, action, donnees, seance=None, version=None):
     another date, counts the children enrolled and consenting by its date, and the action's
     yearly sums follow; its children who came are recounted (moved to another school year, their
     presences move there; within one, the day they first came may change).
-    Headcounts change the yearly sums only; its time, place, duration or notes change no
-    summary. Its grid, cancellation and restoration are written by their own services only."""
+    Headcounts and its school (effect E1 counts the sessions held in one) change the yearly sums
+    only; its time, other place, duration or notes change no summary. Its grid, cancellation
+    and restoration are written by their own services only."""
     # The action before the session: the attendance grid takes its locks in that order too.
     _verrouiller_les_actions([action.pk])
     if seance is None:
@@ -391,7 +403,7 @@ def seance_enregistrer(*, action, donnees, seance=None, version=None):
     # comes along, for the check of its dates.
     seance.refresh_from_db(from_queryset=Seance.objects.select_related("action"))
     date_avant, heure_avant = seance.date, seance.heure_debut
-    effectifs = [seance.enfants_anonymes, seance.parents_presents]
+    sommes = [seance.enfants_anonymes, seance.parents_presents, seance.etablissement_id]
     for nom, valeur in changements_a_appliquer(objet=seance, donnees=donnees, version=version).items():
         setattr(seance, nom, valeur)
     _annees_ouvertes(
@@ -409,7 +421,10 @@ def seance_enregistrer(*, action, donnees, seance=None, version=None):
         recompter_inscrits(seances=[seance.pk])
         # Even within the school year: the day a child first came may move.
         recalculer_frequentations(participants=_presents(seance.presences.all()))
-    if seance.date != date_avant or [seance.enfants_anonymes, seance.parents_presents] != effectifs:
+    if (
+        seance.date != date_avant
+        or [seance.enfants_anonymes, seance.parents_presents, seance.etablissement_id] != sommes
+    ):
         recalculer_seances_annuelles(actions=[action.pk])
     return seance
 
@@ -619,7 +634,9 @@ def participant_enregistrer(*, donnees, participant=None):
     this school year (NiveauAnnuel): past years keep theirs, and only this year's rows move."""
     if participant is None:
         return _enregistrer(Participant(code=nouveaux_codes(1)[0]), donnees)
-    consentement_avant = Participant.objects.values_list("date_consentement", flat=True).get(pk=participant.pk)
+    consentement_avant, couvert_avant = Participant.objects.values_list(
+        "date_consentement", "consentement_questionnaire"
+    ).get(pk=participant.pk)
     consentement = donnees.get("date_consentement", consentement_avant)
     seances = []
     if consentement != consentement_avant:
@@ -655,7 +672,16 @@ def participant_enregistrer(*, donnees, participant=None):
     if seances:
         recompter_inscrits(seances=[pk for pk, _ in seances])
         recalculer_seances_annuelles(actions={action for _, action in seances})
+    if couvert_avant and not (participant.consentement_questionnaire and participant.date_consentement):
+        _oublier_les_questionnaires([participant.pk])
     return participant
+
+
+def _oublier_les_questionnaires(participants):
+    """A consent that no longer covers the questionnaire takes the child's answers with it, and
+    their history, which holds them too: nothing is kept that the parents did not agree to."""
+    QuestionnaireRempli.objects.filter(participant__in=participants).delete()
+    QuestionnaireRempli.history.filter(participant_id__in=participants).delete()
 
 
 @transaction.atomic
@@ -676,6 +702,7 @@ def participant_supprimer(*, participant):
     )
     seances = list(participant.presences.values_list("seance_id", flat=True))
     oublier_les_enfants(participants=[participant.pk])
+    _oublier_les_questionnaires([participant.pk])
     participant.delete()
     recompter_presents(seances=seances)
     recompter_inscrits(actions=actions)
@@ -958,4 +985,131 @@ def participants_anonymiser(*, aujourdhui, annees):
             participant.anonymise_le = aujourdhui
         Participant.objects.bulk_update(expires, ["code", "etablissement", "date_consentement", "anonymise_le"])
         Participant.history.filter(id__in=[p.pk for p in expires]).delete()
+        # The answers stay with the anonymised record, as its presences, so that past figures do
+        # not change; their history, which says who entered them and when, goes.
+        QuestionnaireRempli.history.filter(participant_id__in=[p.pk for p in expires]).delete()
     return expires
+
+
+def _refuser_un_questionnaire(*, action, participant, moment, rempli_le, entree):
+    if not action.questionnaire_envie_ecole:
+        raise ValidationError({"action": "Cette action ne propose pas le questionnaire « envie d’école »."})
+    if not (participant.consentement_questionnaire and participant.date_consentement):
+        raise ValidationError(
+            {
+                "participant": f"Le consentement des parents de {participant.code} ne couvre pas le questionnaire : "
+                "aucune réponse ne peut être enregistrée."
+            }
+        )
+    if not Inscription.objects.filter(action=action, participant=participant).exists():
+        raise ValidationError({"participant": f"{participant.code} n’est pas inscrit à cette action."})
+    if rempli_le > timezone.localdate():
+        raise ValidationError({"rempli_le": "La date ne peut pas être dans le futur."})
+    if moment == MomentQuestionnaire.SORTIE:
+        if entree is None:
+            raise ValidationError(
+                {"moment": "Enregistrez d’abord le questionnaire d’entrée : la sortie se compare à lui."}
+            )
+        if rempli_le < entree.rempli_le:
+            raise ValidationError(
+                {"rempli_le": f"La sortie ne peut pas précéder l’entrée, remplie le {entree.rempli_le:%d/%m/%Y}."}
+            )
+
+
+@transaction.atomic
+def questionnaire_enregistrer(*, action, participant, moment, reponses, rempli_le, mode, auteur, revision_vue=0):
+    """A child's answers to the action's questionnaire at entry or exit, new or corrected. The
+    entry takes the latest version of the questionnaire and the form of the child's level; the
+    exit takes the entry's, so that their scores compare. Refused, with nothing written, for an
+    action that does not propose it, a child whose consent does not cover it or who is not
+    enrolled, an exit without entry, or an answer missing (at its item's field). The page sends
+    the revision it showed (0: none): a save made meanwhile for the same child, from another
+    tablet or grid, is refused rather than overwritten; the child's row is locked first, so two
+    saves at once queue and the second one sees the first."""
+    list(Participant.objects.select_for_update().filter(pk=participant.pk).values_list("pk"))
+    existants = {
+        q.moment: q
+        for q in QuestionnaireRempli.objects.filter(action=action, participant=participant).select_related("saisi_par")
+    }
+    entree = existants.get(MomentQuestionnaire.ENTREE)
+    _refuser_un_questionnaire(action=action, participant=participant, moment=moment, rempli_le=rempli_le, entree=entree)
+    rempli = existants.get(moment)
+    if (rempli.revision if rempli else 0) != revision_vue:
+        qui = rempli.saisi_par if rempli else None
+        raise ValidationError(
+            {
+                "__all__": f"Le questionnaire de {participant.code} vient d’être enregistré"
+                + (f" par {qui.get_full_name() or qui.get_username()}" if qui else "")
+                + " pendant que vous le remplissiez : rechargez la page pour voir ses réponses."
+            }
+        )
+    annees = {_annee(rempli_le)} | ({_annee(entree.rempli_le)} if entree else set())
+    _annees_ouvertes(
+        porteur=action.porteur_id,
+        annees=annees,
+        objet="ses questionnaires y sont comptés et ne peuvent plus être enregistrés",
+    )
+    questionnaire, forme = questionnaires.a_remplir(niveau=participant.niveau_scolaire, entree=entree, rempli=rempli)
+    if forme is None:
+        raise ValidationError(
+            {
+                "participant": f"Le questionnaire n’a pas de forme pour le niveau de {participant.code} "
+                f"({participant.get_niveau_scolaire_display()})."
+            }
+        )
+    if refus := questionnaire.refus(forme, reponses):
+        raise ValidationError(refus)
+    rempli = rempli or QuestionnaireRempli(
+        action=action,
+        participant=participant,
+        moment=moment,
+        version=questionnaire.version,
+        forme=forme.public,
+        revision=0,
+    )
+    rempli.reponses = {item.code: reponses[item.code] for item in forme.items}
+    rempli.score = questionnaire.score(forme, reponses)
+    rempli.rempli_le = rempli_le
+    rempli.mode = mode
+    rempli.saisi_par = auteur
+    rempli.revision += 1
+    entree = rempli if moment == MomentQuestionnaire.ENTREE else entree
+    rempli.annee_scolaire = _annee(entree.rempli_le)
+    rempli.save()
+    sortie = rempli if moment == MomentQuestionnaire.SORTIE else existants.get(MomentQuestionnaire.SORTIE)
+    if sortie is not None:
+        # An entry corrected moves its exit's pair too.
+        sortie.annee_scolaire = entree.annee_scolaire
+        sortie.evolution = sortie.score - entree.score
+        sortie.save(update_fields=["annee_scolaire", "evolution"])
+    return rempli
+
+
+@transaction.atomic
+def questionnaires_enregistrer(*, action, moment, rempli_le, saisies, auteur):
+    """A grid of paper questionnaires entered at once: `saisies` holds, per child, their answers
+    and the revision the grid showed. Every row is checked as questionnaire_enregistrer checks
+    one, and any refusal keeps the whole grid unsaved; the refusals come back named after the
+    grid's cells (q-<child>-<item>) and rows (participant-<child>). Returns the number saved."""
+    erreurs = {}
+    for participant, reponses, revision_vue in saisies:
+        try:
+            questionnaire_enregistrer(
+                action=action,
+                participant=participant,
+                moment=moment,
+                reponses=reponses,
+                rempli_le=rempli_le,
+                mode=ModeDeReponse.PAPIER,
+                auteur=auteur,
+                revision_vue=revision_vue,
+            )
+        except ValidationError as erreur:
+            for champ, messages in erreur.message_dict.items():
+                cle = champ if champ == "rempli_le" else f"q-{participant.pk}-{champ}"
+                if champ in ("__all__", "participant", "moment", "action"):
+                    cle = f"participant-{participant.pk}"
+                erreurs.setdefault(cle, []).extend(m for m in messages if m not in erreurs.get(cle, []))
+    if erreurs:
+        raise ValidationError(erreurs)
+    return len(saisies)

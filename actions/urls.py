@@ -29,6 +29,23 @@ urlpatterns = [
     path("actions/seances/<id:pk>/presences/", views.saisir_presences, name="presences"),
     path("actions/<id:pk>/presences/", views.presences_du_mois, name="presences_du_mois"),
     path("actions/<id:pk>/inscriptions/", views.inscrire_participants, name="inscriptions"),
+    path("actions/<id:pk>/questionnaires/", views.questionnaires_de_l_action, name="questionnaires"),
+    path(
+        "actions/<id:pk>/questionnaires/<str:moment>/grille/",
+        views.grille_de_questionnaires,
+        name="grille_questionnaires",
+    ),
+    path(
+        "actions/<id:pk>/questionnaires/<str:moment>/feuilles/",
+        views.feuilles_de_questionnaire,
+        name="feuilles_questionnaire",
+    ),
+    path(
+        "actions/<id:pk>/questionnaires/<str:moment>/tablette/<id:enfant>/",
+        views.questionnaire_sur_tablette,
+        name="questionnaire_tablette",
+    ),
+    path("actions/<id:pk>/questionnaires/merci/", views.questionnaire_merci, name="questionnaire_merci"),
     path("participants/", views.liste_participants, name="participants"),
     path("participants/export/", views.exporter_participants, name="export_participants"),
     path("participants/nouveau/", views.nouveau_participant, name="nouveau_participant"),

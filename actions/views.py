@@ -4,33 +4,38 @@ export, their codes with attendance) are never kept by a browser or a cache (nev
 Cache-Control no-store), so that a shared computer does not show them to the next person."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from comptes.perms import peut_exporter_les_enfants, peut_saisir
+from comptes.perms import peut_exporter_les_enfants, peut_faire_repondre, peut_saisir
 from fiches import clotures, tableurs
 from fiches.annees import AnneeScolaire
 from fiches.perms import exige, formulaire, lecture
 
 from . import exports, selectors, services
-from .enums import EtatSeance
+from .enums import EtatSeance, ModeDeReponse, MomentQuestionnaire
 from .filters import FiltreActions, FiltreEnfants
 from .forms import (
     FormulaireAction,
     FormulaireAnnulation,
     FormulaireFinancement,
+    FormulaireGrilleQuestionnaire,
     FormulaireInscription,
     FormulaireParticipant,
     FormulairePresences,
     FormulairePresencesDuMois,
+    FormulaireQuestionnaire,
+    FormulaireRendreLaTablette,
     FormulaireSeance,
     FormulaireSerieSeances,
     mois_demande,
@@ -834,3 +839,143 @@ def modifier_participant(request, pk):
     return _formulaire(
         request, titre=f"Modifier l’enfant {participant.code}", form=form, retour=participant.get_absolute_url()
     )
+
+
+# --- The « envie d’école » questionnaire (effet attendu E2) ----------------------------------------
+
+
+def _moment(moment):
+    if moment not in MomentQuestionnaire.values:
+        raise Http404("Moment inconnu.")
+    return MomentQuestionnaire(moment)
+
+
+@lecture
+@never_cache
+@exige(peut_faire_repondre)
+def questionnaires_de_l_action(request, pk):
+    """Who answered at entry and exit, and where to answer: the grid, the sheets, the tablet."""
+    action = selectors.action_au_questionnaire(pk=pk, perimetre=request.perimetre)
+    enfants = selectors.enfants_au_questionnaire(action=action, moment=MomentQuestionnaire.ENTREE)
+    evolution = selectors.evolution_de_l_action(action=action, seuil=settings.SEUIL_PETITS_EFFECTIFS)
+    return render(
+        request,
+        "actions/questionnaires/action.html",
+        {
+            "action": action,
+            "enfants": enfants,
+            "moments": MomentQuestionnaire,
+            "evolution": evolution,
+            "seuil": settings.SEUIL_PETITS_EFFECTIFS,
+        },
+    )
+
+
+@formulaire
+@never_cache
+@exige(peut_faire_repondre)
+def grille_de_questionnaires(request, pk, moment):
+    action = selectors.action_au_questionnaire(pk=pk, perimetre=request.perimetre)
+    moment = _moment(moment)
+    enfants = selectors.enfants_au_questionnaire(action=action, moment=moment)
+    form = FormulaireGrilleQuestionnaire(
+        request.POST or None, enfants=enfants, moment=moment, initial={"rempli_le": timezone.localdate()}
+    )
+    if form.is_valid():
+        if not form.saisies:
+            form.add_error(None, "Aucune réponse dans la grille : rien à enregistrer.")
+        else:
+            try:
+                nombre = services.questionnaires_enregistrer(
+                    action=action,
+                    moment=moment,
+                    rempli_le=form.cleaned_data["rempli_le"],
+                    saisies=form.saisies,
+                    auteur=request.user,
+                )
+            except ValidationError as erreur:
+                codes = {str(enfant.participant.pk): enfant.participant.code for enfant in enfants}
+                for champ, messages_du_champ in erreur.message_dict.items():
+                    for message in messages_du_champ:
+                        if champ in form.fields:
+                            form.add_error(champ, message)
+                        else:
+                            form.add_error(None, f"{codes.get(champ.split('-')[-1], '')} : {message}")
+            else:
+                messages.success(
+                    request,
+                    f"{nombre} questionnaire{pluralize(nombre)} {moment.label.lower()} enregistré{pluralize(nombre)}.",
+                )
+                return redirect("actions:questionnaires", pk=action.pk)
+    return render(request, "actions/questionnaires/grille.html", {"action": action, "moment": moment, "form": form})
+
+
+@lecture
+@never_cache
+@exige(peut_faire_repondre)
+def feuilles_de_questionnaire(request, pk, moment):
+    """A sheet per child whose consent covers the questionnaire, to print: their code, never a name."""
+    action = selectors.action_au_questionnaire(pk=pk, perimetre=request.perimetre)
+    moment = _moment(moment)
+    enfants = selectors.enfants_au_questionnaire(action=action, moment=moment)
+    return render(
+        request,
+        "actions/questionnaires/feuilles.html",
+        {"action": action, "moment": moment, "enfants": [e for e in enfants if e.couvert and e.forme]},
+    )
+
+
+@formulaire
+@never_cache
+@exige(peut_faire_repondre)
+def questionnaire_sur_tablette(request, pk, moment, enfant):
+    """One child's questionnaire, on a page with no way elsewhere: the animateur opens it from
+    their session and hands the tablet over; the child sees their own questions only."""
+    action = selectors.action_au_questionnaire(pk=pk, perimetre=request.perimetre)
+    moment = _moment(moment)
+    (ligne,) = selectors.enfants_au_questionnaire(action=action, moment=moment, participant=enfant)
+    if not (ligne.couvert and ligne.forme):
+        raise Http404("Cet enfant ne peut pas répondre au questionnaire.")
+    rempli = ligne.rempli(moment)
+    form = FormulaireQuestionnaire(
+        request.POST or None,
+        questionnaire=ligne.questionnaire,
+        forme=ligne.forme,
+        initial={"revision": rempli.revision if rempli else 0},
+    )
+    if form.is_valid():
+        try:
+            services.questionnaire_enregistrer(
+                action=action,
+                participant=ligne.participant,
+                moment=moment,
+                reponses=form.reponses(),
+                rempli_le=timezone.localdate(),
+                mode=ModeDeReponse.TABLETTE,
+                auteur=request.user,
+                revision_vue=form.cleaned_data["revision"],
+            )
+        except ValidationError as erreur:
+            for champ, messages_du_champ in erreur.message_dict.items():
+                for message in messages_du_champ:
+                    form.add_error(champ if champ in form.fields else None, message)
+        else:
+            return redirect("actions:questionnaire_merci", pk=action.pk)
+    return render(
+        request,
+        "actions/questionnaires/tablette.html",
+        {"action": action, "moment": moment, "ligne": ligne, "form": form, "echelle": ligne.questionnaire.echelle},
+    )
+
+
+@formulaire
+@never_cache
+@exige(peut_faire_repondre)
+def questionnaire_merci(request, pk):
+    """After a child's answers: thanks, and the way back to the children's list behind the
+    animateur's password, so that the child does not reach the other children's page."""
+    action = selectors.action_au_questionnaire(pk=pk, perimetre=request.perimetre)
+    form = FormulaireRendreLaTablette(request.POST or None, utilisateur=request.user)
+    if form.is_valid():
+        return redirect("actions:questionnaires", pk=action.pk)
+    return render(request, "actions/questionnaires/merci.html", {"action": action, "form": form})

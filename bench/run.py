@@ -55,6 +55,7 @@ CIBLES = {
     "mois": (150, False),
     "dossiers": (100, False),
     "bilan": (100, False),
+    "api": (100, False),
     "rapport": (5000, False),
     "import_apercu": (10000, False),
     "import_confirmation": (10000, False),
@@ -703,6 +704,12 @@ def mesurer_l_echelle(echelle, nombre, regenerer):
             ("export", "Export CSV du tableau du contrat", "/indicateurs/export.csv?fiche=1.2.3"),
             ("dossiers", "Liste des dossiers d’appel à projets (1re page)", "/dossiers/"),
             ("bilan", "Bilan d’un dossier (celui de l’action mesurée)", f"/dossiers/{dossier}/bilan/"),
+            # The API reads a session as well as a token: the officer's, every figure of the year.
+            (
+                "api",
+                "API : valeurs des indicateurs du contrat (année en cours, toutes les fiches)",
+                f"/api/v1/contrats/contrat-de-ville/valeurs/?annee={annee_scolaire_libelle(aujourdhui)}",
+            ),
         ]:
             mesures[cle] = mesurer_une_page(client, titre, chemin, nombre)
         # Seconds, not milliseconds, each: a few are enough.

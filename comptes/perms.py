@@ -34,3 +34,10 @@ def peut_cloturer(perimetre):
     decide it, as they answer for those figures before the comité de pilotage. Reopening is
     an administrator's, in the admin."""
     return perimetre.responsable
+
+
+def peut_faire_repondre(perimetre):
+    """A child's answers to the « envie d’école » questionnaire are seen child by child only
+    within the structure that follows them: its animateurs hand over the tablet, print the
+    sheets and enter them; officers and partners read the figures, never the answers."""
+    return perimetre.animateur

@@ -35,6 +35,9 @@ APPLICATIONS_DE_REFERENCE = {"fiches", "partenaires", "comptes", "indicateurs"}
 PERMISSIONS_COMPTES = {"view_user", "add_user", "change_user", "view_group"}
 # Administrators unlock an account blocked after failed logins by deleting its attempts.
 PERMISSIONS_CONNEXIONS = {"view_accessattempt", "delete_accessattempt", "view_accesslog", "view_accessfailurelog"}
+# The API's tokens (api.admin): an administrator gives one to an account of their contract, and
+# revokes it; a token is never edited, only replaced.
+PERMISSIONS_JETONS = {"view_tokenproxy", "add_tokenproxy", "delete_tokenproxy"}
 
 
 def _ecritures_reservees():
@@ -67,6 +70,7 @@ def roles_synchroniser():
                 )
                 | Permission.objects.filter(content_type__app_label="auth", codename__in=PERMISSIONS_COMPTES)
                 | Permission.objects.filter(content_type__app_label="axes", codename__in=PERMISSIONS_CONNEXIONS)
+                | Permission.objects.filter(content_type__app_label="authtoken", codename__in=PERMISSIONS_JETONS)
             )
         else:
             groupe.permissions.clear()

@@ -6,7 +6,9 @@ from django.views.decorators.http import require_POST
 from comptes.forms import FormulaireConnexion
 from fiches.perms import formulaire
 
-from .views import sante
+from .views import introuvable, sante
+
+handler404 = introuvable
 
 urlpatterns = [
     path("", include("accueil.urls")),
@@ -32,5 +34,6 @@ urlpatterns = [
     path("", include("actions.urls")),
     path("dossiers/", include("dossiers.urls")),
     path("imports/", include("imports.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

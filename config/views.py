@@ -3,6 +3,7 @@ from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.defaults import page_not_found
 
 
 @login_not_required
@@ -16,3 +17,11 @@ def sante(request):
     except DatabaseError:
         return JsonResponse({"statut": "erreur", "base_de_donnees": "injoignable"}, status=503)
     return JsonResponse({"statut": "ok", "base_de_donnees": "ok"})
+
+
+def introuvable(request, exception):
+    """A page not found: the site's page, but under /api/, where clients read JSON, a French
+    `detail` as every other refusal of the API (an address no route matches, a code with a slash)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Adresse inconnue de l’API."}, status=404)
+    return page_not_found(request, exception)

@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from actions.enums import NiveauScolaire, Sexe, StatutAction
-from actions.models import Action, Financement, Inscription, Participant, Presence, Seance
+from actions import questionnaires
+from actions.enums import Acteur, ModeDeReponse, MomentQuestionnaire, NiveauScolaire, Sexe, StatutAction
+from actions.models import Action, Financement, Inscription, Participant, Presence, QuestionnaireRempli, Seance
 from actions.niveaux import AGE_A_LA_RENTREE as AGES_DES_NIVEAUX
 from actions.resumes import resumer_le_contrat
 from actions.selectors import nouveaux_codes
@@ -79,6 +80,114 @@ def creer_en_lot(modele, objets, details, relations, lot=None):
 
 def creer_actions_en_lot(actions, details, lot=None):
     return creer_en_lot(Action, actions, details, ["quartiers", "thematiques", "etablissements", "partenaires"], lot)
+
+
+# Who the actions of each réalisation attendue are designed and run with (effect E1): for
+# "conçue avec" then "animée avec", each category with its chance. Most interventions croisées
+# (R2) are designed with a school, most actions for parents (R3) with parents.
+COIMPLICATION = {
+    "R1": (
+        [(Acteur.ECOLE, 0.25), (Acteur.CENTRE_SOCIAL, 0.3), (Acteur.ASSOCIATION, 0.3)],
+        [(Acteur.HABITANTS, 0.1), (Acteur.PARENTS, 0.1)],
+    ),
+    "R2": (
+        [(Acteur.ECOLE, 0.85), (Acteur.ASSOCIATION, 0.4), (Acteur.SERVICE_MUNICIPAL, 0.2)],
+        [(Acteur.ECOLE, 0.6), (Acteur.ASSOCIATION, 0.3), (Acteur.PARENTS, 0.1)],
+    ),
+    "R3": (
+        [(Acteur.PARENTS, 0.7), (Acteur.ECOLE, 0.45), (Acteur.CENTRE_SOCIAL, 0.3)],
+        [(Acteur.PARENTS, 0.65), (Acteur.HABITANTS, 0.2), (Acteur.ECOLE, 0.2)],
+    ),
+}
+
+
+def coimplication_fictive(alea, code_realisation):
+    """{"concue_avec", "animee_avec"} of a demo action, drawn by its réalisation; one in ten
+    left unrecorded, as in practice. `alea` is a generator of its own: drawing these does not
+    move the rest of the demo."""
+    if alea.random() < 0.1:
+        return {"concue_avec": [], "animee_avec": []}
+    concue, animee = COIMPLICATION[code_realisation]
+    return {
+        "concue_avec": [code for code, chance in concue if alea.random() < chance],
+        "animee_avec": [code for code, chance in animee if alea.random() < chance],
+    }
+
+
+# The « envie d’école » questionnaire (effect E2): most weekly actions propose it, most families
+# agree; a child answers at entry unless absent that day, and at exit when the action is over and
+# they are still there. The mean score moves up a little, with as many children going down as a
+# real group would show.
+ACTIONS_AU_QUESTIONNAIRE = 0.6
+CONSENTEMENTS_AU_QUESTIONNAIRE = 0.75
+REPONSES_A_L_ENTREE = 0.85
+REPONSES_A_LA_SORTIE = 0.75
+ECART_MOYEN, ECART_TYPE = 0.2, 0.35
+
+
+def propose_le_questionnaire(alea, hebdomadaire):
+    return hebdomadaire and alea.random() < ACTIONS_AU_QUESTIONNAIRE
+
+
+def consentements_au_questionnaire(alea, enfants):
+    """The children (with a consent) whose parents' consent also covers the questionnaire."""
+    return [
+        enfant.pk for enfant in enfants if enfant.date_consentement and alea.random() < CONSENTEMENTS_AU_QUESTIONNAIRE
+    ]
+
+
+def _reponses_fictives(alea, forme, envie):
+    """Answers around a child's `envie` (1 to 4), a negatively worded item the other way round."""
+    reponses = {}
+    for item in forme.items:
+        valeur = min(4, max(1, round(envie + alea.gauss(0, 0.7))))
+        reponses[item.code] = 5 - valeur if item.inverse else valeur
+    return reponses
+
+
+def questionnaires_fictifs(alea, *, inscriptions, enfants, couverts, aujourdhui):
+    """The answers of the children enrolled in the actions that propose the questionnaire and
+    whose consent covers it (`couverts`, their ids): QuestionnaireRempli rows, not saved. The
+    entry is filled a few days after the enrolment, the exit in the action's last weeks."""
+    questionnaire = questionnaires.questionnaire()
+    remplis = []
+    for inscription in inscriptions:
+        action, enfant = inscription.action, enfants[inscription.participant_id]
+        forme = questionnaire.forme_du_niveau(enfant.niveau_scolaire)
+        entree_le = inscription.date_inscription + timedelta(days=alea.randint(0, 10))
+        if (
+            not action.questionnaire_envie_ecole
+            or enfant.pk not in couverts
+            or forme is None
+            or entree_le > min(aujourdhui, action.date_fin)
+            or alea.random() > REPONSES_A_L_ENTREE
+        ):
+            continue
+        envie = alea.gauss(2.7, 0.5)
+        moments = [(MomentQuestionnaire.ENTREE, entree_le, envie)]
+        sortie_le = action.date_fin - timedelta(days=alea.randint(0, 14))
+        if action.date_fin <= aujourdhui and sortie_le >= entree_le and alea.random() < REPONSES_A_LA_SORTIE:
+            moments.append((MomentQuestionnaire.SORTIE, sortie_le, envie + alea.gauss(ECART_MOYEN, ECART_TYPE)))
+        scores = []
+        for moment, jour, niveau_d_envie in moments:
+            reponses = _reponses_fictives(alea, forme, niveau_d_envie)
+            scores.append(questionnaire.score(forme, reponses))
+            remplis.append(
+                QuestionnaireRempli(
+                    action=action,
+                    participant_id=enfant.pk,
+                    moment=moment,
+                    version=questionnaire.version,
+                    forme=forme.public,
+                    reponses=reponses,
+                    score=scores[-1],
+                    rempli_le=jour,
+                    mode=alea.choice(ModeDeReponse.values),
+                    annee_scolaire=AnneeScolaire.de_la_date(entree_le).annee_de_rentree,
+                    evolution=scores[-1] - scores[0] if moment == MomentQuestionnaire.SORTIE else None,
+                )
+            )
+    return remplis
 
 
 def financement_fictif(alea, *, action, sources, aujourdhui, demande_max=8000):
@@ -173,6 +282,9 @@ def generer_activite(*, contrat):
     if Action.objects.filter(porteur__contrat=contrat).exists():
         return None
     alea = random.Random(2026)
+    alea_coimplication = random.Random(2027)
+    # Drawn apart too: the questionnaire leaves the rest of the demo as it was.
+    alea_questionnaire = random.Random(2028)
     aujourdhui = timezone.localdate()
     courante = AnneeScolaire.courante()
     structures = list(Structure.objects.filter(contrat=contrat).select_related("type").prefetch_related("quartiers"))
@@ -223,6 +335,8 @@ def generer_activite(*, contrat):
                     autres_lieux="" if code_realisation == "R2" else f"Maison de quartier {quartiers[0].nom}",
                     niveaux=sorted({e.niveau_scolaire for e in enfants_par_structure[structure.pk][:10]}),
                     public_parents=code_realisation == "R3",
+                    **coimplication_fictive(alea_coimplication, code_realisation),
+                    questionnaire_envie_ecole=propose_le_questionnaire(alea_questionnaire, hebdomadaire),
                     date_debut=debut,
                     date_fin=fin,
                     statut=statut,
@@ -276,6 +390,16 @@ def generer_activite(*, contrat):
     seances = bulk_create_with_history(seances, Seance)
     bulk_create_with_history(inscriptions, Inscription)
     bulk_create_with_history(financements, Financement)
+    couverts = consentements_au_questionnaire(alea_questionnaire, enfants)
+    Participant.objects.filter(pk__in=couverts).update(consentement_questionnaire=True)
+    remplis = questionnaires_fictifs(
+        alea_questionnaire,
+        inscriptions=inscriptions,
+        enfants={enfant.pk: enfant for enfant in enfants},
+        couverts=set(couverts),
+        aujourdhui=aujourdhui,
+    )
+    bulk_create_with_history(remplis, QuestionnaireRempli)
 
     inscrits_par_action = {}
     for inscription in inscriptions:
@@ -298,4 +422,5 @@ def generer_activite(*, contrat):
         "inscriptions": len(inscriptions),
         "presences": len(presences),
         "financements": len(financements),
+        "questionnaires": len(remplis),
     }

@@ -1,5 +1,6 @@
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from rest_framework.authtoken.models import Token
 
 from comptes.enums import Role
 from comptes.services import adhesion_definir
@@ -34,3 +35,12 @@ def adhesions_de_demo(*, contrat):
         role=Role.PORTEUR,
         structures=[Structure.objects.get(contrat=contrat, nom=STRUCTURE_DU_PORTEUR)],
     )
+
+
+@transaction.atomic
+def jeton_de_demo():
+    """A new API token for the demo partner at each run, as its password: the demo shows the API
+    as a partner's tool reads it (README, « API en lecture seule »)."""
+    partenaire = get_user_model().objects.get(username="demo-partenaire")
+    Token.objects.filter(user=partenaire).delete()
+    return Token.objects.create(user=partenaire).key

@@ -13,7 +13,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from actions.enums import StatutAction
-from actions.models import Action, Financement, Inscription, Participant, Presence, Seance
+from actions.models import Action, Financement, Inscription, Participant, Presence, QuestionnaireRempli, Seance
 from actions.resumes import resumer_le_contrat
 from actions.selectors import nouveaux_codes
 from fiches.annees import AnneeScolaire
@@ -24,9 +24,13 @@ from .activite import (
     AGE_A_LA_RENTREE,
     COLLEGE,
     MODELES_D_ACTION,
+    coimplication_fictive,
+    consentements_au_questionnaire,
     creer_actions_en_lot,
     financement_fictif,
     grille_enregistree_le,
+    propose_le_questionnaire,
+    questionnaires_fictifs,
 )
 from .dossiers_a_l_echelle import generer_dossiers_a_l_echelle
 
@@ -179,6 +183,9 @@ def _statut(debut, fin, aujourdhui, alea):
 
 
 def _actions(alea, echelle, territoire, annees, aujourdhui):
+    # Drawn apart, so that the rest of the generated data stays as it was.
+    alea_coimplication = random.Random(2027)
+    alea_questionnaire = random.Random(2028)
     structures = territoire["structures"]
     poids = [_poids(s) for s in structures]
     par_annee = echelle.actions // len(annees)
@@ -200,6 +207,8 @@ def _actions(alea, echelle, territoire, annees, aujourdhui):
                 dispositif=territoire["dispositifs"].get(code_dispositif),
                 autres_lieux="" if en_classe else f"Maison de quartier {quartiers[0].nom}",
                 public_parents=code_realisation == "R3",
+                **coimplication_fictive(alea_coimplication, code_realisation),
+                questionnaire_envie_ecole=propose_le_questionnaire(alea_questionnaire, rythme != "evenement"),
                 date_debut=debut,
                 date_fin=fin,
                 statut=_statut(debut, fin, aujourdhui, alea),
@@ -304,6 +313,20 @@ def _financements(alea, actions, sources, aujourdhui):
     return bulk_create_with_history(financements, Financement, batch_size=LOT)
 
 
+def _questionnaires(disponibles, inscriptions, aujourdhui):
+    """The consents that cover the questionnaire and the answers of the actions that propose it,
+    drawn apart as in the demo, so that the rest of the generated data stays as it was."""
+    alea = random.Random(2028)
+    enfants = {enfant.pk: enfant for groupe in disponibles.values() for enfant in groupe}
+    couverts = consentements_au_questionnaire(alea, sorted(enfants.values(), key=lambda enfant: enfant.pk))
+    for debut in range(0, len(couverts), LOT):
+        Participant.objects.filter(pk__in=couverts[debut : debut + LOT]).update(consentement_questionnaire=True)
+    remplis = questionnaires_fictifs(
+        alea, inscriptions=inscriptions, enfants=enfants, couverts=set(couverts), aujourdhui=aujourdhui
+    )
+    return len(bulk_create_with_history(remplis, QuestionnaireRempli, batch_size=LOT))
+
+
 @transaction.atomic
 def generer_activite_a_l_echelle(*, contrat, echelle, aujourdhui=None):
     """Fill the contract's territory (already grown to `echelle.quartiers`) with the volumes of
@@ -323,6 +346,7 @@ def generer_activite_a_l_echelle(*, contrat, echelle, aujourdhui=None):
     inscriptions, assiduite = _inscriptions(alea, actions, details, disponibles)
     presences = _presences(alea, seances, inscriptions, assiduite)
     financements = _financements(alea, actions, territoire["sources"], aujourdhui)
+    questionnaires = _questionnaires(disponibles, inscriptions, aujourdhui)
     dossiers = generer_dossiers_a_l_echelle(
         alea=alea,
         contrat=contrat,
@@ -340,5 +364,6 @@ def generer_activite_a_l_echelle(*, contrat, echelle, aujourdhui=None):
         "inscriptions": len(inscriptions),
         "presences": presences,
         "financements": len(financements),
+        "questionnaires": questionnaires,
         "dossiers": dossiers["dossiers"],
     }

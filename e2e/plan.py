@@ -18,6 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 from actions import exports
 from actions.exports import Mois, titre_de_seance
 from actions.models import Action, Seance
+from actions.questionnaires import questionnaire
 from actions.selectors import presences_du_mois
 from demo.adhesions import QUARTIERS_DU_PARTENAIRE, STRUCTURE_DE_L_ANIMATEUR
 from demo.dossiers import TITRES
@@ -80,6 +81,39 @@ class Demo:
         )
         assert action, f"Aucune action de « {STRUCTURE_AUDITEE} » avec séances, inscrits et financement dans la démo"
         return action
+
+    @cached_property
+    def action_questionnaire(self):
+        """An action of the animateur's structure that proposes the « envie d’école »
+        questionnaire, with a child whose consent covers it."""
+        action = (
+            Action.objects.filter(
+                porteur__nom=STRUCTURE_AUDITEE,
+                questionnaire_envie_ecole=True,
+                inscriptions__participant__consentement_questionnaire=True,
+            )
+            .order_by("-date_debut", "pk")
+            .first()
+        )
+        assert action, f"Aucune action de « {STRUCTURE_AUDITEE} » ne propose le questionnaire dans la démo"
+        return action
+
+    @cached_property
+    def enfant_questionnaire(self):
+        """A child of that action who can answer: consent covering it, a level it has a form for."""
+        niveaux = [niveau for forme in questionnaire().formes for niveau in forme.niveaux]
+        return (
+            self.action_questionnaire.inscriptions.filter(
+                participant__consentement_questionnaire=True, participant__niveau_scolaire__in=niveaux
+            )
+            .select_related("participant")
+            .order_by("participant__code")
+            .first()
+            .participant
+        )
+
+    def questionnaire(self, nom, **kwargs):
+        return self.url(nom, pk=self.action_questionnaire.pk, **kwargs)
 
     @cached_property
     def seance(self):
@@ -265,6 +299,25 @@ PAGES = {
         # The children found by a filter, then a level that does not exist: the filter shows its error.
         variantes=("?niveau=CM1&quartier=null", "?niveau=XX"),
     ),
+    # The questionnaire's pages, the structure's animateurs' only: the children's list, the grid
+    # and the sheets of paper answers, a child's tablet and its thanks (the way back, behind the
+    # animateur's password).
+    "actions:questionnaires": Page(lambda demo: demo.questionnaire("actions:questionnaires")),
+    "actions:grille_questionnaires": Page(
+        lambda demo: demo.questionnaire("actions:grille_questionnaires", moment="entree"), formulaire=True
+    ),
+    "actions:feuilles_questionnaire": Page(
+        lambda demo: demo.questionnaire("actions:feuilles_questionnaire", moment="entree")
+    ),
+    "actions:questionnaire_tablette": Page(
+        lambda demo: demo.questionnaire(
+            "actions:questionnaire_tablette", moment="entree", enfant=demo.enfant_questionnaire.pk
+        ),
+        formulaire=True,
+    ),
+    "actions:questionnaire_merci": Page(
+        lambda demo: demo.questionnaire("actions:questionnaire_merci"), formulaire=True
+    ),
     "actions:participants": Page(
         lambda demo: reverse("actions:participants"), variantes=("?code=e&niveau=6E", "?etablissement=abc")
     ),
@@ -416,6 +469,34 @@ SANS_PAGE = {
     ),
     "imports:actualiser": SansPage(
         lambda demo: demo.url("imports:actualiser", pk=demo.import_tableur.pk), 405, "", "POST seulement, puis redirige"
+    ),
+}
+# The read-only API (api/): JSON, checked against its own schema by schemathesis (api/tests).
+CONTRAT_DE_L_API = {"contrat": "contrat-de-ville"}
+SANS_PAGE |= {
+    f"api:{nom}": SansPage(
+        lambda demo, nom=nom, kwargs=kwargs: demo.url(f"api:{nom}", **CONTRAT_DE_L_API, **kwargs),
+        200,
+        "application/json",
+        f"API en lecture seule ({raison}), JSON",
+    )
+    for nom, kwargs, raison in [
+        ("contrat", {}, "structure du contrat"),
+        ("annees", {}, "années scolaires"),
+        ("fiches", {}, "fiches"),
+        ("fiche", {"fiche": "1.2.3"}, "une fiche"),
+        ("indicateurs", {}, "définitions des indicateurs"),
+        ("quartiers", {}, "quartiers"),
+        ("valeurs", {}, "valeurs des indicateurs"),
+    ]
+} | {
+    "api:schema": SansPage(
+        lambda demo: reverse("api:schema"), 200, "application/vnd.oai.openapi", "schéma OpenAPI 3 de l’API"
+    ),
+    # Swagger UI, drawn by its own script from the schema: a third party's interface, whose
+    # accessibility is not ours to fix; served from our static files under the app's CSP.
+    "api:documentation": SansPage(
+        lambda demo: reverse("api:documentation"), 200, "text/html", "documentation de l’API (Swagger UI, tierce)"
     ),
 }
 

@@ -45,6 +45,7 @@ class FormulaireIndicateur(forms.ModelForm):
             "valeur_reference",
             "annee_reference",
             "ordre",
+            "section",
         ]
         help_texts = {"code": "Pour une valeur externe ; un indicateur calculé prend le code de son calcul."}
 

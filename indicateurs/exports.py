@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from fiches import tableurs
+from fiches.enums import NatureIndicateur
 from fiches.tableurs import cellule_sure
 
 from .confidentialite import Effectif
@@ -153,12 +154,17 @@ def a_propos(tableau):
     ]
 
 
+# The sections of the page an indicator with no section of its own is shown in.
+RUBRIQUES = {NatureIndicateur.REALISATION: "Indicateurs de réalisation", NatureIndicateur.EFFET: "Indicateurs d’effets"}
+
+
 def _feuille_des_indicateurs(tableau):
     annee, precedente = tableau.annee.libelle, tableau.annee.precedente().libelle
     colonnes = [
         tableurs.Colonne("code", "Code de l’indicateur"),
         tableurs.Colonne("libelle", "Indicateur"),
         tableurs.Colonne("nature", "Nature"),
+        tableurs.Colonne("rubrique", "Rubrique du tableau de bord"),
         tableurs.Colonne("unite", "Unité"),
         tableurs.Colonne("valeur", annee, tableurs.DECIMAL),
         tableurs.Colonne("valeur_annee_precedente", precedente, tableurs.DECIMAL),
@@ -174,6 +180,7 @@ def _feuille_des_indicateurs(tableau):
                 indicateur.code,
                 indicateur.libelle,
                 indicateur.get_nature_display(),
+                indicateur.section or RUBRIQUES[indicateur.nature],
                 indicateur.get_unite_display(),
                 *nombres,
                 tableau.comparaison.libelle if indicateur.mode == Mode.CALCULE else BASE_DES_VALEURS_EXTERNES,

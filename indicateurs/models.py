@@ -83,6 +83,17 @@ class Indicateur(Modele):
         _("année de référence"), max_length=9, blank=True, validators=[valider_annee_scolaire]
     )
     ordre = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    # An expected effect measured apart from the fiche's own indicator statements (fiche 1.2.3's
+    # E1 has none): its measures get a section of their own on the dashboard.
+    section = models.CharField(
+        _("rubrique du tableau de bord"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Vide : avec les indicateurs de sa nature. Sinon le titre de sa rubrique, par exemple "
+            "« Effet attendu E1 : co-implication des écoles, des acteurs et des parents »."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -96,13 +96,41 @@ class Tableau:
             }
         )
 
+    def _de_nature(self, nature, *, hors_sections=False):
+        return [
+            ligne
+            for ligne in self.lignes
+            if ligne.indicateur.nature == nature and not (hors_sections and ligne.indicateur.section)
+        ]
+
     @property
     def realisation(self):
-        return [ligne for ligne in self.lignes if ligne.indicateur.nature == NatureIndicateur.REALISATION]
+        return self._de_nature(NatureIndicateur.REALISATION)
 
     @property
     def effet(self):
-        return [ligne for ligne in self.lignes if ligne.indicateur.nature == NatureIndicateur.EFFET]
+        """Every effect indicator, those of a section of their own too (the annual report lists
+        them all in one table)."""
+        return self._de_nature(NatureIndicateur.EFFET)
+
+    # The dashboard shows the indicators of a section of their own in it, not with their nature.
+    @property
+    def realisation_hors_sections(self):
+        return self._de_nature(NatureIndicateur.REALISATION, hors_sections=True)
+
+    @property
+    def effet_hors_sections(self):
+        return self._de_nature(NatureIndicateur.EFFET, hors_sections=True)
+
+    @property
+    def sections(self):
+        """[(title, lines)] of the indicators shown in a section of their own (an expected
+        effect measured apart, Indicateur.section), in the order of their first indicator."""
+        sections = {}
+        for ligne in self.lignes:
+            if ligne.indicateur.section:
+                sections.setdefault(ligne.indicateur.section, []).append(ligne)
+        return list(sections.items())
 
 
 # The figures the list of fiches shows for each, when the fiche has them; completed by its first

@@ -370,6 +370,7 @@ def test_the_children_export_holds_their_codes_and_their_record_only(client_conn
         "Code du quartier de résidence",
         "Structure qui le suit",
         "Consentement parental le",
+        "Le consentement couvre le questionnaire",
         "Anonymisé le",
         "Inscriptions",
     ]

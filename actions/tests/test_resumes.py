@@ -39,7 +39,7 @@ from actions.resumes import recalculer_frequentations, recalculer_seances_annuel
 from fiches.annees import AnneeScolaire
 from fiches.tests.factories import FicheFactory, QuartierFactory, RealisationAttendueFactory
 from indicateurs.calculs import calculer
-from partenaires.tests.factories import SourceFinancementFactory, StructureFactory
+from partenaires.tests.factories import EtablissementFactory, SourceFinancementFactory, StructureFactory
 
 from .factories import (
     ActionFactory,
@@ -176,6 +176,7 @@ def coherent():
         and arrivees_du_perimetre() == dict(par_perimetre)
         and presents() == presents_attendus()
         and seances_annuelles() == sommes_des_seances()
+        and seances_tenues() == seances_tenues_attendues()
         and inscrits() == inscrits_attendus()
         and seances_du_jour() == sommes_du_jour()
     )
@@ -188,6 +189,24 @@ def seances_annuelles():
             "action", "annee_scolaire", "enfants_anonymes", "parents_presents", "nb_inscrits", "seances_non_saisies"
         )
     }
+
+
+def seances_tenues():
+    return {
+        cle[:2]: cle[2:]
+        for cle in SeancesAnnuelles.objects.values_list("action", "annee_scolaire", "nb_seances", "seances_en_ecole")
+    }
+
+
+def seances_tenues_attendues():
+    """Per action and school year, the sessions not cancelled, and those of them held in a
+    school: the ones with no row (every session cancelled) have none."""
+    attendues = {}
+    for seance in Seance.objects.filter(annulee_le=None):
+        somme = attendues.setdefault((seance.action_id, AnneeScolaire.de_la_date(seance.date).annee_de_rentree), [0, 0])
+        somme[0] += 1
+        somme[1] += seance.etablissement_id is not None
+    return {cle: tuple(somme) for cle, somme in attendues.items()}
 
 
 def sommes_des_seances():
@@ -207,7 +226,15 @@ def sommes_des_seances():
 
 def seances_du_jour():
     """The counters of SeancesDuJour that are not zero, and the rows per action they sum."""
-    champs = ("enfants_anonymes", "parents_presents", "nb_inscrits", "nb_presents", "seances_non_saisies")
+    champs = (
+        "enfants_anonymes",
+        "parents_presents",
+        "nb_inscrits",
+        "nb_presents",
+        "seances_non_saisies",
+        "nb_seances",
+        "seances_en_ecole",
+    )
     compteurs = {
         cle[:3]: cle[3:]
         for cle in SeancesDuJour.objects.values_list("fiche", "perimetre", "jour", *champs)
@@ -222,7 +249,7 @@ def seances_du_jour():
 def sommes_du_jour():
     """Per fiche, perimeter (0: the contract, and each quartier of the action) and day, and per
     action, perimeter and day, over the sessions not cancelled of actions not cancelled: the sums
-    of sommes_des_seances and the presences."""
+    of sommes_des_seances, the presences, the sessions and those held in a school."""
     inscrits = inscrits_attendus()
     compteurs, par_action = {}, {}
     seances = Seance.objects.filter(annulee_le=None).exclude(action__statut=StatutAction.ANNULEE)
@@ -234,13 +261,15 @@ def sommes_du_jour():
             inscrits[seance.pk] if saisie else 0,
             len(seance.presences.all()),
             int(not saisie),
+            1,
+            int(seance.etablissement_id is not None),
         ]
         for perimetre in [0, *(q.pk for q in seance.action.quartiers.all())]:
             for sommes, cle in (
                 (compteurs, (seance.action.realisation.fiche_id, perimetre, seance.date)),
                 (par_action, (seance.action_id, perimetre, seance.date)),
             ):
-                somme = sommes.setdefault(cle, [0] * 5)
+                somme = sommes.setdefault(cle, [0] * len(valeurs))
                 for rang, valeur in enumerate(valeurs):
                     somme[rang] += valeur
     return (
@@ -274,6 +303,7 @@ def resumes():
         arrivees(),
         arrivees_du_perimetre(),
         seances_annuelles(),
+        seances_tenues(),
         inscrits(),
         presents(),
         seances_du_jour(),
@@ -441,8 +471,9 @@ def activite():
     three children enrolled in both (the third one later in the second), who came to sessions of
     two school years, headcounts and parents typed, the second child living in the second
     action's quartier; a fourth child enrolled in the second action whose parents have not
-    consented; a session whose grid was never saved, and one cancelled after its grid was; a
-    third action nobody attended yet. The children were created long ago: they are past
+    consented; a session whose grid was never saved, and one cancelled after its grid was; the
+    first session of the second action held in a school, and the cancelled one too; a third
+    action nobody attended yet. The children were created long ago: they are past
     retention in 2029."""
     action, seance, enfants = action_avec_enfants(3, date_debut=datetime.date(2025, 8, 1))
     Participant.objects.update(
@@ -456,7 +487,8 @@ def activite():
     (tardive,) = services.participants_inscrire(
         action=autre, participants=enfants[2:], date_inscription=datetime.date(2025, 10, 15), auteur=None
     )
-    premiere = services.seance_enregistrer(action=autre, donnees={"date": OCTOBRE})
+    ecole = EtablissementFactory(contrat=action.porteur.contrat)
+    premiere = services.seance_enregistrer(action=autre, donnees={"date": OCTOBRE, "etablissement": ecole})
     seconde = services.seance_enregistrer(action=autre, donnees={"date": NOVEMBRE})
     grille(aout, enfants[:1])
     grille(seance, enfants[:2], anonymes=3)
@@ -469,7 +501,9 @@ def activite():
         action=autre, participants=[sans_consentement], date_inscription=autre.date_debut, auteur=None
     )
     troisieme = services.seance_enregistrer(action=autre, donnees={"date": datetime.date(2025, 11, 12)})
-    annulee = services.seance_enregistrer(action=action, donnees={"date": datetime.date(2025, 10, 15)})
+    annulee = services.seance_enregistrer(
+        action=action, donnees={"date": datetime.date(2025, 10, 15), "etablissement": ecole}
+    )
     grille(annulee, enfants[:1], parents=1)
     services.seance_annuler(seance=annulee, motif="Gymnase fermé")
     vide = ActionFactory(porteur=action.porteur, realisation=action.realisation)
@@ -485,6 +519,7 @@ def activite():
         seconde=seconde,
         troisieme=troisieme,
         annulee=annulee,
+        ecole=ecole,
         enfants=enfants,
         sans_consentement=sans_consentement,
         tardive=tardive,
@@ -602,6 +637,16 @@ ECRITURES_QUI_RECOMPTENT = {
         {S, D},
     ),
     "séance annulée": (lambda d: services.seance_annuler(seance=d.seconde, motif="Grève"), {F, E, S, D}),
+    "séance tenue dans une école": (
+        lambda d: services.seance_enregistrer(action=d.autre, seance=d.seconde, donnees={"etablissement": d.ecole}),
+        {S, D},
+    ),
+    "séance qui n’est plus tenue dans une école": (
+        lambda d: services.seance_enregistrer(
+            action=d.autre, seance=d.premiere, donnees={"etablissement": None, "lieu": "Gymnase"}
+        ),
+        {S, D},
+    ),
     "séance annulée sans grille": (lambda d: services.seance_annuler(seance=d.troisieme, motif="Grève"), {S, D}),
     "séance rétablie": (lambda d: services.seance_retablir(seance=d.annulee), {F, E, S, D}),
     "séance supprimée (personne n’y est venu)": (lambda d: services.seance_supprimer(seance=d.troisieme), {S, D}),
@@ -869,7 +914,7 @@ def test_the_migrations_that_filled_the_summaries_rebuild_what_the_services_keep
     Seance.objects.update(nb_inscrits=0, nb_presents=0, saisie_le=None)
 
     importlib.import_module("actions.migrations.0003_resumes_des_presences").compter_les_inscrits(apps)
-    for migration in ("0004_seance_cycle_de_vie", "0012_remplir_periodes_comparables"):
+    for migration in ("0004_seance_cycle_de_vie", "0012_remplir_periodes_comparables", "0020_remplir_seances_tenues"):
         importlib.import_module(f"actions.migrations.{migration}").remplir(apps, None)
 
     assert resumes() == avant and coherent()
@@ -902,7 +947,31 @@ def test_the_migration_that_summed_the_sessions_per_day_rebuilds_what_the_servic
     SeancesDuJour.objects.update(nb_presents=99)
     SeancesDuJourParAction.objects.filter(perimetre=0).delete()
 
-    importlib.import_module("actions.migrations.0015_remplir_seances_du_jour").remplir(apps, None)
+    for migration in ("0015_remplir_seances_du_jour", "0020_remplir_seances_tenues"):
+        importlib.import_module(f"actions.migrations.{migration}").remplir(apps, None)
+
+    assert resumes() == avant and coherent()
+
+
+def test_the_migration_that_counted_the_sessions_held_fills_what_the_services_keep(activite):
+    """actions/0020 carries its own copy of the counts of sessions held, and held in a school.
+    Run on the sums the services kept, those counts blank or wrong, it fills them, and touches
+    nothing else: a session moved to a school, a cancelled one in a school, a session of the
+    year before."""
+    services.seance_enregistrer(
+        action=activite.autre, seance=activite.seconde, donnees={"etablissement": activite.ecole}
+    )
+    avant = resumes()
+    # The second action: three sessions, two in the school now. The first: one in August 2025
+    # (the year before), one in October; the one cancelled in the school counts nowhere.
+    tenues = seances_tenues()
+    assert tenues[(activite.autre.pk, 2025)] == (3, 2)
+    assert (tenues[(activite.action.pk, 2024)], tenues[(activite.action.pk, 2025)]) == ((1, 0), (1, 0))
+    SeancesAnnuelles.objects.update(nb_seances=0, seances_en_ecole=0)
+    SeancesDuJourParAction.objects.update(nb_seances=7, seances_en_ecole=7)
+    SeancesDuJour.objects.update(nb_seances=0, seances_en_ecole=9)
+
+    importlib.import_module("actions.migrations.0020_remplir_seances_tenues").remplir(apps, None)
 
     assert resumes() == avant and coherent()
 

@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from rest_framework.authtoken.models import Token, TokenProxy
 
 from comptes.enums import Role
 from comptes.models import Adhesion
@@ -93,6 +94,7 @@ def contrat_b(demo):
         AccessAttempt: AccessAttempt.objects.create(**connexion, get_data="", post_data="", failures_since_start=3),
         AccessLog: AccessLog.objects.create(**connexion),
         AccessFailureLog: AccessFailureLog.objects.create(**connexion),
+        TokenProxy: TokenProxy.objects.get(pk=Token.objects.create(user=chef_b).pk),
     }
     return objets
 
@@ -124,6 +126,7 @@ ACCES_PAR_MODELE = {
     AccessAttempt: "compte d’un autre contrat",
     AccessLog: "compte d’un autre contrat",
     AccessFailureLog: "compte d’un autre contrat",
+    TokenProxy: "compte d’un autre contrat",
     Group: "les rôles : lecture seule pour les administrateurs, écrits par comptes.services",
 }
 

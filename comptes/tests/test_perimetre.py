@@ -50,6 +50,8 @@ REDACTION = {**dict.fromkeys(Role, 403), Role.PORTEUR: 200}
 # A bilan: the porteur writes it, the officers read and validate it; partners (their avis only)
 # and animateurs never see it.
 BILANS = {**PILOTAGE, Role.PORTEUR: 200}
+# A child's answers to the questionnaire, child by child: within the structure only, its animateurs.
+ANIMATION = {**dict.fromkeys(Role, 403), Role.ANIMATEUR: 200}
 # A method a view does not handle is refused first, for every role alike.
 ECRITURE_POST = dict.fromkeys(Role, 405)
 
@@ -92,6 +94,11 @@ MATRICE = {
     "actions:presences": SAISIE,
     "actions:presences_du_mois": SAISIE,
     "actions:inscriptions": SAISIE,
+    "actions:questionnaires": ANIMATION,
+    "actions:grille_questionnaires": ANIMATION,
+    "actions:feuilles_questionnaire": ANIMATION,
+    "actions:questionnaire_tablette": ANIMATION,
+    "actions:questionnaire_merci": ANIMATION,
     "actions:participants": SAISIE,
     "actions:nouveau_participant": SAISIE,
     "actions:participant": SAISIE,
@@ -140,6 +147,17 @@ MATRICE = {
     "imports:apercu": SAISIE,
     "imports:confirmer": ECRITURE_POST,
     "imports:actualiser": ECRITURE_POST,
+    # The read-only API: the dashboards' aggregates, for every member as the dashboards are; a
+    # partner granted quartiers names one of them for the values (api/tests for the rest).
+    "api:contrat": TOUS,
+    "api:annees": TOUS,
+    "api:fiches": TOUS,
+    "api:fiche": TOUS,
+    "api:indicateurs": TOUS,
+    "api:quartiers": TOUS,
+    "api:valeurs": {**TOUS, Role.PARTENAIRE: 403},
+    "api:schema": TOUS,
+    "api:documentation": TOUS,
 }
 
 
@@ -159,8 +177,9 @@ def donnees(demo, reference):
         realisation=RealisationAttendue.objects.get(fiche__code="1.2.3", code="R1"),
         porteur=structure,
         quartiers=list(structure.quartiers.all()),
+        questionnaire_envie_ecole=True,
     )
-    inscription = InscriptionFactory(action=action)
+    inscription = InscriptionFactory(action=action, participant__consentement_questionnaire=True)
     dossiers_de_demo(contrat=reference)
     import_tableur = ImportTableur.objects.create(
         contrat=reference,
@@ -220,9 +239,19 @@ def _url(nom, donnees):
         "imports:actualiser": {"pk": donnees["import"].pk},
         "dossiers:bilan": {"pk": donnees["en_cours"].pk},
         "dossiers:modifier_bilan": {"pk": donnees["en_cours"].pk},
+        "api:fiche": {"contrat": "contrat-de-ville", "fiche": "1.2.3"},
+        "actions:grille_questionnaires": {"pk": donnees["action"].pk, "moment": "entree"},
+        "actions:feuilles_questionnaire": {"pk": donnees["action"].pk, "moment": "entree"},
+        "actions:questionnaire_tablette": {
+            "pk": donnees["action"].pk,
+            "moment": "entree",
+            "enfant": donnees["participant"].pk,
+        },
     }
     if nom in parametres:
         return reverse(nom, kwargs=parametres[nom])
+    if nom.startswith("api:") and nom not in ("api:schema", "api:documentation"):
+        return reverse(nom, kwargs={"contrat": "contrat-de-ville"})
     if nom in ("indicateurs:export_csv", "indicateurs:export_xlsx"):
         return f"{reverse(nom)}?fiche=1.2.3"
     try:

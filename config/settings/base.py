@@ -35,6 +35,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     "axes",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "fiches",
     "partenaires",
     "comptes",
@@ -43,6 +47,7 @@ INSTALLED_APPS = [
     "indicateurs",
     "imports",
     "accueil",
+    "api",
     "demo",
 ]
 
@@ -173,6 +178,38 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+# The read-only API (api/): JSON only (the browsable API's pages would need their own audits),
+# a token per account or the session of a logged-in user, French messages.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First: a refused token then answers 401 with WWW-Authenticate (the first class says it).
+        "api.authentification.JetonAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "API du contrat de ville",
+    "DESCRIPTION": (
+        "Lecture seule : structure du contrat, fiches, définitions des indicateurs et leurs valeurs par année "
+        "scolaire, périmètre et ventilation, masquées comme pour le rôle du lecteur. Sans connexion : les "
+        "années publiées seulement. Jeton : en-tête `Authorization: Token <clé>`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the sidecar package's static files: no CDN, under the app's strict policy.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
 # Nor any of the browser's powerful features: no page of the app films, locates, pays or pops up
 # full screen, and none of the pages it could be framed in may ask for them (Permissions-Policy,
 # on every response, django-permissions-policy).

@@ -1,3 +1,6 @@
+import re
+from io import StringIO
+
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Group
@@ -5,6 +8,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from comptes.enums import Role
+from demo.adhesions import QUARTIERS_DU_PARTENAIRE
 from fiches.enums import ZoneScolaire
 from fiches.models import Contrat, Quartier
 from partenaires.models import Etablissement, Structure
@@ -49,6 +53,18 @@ def test_running_the_demo_again_adds_nothing_and_renews_passwords(demo, referenc
     call_command("generer_demo")
     assert (Quartier.objects.count(), Structure.objects.count(), Etablissement.objects.count()) == avant
     assert authenticate(username="demo-chef", password=demo["demo-chef"]) is None
+
+
+def test_the_demo_prints_the_partner_s_api_token_renewed_at_each_run(reference, client):
+    cles = []
+    for _ in range(2):
+        sortie = StringIO()
+        call_command("generer_demo", stdout=sortie)
+        cles.append(re.search(r"Jeton de l’API de demo-partenaire .* : (\w+)$", sortie.getvalue(), re.M)[1])
+    assert cles[0] != cles[1]
+    quartiers = client.get("/api/v1/contrats/contrat-de-ville/quartiers/", HTTP_AUTHORIZATION=f"Token {cles[1]}")
+    assert {q["code"] for q in quartiers.json()["results"]} == set(QUARTIERS_DU_PARTENAIRE)
+    assert client.get("/api/v1/contrats/contrat-de-ville/", HTTP_AUTHORIZATION=f"Token {cles[0]}").status_code == 401
 
 
 def test_the_demo_needs_the_reference_first(db):

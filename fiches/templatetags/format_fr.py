@@ -39,7 +39,8 @@ def valeur(valeur, unite=""):
     if unite == "pourcentage":
         return f"{_nombre(valeur, 1)}\u00a0%"
     if unite == "nombre":
-        return _nombre(valeur, 0)
+        # A mean (the change of the « envie d’école » score) keeps its hundredths.
+        return _nombre(valeur, 0 if valeur == int(valeur) else 2)
     return _nombre(valeur, 0 if valeur == int(valeur) else 1)
 
 
@@ -53,4 +54,5 @@ def evolution(valeur, unite=""):
     sens = "en hausse" if valeur > 0 else "en baisse"
     points = " point" if unite == "pourcentage" else ""
     signe = "+" if valeur > 0 else "−"
-    return f"{sens} ({signe}{_nombre(abs(valeur), 1 if unite == 'pourcentage' else 0)}{points})"
+    decimales = 1 if unite == "pourcentage" else 0 if valeur == int(valeur) else 2
+    return f"{sens} ({signe}{_nombre(abs(valeur), decimales)}{points})"

@@ -20,7 +20,13 @@ PUBLIQUES = {
     "/mot-de-passe/oublie/envoye/",
     "/mot-de-passe/nouveau/x/x/",
     "/mot-de-passe/nouveau/enregistre/",
+    # The API's schema and documentation; its data answers the public itself (below).
+    "/api/schema/",
+    "/api/documentation/",
 }
+# The read-only API serves published years to the public and authenticates tokens, which a
+# login page cannot (api.acces): without them it refuses in JSON, never redirects.
+API_PUBLIQUE = "/api/v1/"
 # Values that make a converter match; the page behind them need not exist to test the login wall.
 VALEURS = {
     "int": "1",
@@ -60,11 +66,18 @@ def test_the_walk_finds_the_pages_of_every_app():
     assert len(URLS) > 40
 
 
-@pytest.mark.parametrize("url", [u for u in URLS if u not in PUBLIQUES])
+@pytest.mark.parametrize("url", [u for u in URLS if u not in PUBLIQUES and not u.startswith(API_PUBLIQUE)])
 def test_every_page_but_the_public_ones_asks_for_a_login(client, url):
     reponse = client.get(url)
     assert reponse.status_code == 302, url
     assert re.match(r"^/(admin/)?(connexion|login)/\?next=", reponse["Location"]), reponse["Location"]
+
+
+@pytest.mark.parametrize("url", [u for u in URLS if u.startswith(API_PUBLIQUE)])
+def test_the_api_answers_the_public_in_json_without_a_login_page(client, url):
+    reponse = client.get(url)
+    assert reponse.status_code == 404 and reponse["Content-Type"] == "application/json", url
+    assert reponse.json() == {"detail": "Aucun contrat de ce code n’a d’année publiée."}
 
 
 @pytest.mark.parametrize("url", sorted(PUBLIQUES))

@@ -3,7 +3,7 @@
 
 Importing the package registers every calculation, so that CALCULS is complete wherever it is read."""
 
-from . import effet, realisation  # noqa: F401  (registration)
+from . import coimplication, effet, questionnaires, realisation  # noqa: F401  (registration)
 from .figures import Figures, Ligne, Resultat, Ventilation, calculer, calculer_par_fiche, masquer_petits_effectifs
 from .registre import CALCULS, indicateur
 

@@ -8,26 +8,31 @@ yearly summaries.
 
 Each dataset is one query (conditional aggregation, one count per school year), grouped by
 fiche, run the first time an indicator reads it and shared with every other indicator of the
-dashboard, whatever the volume of records: the fiche's nine indicators cost ten queries on the
-contract's dashboard, eight on a quartier's (no breakdown by quartier there), whether the year
-is under way or not; the list of the contract's fiches reads the same datasets once for all its
-fiches. Nothing is counted per indicator, per fiche, per quartier or per row, and no record is
-looped over in Python, only the few hundred (a few thousand, cut at a date) groups the queries
-return; each calculation reads the groups of its own fiche (Lecture)."""
+dashboard, whatever the volume of records: the fiche's indicators cost twelve queries on the
+contract's dashboard, ten on a quartier's (no breakdown by quartier there), whether the year is
+under way or not (effect E1's four: its organisations, one query over the actions, shared by a
+quartier's page with the contract's column beside it; two flags in the actions' profiles; two
+sums in the sessions' summaries; effect E2's three: one query over the questionnaires; the
+children by éducation prioritaire: one query over the yearly attendance rows); the list of the
+contract's fiches reads the same datasets once for all its fiches. Nothing is counted per
+indicator, per fiche, per quartier or per row, and no record is looped over in Python, only the
+few hundred (a few thousand, cut at a date) groups the queries return; each calculation reads
+the groups of its own fiche (Lecture)."""
 
 from functools import cached_property
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from actions.enums import StatutAction
+from actions.enums import MomentQuestionnaire, StatutAction
 from actions.models import (
     Action,
     ArriveesDuJour,
     ArriveesDuJourDuPerimetre,
     EffectifAnnuel,
     FrequentationAnnuelle,
+    QuestionnaireRempli,
     SeancesAnnuelles,
     SeancesDuJour,
     SeancesDuJourParAction,
@@ -38,7 +43,9 @@ from ..periodes import Comparaison
 
 ANNEES = ("actuelle", "precedente")
 # What `seances` sums per fiche and year.
-SOMMES_DES_SEANCES = ("anonymes", "parents", "possibles", "a_saisir", "presences")
+SOMMES_DES_SEANCES = ("anonymes", "parents", "possibles", "a_saisir", "presences", "tenues", "en_ecole")
+# What `questionnaires` gives per fiche and year.
+SOMMES_DES_QUESTIONNAIRES = ("enfants", "evolution", "hausse")
 
 
 def actions_du_perimetre(*, contrat, fiches, quartier=None):
@@ -163,8 +170,16 @@ class Sources:
         ("parents__<year>")."""
         return list(
             self._actions_des_deux_annees.avec_caracteres_derives()
+            .avec_coimplication()
             # Grouped by ids (hashed) rather than by names (sorted), which come from their own datasets.
-            .values("realisation", "porteur", "intervention_croisee", fiche=F("realisation__fiche"))
+            .values(
+                "realisation",
+                "porteur",
+                "intervention_croisee",
+                "concue_avec_ecole",
+                "animee_avec_parents",
+                fiche=F("realisation__fiche"),
+            )
             .annotate(
                 **self._par_annee(Count, "pk", _chevauche),
                 **self._par_annee(
@@ -206,6 +221,36 @@ class Sources:
             .annotate(**self._par_annee(Count, "pk", _chevauche))
             .order_by()
         )
+
+    @cached_property
+    def organisations_par_quartier(self):
+        """actions.Action and the organisations it involves: its structure porteuse, its
+        partenaires associés and the établissements scolaires where it takes place, by quartier
+        of the action (actions of no quartier left out). The contract's actions of the two years
+        read once, their quartiers and two other many-to-many relations joined (as their themes
+        by actions_par_thematique), grouped by fiche, quartier and these three: a group per
+        combination the actions make, a few hundred, each saying whether actions of each year
+        make it; the distinct organisations are counted from them. Every quartier's at once,
+        whatever the perimeter, and shared by the passes of a page: a quartier's dashboard reads
+        its own groups and the contract's column beside them in this one query."""
+        actions = actions_du_perimetre(contrat=self.contrat, fiches=self.fiches).filter(
+            _chevauche(self.periodes["actuelle"]) | _chevauche(self.periodes["precedente"]), quartiers__isnull=False
+        )
+        groupes = list(
+            actions.values("quartiers", "porteur", "partenaires", "etablissements", fiche=F("realisation__fiche"))
+            .annotate(**self._par_annee(Count, "pk", _chevauche))
+            .order_by()
+        )
+        return self._partager("organisations_par_quartier", groupes)
+
+    @cached_property
+    def organisations(self):
+        """The groups of organisations_par_quartier of the perimeter: every one for the contract,
+        those of its own quartier for a quartier (the same actions as its other datasets: those
+        that concern it)."""
+        if self.quartier is None:
+            return self.organisations_par_quartier
+        return [groupe for groupe in self.organisations_par_quartier if groupe["quartiers"] == self.quartier.pk]
 
     # --- Children ------------------------------------------------------------------------------
     # Counted from counters kept up to date by every write (actions.resumes.EffectifAnnuel, and
@@ -332,10 +377,11 @@ class Sources:
 
     @cached_property
     def seances(self):
-        """{fiche: {"anonymes" | "parents" | "possibles" | "a_saisir" | "presences": {year: sum}}}:
-        the children counted at the door, the parents, the presences possible (the children
-        enrolled and consenting on the date of each session whose grid was saved), the sessions
-        à saisir (past, never saved), cancelled sessions left out; cut at a date, the presences
+        """{fiche: {"anonymes" | "parents" | "possibles" | "a_saisir" | "presences" | "tenues" |
+        "en_ecole": {year: sum}}}: the children counted at the door, the parents, the presences
+        possible (the children enrolled and consenting on the date of each session whose grid was
+        saved), the sessions à saisir (past, never saved), the sessions held and those held in a
+        school (effect E1), cancelled sessions left out; cut at a date, the presences
         of enrolled children too ("presences", read by `presences`; 0 for whole years, read from
         the children's counters). Whole years from actions.SeancesAnnuelles, years cut at a date
         from actions.SeancesDuJour up to that date.
@@ -353,6 +399,8 @@ class Sources:
                     **self._par_annee(Sum, "parents_presents", _de_l_annee, prefixe="parents__"),
                     **self._par_annee(Sum, "nb_inscrits", _de_l_annee, prefixe="possibles__"),
                     **self._par_annee(Sum, "seances_non_saisies", _de_l_annee, prefixe="a_saisir__"),
+                    **self._par_annee(Sum, "nb_seances", _de_l_annee, prefixe="tenues__"),
+                    **self._par_annee(Sum, "seances_en_ecole", _de_l_annee, prefixe="en_ecole__"),
                 )
                 .order_by()
             )
@@ -381,6 +429,8 @@ class Sources:
                 **self._par_annee(Sum, "nb_inscrits", _dans, prefixe="possibles__"),
                 **self._par_annee(Sum, "nb_presents", _dans, prefixe="presences__"),
                 **self._par_annee(Sum, "seances_non_saisies", _dans, prefixe="a_saisir__"),
+                **self._par_annee(Sum, "nb_seances", _dans, prefixe="tenues__"),
+                **self._par_annee(Sum, "seances_en_ecole", _dans, prefixe="en_ecole__"),
             )
             .order_by()
         )
@@ -398,6 +448,47 @@ class Sources:
             for nom in ANNEES:
                 somme[nom] += groupe[f"presences__{nom}"] or 0
         return par_fiche
+
+    # --- The « envie d’école » questionnaire (effect E2) ----------------------------------------
+
+    @cached_property
+    def questionnaires(self):
+        """{fiche: {"enfants" | "evolution" | "hausse": {year: value}}}: the children with both
+        questionnaires (entry and exit) in an action of the perimeter, the mean change of their
+        score, and how many rose. A pair counts in the school year of its entry; a year under
+        way, and the previous one, count the exits filled by the same day. A child with pairs
+        in several actions of the fiche in a year counts once, with the mean of their changes.
+
+        One query: the pairs grouped per child (actions.QuestionnaireRempli, its exit rows carry
+        the change), aggregated over the children, per fiche and year."""
+        cut = Q()
+        if self.comparaison.en_cours:
+            cut = Q(rempli_le__lte=self.periodes["actuelle"][1], annee_scolaire=self._rentrees[0]) | Q(
+                rempli_le__lte=self.periodes["precedente"][1], annee_scolaire=self._rentrees[1]
+            )
+        par_enfant = (
+            QuestionnaireRempli.objects.filter(
+                cut, moment=MomentQuestionnaire.SORTIE, annee_scolaire__in=self._rentrees, action__in=self._actions
+            )
+            .values("participant", "annee_scolaire", fiche=F("action__realisation__fiche"))
+            .annotate(evolution_enfant=Avg("evolution"))
+            .order_by()
+        )
+        agregats = {}
+        for fiche in self.fiches:
+            for nom, rentree in zip(ANNEES, self._rentrees, strict=True):
+                dans = Q(fiche=fiche, annee_scolaire=rentree)
+                agregats[f"enfants__{fiche}__{nom}"] = Count("participant", filter=dans)
+                agregats[f"evolution__{fiche}__{nom}"] = Avg("evolution_enfant", filter=dans)
+                agregats[f"hausse__{fiche}__{nom}"] = Count("participant", filter=dans & Q(evolution_enfant__gt=0))
+        valeurs = par_enfant.aggregate(**agregats)
+        return {
+            fiche: {
+                somme: {nom: valeurs[f"{somme}__{fiche}__{nom}"] for nom in ANNEES}
+                for somme in SOMMES_DES_QUESTIONNAIRES
+            }
+            for fiche in self.fiches
+        }
 
     def de_la_fiche(self, nom, fiche):
         """The dataset `nom` restricted to one fiche's groups, filtered once per fiche."""
@@ -420,6 +511,11 @@ PAR_FICHE = DONNEES - {"noms_des_quartiers", "realisations", "noms_des_structure
 VIDES = {
     "seances": {somme: dict.fromkeys(ANNEES, 0) for somme in SOMMES_DES_SEANCES},
     "presences": dict.fromkeys(ANNEES, 0),
+    "questionnaires": {
+        "enfants": dict.fromkeys(ANNEES, 0),
+        "evolution": dict.fromkeys(ANNEES),
+        "hausse": dict.fromkeys(ANNEES, 0),
+    },
 }
 
 

@@ -13,6 +13,7 @@ CLES = {
     "Code de l’indicateur": "code",
     "Indicateur": "libelle",
     "Nature": "nature",
+    "Rubrique du tableau de bord": "rubrique",
     "Unité": "unite",
     "Base de comparaison": "base_de_comparaison",
     "Ventilation": "titre_de_la_ventilation",

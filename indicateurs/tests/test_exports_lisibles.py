@@ -49,6 +49,7 @@ def test_the_contract_s_workbook_reads_in_french_one_sheet_per_table(client, dem
         "Code de l’indicateur",
         "Indicateur",
         "Nature",
+        "Rubrique du tableau de bord",
         "Unité",
         ANNEE,
         PRECEDENTE,
@@ -58,6 +59,11 @@ def test_the_contract_s_workbook_reads_in_french_one_sheet_per_table(client, dem
     indicateurs = _indicateurs(classeur)
     enfants, assiduite = indicateurs["nb_enfants_beneficiaires"], indicateurs["taux_assiduite"]
     assert enfants["Nature"].value == "Indicateur de réalisation"
+    assert enfants["Rubrique du tableau de bord"].value == "Indicateurs de réalisation"
+    assert (
+        indicateurs["nb_partenaires_distincts"]["Rubrique du tableau de bord"].value
+        == "Effet attendu E1 : co-implication des écoles, des acteurs et des parents"
+    )
     assert (enfants[ANNEE].value, enfants[ANNEE].number_format) == (6, "#,##0")
     # A share is a percentage of Excel's: 100 % is 1.
     assert (assiduite[ANNEE].value, assiduite[ANNEE].number_format) == (1, "0.0 %")

@@ -13,7 +13,7 @@ from indicateurs.enums import Mode
 def test_every_computed_indicator_of_the_fiche_s_file_has_a_registered_calculation():
     calcules = {d["code"] for d in lire_reference()["indicateurs"] if d["mode"] == Mode.CALCULE}
 
-    assert len(calcules) == 9
+    assert len(calcules) == 16
     assert calcules <= set(CALCULS)
 
 
@@ -25,7 +25,10 @@ def test_each_calculation_says_what_it_computes_and_what_it_reads():
 
 
 def test_only_counts_of_distinct_children_are_masked():
-    assert {code for code, calcul in CALCULS.items() if calcul.effectif_d_enfants} == {"nb_enfants_beneficiaires"}
+    assert {code for code, calcul in CALCULS.items() if calcul.effectif_d_enfants} == {
+        "nb_enfants_beneficiaires",
+        "nb_enfants_questionnaire_avant_apres",
+    }
 
 
 def test_a_code_is_registered_once():

@@ -39,6 +39,13 @@ CODES_ATTENDUS = {
     "taux_reussite_dnb",
     "retard_entree_6e",
     "nb_decrocheurs",
+    "part_actions_concues_avec_ecole",
+    "part_actions_animees_avec_parents",
+    "nb_partenaires_distincts",
+    "part_seances_en_ecole",
+    "nb_enfants_questionnaire_avant_apres",
+    "evolution_score_envie_ecole",
+    "part_score_envie_ecole_en_hausse",
 }
 
 
@@ -107,18 +114,25 @@ def test_dashboards_cost_the_same_queries_at_1x_and_10x(client, demo, reference,
         client.get(url, {"annee": annee})
 
 
-# Session, user, membership, then: the fiche, its indicators, the 10 queries of the computation,
+# Session, user, membership, then: the fiche, its indicators, the 12 queries of the computation,
 # targets, external values, the quartiers of the menu. A quartier's page: the quartier itself and
-# the schools' values too, 8 queries of computation for the quartier (no breakdown by quartier),
-# and 7 for the contract's figures beside them (its 10 but the names of quartiers, réalisations
-# and structures, already read). Last, whether the year is closed (its figures then final).
+# the schools' values too, 10 queries of computation for the quartier (no breakdown by quartier),
+# and 8 for the contract's figures beside them (its 12 but the names of quartiers, réalisations
+# and structures, and the organisations of every quartier, already read). Last, whether the year
+# is closed (its figures then final). Effect E1 costs one query per page (10 and 8 were 9 and 7):
+# its shares of actions are read from the actions' profiles, grouped by two more flags, its share
+# of sessions from the sessions' summaries already read, its organisations from one query over
+# the actions that a quartier's page shares with the contract's column
+# (indicateurs.calculs.sources.Sources.organisations_par_quartier). Effect E2 one more per pass:
+# the questionnaires' pairs (Sources.questionnaires); the children by éducation prioritaire one
+# more per pass (Sources.enfants_par_education_prioritaire): 12, 10 and 8.
 REQUETES = {
-    "/indicateurs/fiches/1.2.3/": 3 + 1 + 1 + 10 + 1 + 1 + 1 + 1,
-    "/indicateurs/fiches/1.2.3/quartiers/QN09591A/": 3 + 1 + 1 + 1 + 8 + 7 + 1 + 1 + 1 + 1 + 1,
+    "/indicateurs/fiches/1.2.3/": 3 + 1 + 1 + 12 + 1 + 1 + 1 + 1,
+    "/indicateurs/fiches/1.2.3/quartiers/QN09591A/": 3 + 1 + 1 + 1 + 10 + 8 + 1 + 1 + 1 + 1 + 1,
 }
 # An export of a quartier: the page's queries but the menu's quartiers and the contract's
 # column, which no export has.
-REQUETES_EXPORT_QUARTIER = REQUETES["/indicateurs/fiches/1.2.3/quartiers/QN09591A/"] - 1 - 7
+REQUETES_EXPORT_QUARTIER = REQUETES["/indicateurs/fiches/1.2.3/quartiers/QN09591A/"] - 1 - 8
 
 
 @pytest.mark.parametrize("extension", ["csv", "xlsx"])
@@ -175,8 +189,8 @@ def test_a_dashboard_computes_only_the_indicators_it_shows(client, demo, referen
     Indicateur.objects.filter(mode="calcule").exclude(code="nb_parents").delete()
     client = _client(client, "demo-chef")
 
-    # nb_parents reads one dataset: one query of computation instead of ten.
-    with django_assert_num_queries(REQUETES["/indicateurs/fiches/1.2.3/"] - 10 + 1):
+    # nb_parents reads one dataset: one query of computation instead of twelve.
+    with django_assert_num_queries(REQUETES["/indicateurs/fiches/1.2.3/"] - 12 + 1):
         html = client.get("/indicateurs/fiches/1.2.3/", {"annee": ANNEE}).content.decode()
 
     assert _figure(html, "nb_parents") == "2"

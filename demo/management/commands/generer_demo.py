@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from demo.activite import generer_activite
-from demo.adhesions import adhesions_de_demo
+from demo.adhesions import adhesions_de_demo, jeton_de_demo
 from demo.clotures import annee_precedente_cloturer
 from demo.dossiers import dossiers_de_demo
 from demo.echelle import ECHELLES, generer_activite_a_l_echelle
@@ -42,6 +42,7 @@ class Command(BaseCommand):
         except ImproperlyConfigured as erreur:
             raise CommandError(str(erreur)) from erreur
         adhesions_de_demo(contrat=contrat)
+        jeton = jeton_de_demo()
         if echelle == "demo":
             activite = generer_activite(contrat=contrat)
             # A second fiche, fictional, with its own ateliers: two dashboards to compare.
@@ -76,3 +77,4 @@ class Command(BaseCommand):
         self.stdout.write("Comptes de démonstration (nouveaux mots de passe à chaque lancement) :")
         for username, role, mot_de_passe in identifiants:
             self.stdout.write(f"  {role:<18} identifiant : {username:<18} mot de passe : {mot_de_passe}")
+        self.stdout.write(f"Jeton de l’API de demo-partenaire (en-tête « Authorization: Token … ») : {jeton}")
