@@ -19,6 +19,7 @@ VENTILATIONS = {
     "quartier": "Par quartier (concerné par l’action, ou de l’action)",
     "sexe": "Par sexe",
     "niveau": "Par niveau scolaire",
+    "education_prioritaire": "Par éducation prioritaire de l’école de l’enfant",
     "residence": "Par quartier de résidence",
 }
 

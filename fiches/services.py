@@ -12,6 +12,7 @@ from .enums import NiveauLien, Rubrique
 from .models import (
     Axe,
     ClotureAnnee,
+    Commune,
     Contrat,
     EffetAttendu,
     Enjeu,
@@ -55,6 +56,17 @@ class Bilan:
         return not (self.crees or self.modifies or self.supprimes)
 
 
+def verifier(objet):
+    """Validate a row before it is written, the refusal naming the row: a reference file's rows
+    are not typed in a form, whose fields would say which one is wrong."""
+    try:
+        objet.full_clean()
+    except ValidationError as erreur:
+        raise ValidationError(
+            f"{type(objet)._meta.verbose_name.capitalize()} « {objet} » : {' '.join(erreur.messages)}"
+        ) from erreur
+
+
 def synchroniser(bilan, modele, cles, valeurs, *, parmi=None):
     """Create or update one row, saving only when a value differs so history stays quiet."""
     objet = (modele.objects if parmi is None else parmi).filter(**cles).first()
@@ -70,12 +82,7 @@ def synchroniser(bilan, modele, cles, valeurs, *, parmi=None):
         for nom, valeur in differences.items():
             setattr(objet, nom, valeur)
         compteur = bilan.modifies
-    try:
-        objet.full_clean()
-    except ValidationError as erreur:
-        raise ValidationError(
-            f"{modele._meta.verbose_name.capitalize()} « {objet} » : {' '.join(erreur.messages)}"
-        ) from erreur
+    verifier(objet)
     objet.save()
     bilan.compter(compteur, modele)
     if compteur is bilan.crees:
@@ -345,3 +352,33 @@ def contours_importer(*, contours, appliquer=False, auteur=None, contrat=None):
                 quartier._history_user = auteur
             quartier.save(update_fields=["contour"])
     return resultat
+
+
+@transaction.atomic
+def quartiers_importer(*, contrat, lignes, raison):
+    """Create or update the contract's quartiers from the official list: each of `lignes` is
+    {"quartier": the existing one or None, "code", "nom", "communes": [(code INSEE, nom)]}.
+    Missing communes are created, and every commune of an imported quartier joins the
+    contract's communes. Nothing is deleted: a quartier the list no longer names may still
+    count actions and children. `raison` goes into each history row written."""
+    Contrat.objects.select_for_update().filter(pk=contrat.pk).values_list("pk").get()
+    codes = {code for ligne in lignes for code, _ in ligne["communes"]}
+    communes = Commune.objects.in_bulk(codes, field_name="code_insee")
+    for ligne in lignes:
+        for code, nom in ligne["communes"]:
+            if code not in communes:
+                commune = Commune(code_insee=code, nom=nom)
+                verifier(commune)
+                commune._change_reason = raison
+                commune.save()
+                communes[code] = commune
+    contrat.communes.add(*(communes[code] for code in codes))
+    for ligne in lignes:
+        quartier = ligne["quartier"] or Quartier(contrat=contrat)
+        quartier.code, quartier.nom = ligne["code"], ligne["nom"]
+        verifier(quartier)
+        quartier._change_reason = raison
+        quartier.save()
+        cibles = {communes[code] for code, _ in ligne["communes"]}
+        if set(quartier.communes.all()) != cibles:
+            quartier.communes.set(cibles)

@@ -32,6 +32,10 @@ class Apercu:
     lignes: list = field(default_factory=list)
     erreurs: list = field(default_factory=list)
     ecritures: object = None
+    # For a reference file (referentiels.py): what the contract has and the file no longer
+    # names, kept, and the rows left out as outside the contract's territory.
+    absents: list = field(default_factory=list)
+    hors_territoire: int = 0
 
     def nombre(self, statut):
         return sum(1 for ligne in self.lignes if ligne.statut == statut)

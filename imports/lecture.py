@@ -25,7 +25,8 @@ from fiches.bornes import DATE_MAX, DATE_MIN
 
 TAILLE_MAX = 5 * 1024 * 1024
 LIGNES_MAX = 20_000
-LIGNES_LUES_MAX = 10 * LIGNES_MAX
+# Rows read, blank ones included, for each row kept at most.
+LUES_PAR_LIGNE = 10
 COLONNES_MAX = 200
 EXTENSIONS = (".xlsx", ".csv")
 # Day 0 of Excel's dates (its 1900 calendar counts a 29 February 1900 that never was).
@@ -64,13 +65,15 @@ def _refuser(message):
     raise ValidationError({"fichier": message})
 
 
-def lire_fichier(*, contenu, nom, feuille=None):
+def lire_fichier(*, contenu, nom, feuille=None, taille_max=TAILLE_MAX, lignes_max=LIGNES_MAX):
     """The first sheet of an XLSX file (or the one named `feuille`, when it has it), or a CSV
-    file, as a Tableau. Refuses an empty, oversized, unreadable file or another type."""
+    file, as a Tableau. Refuses an empty, oversized, unreadable file or another type. The
+    limits are those of a file sent through a page; a command reading a national reference
+    file (reference.py) raises them."""
     if not contenu:
         _refuser("Le fichier est vide.")
-    if len(contenu) > TAILLE_MAX:
-        _refuser(f"Le fichier pèse plus de {TAILLE_MAX // (1024 * 1024)} Mo : découpez-le, par exemple par mois.")
+    if len(contenu) > taille_max:
+        _refuser(f"Le fichier pèse plus de {taille_max // (1024 * 1024)} Mo : découpez-le, par exemple par mois.")
     extension = "." + nom.rsplit(".", 1)[-1].lower() if "." in nom else ""
     if extension not in EXTENSIONS:
         _refuser(
@@ -84,8 +87,8 @@ def lire_fichier(*, contenu, nom, feuille=None):
     numerotees = []
     for numero, cellules in enumerate(lignes, start=1):
         # A sheet formatted down to its last row lists empty rows: they are skipped, up to a point.
-        if len(numerotees) > LIGNES_MAX or numero > LIGNES_LUES_MAX:
-            _refuser(f"Le fichier compte plus de {LIGNES_MAX} lignes : découpez-le.")
+        if len(numerotees) > lignes_max or numero > LUES_PAR_LIGNE * lignes_max:
+            _refuser(f"Le fichier compte plus de {lignes_max} lignes : découpez-le.")
         cellules = list(cellules)
         while cellules and _vide(cellules[-1]):
             cellules.pop()

@@ -113,6 +113,7 @@ FEUILLES_DES_AXES = {
     "quartier": "Par quartier",
     "sexe": "Par sexe",
     "niveau": "Par niveau scolaire",
+    "education_prioritaire": "Par éducation prioritaire",
     "residence": "Par quartier de résidence",
 }
 

@@ -1,8 +1,11 @@
 """Writes of the partners, kinds of acteurs, dispositifs and funding sources."""
 
-from fiches.services import chercher, par_cle, synchroniser, synchroniser_m2m
+from django.db import transaction
 
-from .models import Dispositif, Partenaire, SourceFinancement, TypeStructure
+from fiches.models import Contrat
+from fiches.services import chercher, par_cle, synchroniser, synchroniser_m2m, verifier
+
+from .models import Dispositif, Etablissement, Partenaire, SourceFinancement, TypeStructure
 
 
 def partenaires_charger(*, bilan, donnees, contrat, fiches):
@@ -65,3 +68,20 @@ def partenaires_charger(*, bilan, donnees, contrat, fiches):
             ("sources_financement", sources, "La source de financement"),
         ]:
             synchroniser_m2m(bilan, fiche, nom_champ, [chercher(table, cle, libelle) for cle in f.get(nom_champ, [])])
+
+
+@transaction.atomic
+def etablissements_importer(*, contrat, lignes, raison):
+    """Create or update the contract's schools from the Education nationale's directory: each of
+    `lignes` is {"etablissement": the existing one or None, "uai", "nom", "type",
+    "education_prioritaire", "commune"}. A school's quartier is the contract's choice, not the
+    directory's: it is kept. Nothing is deleted: a school the directory no longer lists may
+    still be the school of children. `raison` goes into each history row written."""
+    Contrat.objects.select_for_update().filter(pk=contrat.pk).values_list("pk").get()
+    for ligne in lignes:
+        etablissement = ligne["etablissement"] or Etablissement(contrat=contrat, uai=ligne["uai"])
+        for champ in ("nom", "type", "education_prioritaire", "commune"):
+            setattr(etablissement, champ, ligne[champ])
+        verifier(etablissement)
+        etablissement._change_reason = raison
+        etablissement.save()

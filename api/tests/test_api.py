@@ -232,9 +232,10 @@ class TestConditionnel:
 
 
 # Session, user, membership (the reader's scope), the fiches counted and listed, whether the year
-# is closed, then the dashboards' own queries for the page's fiches: their indicators, the 11 of
-# the computation (effects E1 and E2 included), targets, external values.
-REQUETES_VALEURS = 3 + 2 + 1 + 1 + 11 + 1 + 1
+# is closed, then the dashboards' own queries for the page's fiches: their indicators, the 12 of
+# the computation (indicateurs/tests/test_calculs.py: effects E1 and E2 and the children by
+# éducation prioritaire included), targets, external values.
+REQUETES_VALEURS = 3 + 2 + 1 + 1 + 12 + 1 + 1
 
 
 def test_the_values_cost_the_same_queries_at_1x_and_10x(client, territoire, django_assert_num_queries):

@@ -1,6 +1,7 @@
 """Realisation indicators: the actions run and the children they reached."""
 
 from actions.enums import NiveauScolaire, Sexe
+from partenaires.enums import EducationPrioritaire
 
 from .figures import Ligne, Resultat, Ventilation, lignes_de, ratio, sommes_par, total
 from .registre import indicateur
@@ -10,6 +11,16 @@ HORS_QPV = ("hors_qpv", "Hors quartier prioritaire")
 LIBELLES_SEXE = dict(Sexe.choices)
 LIBELLES_NIVEAU = dict(NiveauScolaire.choices)
 RANG_NIVEAU = {niveau: rang for rang, niveau in enumerate(NiveauScolaire.values)}
+# A child with no school recorded (not yet at school, or anonymised): a line of its own, so that
+# the lines add up to the total.
+SANS_ETABLISSEMENT = "sans_etablissement"
+LIBELLES_EP = {
+    EducationPrioritaire.REP_PLUS: "REP+",
+    EducationPrioritaire.REP: "REP",
+    EducationPrioritaire.HORS: "Hors éducation prioritaire",
+    SANS_ETABLISSEMENT: "École non renseignée",
+}
+RANG_EP = {cle: rang for rang, cle in enumerate(LIBELLES_EP)}
 
 
 def _ligne(cle, libelle, somme):
@@ -109,19 +120,29 @@ def _par_residence(profils, quartiers):
     ]
 
 
+def _par_education_prioritaire(groupes):
+    sommes = sommes_par(lambda g: g["education_prioritaire"] or SANS_ETABLISSEMENT, groupes)
+    return lignes_de(sommes, LIBELLES_EP.get, ordre=RANG_EP.get)
+
+
 @indicateur(
     "nb_enfants_beneficiaires",
     libelle="Nombre d’enfants bénéficiaires",
-    lit=("profils_d_enfants", "enfants_par_quartier", "noms_des_quartiers"),
+    lit=("profils_d_enfants", "enfants_par_quartier", "noms_des_quartiers", "enfants_par_education_prioritaire"),
     effectif_d_enfants=True,
 )
 def nb_enfants_beneficiaires(sources):
     """Distinct children present at least once in the school year, by sex, school level,
-    quartier of residence and quartier of the action."""
+    éducation prioritaire of their school, quartier of residence and quartier of the action."""
     profils = sources.profils_d_enfants
     ventilations = [
         Ventilation("sexe", "Par sexe (axe T.3, égalité femmes-hommes)", _par_sexe(profils)),
         Ventilation("niveau", "Par niveau scolaire", _par_niveau(profils)),
+        Ventilation(
+            "education_prioritaire",
+            "Par éducation prioritaire de l’école de l’enfant",
+            _par_education_prioritaire(sources.enfants_par_education_prioritaire),
+        ),
         Ventilation("residence", "Par quartier de résidence", _par_residence(profils, sources.noms_des_quartiers)),
     ]
     if sources.quartier is None:

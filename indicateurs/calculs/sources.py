@@ -8,19 +8,21 @@ yearly summaries.
 
 Each dataset is one query (conditional aggregation, one count per school year), grouped by
 fiche, run the first time an indicator reads it and shared with every other indicator of the
-dashboard, whatever the volume of records: the fiche's thirteen indicators cost ten queries on
-the contract's dashboard, eight on a quartier's (no breakdown by quartier there), whether the
-year is under way or not (effect E1's four: its organisations, one query over the actions,
-shared by a quartier's page with the contract's column beside it; two flags in the actions'
-profiles; two sums in the sessions' summaries); the list of the contract's fiches reads the
-same datasets once for all its fiches. Nothing is counted per indicator, per fiche, per quartier
-or per row, and no record is looped over in Python, only the few hundred (a few thousand, cut at
-a date) groups the queries return; each calculation reads the groups of its own fiche
-(Lecture)."""
+dashboard, whatever the volume of records: the fiche's indicators cost twelve queries on the
+contract's dashboard, ten on a quartier's (no breakdown by quartier there), whether the year is
+under way or not (effect E1's four: its organisations, one query over the actions, shared by a
+quartier's page with the contract's column beside it; two flags in the actions' profiles; two
+sums in the sessions' summaries; effect E2's three: one query over the questionnaires; the
+children by éducation prioritaire: one query over the yearly attendance rows); the list of the
+contract's fiches reads the same datasets once for all its fiches. Nothing is counted per
+indicator, per fiche, per quartier or per row, and no record is looped over in Python, only the
+few hundred (a few thousand, cut at a date) groups the queries return; each calculation reads
+the groups of its own fiche (Lecture)."""
 
 from functools import cached_property
 
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from actions.enums import MomentQuestionnaire, StatutAction
@@ -29,6 +31,7 @@ from actions.models import (
     ArriveesDuJour,
     ArriveesDuJourDuPerimetre,
     EffectifAnnuel,
+    FrequentationAnnuelle,
     QuestionnaireRempli,
     SeancesAnnuelles,
     SeancesDuJour,
@@ -256,6 +259,42 @@ class Sources:
     # in the school year of their session's date; a child, from the day of their first presence
     # at the fiche's actions.
 
+    def _venus(self, periode):
+        """The children's rows of a year: those come by its date, for a year under way."""
+        if self.comparaison.en_cours:
+            return Q(annee_scolaire=periode[0].year, premiere_presence__lte=periode[1])
+        return _de_l_annee(periode)
+
+    def _par_education_prioritaire(self, frequentations, *cles):
+        """Children per fiche and year, by `cles` and the éducation prioritaire of their school
+        (None: no school known), from actions.FrequentationAnnuelle, one row per child, year, fiche
+        and perimeter: counted, never deduplicated. The school and its classification are read
+        as they are today: neither is kept per year (docs/architecture.md)."""
+        return _sans_groupe_vide(
+            frequentations.filter(contrat=self.contrat, fiche__in=self.fiches, annee_scolaire__in=self._rentrees)
+            .values("fiche", *cles, education_prioritaire=F("participant__etablissement__education_prioritaire"))
+            .annotate(**self._par_annee(Count, "pk", self._venus))
+            .order_by()
+        )
+
+    @cached_property
+    def enfants_par_education_prioritaire(self):
+        """The perimeter's children by the éducation prioritaire of their school: see
+        `_par_education_prioritaire`."""
+        if self.tous_les_perimetres:
+            perimetre = self.quartier.pk if self.quartier else 0
+            return [g for g in self.education_prioritaire_de_chaque_perimetre if g["perimetre"] == perimetre]
+        return self._par_education_prioritaire(FrequentationAnnuelle.objects.filter(quartier=self.quartier))
+
+    @cached_property
+    def education_prioritaire_de_chaque_perimetre(self):
+        """The same, for the contract (perimetre 0) and every quartier (its pk), in one query
+        shared by every perimeter of the page, as `profils_de_chaque_perimetre`."""
+        groupes = self._par_education_prioritaire(
+            FrequentationAnnuelle.objects.annotate(perimetre=Coalesce("quartier", 0)), "perimetre"
+        )
+        return self._partager("education_prioritaire_de_chaque_perimetre", groupes)
+
     def _profils(self, effectifs, *cles):
         """Children per fiche and year (cut at the date for a year under way), by `cles`, sex,
         school level of that year and quartier of residence; for whole years, their presences
@@ -317,7 +356,10 @@ class Sources:
         quartiers = {None: None} | {
             code: Quartier(pk=pk, code=code, contrat=self.contrat) for pk, (code, _) in self.noms_des_quartiers.items()
         }
-        partages = self._noms | {"profils_de_chaque_perimetre": self.profils_de_chaque_perimetre}
+        partages = self._noms | {
+            "profils_de_chaque_perimetre": self.profils_de_chaque_perimetre,
+            "education_prioritaire_de_chaque_perimetre": self.education_prioritaire_de_chaque_perimetre,
+        }
         return {
             code: Sources(
                 contrat=self.contrat,

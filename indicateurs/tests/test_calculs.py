@@ -22,7 +22,8 @@ from fiches.annees import AnneeScolaire
 from fiches.models import Thematique
 from fiches.tests.factories import FicheFactory, QuartierFactory, RealisationAttendueFactory
 from indicateurs.calculs import CALCULS, calculer, masquer_petits_effectifs
-from partenaires.tests.factories import PartenaireFactory, StructureFactory
+from partenaires.enums import EducationPrioritaire
+from partenaires.tests.factories import EtablissementFactory, PartenaireFactory, StructureFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -74,12 +75,13 @@ def quartier(perimetre):
     return QuartierFactory(contrat=perimetre.contrat)
 
 
-def enfant(perimetre, sexe=F, niveau=CM1, residence=None):
+def enfant(perimetre, sexe=F, niveau=CM1, residence=None, etablissement=None):
     return ParticipantFactory(
         structure=perimetre.porteur,
         sexe=sexe,
         niveau_scolaire=niveau,
         quartier_residence=residence,
+        etablissement=etablissement,
         date_consentement=date(2023, 9, 1),
     )
 
@@ -456,6 +458,74 @@ def test_children_are_broken_down_by_sex_level_and_residence(perimetre):
     assert {ligne.cle: ligne.libelle for ligne in residences.lignes}["hors_qpv"] == "Hors quartier prioritaire"
 
 
+REP_PLUS, REP, HORS = EducationPrioritaire.REP_PLUS, EducationPrioritaire.REP, EducationPrioritaire.HORS
+
+
+def test_children_are_broken_down_by_the_education_prioritaire_of_their_school(perimetre):
+    ecole = {
+        ep: EtablissementFactory(contrat=perimetre.contrat, education_prioritaire=ep) for ep in (REP_PLUS, REP, HORS)
+    }
+    nord = quartier(perimetre)
+    ici, la_bas = action(perimetre), action(perimetre, quartiers=[nord])
+    # This year: 2 children of a REP+ school, 1 of a REP school, 1 of a school outside, 1 with no school.
+    enfants = [enfant(perimetre, etablissement=ecole.get(ep)) for ep in (REP_PLUS, REP_PLUS, REP, HORS, None)]
+    for enfant_ in enfants:
+        venu(ici, enfant_, OCTOBRE, NOVEMBRE)
+    # The child of the REP school also came to an action of the quartier: once for the
+    # contract, and in the quartier.
+    venu(la_bas, enfants[2], NOVEMBRE)
+    # Last year: one child of the REP school.
+    ancienne = action(perimetre, date_debut=date(2024, 9, 15), date_fin=date(2025, 6, 30))
+    venu(ancienne, enfant(perimetre, etablissement=ecole[REP]), date(2024, 10, 1))
+
+    figures = figures_de(perimetre)
+
+    (ventilation,) = [v for v in figures.ventilations["nb_enfants_beneficiaires"] if v.axe == "education_prioritaire"]
+    assert [(ligne.libelle, ligne.actuelle, ligne.precedente) for ligne in ventilation.lignes] == [
+        ("REP+", 2, 0),
+        ("REP", 1, 1),
+        ("Hors éducation prioritaire", 1, 0),
+        ("École non renseignée", 1, 0),
+    ]
+    # Each child in one line: the lines add up to the total.
+    assert ventilation.partition
+    assert sum(ligne.actuelle for ligne in ventilation.lignes) == figures.totaux["nb_enfants_beneficiaires"]["actuelle"]
+    assert lignes(figures_de(perimetre, quartier=nord), "nb_enfants_beneficiaires", "education_prioritaire") == {REP: 1}
+    # Cut at a date (15 October): this year's children came on 1 October; last year's too.
+    au_15_octobre = figures_de(perimetre, aujourdhui=date(2025, 10, 15))
+    assert lignes(au_15_octobre, "nb_enfants_beneficiaires", "education_prioritaire") == {
+        REP_PLUS: 2,
+        REP: 1,
+        HORS: 1,
+        "sans_etablissement": 1,
+    }
+    assert lignes(au_15_octobre, "nb_enfants_beneficiaires", "education_prioritaire", "precedente") == {
+        REP_PLUS: 0,
+        REP: 1,
+        HORS: 0,
+        "sans_etablissement": 0,
+    }
+    # Cut at 30 September: nobody had come yet this year.
+    au_30_septembre = figures_de(perimetre, aujourdhui=date(2025, 9, 30))
+    assert lignes(au_30_septembre, "nb_enfants_beneficiaires", "education_prioritaire") == {}
+
+
+def test_masking_hides_the_small_lines_of_the_education_prioritaire_breakdown(perimetre):
+    rep, hors = (EtablissementFactory(contrat=perimetre.contrat, education_prioritaire=ep) for ep in (REP, HORS))
+    atelier = action(perimetre)
+    for etablissement in [rep] + [hors] * 6:
+        venu(atelier, enfant(perimetre, etablissement=etablissement), OCTOBRE)
+
+    figures = masquer_petits_effectifs(figures_de(perimetre), seuil=5)
+
+    # 7 children shown; 1 of a REP school hidden, so the 6 others too (else 7 - 6 = 1).
+    assert {cle: str(v) for cle, v in lignes(figures, "nb_enfants_beneficiaires", "education_prioritaire").items()} == {
+        REP: "< 5",
+        HORS: "s",
+    }
+    assert str(figures.totaux["nb_enfants_beneficiaires"]["actuelle"]) == "7"
+
+
 def test_actions_are_broken_down_by_realisation_thematique_structure_and_quartier(perimetre):
     autre_realisation = RealisationAttendueFactory(fiche=perimetre.realisation.fiche)
     autre_porteur = StructureFactory(contrat=perimetre.contrat)
@@ -647,9 +717,10 @@ def test_masking_hides_a_second_cell_beside_a_single_small_one(perimetre):
 # --- Bounded number of queries -------------------------------------------------------------------
 
 # Nine datasets, the tenth of effect E1 (organisations: those the actions involve), whose
-# other figures ride on the actions' profiles and the sessions' summaries, and the eleventh of
-# effect E2 (questionnaires: the pairs grouped per child, then over the children).
-REQUETES = 11
+# other figures ride on the actions' profiles and the sessions' summaries, the eleventh of
+# effect E2 (questionnaires: the pairs grouped per child, then over the children) and the
+# twelfth of the children by éducation prioritaire (their yearly attendance rows).
+REQUETES = 12
 
 
 def _peupler(perimetre, taille):

@@ -125,6 +125,15 @@ def profil_d_enfants(sexe, niveau, residence, actuelle, precedente, presences):
     }
 
 
+# The same 4 children each year, by the éducation prioritaire of their school (None: no school).
+PAR_EDUCATION_PRIORITAIRE = [
+    {"education_prioritaire": None, "actuelle": 1, "precedente": 1},
+    {"education_prioritaire": "hors", "actuelle": None, "precedente": 2},
+    {"education_prioritaire": "rep_plus", "actuelle": 1, "precedente": 1},
+    {"education_prioritaire": "rep", "actuelle": 1, "precedente": None},
+    {"education_prioritaire": "rep_plus", "actuelle": 1, "precedente": None},
+]
+
 # 4 children each year; 10 presences this year, 12 the year before.
 PROFILS_D_ENFANTS = [
     profil_d_enfants(F, CM1, 5, 2, 1, (7, 3)),
@@ -143,6 +152,7 @@ def test_nb_enfants_beneficiaires_sums_the_counters_and_breaks_them_down():
             {"perimetre": 5, "actuelle": 3, "precedente": 3},
         ],
         noms_des_quartiers=QUARTIERS,
+        enfants_par_education_prioritaire=PAR_EDUCATION_PRIORITAIRE,
     )
 
     assert resultat.valeurs == annees(4, 4)
@@ -156,6 +166,13 @@ def test_nb_enfants_beneficiaires_sums_the_counters_and_breaks_them_down():
         ("hors_qpv", "Hors quartier prioritaire", 1, 0),
     ]
     assert lignes(resultat, "quartier") == [("QN09591A", "Nord", 3, 3), ("QN09592B", "Sud", 0, 2)]
+    # REP+ first, then REP, outside, no school; the groups of a key summed.
+    assert lignes(resultat, "education_prioritaire") == [
+        ("rep_plus", "REP+", 2, 1),
+        ("rep", "REP", 1, 0),
+        ("hors", "Hors éducation prioritaire", 0, 2),
+        ("sans_etablissement", "École non renseignée", 1, 1),
+    ]
 
 
 def test_nb_enfants_beneficiaires_of_a_quartier_has_no_breakdown_by_quartier_and_does_not_read_it():
@@ -164,9 +181,10 @@ def test_nb_enfants_beneficiaires_of_a_quartier_has_no_breakdown_by_quartier_and
         quartier=UN_QUARTIER,
         profils_d_enfants=PROFILS_D_ENFANTS,
         noms_des_quartiers=QUARTIERS,
+        enfants_par_education_prioritaire=PAR_EDUCATION_PRIORITAIRE,
     )
 
-    assert [v.axe for v in resultat.ventilations] == ["sexe", "niveau", "residence"]
+    assert [v.axe for v in resultat.ventilations] == ["sexe", "niveau", "education_prioritaire", "residence"]
 
 
 def test_part_residents_qpv_divides_residents_by_children():

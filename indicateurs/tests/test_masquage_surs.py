@@ -583,7 +583,8 @@ def test_masking_reads_every_perimeter_without_a_query_more(reference):
     """Masking decides from the contract's and every quartier's children, read in the query that
     read the page's own: a masked page costs what an officer's costs, however many quartiers and
     children; one less on the contract's dashboard and the list of fiches (children per quartier
-    come from the same rows), two less on a quartier's, whose contract column reads them too."""
+    come from the same rows), two less on a quartier's, whose contract column reads them too, and
+    one more less there: the children by éducation prioritaire of both columns are one query."""
     population = {"quartiers": 3, "actions": [[0], [1, 2]], "anonymes": [1, 0], "enfants": [_enfant(0, (0, 0, 1))] * 3}
     quartiers = peupler(reference, population)
     chef = _client_de(Client(), reference, Role.CHEF_DE_PROJET)
@@ -592,9 +593,10 @@ def test_masking_reads_every_perimeter_without_a_query_more(reference):
     avant = [(_requetes(chef, url), _requetes(animateur, url)) for url in urls]
     # An animateur's membership reads its structures and quartiers: 2 queries an officer does not make;
     # on the list of fiches of a finished year, the officer reads the bilans its closing waits for.
-    # Children with both « envie d’école » questionnaires (effect E2) are counted for every
+    # The children by éducation prioritaire of every perimeter come in the quartier page's one
+    # query (one less). Children with both « envie d’école » questionnaires (effect E2) are counted for every
     # perimeter in one query more on a dashboard (Sources.enfants_questionnaires_de_chaque_perimetre).
-    assert [anime - chef for chef, anime in avant] == [2 - 1 + 1, 2 - 2 + 1, 2 - 1 - 1]
+    assert [anime - chef for chef, anime in avant] == [2 - 1 + 1, 2 - 2 - 1 + 1, 2 - 1 - 1]
     population["enfants"] = [_enfant(q % 3, (q % 2, 0, 2), (0, 1, 1)) for q in range(12)]
     peupler(reference, population)
     assert [(_requetes(chef, url), _requetes(animateur, url)) for url in urls] == avant

@@ -234,9 +234,9 @@ def test_a_cut_dashboard_costs_the_same_queries_as_a_whole_one_whatever_the_volu
             for jour in (date(2025, 10, 8), date(2026, 10, 7)):
                 venu(atelier, enfant(perimetre), jour)
         for aujourdhui in (AUJOURDHUI, date(2027, 9, 15)):
-            # Eleven datasets (effect E1's organisations and E2's questionnaires included), cut at
-            # a date or not.
-            with django_assert_num_queries(11):
+            # Twelve datasets (effect E1's organisations, E2's questionnaires and the children by
+            # éducation prioritaire included), cut at a date or not.
+            with django_assert_num_queries(12):
                 calculer(
                     contrat=perimetre.contrat, fiche=perimetre.realisation.fiche, annee=EN_COURS, aujourdhui=aujourdhui
                 )

@@ -218,12 +218,14 @@ class TestAcces:
 # dashboards' own); the year's closure; the funding lines per financeur and per quartier.
 # Effect E1 costs one query, as on the dashboards (its organisations): 10 and 8 were 9 and 7; the
 # contract's 6 beside a quartier's read none more (a quartier's pass read every quartier's).
-# Effect E2 one more per pass (Sources.questionnaires): 11, 9, and 7 beside a quartier's.
-REQUETES = 3 + 4 + 1 + 11 + 1 + 1 + 1 + 2
-# A quartier's: the quartier; the contract's figures beside its own (7 more, as its dashboard),
-# 9 for the quartier's computation instead of 11, the schools' values; funding per action, not
+# Effect E2 one more per pass (Sources.questionnaires), and the children by éducation
+# prioritaire one more per pass (Sources.enfants_par_education_prioritaire): 12, 10, and 8
+# beside a quartier's.
+REQUETES = 3 + 4 + 1 + 12 + 1 + 1 + 1 + 2
+# A quartier's: the quartier; the contract's figures beside its own (8 more, as its dashboard),
+# 10 for the quartier's computation instead of 12, the schools' values; funding per action, not
 # per quartier.
-REQUETES_QUARTIER = REQUETES + 1 + 7 - 2 + 1
+REQUETES_QUARTIER = REQUETES + 1 + 8 - 2 + 1
 
 
 @pytest.mark.parametrize(

@@ -114,25 +114,26 @@ def test_dashboards_cost_the_same_queries_at_1x_and_10x(client, demo, reference,
         client.get(url, {"annee": annee})
 
 
-# Session, user, membership, then: the fiche, its indicators, the 11 queries of the computation,
+# Session, user, membership, then: the fiche, its indicators, the 12 queries of the computation,
 # targets, external values, the quartiers of the menu. A quartier's page: the quartier itself and
-# the schools' values too, 9 queries of computation for the quartier (no breakdown by quartier),
-# and 7 for the contract's figures beside them (its 11 but the names of quartiers, réalisations
+# the schools' values too, 10 queries of computation for the quartier (no breakdown by quartier),
+# and 8 for the contract's figures beside them (its 12 but the names of quartiers, réalisations
 # and structures, and the organisations of every quartier, already read). Last, whether the year
 # is closed (its figures then final). Effect E1 costs one query per page (10 and 8 were 9 and 7):
 # its shares of actions are read from the actions' profiles, grouped by two more flags, its share
 # of sessions from the sessions' summaries already read, its organisations from one query over
 # the actions that a quartier's page shares with the contract's column
-# (indicateurs.calculs.sources.Sources.organisations_par_quartier). Effect E2 one more per pass
-# (11, 9 and 7): the questionnaires' pairs (Sources.questionnaires). The contract's page draws the
-# map of its quartiers, from the figures computed: their outlines, one query.
+# (indicateurs.calculs.sources.Sources.organisations_par_quartier). Effect E2 one more per pass:
+# the questionnaires' pairs (Sources.questionnaires); the children by éducation prioritaire one
+# more per pass (Sources.enfants_par_education_prioritaire): 12, 10 and 8. The contract's page
+# draws the map of its quartiers, from the figures computed: their outlines, one query.
 REQUETES = {
-    "/indicateurs/fiches/1.2.3/": 3 + 1 + 1 + 11 + 1 + 1 + 1 + 1 + 1,
-    "/indicateurs/fiches/1.2.3/quartiers/QN09591A/": 3 + 1 + 1 + 1 + 9 + 7 + 1 + 1 + 1 + 1 + 1,
+    "/indicateurs/fiches/1.2.3/": 3 + 1 + 1 + 12 + 1 + 1 + 1 + 1 + 1,
+    "/indicateurs/fiches/1.2.3/quartiers/QN09591A/": 3 + 1 + 1 + 1 + 10 + 8 + 1 + 1 + 1 + 1 + 1,
 }
 # An export of a quartier: the page's queries but the menu's quartiers and the contract's
 # column, which no export has.
-REQUETES_EXPORT_QUARTIER = REQUETES["/indicateurs/fiches/1.2.3/quartiers/QN09591A/"] - 1 - 7
+REQUETES_EXPORT_QUARTIER = REQUETES["/indicateurs/fiches/1.2.3/quartiers/QN09591A/"] - 1 - 8
 
 
 @pytest.mark.parametrize("extension", ["csv", "xlsx"])
@@ -189,9 +190,9 @@ def test_a_dashboard_computes_only_the_indicators_it_shows(client, demo, referen
     Indicateur.objects.filter(mode="calcule").exclude(code="nb_parents").delete()
     client = _client(client, "demo-chef")
 
-    # nb_parents reads one dataset: one query of computation instead of eleven; and it is not
+    # nb_parents reads one dataset: one query of computation instead of twelve; and it is not
     # counted by quartier, so there is no map, nor its outlines to read.
-    with django_assert_num_queries(REQUETES["/indicateurs/fiches/1.2.3/"] - 11 + 1 - 1):
+    with django_assert_num_queries(REQUETES["/indicateurs/fiches/1.2.3/"] - 12 + 1 - 1):
         html = client.get("/indicateurs/fiches/1.2.3/", {"annee": ANNEE}).content.decode()
 
     assert _figure(html, "nb_parents") == "2"
@@ -520,9 +521,9 @@ class TestFiches:
 
 # Session, user, membership; the fiches and their indicators; the datasets of their key figures
 # (actions: profils, réalisations, thèmes, structures, quartiers; children: profils, by quartier
-# with the quartiers' names; sessions), for every fiche at once; whether the year is closed; for
-# an officer reading a finished year, the bilans its closing waits for.
-REQUETES_DES_FICHES = 3 + 2 + 5 + 3 + 1 + 1 + 1
+# with the quartiers' names, by éducation prioritaire; sessions), for every fiche at once; whether
+# the year is closed; for an officer reading a finished year, the bilans its closing waits for.
+REQUETES_DES_FICHES = 3 + 2 + 5 + 4 + 1 + 1 + 1
 
 
 def _chiffre(html, libelle):
