@@ -184,7 +184,7 @@ def preparer_la_base(echelle, url, regenerer):
     """Generates the scale's data when missing (or asked), else reuses it; returns the seconds
     generer_demo took, or None."""
     if not regenerer and est_generee(url):
-        print(f"[{echelle}] base réutilisée ; migrate ; bilan public de l’année clôturée", flush=True)
+        print(f"[{echelle}] base réutilisée ; migrate ; bilan public de l’année clôturée, contours", flush=True)
         manage(url, "migrate", "--noinput")
         # A base generated before generer_demo published the year it closes.
         lancer_sur_la_base(url, "Publication du bilan impossible", "bench.publication")

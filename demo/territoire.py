@@ -174,6 +174,26 @@ NOMS_DE_QUARTIERS = [
 ]  # fmt: skip
 
 
+def _contour_du_rang(rang):
+    """The outline of the large city's `rang`-th quartier: rectangles in rows south of the five
+    quartiers, so that the bench's map draws as many shapes as there are quartiers."""
+    colonne, ligne = rang % 7, rang // 7
+    return rectangle(2.29 + colonne * 0.012, 48.998 - ligne * 0.008, 2.30 + colonne * 0.012, 49.004 - ligne * 0.008)
+
+
+def _codes_des_quartiers_ajoutes():
+    return [f"QN095{numero}{lettre}" for numero in range(96, 100) for lettre in "ABCDEFGHJKLMNPRSTUVWXYZ"]
+
+
+@transaction.atomic
+def contours_completer(*, contrat):
+    """Give the demo's quartiers that have none their outline: a database generated before the
+    maps (the bench's) draws them without being generated again."""
+    contours_importer(contours=lire_contours(CONTOURS.read_bytes()).contours, appliquer=True, contrat=contrat)
+    for rang, code in enumerate(_codes_des_quartiers_ajoutes()):
+        Quartier.objects.filter(contrat=contrat, code=code, contour__isnull=True).update(contour=_contour_du_rang(rang))
+
+
 @transaction.atomic
 def etendre_territoire(*, contrat, quartiers):
     """Grow the demo territory to a large city's: up to `quartiers` quartiers, each with its
@@ -181,17 +201,12 @@ def etendre_territoire(*, contrat, quartiers):
     every two. Run after generer_demo; does nothing for quartiers that already exist."""
     communes = list(contrat.communes.order_by("code_insee"))
     types = {t.libelle: t for t in TypeStructure.objects.all()}
-    codes = [f"QN095{numero}{lettre}" for numero in range(96, 100) for lettre in "ABCDEFGHJKLMNPRSTUVWXYZ"]
+    codes = _codes_des_quartiers_ajoutes()
     nouveaux = []
     for rang, nom in enumerate(NOMS_DE_QUARTIERS[: max(quartiers - len(QUARTIERS), 0)]):
         commune = communes[rang % len(communes)]
-        # Rectangles in rows south of the five quartiers: the bench's map draws as many shapes.
-        colonne, ligne = rang % 7, rang // 7
-        contour = rectangle(
-            2.29 + colonne * 0.012, 48.998 - ligne * 0.008, 2.30 + colonne * 0.012, 49.004 - ligne * 0.008
-        )
         quartier, cree = Quartier.objects.get_or_create(
-            code=codes[rang], defaults={"contrat": contrat, "nom": nom, "contour": contour}
+            code=codes[rang], defaults={"contrat": contrat, "nom": nom, "contour": _contour_du_rang(rang)}
         )
         if not cree:
             continue
