@@ -203,10 +203,10 @@ def test_a_first_read_costs_a_fixed_number_of_queries_and_the_next_one_reads_the
 ):
     quartiers = _peupler_a_la_taille(reference, enfants)
     publier(reference, admin)
-    # As the annual report it is built from (test_rapport), with effects E1 and E2 and, for
-    # masking, the children with both questionnaires of every perimeter; the contract's page
-    # draws the map of its quartiers (their outlines, one query).
-    for url, premiere in ((adresse(reference), 22), (adresse(reference, quartiers[0]), 26)):
+    # As the annual report it is built from (test_rapport), with effects E1 and E2, the children
+    # by éducation prioritaire and, for masking, the children with both questionnaires of every
+    # perimeter; the contract's page draws the map of its quartiers (their outlines, one query).
+    for url, premiere in ((adresse(reference), 23), (adresse(reference, quartiers[0]), 27)):
         with django_assert_num_queries(premiere):
             assert client.get(url).status_code == 200
         # The publication alone is read again: a withdrawal takes the page offline at once.
