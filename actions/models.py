@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 from fiches.annees import AnneeScolaire
 from fiches.chargement import QuerySet
 from fiches.models import Modele
+from partenaires.enums import EducationPrioritaire
 
 from .enums import (
     Acteur,
@@ -646,6 +647,12 @@ class FrequentationAnnuelle(Modele):
     # The child's level in that school year (NiveauAnnuel), not today's.
     niveau_scolaire = models.CharField(max_length=3, choices=NiveauScolaire.choices)
     quartier_residence = models.ForeignKey("fiches.Quartier", on_delete=models.CASCADE, null=True, related_name="+")
+    # The éducation prioritaire of the child's school in that school year (empty: no school
+    # known), so that a closed year's breakdown stays as it was counted: a past year keeps the
+    # value it had, only the current year reads the school as it is now (actions.resumes).
+    education_prioritaire = models.CharField(
+        _("éducation prioritaire"), max_length=10, choices=EducationPrioritaire.choices, blank=True, default=""
+    )
 
     class Meta:
         verbose_name = _("fréquentation annuelle")

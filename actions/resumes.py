@@ -27,6 +27,9 @@ from collections import defaultdict
 from django.db import connection, transaction
 from django.db.models import Case, Count, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractYear
+from django.utils import timezone
+
+from fiches.annees import AnneeScolaire
 
 from .enums import StatutAction
 from .models import (
@@ -144,11 +147,11 @@ def oublier_le_quartier(*, quartier):
 
 @transaction.atomic(savepoint=False)
 def recalculer_frequentations(*, participants=None):
-    """Rewrite the rows of these children (ids or a query of ids; every child when None) and
-    move the counters by the difference. What changes a child's rows: a presence ticked or
-    unticked, a session moved to another date, an action cancelled or given other quartiers,
-    a new sex, level, residence or structure; a session cancelled or restored; a session or an
-    action deleted."""
+    """Rewrite the rows of these children (ids or a query of ids; every child when None, the
+    counters then rebuilt from nothing) and move the counters by the difference. What changes
+    a child's rows: a presence ticked or unticked, a session moved to another date, an action
+    cancelled or given other quartiers, a new sex, level, residence, school or structure; a
+    session cancelled or restored; a session or an action deleted."""
     presences = (
         Presence.objects.exclude(seance__action__statut=StatutAction.ANNULEE)
         .filter(seance__annulee_le__isnull=True)
@@ -171,7 +174,24 @@ def recalculer_frequentations(*, participants=None):
     niveaux = NiveauAnnuel.objects.all()
     if participants is not None:
         niveaux = niveaux.filter(participant__in=participants)
-    ecarts, arrivees = _retirer(lignes)
+    # A past year keeps the éducation prioritaire it was counted with (a closed year's figures
+    # never change); the rows of this year and after, and a past year the child had no row in,
+    # read the child's school as it is now.
+    cette_annee = AnneeScolaire.de_la_date(timezone.localdate()).annee_de_rentree
+    statuts_passes = {
+        (pk, annee): statut
+        for pk, annee, statut in lignes.filter(annee_scolaire__lt=cette_annee)
+        .values_list("participant", "annee_scolaire", "education_prioritaire")
+        .distinct()
+        .order_by()
+    }
+    if participants is None:
+        # Rebuilt from nothing, not moved: counters that drifted from the rows leave no trace.
+        for modele in (FrequentationAnnuelle, EffectifAnnuel, ArriveesDuJour, ArriveesDuJourDuPerimetre):
+            modele.objects.all().delete()
+        ecarts, arrivees = defaultdict(lambda: [0, 0]), defaultdict(lambda: [0])
+    else:
+        ecarts, arrivees = _retirer(lignes)
     # A child's rows per fiche: each fiche's dashboard counts the children of its own actions,
     # and the day they first came to them.
     par_contrat = (
@@ -186,9 +206,20 @@ def recalculer_frequentations(*, participants=None):
         .order_by()
     )
     profils = {
-        pk: {"contrat_id": contrat, "sexe": sexe, "niveau_scolaire": niveau, "quartier_residence_id": residence}
-        for pk, contrat, sexe, niveau, residence in enfants.values_list(
-            "pk", "structure__contrat", "sexe", "niveau_scolaire", "quartier_residence"
+        pk: {
+            "contrat_id": contrat,
+            "sexe": sexe,
+            "niveau_scolaire": niveau,
+            "quartier_residence_id": residence,
+            "education_prioritaire": statut or "",
+        }
+        for pk, contrat, sexe, niveau, residence, statut in enfants.values_list(
+            "pk",
+            "structure__contrat",
+            "sexe",
+            "niveau_scolaire",
+            "quartier_residence",
+            "etablissement__education_prioritaire",
         )
     }
     niveaux = {
@@ -212,6 +243,9 @@ def recalculer_frequentations(*, participants=None):
                         # A past year keeps the level the child had then.
                         "niveau_scolaire": niveaux.get(
                             (ligne["participant"], ligne["annee"]), profil["niveau_scolaire"]
+                        ),
+                        "education_prioritaire": statuts_passes.get(
+                            (ligne["participant"], ligne["annee"]), profil["education_prioritaire"]
                         ),
                     },
                 )

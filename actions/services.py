@@ -630,8 +630,9 @@ def participant_enregistrer(*, donnees, participant=None):
     no presence yet. A new sex, level, residence or structure moves the child's rows to other
     counters. A new consent date changes the presences possible at the sessions of the child's
     actions between the old date and the new one, which are recounted, and cannot fall after a
-    presence; the school or birth year change no summary. A new level is the child's level of
-    this school year (NiveauAnnuel): past years keep theirs, and only this year's rows move."""
+    presence; the birth year changes no summary. A new level is the child's level of this
+    school year (NiveauAnnuel), a new school that of this year's rows (their éducation
+    prioritaire): past years keep theirs, and only this year's rows move."""
     if participant is None:
         return _enregistrer(Participant(code=nouveaux_codes(1)[0]), donnees)
     consentement_avant, couvert_avant = Participant.objects.values_list(
@@ -644,7 +645,11 @@ def participant_enregistrer(*, donnees, participant=None):
         # The actions whose sessions are recounted first, then the child: the order of every write.
         _verrouiller_les_actions({action for _, action in seances})
     # Locked, then read as committed: the form has already changed the child in hand.
-    avant = Participant.objects.select_for_update().values_list(*PROFIL_DE_L_ENFANT).get(pk=participant.pk)
+    *avant, ecole_avant = (
+        Participant.objects.select_for_update()
+        .values_list(*PROFIL_DE_L_ENFANT, "etablissement_id")
+        .get(pk=participant.pk)
+    )
     if consentement != consentement_avant:
         _refuser_un_consentement_posterieur(participant, consentement)
     annees = set()
@@ -667,6 +672,10 @@ def participant_enregistrer(*, donnees, participant=None):
     }
     if "niveau_scolaire" in changes and not _changer_le_niveau_de_l_annee(participant):
         changes.remove("niveau_scolaire")
+    # Another school moves only this school year's rows (never closed): past years keep the
+    # éducation prioritaire they were counted with.
+    if participant.etablissement_id != ecole_avant:
+        changes.add("etablissement")
     if changes:
         recalculer_frequentations(participants=[participant.pk])
     if seances:

@@ -815,10 +815,10 @@ def test_a_grid_save_costs_the_same_summary_queries_for_one_child_or_thirty(djan
         for enfant in enfants:
             ailleurs = ActionFactory(porteur=action.porteur, realisation=action.realisation)
             PresenceFactory(seance=SeanceFactory(action=ailleurs, date=NOVEMBRE), participant=enfant)
-        # Lock, previous rows by counter, delete, profiles, levels of each year, two groupings,
-        # insert; the counters are already right (the factories recounted), so nothing is added
-        # to them.
-        with django_assert_num_queries(8):
+        # Lock, éducation prioritaire of past years, previous rows by counter, delete, profiles,
+        # levels of each year, two groupings, insert; the counters are already right (the
+        # factories recounted), so nothing is added to them.
+        with django_assert_num_queries(9):
             recalculer_frequentations(participants=[e.pk for e in enfants])
     assert coherent()
     assert (

@@ -709,8 +709,9 @@ class TestPresences:
 # while a receiver of the session's save locked the action again and rewrote its yearly sums
 # whether the headcounts had changed or not; 24 while the consent was read apart from the
 # enrolments. The closure of the session's school year adds two (the contract's shared lock, its
-# closed years: fiches.clotures).
-REQUETES_SAISIE_PRESENCES = 25
+# closed years: fiches.clotures); the éducation prioritaire the children's past years were
+# counted with, one (actions.resumes).
+REQUETES_SAISIE_PRESENCES = 26
 # Lock, the session as committed, the closure (2), enrolled with their consent, existing
 # presences, session update and history, the action's yearly sums (delete, sums, insert) and its
 # day's sums per perimeter rewritten (REQUETES_JOUR_REECRIT), savepoints.

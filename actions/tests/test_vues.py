@@ -67,8 +67,9 @@ REQUETES_DETAIL = REQUETES_DE_SESSION + 14
 REQUETES_GRILLE = REQUETES_DE_SESSION + 4
 # +2 since the children's levels of each year are read and their arrivals per day added to; +7
 # since new headcounts rewrite the day's sums of the session in each perimeter; +1 since the
-# arrivals are also summed per perimeter; -1 since the consent is read with the enrolments.
-REQUETES_ENREGISTRER_GRILLE = REQUETES_DE_SESSION + 37
+# arrivals are also summed per perimeter; -1 since the consent is read with the enrolments; +1
+# since the children's past years keep the éducation prioritaire they were counted with.
+REQUETES_ENREGISTRER_GRILLE = REQUETES_DE_SESSION + 38
 REQUETES_PARTICIPANTS = REQUETES_DE_SESSION + 4
 
 

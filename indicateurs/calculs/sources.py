@@ -268,11 +268,11 @@ class Sources:
     def _par_education_prioritaire(self, frequentations, *cles):
         """Children per fiche and year, by `cles` and the éducation prioritaire of their school
         (None: no school known), from actions.FrequentationAnnuelle, one row per child, year, fiche
-        and perimeter: counted, never deduplicated. The school and its classification are read
-        as they are today: neither is kept per year (docs/architecture.md)."""
+        and perimeter: counted, never deduplicated. Each row keeps the classification of that
+        year, so that a closed year's breakdown never changes (docs/architecture.md)."""
         return _sans_groupe_vide(
             frequentations.filter(contrat=self.contrat, fiche__in=self.fiches, annee_scolaire__in=self._rentrees)
-            .values("fiche", *cles, education_prioritaire=F("participant__etablissement__education_prioritaire"))
+            .values("fiche", *cles, "education_prioritaire")
             .annotate(**self._par_annee(Count, "pk", self._venus))
             .order_by()
         )

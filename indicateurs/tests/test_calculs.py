@@ -4,13 +4,17 @@ year ("precedente") is 2024-2025."""
 
 from datetime import date
 from decimal import Decimal
+from io import StringIO
 from types import SimpleNamespace
 
 import pytest
+from django.core.management import call_command
+from django.utils import timezone
 
 from actions import services
 from actions.enums import NiveauScolaire, Sexe
 from actions.models import Seance
+from actions.resumes import recalculer_frequentations
 from actions.tests.factories import (
     ActionFactory,
     InscriptionFactory,
@@ -19,10 +23,11 @@ from actions.tests.factories import (
     SeanceFactory,
 )
 from fiches.annees import AnneeScolaire
-from fiches.models import Thematique
+from fiches.models import ClotureAnnee, Thematique
 from fiches.tests.factories import FicheFactory, QuartierFactory, RealisationAttendueFactory
 from indicateurs.calculs import CALCULS, calculer, masquer_petits_effectifs
 from partenaires.enums import EducationPrioritaire
+from partenaires.services import etablissements_importer
 from partenaires.tests.factories import EtablissementFactory, PartenaireFactory, StructureFactory
 
 pytestmark = pytest.mark.django_db
@@ -508,6 +513,68 @@ def test_children_are_broken_down_by_the_education_prioritaire_of_their_school(p
     # Cut at 30 September: nobody had come yet this year.
     au_30_septembre = figures_de(perimetre, aujourdhui=date(2025, 9, 30))
     assert lignes(au_30_septembre, "nb_enfants_beneficiaires", "education_prioritaire") == {}
+
+
+def test_a_closed_year_keeps_the_education_prioritaire_its_children_were_counted_with(perimetre):
+    """The directory turns a REP school to hors éducation prioritaire: the closed year's breakdown
+    stays as it was closed; this year's follows once the child's rows are rewritten."""
+    aujourdhui = timezone.localdate()
+    ouverte = AnneeScolaire.de_la_date(aujourdhui)
+    fermee = ouverte.precedente()
+    ecole = EtablissementFactory(contrat=perimetre.contrat, education_prioritaire=REP)
+    eleve = enfant(perimetre, etablissement=ecole)
+    avant = action(perimetre, date_debut=fermee.debut, date_fin=fermee.fin)
+    venu(avant, eleve, date(fermee.annee_de_rentree, 10, 1))
+    # The first day of the year: never after today.
+    maintenant = action(perimetre, date_debut=ouverte.debut, date_fin=ouverte.fin)
+    venu(maintenant, eleve, ouverte.debut)
+    ClotureAnnee.objects.create(
+        contrat=perimetre.contrat, annee_scolaire=fermee.annee_de_rentree, cloturee_le=timezone.now()
+    )
+
+    def repartition():
+        figures = calculer(
+            contrat=perimetre.contrat, annee=ouverte, fiche=perimetre.realisation.fiche, aujourdhui=aujourdhui
+        )
+        return tuple(
+            {
+                cle: n
+                for cle, n in lignes(figures, "nb_enfants_beneficiaires", "education_prioritaire", nom).items()
+                if n
+            }
+            for nom in ("actuelle", "precedente")
+        )
+
+    assert repartition() == ({REP: 1}, {REP: 1})
+
+    etablissements_importer(
+        contrat=perimetre.contrat,
+        lignes=[
+            {
+                "etablissement": ecole,
+                "uai": ecole.uai,
+                "nom": ecole.nom,
+                "type": ecole.type,
+                "education_prioritaire": HORS,
+                "commune": ecole.commune,
+            }
+        ],
+        raison="Annuaire de l’éducation",
+    )
+
+    # Nothing rewritten yet: both years as they were counted.
+    assert repartition() == ({REP: 1}, {REP: 1})
+    # Any write touching the child rewrites all of its rows: only this year's move.
+    recalculer_frequentations(participants=[eleve.pk])
+    assert repartition() == ({HORS: 1}, {REP: 1})
+    # So does the rebuild of every summary from the records.
+    call_command("recalculer_resumes", stdout=StringIO())
+    assert repartition() == ({HORS: 1}, {REP: 1})
+    # Another school moves this year's rows at once, never the closed year's.
+    services.participant_enregistrer(
+        participant=eleve, donnees={"etablissement": EtablissementFactory(contrat=perimetre.contrat, rep_plus=True)}
+    )
+    assert repartition() == ({REP_PLUS: 1}, {REP: 1})
 
 
 def test_masking_hides_the_small_lines_of_the_education_prioritaire_breakdown(perimetre):

@@ -48,14 +48,11 @@ class Command(BaseCommand):
                 )
                 with connection.cursor() as curseur:
                     curseur.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
-            # From scratch: counters that drifted from the rows would otherwise stay off.
-            FrequentationAnnuelle.objects.all().delete()
-            EffectifAnnuel.objects.all().delete()
-            ArriveesDuJour.objects.all().delete()
-            ArriveesDuJourDuPerimetre.objects.all().delete()
             recompter_inscrits()
             recompter_presents()
             recalculer_seances_annuelles()
+            # From scratch, counters included; a past year keeps the éducation prioritaire its
+            # rows were counted with (a closed year's figures never change).
             recalculer_frequentations()
         self.stdout.write(
             self.style.SUCCESS(
