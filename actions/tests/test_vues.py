@@ -1044,6 +1044,7 @@ def test_the_child_form_asks_for_no_name(client_connecte):
         "etablissement",
         "quartier_residence",
         "date_consentement",
+        "consentement_questionnaire",
         "confirmer_doublon",
     }
 
