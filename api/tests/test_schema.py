@@ -70,16 +70,6 @@ def test_every_operation_answers_the_public_as_its_schema_says(case, contrat_pub
     _verifier(case, {})
 
 
-# The API only reads: a contract built once per test serves every generated request unchanged.
-EXEMPLES = settings(
-    max_examples=6,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
-
-
 @pytest.mark.django_db
 @schema.parametrize()
 @EXEMPLES
