@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from hypothesis import HealthCheck
 from hypothesis import settings as reglages_hypothesis
 
-from demo.adhesions import adhesions_de_demo
+from demo.adhesions import adhesions_de_demo, jeton_de_demo
 from demo.territoire import generer_demo
 from demo.valeurs import valeurs_de_demo
 from fiches.reference import lire_reference
@@ -35,10 +35,12 @@ def reference(db):
 
 @pytest.fixture
 def demo(reference):
-    """The reference fiche, the fictional territory, one member per role and fictional school
-    results; maps each demo username to its password."""
+    """The reference fiche, the fictional territory, one member per role, the partner's API token
+    and fictional school results, as generer_demo makes them; maps each demo username to its
+    password."""
     identifiants = {username: mot_de_passe for username, _, mot_de_passe in generer_demo(contrat=reference)}
     adhesions_de_demo(contrat=reference)
+    jeton_de_demo()
     valeurs_de_demo(contrat=reference)
     return identifiants
 

@@ -41,7 +41,8 @@ def _enfants():
     # A new child (no code) at the usual level for their age, living outside the quartiers.
     ne_en = AnneeScolaire.courante().annee_de_rentree - 9
     exemple = ["", "Fille", "F", ne_en, "CM1", "CM1", None, None, None, HORS_QUARTIER, None, "Votre structure"]
-    exemple += [timezone.localdate(), None, None, None]
+    # Consent given today, not covering the « envie d’école » questionnaire.
+    exemple += [timezone.localdate(), "non", None, None, None]
     return [
         Feuille("Enfants", colonnes, [exemple]),
         _mode_d_emploi(

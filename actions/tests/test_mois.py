@@ -32,8 +32,9 @@ REQUETES_PAGE = REQUETES_DE_SESSION + 6
 # school year checked once (the contract's shared lock, its closed years), enrolments and
 # presences read, then per session changed its presences inserted (or deleted), the session and
 # its history row written, then the summaries recounted once (the days of the sessions saved for
-# the first time rewritten in one pass).
-REQUETES_ENREGISTRER_BASE = REQUETES_DE_SESSION + 35
+# the first time rewritten in one pass; the past years' éducation prioritaire of the children's
+# rows read before they are rewritten, which keep it).
+REQUETES_ENREGISTRER_BASE = REQUETES_DE_SESSION + 36
 REQUETES_PAR_SEANCE = 3
 
 

@@ -6,7 +6,9 @@ import datetime
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -29,6 +31,18 @@ CONTRAT = "contrat-de-ville"
 
 # Served by the app itself, read once at collection: the schema view reads no database.
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+
+
+@pytest.fixture(autouse=True)
+def connexion_de_la_transaction_gardee():
+    """Schemathesis calls the WSGI application itself, whose end of request closes the database
+    connection: on PostgreSQL, the test's transaction with it. Django's test client keeps it open
+    the same way, by disconnecting that handler while it calls."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

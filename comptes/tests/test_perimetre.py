@@ -528,7 +528,8 @@ def test_a_user_without_membership_is_refused_everywhere_but_public_pages(client
 
 def test_an_anonymous_visitor_opens_the_public_bilan_and_nothing_else(client, donnees):
     """Every pattern of the matrix, without a login: the published year's bilan, the health
-    check and the way into an account answer; every other page asks for a login first."""
+    check and the way into an account answer; the API answers itself, never with the login page
+    (what it shows the public is tested in api/tests); every other page asks for a login first."""
     entree = {"connexion", "comptes:mot_de_passe_oublie", "comptes:mot_de_passe_envoye"}
     entree |= {"comptes:nouveau_mot_de_passe", "comptes:mot_de_passe_reinitialise"}
     publiques = {nom for nom in MATRICE if nom.startswith("bilan:")} | {"sante"} | entree
@@ -536,6 +537,8 @@ def test_an_anonymous_visitor_opens_the_public_bilan_and_nothing_else(client, do
         reponse = client.get(_url(nom, donnees))
         if nom in publiques:
             assert reponse.status_code == 200, nom
+        elif nom.startswith("api:"):
+            assert reponse.status_code in (200, 404) and "/connexion/" not in reponse.get("Location", ""), nom
         else:
             assert reponse.status_code == 302 and reponse["Location"].startswith("/connexion/?next="), nom
 

@@ -263,7 +263,9 @@ REQUETES_APERCU = 10
 # The confirmation reads the file again (the preview's reads, the import locked), then each child
 # changed costs what the form's service costs (locks, history, counters): written, not read, per row.
 REQUETES_CONFIRMATION = 10
-REQUETES_PAR_ENFANT_MODIFIE = 16
+# A child changed has its rows rewritten, which first reads the éducation prioritaire its past
+# years keep.
+REQUETES_PAR_ENFANT_MODIFIE = 17
 REQUETES_PAR_ENFANT_CREE = 7
 
 

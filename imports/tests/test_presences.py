@@ -206,7 +206,7 @@ REQUETES_APERCU = 8
 # The confirmation: the import (and its contract) locked, the action locked, the same reads
 # again, then the month grid's save (its own queries, pinned in actions/tests/test_mois.py: three
 # per session saved, four sessions here) and the import's row.
-REQUETES_CONFIRMATION = 50
+REQUETES_CONFIRMATION = 51
 
 
 @pytest.mark.parametrize("enfants", [3, 30])
