@@ -35,7 +35,12 @@ from actions.models import (
     SeancesDuJour,
     SeancesDuJourParAction,
 )
-from actions.resumes import recalculer_frequentations, recalculer_seances_annuelles, recompter_inscrits
+from actions.resumes import (
+    SOMMES_DU_JOUR,
+    recalculer_frequentations,
+    recalculer_seances_annuelles,
+    recompter_inscrits,
+)
 from fiches.annees import AnneeScolaire
 from fiches.tests.factories import FicheFactory, QuartierFactory, RealisationAttendueFactory
 from indicateurs.calculs import calculer
@@ -226,15 +231,7 @@ def sommes_des_seances():
 
 def seances_du_jour():
     """The counters of SeancesDuJour that are not zero, and the rows per action they sum."""
-    champs = (
-        "enfants_anonymes",
-        "parents_presents",
-        "nb_inscrits",
-        "nb_presents",
-        "seances_non_saisies",
-        "nb_seances",
-        "seances_en_ecole",
-    )
+    champs = SOMMES_DU_JOUR
     compteurs = {
         cle[:3]: cle[3:]
         for cle in SeancesDuJour.objects.values_list("fiche", "perimetre", "jour", *champs)
