@@ -65,7 +65,11 @@ class _Observateur:
 
 
 def _observer(sender, connection, **kwargs):
-    connection.execute_wrappers.append(_Observateur(connection))
+    # Once per connection object, which opens again after CONN_MAX_AGE; first in the list, since
+    # a wrapper set by `with connection.execute_wrapper(...)` before the connection opened (the
+    # benchmark's query counter) is removed by popping the last one on leaving its block.
+    if not any(isinstance(wrapper, _Observateur) for wrapper in connection.execute_wrappers):
+        connection.execute_wrappers.insert(0, _Observateur(connection))
 
 
 def observer_les_ecritures():

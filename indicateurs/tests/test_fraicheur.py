@@ -12,7 +12,7 @@ from actions.models import Inscription, Presence, Seance
 from actions.tests.factories import InscriptionFactory
 from actions.tests.navigateur import formulaire, navigateurs, simultanement
 
-from ..fraicheur import generation, nouvelle_generation
+from ..fraicheur import _Observateur, generation, nouvelle_generation
 from .test_tableaux import REQUETES, _activite, _client, _figure
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +105,20 @@ def test_dashboards_read_while_grids_are_saved_end_on_the_saved_figures(demo, re
     assert [r.status_code for r in reponses] == [302, 302, 200, 200]
     for lecteur in lecteurs:
         assert _figure(lecteur.get(TABLEAU, ANNEE).content.decode(), "nb_enfants_beneficiaires") == "8"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_watch_survives_a_wrapper_set_before_the_connection_opened_and_a_new_connection(reference):
+    """The benchmark counts each request's queries in a `with connection.execute_wrapper(...)`
+    block, entered before a worker's first connection opens: leaving it must not take the watch
+    with it. A connection opened again (CONN_MAX_AGE) is watched once, not twice."""
+    connection.close()
+    with connection.execute_wrapper(lambda execute, *arguments: execute(*arguments)):
+        Seance.objects.count()
+    avant = generation()
+    Seance.objects.update(parents_presents=1)
+    assert generation() != avant
+
+    connection.close()
+    Seance.objects.count()
+    assert [type(wrapper) for wrapper in connection.execute_wrappers] == [_Observateur]
