@@ -63,6 +63,10 @@ MODELES = {
         "2 workers × 4 threads (gthread)",
         ["--workers", "2", "--worker-class", "gthread", "--threads", "4"],
     ),
+    "gevent-2": (
+        "2 workers gevent (20 requêtes chacun)",
+        ["--workers", "2", "--worker-class", "gevent", "--config", str(RACINE / "bench" / "gunicorn_gevent.py")],
+    ),
 }
 MODELE = "sync-4"
 # The requests by name (bench/locustfile.py names them), then all reads together.
@@ -388,19 +392,20 @@ def en_tete(version_pg):
 def bloc_du_passage(passages, choix, version_pg, reference, duree_totale):
     modele = MODELES[MODELE][0]
     lignes = [
-        "## Charge : 50 utilisateurs simultanés",
+        f"## Charge : {UTILISATEURS} utilisateurs simultanés (`make charge`)",
         "",
         *en_tete(version_pg),
         "",
         "```sh",
         "make charge                                   # code actuel et code de référence, même charge",
-        f'make charge CHARGE_ARGS="--reference {reference}"  # une autre référence (commit, branche)',
+        'make charge CHARGE_ARGS="--reference <commit>"   # une autre référence (commit, branche)',
         'make charge CHARGE_ARGS="--modeles"           # la même charge sous chaque modèle de workers',
         "```",
         "",
         f"`bench/charge.py` lance locust (`bench/locustfile.py`) sans interface : {UTILISATEURS} utilisateurs simulés, "
         f"{CADENCE} de plus par seconde, puis {DUREE} s mesurées une fois tous lancés (les requêtes parties "
-        "dans cette fenêtre ; le débit est leur nombre divisé par sa durée). Entre deux tâches, chacun attend "
+        "dans cette fenêtre ; le débit est leur nombre, lectures, chargements de grille et enregistrements, divisé "
+        "par sa durée). Entre deux tâches, chacun attend "
         "1 à 2 s ; 65 % de ses tâches lisent une page (tableau de bord du contrat, 20 % ; d’un quartier, "
         "15 % ; liste des actions, 15 % ; page d’une action, 15 %), 35 % enregistrent la grille de présences "
         "de sa séance : il la charge (jeton CSRF, enfants cochés au chargement, version de la séance), puis "
@@ -495,7 +500,7 @@ def main():
         ecrire("modeles", bloc_des_modeles(passages, version_pg))
     else:
         ecrire("passage", bloc_du_passage(passages, choix, version_pg, options.reference, time.monotonic() - debut))
-    print(f"\nRapport écrit dans {RAPPORT.relative_to(RACINE)}")
+    print(f"\nRapport écrit dans {RAPPORT}")
     echecs = [p for p in passages if p.erreurs or p.perdus]
     for passage in echecs:
         print(
