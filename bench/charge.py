@@ -183,18 +183,23 @@ def supprimer_la_copie(url):
     administrer(url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(nom)))
 
 
-def copier_la_base(source, copie):
-    """A copy of the bench data (files copied: seconds, not a dump), its statistics included."""
+def copier_la_base(source, copie, essais=12):
+    """A copy of the bench data (files copied: seconds, not a dump), its statistics included.
+    PostgreSQL copies only a database nobody is connected to: it waits 5 s each time."""
     supprimer_la_copie(copie)
-    try:
-        administrer(
-            copie,
-            sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
-                sql.Identifier(copie.rsplit("/", 1)[1]), sql.Identifier(source.rsplit("/", 1)[1])
-            ),
-        )
-    except psycopg2.errors.ObjectInUse as erreur:
-        raise EchecBanc(f"{source} est ouverte ailleurs (make bench en cours ?) : pas de copie.\n{erreur}") from None
+    requete = sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
+        sql.Identifier(copie.rsplit("/", 1)[1]), sql.Identifier(source.rsplit("/", 1)[1])
+    )
+    for essai in range(essais):
+        try:
+            administrer(copie, requete)
+            return
+        except psycopg2.errors.ObjectInUse as erreur:
+            if essai == essais - 1:
+                raise EchecBanc(
+                    f"{source} reste ouverte ailleurs (make bench en cours ?) : pas de copie.\n{erreur}"
+                ) from None
+            print(f"[charge] {source} est ouverte ailleurs : nouvel essai de copie…", flush=True)
 
 
 def django_sur_la_base(racine, url, code, echec):
