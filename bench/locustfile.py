@@ -58,6 +58,10 @@ class Utilisateur(HttpUser):
     def on_start(self):
         rang = next(rangs)
         self.client.cookies.set("sessionid", PLAN["sessions"][rang], domain="127.0.0.1")
+        # A connection per request, as a reverse proxy talks to gunicorn by default (nginx's
+        # proxy_pass in HTTP/1.0): no idle connection held, none closed by the server's keep-alive
+        # timeout just as a request is sent on it.
+        self.client.headers["Connection"] = "close"
         seance = PLAN["seances"][rang]
         self.seance = seance["id"]
         self.grille = f"/actions/seances/{self.seance}/presences/"
