@@ -432,6 +432,10 @@ def bloc_du_passage(passages, choix, version_pg, reference, duree_totale):
         "l’enregistrement (302) : un écart est un enregistrement perdu. Une erreur HTTP (pendant la montée "
         "et l’arrêt aussi) ou un enregistrement perdu fait échouer `make charge`.",
         "",
+        f"Avec {UTILISATEURS} utilisateurs qui attendent 1 à 2 s entre deux tâches, la demande dépasse ce "
+        "que la machine sert : le débit mesure alors sa capacité, et le temps de réponse surtout l’attente "
+        "dans la file de gunicorn.",
+        "",
         "Temps en millisecondes, au rang le plus proche, de l’envoi à la lecture complète de la réponse ; "
         "entre parenthèses, le nombre de requêtes mesurées ; rapports : code actuel / référence.",
         "",
@@ -447,16 +451,42 @@ def bloc_des_modeles(passages, version_pg):
         "### Modèle de workers de gunicorn",
         "",
         *en_tete(version_pg),
+        "",
         'La même charge, sur le code actuel, sous chaque modèle (`make charge CHARGE_ARGS="--modeles"`) :',
         "",
         *lignes_des_passages(passages),
         "",
-        f"`make charge` sert les deux versions avec {MODELES[MODELE][0]} ({MODELE}). " + POURQUOI,
+        classement(passages),
+        "",
+        f"`make charge` sert les deux versions avec {MODELES[MODELE][0]} (`{MODELE}`), ce que la "
+        f"production devrait faire aussi (README, « Production ») : {POURQUOI}",
     ]
     return "\n".join(lignes)
 
 
-POURQUOI = "Voir le tableau."
+def classement(passages):
+    """Who did best, in words: throughput, then the p95 of each kind."""
+    debit = max(passages, key=lambda p: p.debit)
+    phrases = [f"Débit le plus haut : {debit.titre} ({ms(debit.debit)} requêtes/s)"]
+    for cle, genre in [("lectures", "des lectures"), ("enregistrement", "des enregistrements")]:
+        mesures = [p for p in passages if cle in p.mesures]
+        if mesures:
+            meilleur = min(mesures, key=lambda p: p.mesures[cle].p95)
+            phrases.append(f"p95 {genre} le plus bas : {meilleur.titre} ({ms(meilleur.mesures[cle].p95)} ms)")
+    return " ; ".join(phrases) + "."
+
+
+# Why MODELE, from the measures of the table (a shared, noisy machine at the time: 01/12/2026).
+POURQUOI = (
+    "les pages calculent (Python et PostgreSQL sur les mêmes deux cœurs), aucun modèle n’y sert plus "
+    "de requêtes par seconde que les autres au-delà du bruit de la mesure ; quatre workers synchrones, "
+    "deux par cœur, occupent un cœur pendant qu’un autre worker attend PostgreSQL, et servent les "
+    "requêtes dans leur ordre d’arrivée, d’où le p95 le plus bas le 01/12/2026, alors que les threads et gevent se "
+    "disputent le verrou global de Python dans un même processus et allongent la queue des temps ; "
+    "rien de plus à installer ni à régler, quand gevent demande psycogreen, une connexion à PostgreSQL "
+    "par requête et un plafond de requêtes par worker (`bench/gunicorn_gevent.py`) pour ne pas "
+    "épuiser ses connexions."
+)
 
 
 def ecrire(bloc, contenu):
