@@ -8,8 +8,17 @@ from django.db import connection
 from actions.tests.factories import ParticipantFactory, PresenceFactory, action_avec_enfants
 from actions.tests.test_vues import url_detail, url_presences
 
+from .. import run
 from ..charge import BLOCS, autour_de_la_mediane, enregistrements_perdus, remplacer_le_bloc, resumer
-from ..run import SECTION_DE_LA_CHARGE, champs_du_formulaire, mediane_basse, section_de_la_charge, valeurs_de_la_grille
+from ..run import (
+    SECTION_DE_LA_CHARGE,
+    Mesure,
+    Resultat,
+    champs_du_formulaire,
+    mediane_basse,
+    section_de_la_charge,
+    valeurs_de_la_grille,
+)
 
 
 @pytest.mark.parametrize(
@@ -88,3 +97,17 @@ def test_the_section_is_added_once_then_each_block_replaced_alone():
 
 def test_a_report_without_the_section_has_none_to_keep():
     assert section_de_la_charge("# Performances\n") == ""
+
+
+def test_make_bench_rewrites_its_report_and_keeps_the_load_tests_section(tmp_path, monkeypatch):
+    rapport = tmp_path / "performance.md"
+    rapport.write_text(remplacer_le_bloc("# Performances\n\nMesures d’hier.\n", "passage", "Débit : 8 requêtes/s"))
+    monkeypatch.setattr(run, "RAPPORT", rapport)
+    tableau = Mesure("Tableau de bord du contrat", durees=[120.0], requetes=[20], duree_sql=[40.0])
+    run.ecrire_le_rapport(
+        [Resultat("grande", {"actions": 6000}, None, ["quartier Q"], {"tableau": tableau})], "15", 1, 9, []
+    )
+    texte = rapport.read_text()
+    assert "Mesures d’hier." not in texte and "| Tableau de bord du contrat |  | 120,0 / 120,0, 20 |" in texte
+    assert texte.count(SECTION_DE_LA_CHARGE[0]) == 1
+    assert f"{BLOCS['passage'][0]}\nDébit : 8 requêtes/s\n{BLOCS['passage'][1]}" in section_de_la_charge(texte)
