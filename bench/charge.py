@@ -25,12 +25,14 @@ from importlib.metadata import version
 from pathlib import Path
 
 import psycopg2
+import redis
 from psycopg2 import sql
 
 from bench.run import (
     FUSEAU,
     RACINE,
     RAPPORT,
+    REDIS_DU_BANC,
     SECTION_DE_LA_CHARGE,
     EchecBanc,
     Mesure,
@@ -202,6 +204,15 @@ def copier_la_base(source, copie, essais=12):
             print(f"[charge] {source} est ouverte ailleurs : nouvel essai de copie…", flush=True)
 
 
+def oublier_les_chiffres(url):
+    """The shared cache's entries of the copy (config.settings.base prefixes its keys with the
+    database's name): no figure of an earlier run on a copy of the same name is read, and none
+    is left behind. Other databases' entries, a bench's under way, stay."""
+    cache = redis.Redis.from_url(os.environ.get("REDIS_URL", REDIS_DU_BANC))
+    for cle in cache.scan_iter(match=f"{url.rsplit('/', 1)[1]}:*", count=1000):
+        cache.delete(cle)
+
+
 def django_sur_la_base(racine, url, code, echec):
     """Runs `code` after django.setup() with the code in `racine` on the database; its output."""
     fini = subprocess.run(
@@ -288,6 +299,7 @@ def lancer_locust(port, plan):
 def passer(titre, racine, url, modele, plan):
     """One run of the load against the code in `racine` on the database `url`."""
     plan = dict(plan, sessions=ouvrir_des_sessions(racine, url, UTILISATEURS))
+    oublier_les_chiffres(url)
     print(f"[charge] {titre} : {UTILISATEURS} utilisateurs pendant {DUREE} s…", flush=True)
     with Serveur(url, racine, MODELES[modele][1]) as serveur:
         lus = lancer_locust(serveur.port, plan)
@@ -424,7 +436,8 @@ def bloc_du_passage(passages, choix, version_pg, reference, duree_totale):
         "",
         f"Le même passage est mené contre le code actuel et contre celui de `{reference}` (un `git worktree` "
         "temporaire, même `.venv`), chacun servi par son gunicorn (`config.settings.bench`, "
-        f"{modele}) sur un port à lui et sa propre copie de `fiches_bench_{ECHELLE}` "
+        f"{modele} ; le cache partagé, Redis, s’il en a un : les entrées de sa copie y sont oubliées avant "
+        f"le passage) sur un port à lui et sa propre copie de `fiches_bench_{ECHELLE}` "
         "(`CREATE DATABASE … TEMPLATE`, supprimée à la fin) : la copie de la référence est ramenée au schéma "
         "que ses migrations connaissent (celles qu’elle ne connaît pas sont défaites par le code actuel, "
         "puis elle migre), celle du code actuel migre. Après chaque passage, la base doit tenir pour chaque "
@@ -531,6 +544,7 @@ def main():
     finally:
         for copie in (actuelle, ancienne):
             supprimer_la_copie(copie)
+            oublier_les_chiffres(copie)
     if options.modeles:
         ecrire("modeles", bloc_des_modeles(passages, version_pg))
     else:

@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import psycopg2
+import redis
 from psycopg2 import sql
 
 RACINE = Path(__file__).resolve().parent.parent
@@ -42,6 +43,7 @@ ECHELLES_STANDARD = ["dixieme", "grande"]
 ORDRE_DES_ECHELLES = ["demo", "dixieme", "grande"]
 LIBELLES_ECHELLES = {"demo": "démonstration", "dixieme": "1/10", "grande": "échelle pleine"}
 ECHAUFFEMENT = 5
+REDIS_DU_BANC = "redis://127.0.0.1:6379/1"  # config.settings.bench's default
 WORKERS = 2
 ENFANTS_PAR_GRILLE = 30
 SEANCES_PAR_MOIS = 8
@@ -51,6 +53,8 @@ STATUT_ANNULEE = "annulee"  # actions.enums.StatutAction.ANNULEE
 CIBLES = {
     "tableau": (150, True),
     "quartier": (150, True),
+    "tableau_apres_saisie": (150, True),
+    "quartier_apres_saisie": (150, True),
     "liste": (100, False),
     "action": (100, False),
     "export": (150, False),
@@ -101,6 +105,11 @@ class Mesure:
     @property
     def p95(self):
         return self.centile(95)
+
+    @property
+    def sql_p50(self):
+        """Median time of the page's SQL (Server-Timing), None where not measured."""
+        return sorted(self.duree_sql)[(len(self.duree_sql) - 1) // 2] if any(self.duree_sql) else None
 
     @property
     def requetes_stables(self):
@@ -617,7 +626,9 @@ def valeurs_de_la_grille(champs):
     return valeurs, cochables
 
 
-def mesurer_la_saisie(client, seance, eligibles, nombre):
+def enregistreur_de_grille(client, seance, eligibles):
+    """enregistrer(rang): the session's grid saved with one of two sets of children ticked in
+    turn, so that each save writes; and the number of children of a set."""
     chemin = f"/actions/seances/{seance}/presences/"
 
     def charger():
@@ -646,8 +657,25 @@ def mesurer_la_saisie(client, seance, eligibles, nombre):
             raise EchecBanc(f"{chemin} : présences refusées par le formulaire :\n{erreurs_du_formulaire(contenu)}")
         return chemin, (reponse, contenu, duree)
 
-    titre = f"Enregistrement d’une grille de {len(grilles[0])} présences"
-    return mesurer(titre, enregistrer, nombre, 302)
+    return enregistrer, len(grilles[0])
+
+
+def mesurer_la_saisie(client, seance, eligibles, nombre):
+    enregistrer, enfants = enregistreur_de_grille(client, seance, eligibles)
+    return mesurer(f"Enregistrement d’une grille de {enfants} présences", enregistrer, nombre, 302)
+
+
+def mesurer_apres_une_saisie(client, titre, chemin, nombre, seance, eligibles):
+    """The page read right after a grid saved (untimed) changed its figures: what a reader pays
+    for the figures computed afresh, the cache of the previous ones being out of date."""
+    enregistrer, _ = enregistreur_de_grille(client, seance, eligibles)
+
+    def lire(rang):
+        chemin_grille, (reponse, contenu, _) = enregistrer(rang)
+        verifier(reponse, contenu, chemin_grille, 302)
+        return chemin, client.envoyer("GET", chemin)
+
+    return mesurer(titre, lire, nombre, 200)
 
 
 def mesurer_la_saisie_du_mois(client, action, mois, seances, eligibles, nombre):
@@ -732,10 +760,16 @@ def ouvrir_une_session(url):
 # --- One scale -------------------------------------------------------------------------------
 
 
+def vider_le_cache():
+    """The shared cache emptied: no figure of an earlier run, or of a database since recreated."""
+    redis.Redis.from_url(os.environ.get("REDIS_URL", REDIS_DU_BANC)).flushdb()
+
+
 def mesurer_l_echelle(echelle, nombre, regenerer):
     url = url_de_la_base(echelle)
     generation = preparer_la_base(echelle, url, regenerer)
     vacuum_analyze(url)
+    vider_le_cache()
     aujourdhui = datetime.now(FUSEAU).date()
     with curseur_sur(url) as curseur:
         volumes = compter_les_lignes(curseur)
@@ -798,6 +832,19 @@ def mesurer_l_echelle(echelle, nombre, regenerer):
             RAPPORTS,
             echauffement=1,
         )
+        for cle, titre, chemin in [
+            (
+                "tableau_apres_saisie",
+                "Tableau de bord du contrat, lu juste après une saisie",
+                "/indicateurs/fiches/1.2.3/",
+            ),
+            (
+                "quartier_apres_saisie",
+                "Tableau de bord d’un quartier, lu juste après une saisie",
+                f"/indicateurs/fiches/1.2.3/quartiers/{quartier}/",
+            ),
+        ]:
+            mesures[cle] = mesurer_apres_une_saisie(client, titre, chemin, nombre, seance, eligibles)
         mesures["saisie"] = mesurer_la_saisie(client, seance, eligibles, nombre)
         mesures["mois"] = mesurer_la_saisie_du_mois(
             client, action_du_mois, mois, seances_du_mois, eligibles_du_mois, nombre
@@ -821,7 +868,7 @@ def afficher(resultat):
     print(f"\n{resultat.echelle} : " + ", ".join(f"{n} {libelle}" for libelle, n in resultat.volumes.items()))
     print(f"{'page':<62} {'p50 ms':>8} {'p95 ms':>8} {'requêtes':>10} {'SQL p50 ms':>11}")
     for mesure in resultat.mesures.values():
-        sql_p50 = ms(sorted(mesure.duree_sql)[(len(mesure.duree_sql) - 1) // 2]) if mesure.duree_sql else ""
+        sql_p50 = ms(mesure.sql_p50) if mesure.sql_p50 else ""
         print(
             f"{mesure.titre[:62]:<62} {ms(mesure.p50):>8} {ms(mesure.p95):>8} "
             f"{mesure.libelle_requetes:>10} {sql_p50:>11}"
@@ -896,7 +943,8 @@ def ecrire_le_rapport(resultats, version_pg, nombre, duree_totale, arguments):
         "`bench/publication.py`). Puis `VACUUM ANALYZE`, ce que l’autovacuum fait d’une base en service. "
         "L’application est servie par gunicorn (`config.wsgi`, réglages "
         "`config.settings.bench` : ceux de la production, en HTTP sur 127.0.0.1, connexions à la base "
-        "gardées 60 s comme dans `.env.example`), connectée en `demo-chef` (chef de projet, tout le contrat).",
+        "gardées 60 s comme dans `.env.example`, cache partagé dans Redis, `REDIS_URL`, par défaut la base 1 "
+        "du Redis local, vidée avant chaque échelle), connectée en `demo-chef` (chef de projet, tout le contrat).",
         "",
         f"Chaque page reçoit {ECHAUFFEMENT} requêtes d’échauffement puis {nombre} requêtes successives sur "
         "une connexion HTTP persistante (le worker synchrone de gunicorn la ferme après chaque réponse : "
@@ -918,8 +966,9 @@ def ecrire_le_rapport(resultats, version_pg, nombre, duree_totale, arguments):
         "déposés du contrat, l’année la plus récente d’abord. Le rapport annuel du contrat (PDF de toutes ses "
         f"fiches pour l’année en cours) prend des secondes : 1 requête d’échauffement puis {RAPPORTS} mesurées. "
         "Le bilan public (celui du contrat et celui du quartier mesuré, pour l’année que `generer_demo` "
-        "clôture et publie) est lu sans connexion, comme le lirait un visiteur : la première requête de "
-        "chaque worker le calcule, pendant l’échauffement, les suivantes le lisent dans son cache. "
+        "clôture et publie) est lu sans connexion, comme le lirait un visiteur : la première requête le "
+        "calcule, pendant l’échauffement, les suivantes le lisent dans le cache que les workers partagent "
+        "(Redis, comme en production). "
         "L’import d’un mois de présences n’est pas "
         "mesuré par HTTP mais par ses deux services (`import_previsualiser`, `import_confirmer`), appelés par "
         "`bench/mesure_import.py` dans la base de l’échelle : une action de 5 000 enfants inscrits et 8 séances "
@@ -954,8 +1003,8 @@ def ecrire_le_rapport(resultats, version_pg, nombre, duree_totale, arguments):
         "",
         "| page | "
         + " | ".join(f"{LIBELLES_ECHELLES.get(e, e)} (`{e}`) : p50 / p95 ms, requêtes" for e in colonnes)
-        + " | p95 rapport | cible | atteinte |",
-        "| --- | " + " | ".join("---" for _ in colonnes) + " | ---: | --- | --- |",
+        + " | p95 rapport | SQL p50 ms | p50 / SQL | cible | atteinte |",
+        "| --- | " + " | ".join("---" for _ in colonnes) + " | ---: | ---: | ---: | --- | --- |",
     ]
     for cle, mesure in pleine.mesures.items():
         cellules = []
@@ -967,7 +1016,10 @@ def ecrire_le_rapport(resultats, version_pg, nombre, duree_totale, arguments):
         de_la_petite = petite.mesures[cle] if petite else None
         rapport = f"{mesure.p95 / de_la_petite.p95:.1f} ×".replace(".", ",") if de_la_petite else ""
         cible, verdict = evaluer(cle, de_la_petite, mesure) if cle in CIBLES else ("référence", "—")
-        lignes.append(f"| {mesure.titre} | " + " | ".join(cellules) + f" | {rapport} | {cible} | {verdict} |")
+        sql = (
+            f"{ms(mesure.sql_p50)} | {mesure.p50 / mesure.sql_p50:.1f} ×".replace(".", ",") if mesure.sql_p50 else " | "
+        )
+        lignes.append(f"| {mesure.titre} | " + " | ".join(cellules) + f" | {rapport} | {sql} | {cible} | {verdict} |")
     notes = [f"Échelle `{e}` non mesurée dans ce passage." for e in colonnes if e not in par_echelle]
     if pleine.echelle != "grande":
         notes.append(
@@ -978,6 +1030,13 @@ def ecrire_le_rapport(resultats, version_pg, nombre, duree_totale, arguments):
         notes.append(f"Rapport : p95 à `{pleine.echelle}` / p95 à `{petite.echelle}`.")
     else:
         notes.append("Une seule échelle mesurée : ni rapport entre échelles ni comparaison de leurs requêtes.")
+    notes.append(
+        f"SQL p50 : temps médian des requêtes SQL de la page à `{pleine.echelle}` (en-tête `Server-Timing`) ; "
+        "p50 / SQL : ce que la page coûte au-delà de ses requêtes (Python, gabarits, réseau local). Les tableaux "
+        "de bord lus deux fois de suite lisent leurs chiffres dans le cache (`indicateurs/fraicheur.py`) ; "
+        "« lu juste après une saisie » : chaque lecture suit l’enregistrement d’une grille (non chronométré), "
+        "qui périme le cache : les chiffres sont recalculés."
+    )
     lignes += [""] + [f"- {note}" for note in notes]
     charge = section_de_la_charge(RAPPORT.read_text()) if RAPPORT.exists() else ""
     if charge:

@@ -12,6 +12,7 @@ needs no cache to be emptied."""
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -101,7 +102,9 @@ class PageDuBilan:
 
 def _cle(cloture, quartier, quoi):
     publication = cloture.publiee_le.timestamp()
-    return f"bilan-public:{quoi}:{cloture.contrat_id}:{cloture.annee_scolaire}:{quartier or '-'}:{publication}"
+    # The threshold too: the shared cache outlives a restart that changes it.
+    seuil = settings.SEUIL_PETITS_EFFECTIFS
+    return f"bilan-public:{quoi}:{cloture.contrat_id}:{cloture.annee_scolaire}:{quartier or '-'}:{publication}:{seuil}"
 
 
 def _calculer(cloture, code_quartier):

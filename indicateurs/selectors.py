@@ -18,7 +18,7 @@ from fiches.enums import NatureIndicateur
 from fiches.models import Fiche, Quartier
 from fiches.templatetags.format_fr import valeur as valeur_en_texte
 
-from . import carte
+from . import carte, fraicheur
 from .calculs import calculer_par_fiche, masquer_petits_effectifs
 from .confidentialite import Effectif, notes
 from .enums import Mode, Sens
@@ -177,14 +177,27 @@ def _figures(*, perimetre, annee, quartier, codes_par_fiche, aujourdhui=None, no
     aggregates, masked from the figures of every perimeter of the same fiche they could open, so
     that no two of them can be combined."""
     masque = not perimetre.responsable
-    par_fiche = calculer_par_fiche(
-        contrat=perimetre.contrat,
-        annee=annee,
-        quartier=quartier,
+    cle = ":".join(
+        [
+            str(perimetre.contrat.pk),
+            annee.libelle,
+            str(quartier.pk if quartier else "-"),
+            repr(sorted(codes_par_fiche.items())),
+            "masque" if masque else "clair",
+        ]
+    )
+    par_fiche = fraicheur.en_cache(
+        cle,
+        lambda: calculer_par_fiche(
+            contrat=perimetre.contrat,
+            annee=annee,
+            quartier=quartier,
+            aujourdhui=aujourdhui,
+            codes_par_fiche=codes_par_fiche,
+            noms=noms,
+            tous_les_perimetres=masque,
+        ),
         aujourdhui=aujourdhui,
-        codes_par_fiche=codes_par_fiche,
-        noms=noms,
-        tous_les_perimetres=masque,
     )
     if masque:
         for figures in par_fiche.values():

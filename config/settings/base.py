@@ -275,11 +275,24 @@ RETENTION_ANNEES_SCOLAIRES = int(os.environ.get("RETENTION_ANNEES_SCOLAIRES", "3
 # Counts of children below this are shown as "< 5" outside the structure that owns the records.
 SEUIL_PETITS_EFFECTIFS = int(os.environ.get("SEUIL_PETITS_EFFECTIFS", "5"))
 
-# The public bilans (indicateurs.bilan) are kept in each process's memory: their figures are final
-# and their keys carry the publication's date, so no process can serve a stale one and none needs
-# a shared cache; a restart (a new threshold above, say) starts them afresh. 300 pages or PDFs
-# a process, the least read dropped first.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 300}}}
+# The cache holds the dashboards' computed figures until the next write (indicateurs.fraicheur)
+# and the public bilans (indicateurs.bilan). Several processes must share it, or one would serve
+# figures another's write made stale: Redis, named by REDIS_URL (production requires it). Without
+# it, each process's memory, which only a single process may use (runserver, the tests). Keys
+# are prefixed with the database's name: two databases never read each other's figures.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": str(DATABASES["default"]["NAME"]),
+    }
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    }
+}
 
 # Demo accounts (demo-*) may exist and log in only where this is true.
 DEMO_AUTORISEE = False

@@ -6,7 +6,10 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import *  # noqa: F403
+# As in production, the workers share a cache: the machine's Redis unless told otherwise.
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
+
+from .base import *  # noqa: E402, F403
 
 if not os.environ.get("DATABASE_URL"):
     raise ImproperlyConfigured("DATABASE_URL doit désigner la base PostgreSQL du banc d’essai.")

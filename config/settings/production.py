@@ -14,6 +14,9 @@ if not ALLOWED_HOSTS:  # noqa: F405
 if not os.environ.get("DATABASE_URL"):
     # Without it the base settings would fall back to a SQLite file next to the code.
     raise ImproperlyConfigured("DATABASE_URL doit désigner la base PostgreSQL en production.")
+if not REDIS_URL:  # noqa: F405
+    # Several gunicorn workers, each with its own memory, would serve each other's stale figures.
+    raise ImproperlyConfigured("REDIS_URL doit désigner le serveur Redis partagé par les processus en production.")
 
 DEBUG = False
 DEMO_AUTORISEE = False

@@ -10,6 +10,11 @@ register = template.Library()
 
 
 def _nombre(valeur, decimales):
+    if type(valeur) is int:
+        # Most figures are counts: a large dashboard formats a thousand of them, and Python's own
+        # grouping does it several times faster than Django's general formatter, to the same text.
+        entier = f"{valeur:,}".replace(",", "\u202f")
+        return f"{entier},{'0' * decimales}" if decimales else entier
     return formater(valeur, ",", decimal_pos=decimales, grouping=3, thousand_sep="\u202f", force_grouping=True)
 
 
