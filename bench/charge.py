@@ -489,16 +489,19 @@ def classement(passages):
     return " ; ".join(phrases) + "."
 
 
-# Why MODELE, from the measures of the table (a shared, noisy machine at the time: 01/12/2026).
+# Why MODELE: the measures of 01/12/2026, on a shared machine whose load changed from run to run.
 POURQUOI = (
-    "les pages calculent (Python et PostgreSQL sur les mêmes deux cœurs), aucun modèle n’y sert plus "
-    "de requêtes par seconde que les autres au-delà du bruit de la mesure ; quatre workers synchrones, "
-    "deux par cœur, occupent un cœur pendant qu’un autre worker attend PostgreSQL, et servent les "
-    "requêtes dans leur ordre d’arrivée, d’où le p95 le plus bas le 01/12/2026, alors que les threads et gevent se "
-    "disputent le verrou global de Python dans un même processus et allongent la queue des temps ; "
-    "rien de plus à installer ni à régler, quand gevent demande psycogreen, une connexion à PostgreSQL "
-    "par requête et un plafond de requêtes par worker (`bench/gunicorn_gevent.py`) pour ne pas "
-    "épuiser ses connexions."
+    "les pages calculent (Python et PostgreSQL sur les mêmes deux cœurs) et, mesuré quatre fois le "
+    "01/12/2026 sur une machine partagée très chargée, le débit de chaque modèle a plus varié d’un "
+    "passage à l’autre qu’entre les modèles (gthread : 8,3, 8,3, 20,7 puis 13,4 requêtes/s ; 4 workers "
+    "synchrones : 7,1, 8,0, 15,6 puis 13,3 ; les deux premiers passages avant le cache partagé), alors que "
+    "le p95 des 4 workers synchrones a toujours été le plus bas (lectures : 8,0 contre 9,5 s pour "
+    "gthread, 6,8 contre 9,6, 2,6 contre 2,9, 3,7 contre 5,0) : deux workers par cœur occupent un cœur "
+    "pendant qu’un autre attend PostgreSQL ou Redis et servent les requêtes dans leur ordre d’arrivée, "
+    "quand les threads et gevent se disputent le verrou global de Python dans un même processus et "
+    "allongent la queue des temps ; rien de plus à installer ni à régler, quand gevent demande "
+    "psycogreen, une connexion à PostgreSQL par requête et un plafond de requêtes par worker "
+    "(`bench/gunicorn_gevent.py`) pour ne pas épuiser ses connexions."
 )
 
 
