@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 ADRESSE ?= 127.0.0.1:8000
 
-.PHONY: run install db test e2e lint format ci clean bench
+.PHONY: run install db test e2e lint format ci clean bench charge
 
 run: install db
 	$(MANAGE) runserver $(ADRESSE)
@@ -54,6 +54,12 @@ ci:
 # (bench/run.py; options through BENCH_ARGS, e.g. BENCH_ARGS="--echelles dixieme").
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# 50 simultaneous users for 60 s (locust) on the full-scale bench data, the code as it is against
+# a reference commit, into docs/performance.md (bench/charge.py; CHARGE_ARGS="--modeles" compares
+# gunicorn's worker models). Needs fiches_bench_grande, built by make bench.
+charge: install
+	$(BIN)/python -m bench.charge $(CHARGE_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles db.sqlite3

@@ -35,6 +35,9 @@ from psycopg2 import sql
 
 RACINE = Path(__file__).resolve().parent.parent
 RAPPORT = RACINE / "docs" / "performance.md"
+# make charge (bench/charge.py) writes its own section of the report between these marks: a run
+# of the bench keeps it as it was.
+SECTION_DE_LA_CHARGE = ("<!-- make charge : début -->", "<!-- make charge : fin -->")
 FUSEAU = ZoneInfo("Europe/Paris")  # settings.TIME_ZONE: "today" and the school year are local
 ECHELLES_STANDARD = ["dixieme", "grande"]
 ORDRE_DES_ECHELLES = ["demo", "dixieme", "grande"]
@@ -251,6 +254,14 @@ def mediane_basse(lignes):
 
 def choisir_le_quartier(curseur):
     """The quartier with the median number of actions (among those that have some)."""
+    choix = mediane_basse(quartiers_par_actions(curseur))
+    if choix is None:
+        raise EchecBanc("Aucun quartier n’a d’action.")
+    return choix
+
+
+def quartiers_par_actions(curseur):
+    """The quartiers that have actions, (code, number of actions), fewest actions first."""
     curseur.execute(
         """
         SELECT q.code, COUNT(*) AS actions
@@ -258,10 +269,7 @@ def choisir_le_quartier(curseur):
         GROUP BY q.id, q.code ORDER BY actions, q.code
         """
     )
-    choix = mediane_basse(curseur.fetchall())
-    if choix is None:
-        raise EchecBanc("Aucun quartier n’a d’action.")
-    return choix
+    return curseur.fetchall()
 
 
 def choisir_le_bilan_public(curseur):
@@ -283,6 +291,16 @@ def choisir_le_bilan_public(curseur):
 def choisir_l_action(curseur, aujourdhui):
     """A typical action: among the non-cancelled actions of the previous school year with at
     least 20 sessions, the one with the median number of enrolled children."""
+    choix = mediane_basse(actions_de_l_annee_precedente(curseur, aujourdhui))
+    if choix is None:
+        debut, fin = annee_scolaire(date(aujourdhui.year - 1, aujourdhui.month, 1))
+        raise EchecBanc(f"Aucune action non annulée de {debut.year}-{fin.year} n’a 20 séances.")
+    return choix
+
+
+def actions_de_l_annee_precedente(curseur, aujourdhui):
+    """The non-cancelled actions of the previous school year with at least 20 sessions, (id,
+    sessions, enrolled children), fewest children first."""
     debut, fin = annee_scolaire(date(aujourdhui.year - 1, aujourdhui.month, 1))
     curseur.execute(
         """
@@ -295,10 +313,7 @@ def choisir_l_action(curseur, aujourdhui):
         """,
         [STATUT_ANNULEE, fin, debut],
     )
-    choix = mediane_basse(curseur.fetchall())
-    if choix is None:
-        raise EchecBanc(f"Aucune action non annulée de {debut.year}-{fin.year} n’a 20 séances.")
-    return choix
+    return curseur.fetchall()
 
 
 def enfants_de_la_grille(curseur, action, jour):
@@ -330,25 +345,40 @@ def choisir_la_seance(curseur, aujourdhui):
     demo: its grids refuse writes), not cancelled, with 30 children enrolled and consenting by
     its date (or, when none has 30, the one with the most), and those children in the grid's
     order."""
+    seances = choisir_les_seances(curseur, aujourdhui, 1)
+    if not seances:
+        raise EchecBanc("Aucune séance passée de l’année en cours n’a d’enfant inscrit et consentant.")
+    return seances[0]
+
+
+def choisir_les_seances(curseur, aujourdhui, nombre):
+    """The `nombre` first sessions in choisir_la_seance's order, each of a different action:
+    [(session, date, children in the grid's order)]."""
     curseur.execute(
         """
-        SELECT s.id, s.action_id, s.date, COUNT(*) AS eligibles
-        FROM actions_seance s
-        JOIN actions_action a ON a.id = s.action_id
-        JOIN actions_inscription i ON i.action_id = s.action_id AND i.date_inscription <= s.date
-        JOIN actions_participant p ON p.id = i.participant_id AND p.date_consentement <= s.date
-        WHERE s.date BETWEEN %s AND %s AND s.annulee_le IS NULL AND a.statut <> %s AND NOT a.archivee
-        GROUP BY s.id, s.action_id, s.date
-        ORDER BY LEAST(COUNT(*), %s) DESC, s.date DESC, s.id DESC
-        LIMIT 1
+        SELECT id, action_id, date FROM (
+            SELECT DISTINCT ON (s.action_id) s.id, s.action_id, s.date, LEAST(COUNT(*), %(enfants)s) AS eligibles
+            FROM actions_seance s
+            JOIN actions_action a ON a.id = s.action_id
+            JOIN actions_inscription i ON i.action_id = s.action_id AND i.date_inscription <= s.date
+            JOIN actions_participant p ON p.id = i.participant_id AND p.date_consentement <= s.date
+            WHERE s.date BETWEEN %(rentree)s AND %(aujourdhui)s AND s.annulee_le IS NULL
+              AND a.statut <> %(annulee)s AND NOT a.archivee
+            GROUP BY s.id, s.action_id, s.date
+            ORDER BY s.action_id, eligibles DESC, s.date DESC, s.id DESC
+        ) AS la_premiere_de_chaque_action
+        ORDER BY eligibles DESC, date DESC, id DESC
+        LIMIT %(nombre)s
         """,
-        [annee_scolaire(aujourdhui)[0], aujourdhui, STATUT_ANNULEE, ENFANTS_PAR_GRILLE],
+        {
+            "rentree": annee_scolaire(aujourdhui)[0],
+            "aujourdhui": aujourdhui,
+            "annulee": STATUT_ANNULEE,
+            "enfants": ENFANTS_PAR_GRILLE,
+            "nombre": nombre,
+        },
     )
-    ligne = curseur.fetchone()
-    if ligne is None:
-        raise EchecBanc("Aucune séance passée de l’année en cours n’a d’enfant inscrit et consentant.")
-    seance, action, jour, _ = ligne
-    return seance, jour, enfants_de_la_grille(curseur, action, jour)
+    return [(seance, jour, enfants_de_la_grille(curseur, action, jour)) for seance, action, jour in curseur.fetchall()]
 
 
 def choisir_le_mois(curseur, aujourdhui):
@@ -433,10 +463,13 @@ def port_libre():
 
 
 class Serveur:
-    """gunicorn serving config.wsgi with the bench settings, stopped on leaving the block."""
+    """gunicorn serving config.wsgi with the bench settings, stopped on leaving the block; the
+    code in `racine`, served as `options` say (make charge compares worker models and versions)."""
 
-    def __init__(self, url):
+    def __init__(self, url, racine=RACINE, options=("--workers", str(WORKERS))):
         self.url = url
+        self.racine = racine
+        self.options = list(options)
         self.port = port_libre()
         descripteur, chemin = tempfile.mkstemp(prefix="bench-gunicorn-", suffix=".log")
         os.close(descripteur)
@@ -446,8 +479,8 @@ class Serveur:
         self.processus = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{self.port}"]
             # Django's own log (a 500's traceback) goes to stderr: --capture-output keeps it too.
-            + ["--workers", str(WORKERS), "--error-logfile", str(self.journal), "--capture-output"],
-            cwd=RACINE,
+            + [*self.options, "--error-logfile", str(self.journal), "--capture-output"],
+            cwd=self.racine,
             env=environnement(self.url),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -572,12 +605,25 @@ def champs_de_la_grille(client, chemin, champ, nom):
     """The fields of the page's form that has `champ` (the boxes of a grid), as loaded now."""
     reponse, contenu, _ = client.envoyer("GET", chemin)
     verifier(reponse, contenu, chemin, 200)
-    lecteur = LecteurDeFormulaires()
-    lecteur.feed(contenu.decode())
-    champs = next((champs for _, champs in lecteur.formulaires if any(c.get("name") == champ for c in champs)), None)
+    champs = champs_du_formulaire(contenu, champ)
     if champs is None:
         raise EchecBanc(f"{chemin} : pas de {nom} (champ « {champ} ») dans la page.")
     return champs
+
+
+def champs_du_formulaire(contenu, champ):
+    """The fields of the page's form that has `champ`, None without such a form."""
+    lecteur = LecteurDeFormulaires()
+    lecteur.feed(contenu.decode())
+    return next((champs for _, champs in lecteur.formulaires if any(c.get("name") == champ for c in champs)), None)
+
+
+def valeurs_de_la_grille(champs):
+    """What a session's grid sends back as it was loaded (its hidden fields: the children shown
+    ticked, the session's version), and the children it can tick."""
+    valeurs = {c["name"]: c.get("value", "") for c in champs if c.get("name") and c.get("type") != "checkbox"}
+    cochables = {int(c["value"]) for c in champs if c.get("name") == "presents" and "disabled" not in c}
+    return valeurs, cochables
 
 
 def enregistreur_de_grille(client, seance, eligibles):
@@ -588,9 +634,9 @@ def enregistreur_de_grille(client, seance, eligibles):
     def charger():
         """The grid as a user loads it before saving: its hidden fields say what it showed
         (the children ticked, the session's version), and a save writes what changed since."""
-        champs = champs_de_la_grille(client, chemin, "presents", "grille de présences")
-        valeurs = {c["name"]: c.get("value", "") for c in champs if c.get("name") and c.get("type") != "checkbox"}
-        cochables = {int(c["value"]) for c in champs if c.get("name") == "presents" and "disabled" not in c}
+        valeurs, cochables = valeurs_de_la_grille(
+            champs_de_la_grille(client, chemin, "presents", "grille de présences")
+        )
         manquants = set(eligibles) - cochables
         attendus = {"csrfmiddlewaretoken", "enfants_anonymes", "parents_presents", "presents_au_chargement", "version"}
         if manquants or not attendus <= valeurs.keys():
@@ -845,16 +891,28 @@ def evaluer(cle, petite, pleine):
     return cible, verdict
 
 
+def la_machine():
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    modele = next((ligne.split(":", 1)[1].strip() for ligne in cpuinfo if ligne.startswith("model name")), "inconnu")
+    coeurs = sum(ligne.startswith("processor") for ligne in cpuinfo)
+    memoire = int(re.search(r"MemTotal:\s+(\d+) kB", Path("/proc/meminfo").read_text())[1]) / 1024**2
+    return f"processeur : {modele}, {coeurs} cœurs ; mémoire : {ms(memoire)} Gio"
+
+
+def section_de_la_charge(texte):
+    """The section make charge wrote in the report, marks included ("" without one)."""
+    debut, fin = SECTION_DE_LA_CHARGE
+    if debut not in texte or fin not in texte:
+        return ""
+    return texte[texte.index(debut) : texte.index(fin) + len(fin)]
+
+
 def ecrire_le_rapport(resultats, version_pg, nombre, duree_totale, arguments):
     # The two standard scales always have a column, left empty when not measured this time.
     colonnes = sorted({r.echelle for r in resultats} | set(ECHELLES_STANDARD), key=ORDRE_DES_ECHELLES.index)
     par_echelle = {r.echelle: r for r in resultats}
     pleine = par_echelle.get("grande") or resultats[-1]
     petite = resultats[0] if len(resultats) > 1 else None
-    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
-    modele = next((ligne.split(":", 1)[1].strip() for ligne in cpuinfo if ligne.startswith("model name")), "inconnu")
-    coeurs = sum(ligne.startswith("processor") for ligne in cpuinfo)
-    memoire = int(re.search(r"MemTotal:\s+(\d+) kB", Path("/proc/meminfo").read_text())[1]) / 1024**2
     maintenant = datetime.now(FUSEAU)
 
     lignes = [
@@ -865,7 +923,7 @@ def ecrire_le_rapport(resultats, version_pg, nombre, duree_totale, arguments):
         "",
         "## Machine",
         "",
-        f"- processeur : {modele}, {coeurs} cœurs ; mémoire : {ms(memoire)} Gio",
+        f"- {la_machine()}",
         f"- PostgreSQL {version_pg} sur 127.0.0.1 ; Python {platform.python_version()}, "
         f"Django {version('django')}, gunicorn {version('gunicorn')} ({WORKERS} workers synchrones)",
         "",
@@ -980,6 +1038,9 @@ def ecrire_le_rapport(resultats, version_pg, nombre, duree_totale, arguments):
         "qui périme le cache : les chiffres sont recalculés."
     )
     lignes += [""] + [f"- {note}" for note in notes]
+    charge = section_de_la_charge(RAPPORT.read_text()) if RAPPORT.exists() else ""
+    if charge:
+        lignes += ["", charge]
     RAPPORT.parent.mkdir(exist_ok=True)
     RAPPORT.write_text("\n".join(lignes) + "\n")
 
