@@ -935,8 +935,13 @@ def _noter_la_grille(
         seance.presences.filter(participant_id__in=a_retirer).delete()
     if a_ajouter:
         Presence.objects.bulk_create([Presence(seance=seance, participant_id=pk) for pk in a_ajouter])
-    changements = [f"présent : {inscrits[pk]}" for pk in sorted(a_ajouter)]
-    changements += [f"absent : {inscrits[pk]}" for pk in sorted(a_retirer)]
+    # A child unticked may have been unenrolled since the grid was loaded: its presence goes,
+    # and the history names it by its code all the same.
+    codes = dict(inscrits)
+    if desinscrits := a_retirer - codes.keys():
+        codes.update(Participant.objects.filter(pk__in=desinscrits).values_list("pk", "code"))
+    changements = [f"présent : {codes[pk]}" for pk in sorted(a_ajouter)]
+    changements += [f"absent : {codes[pk]}" for pk in sorted(a_retirer)]
     for nom, valeur in effectifs.items():
         setattr(seance, nom, valeur)
     seance.version += 1

@@ -941,6 +941,18 @@ def test_unticking_a_child_removes_the_attendance(client_connecte):
     assert presents(seance) == {b.pk}
 
 
+def test_a_child_unenrolled_since_the_grid_was_loaded_and_unticked_loses_the_presence(client_connecte):
+    _, seance, (a, b, _) = action_avec_enfants(3)
+    saisir(client_connecte, seance, [a, b])
+    charge = chargement(seance)
+    Inscription.objects.filter(participant=b).delete()
+
+    assert saisir(client_connecte, seance, [a], charge=charge).status_code == 302
+
+    assert presents(seance) == {a.pk}
+    assert seance.history.first().history_change_reason == f"Présences – absent : {b.code}"
+
+
 def test_a_child_not_enrolled_is_refused_and_nothing_is_saved(client_connecte):
     action, seance, (a, _, _) = action_avec_enfants(3)
     etranger = ParticipantFactory(structure=action.porteur)
