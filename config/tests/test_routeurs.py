@@ -29,6 +29,7 @@ from dossiers.enums import EtatDossier
 from dossiers.models import Dossier
 from fiches.models import Contrat, Fiche, Quartier
 from fiches.tests.factories import ContratFactory
+from indicateurs import fraicheur
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=[DEFAULT_DB_ALIAS, REPLIQUE])
 
@@ -254,6 +255,25 @@ def test_a_request_read_on_the_replica_that_writes_reads_the_rest_from_the_prima
             assert routeur.db_for_read(Fiche) == DEFAULT_DB_ALIAS
     finally:
         routeurs._base_de_lecture.reset(jeton)
+
+
+def test_figures_computed_on_the_replica_are_served_and_never_kept(lectures_reparties):
+    """The dashboards' cache (indicateurs.fraicheur) is emptied by a new generation at each write
+    on the primary; figures a replica computed before replaying that write must not be kept under
+    it, or everyone would read them until the next write."""
+
+    def sur_la_replique(calcul):
+        jeton = routeurs._base_de_lecture.set(REPLIQUE)
+        try:
+            return fraicheur.en_cache("tableau", calcul)
+        finally:
+            routeurs._base_de_lecture.reset(jeton)
+
+    assert sur_la_replique(lambda: "lus sur la réplique") == "lus sur la réplique"
+    assert sur_la_replique(lambda: "relus sur la réplique") == "relus sur la réplique"
+    # The primary's are kept, and served to the replica's readers too.
+    assert fraicheur.en_cache("tableau", lambda: "lus sur le primaire") == "lus sur le primaire"
+    assert sur_la_replique(lambda: "relus sur la réplique") == "lus sur le primaire"
 
 
 def test_migrations_run_on_the_primary_only():
