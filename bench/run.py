@@ -142,7 +142,12 @@ def url_de_la_base(echelle):
 
 
 def environnement(url):
-    return dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.bench", DATABASE_URL=url)
+    variables = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.bench", DATABASE_URL=url)
+    # BENCH_REPLICA_URL: a hot standby of the bench's server (scripts/replique.sh), which the app
+    # then reads as docs/deploiement.md says; the same database on it.
+    if replique := os.environ.get("BENCH_REPLICA_URL"):
+        variables["DATABASE_REPLICA_URL"] = f"{replique.rstrip('/')}/{url.rsplit('/', 1)[1]}"
+    return variables
 
 
 def manage(url, *arguments):

@@ -3,8 +3,9 @@ the benchmark (bench/run.py) reads them from outside the server. Used by config.
 only: the header would tell anyone how the pages query the database."""
 
 import time
+from contextlib import ExitStack
 
-from django.db import connection
+from django.db import connections
 
 
 class MesureRequetesMiddleware:
@@ -23,7 +24,10 @@ class MesureRequetesMiddleware:
                 compteur["duree"] += time.perf_counter() - debut
 
         debut = time.perf_counter()
-        with connection.execute_wrapper(compter):
+        # The primary's queries and, when there is one, the replica's (config.routeurs).
+        with ExitStack() as pile:
+            for alias in connections:
+                pile.enter_context(connections[alias].execute_wrapper(compter))
             response = self.get_response(request)
         total = time.perf_counter() - debut
         # Header values must be ASCII: no accent in "requetes".

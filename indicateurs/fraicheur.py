@@ -21,9 +21,11 @@ import hashlib
 import uuid
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, router, transaction
 from django.db.backends.signals import connection_created
 from django.utils import timezone
+
+from .models import Indicateur
 
 CLE_GENERATION = "indicateurs:generation"
 # Figures are recomputed at least this often (seconds), whatever the cache's own default.
@@ -87,5 +89,9 @@ def en_cache(cle, calcul, *, aujourdhui=None):
     valeur = cache.get(cle_complete)
     if valeur is None:
         valeur = calcul()
-        cache.set(cle_complete, valeur, DUREE_EN_CACHE)
+        # Figures read on a replica (docs/deploiement.md) may predate a write its lag has not
+        # replayed yet, whose generation is already drawn: kept under it, they would outlive the
+        # lag until the next write. They are served, and only the primary's are kept.
+        if router.db_for_read(Indicateur) == DEFAULT_DB_ALIAS:
+            cache.set(cle_complete, valeur, DUREE_EN_CACHE)
     return valeur

@@ -112,6 +112,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # city's data (docs/performance.md). Short queries gain nothing from JIT.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A PostgreSQL streaming replica, when there is one (docs/deploiement.md): partner, public and API
+# reads go to it (config.routeurs), the rest, every write and the migrations to the primary. A
+# replica down or lagging more than REPLIQUE_RETARD_MAX seconds is left aside, checked again every
+# REPLIQUE_VERIFICATION seconds, or REPLIQUE_PAUSE_APRES_PANNE after a failed connection; a user who
+# wrote reads from the primary for LECTURE_PRIMAIRE_APRES_ECRITURE seconds, longer than the lag
+# allowed, so that they see what they saved.
+REPLIQUE_RETARD_MAX = float(os.environ.get("REPLIQUE_RETARD_MAX", "5"))
+REPLIQUE_VERIFICATION = float(os.environ.get("REPLIQUE_VERIFICATION", "2"))
+REPLIQUE_PAUSE_APRES_PANNE = float(os.environ.get("REPLIQUE_PAUSE_APRES_PANNE", "10"))
+LECTURE_PRIMAIRE_APRES_ECRITURE = int(os.environ.get("LECTURE_PRIMAIRE_APRES_ECRITURE", "15"))
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replique"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    # A replica that does not answer within 2 s is taken for down, and the primary read instead.
+    DATABASES["replique"]["OPTIONS"] = {"options": "-c jit=off", "connect_timeout": 2}
+    DATABASE_ROUTERS = ["config.routeurs.RouteurReplique"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("comptes.perimetre.PerimetreMiddleware") + 1, "config.routeurs.LectureMiddleware"
+    )
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

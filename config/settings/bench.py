@@ -22,8 +22,10 @@ FETCH_RAISE = False
 DEMO_AUTORISEE = True
 SECRET_KEY = SECRET_KEY or "bench-only-insecure-key-never-used-in-production"  # noqa: F405
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
-# Production reuses connections (.env.example: CONN_MAX_AGE=60); so does the benchmark unless told.
-DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))  # noqa: F405
+# Production reuses connections (.env.example: CONN_MAX_AGE=60); so does the benchmark unless told,
+# to the replica too when there is one (DATABASE_REPLICA_URL, docs/deploiement.md).
+for _base in DATABASES.values():  # noqa: F405
+    _base["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
 
 # Plain HTTP: no SSL redirect, no HSTS, no secure cookies, default cookie names (sessionid,
 # csrftoken), which the benchmark sends back.
