@@ -4,6 +4,7 @@ load and built again once, in one pass each, after it. PostgreSQL only."""
 
 import io
 import json
+from contextlib import contextmanager
 from datetime import date, datetime, time
 from itertools import islice
 
@@ -141,13 +142,24 @@ def _definitions(tables):
         return sorted(curseur.fetchall(), key=lambda ligne: ligne[4] == "f")
 
 
+@contextmanager
+def _controles_faits():
+    """A cursor for altering tables: PostgreSQL refuses while foreign keys checked at commit
+    (Django's are) wait on rows written earlier in the transaction; they are checked first,
+    and deferred again after."""
+    with connection.cursor() as curseur:
+        curseur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        yield curseur
+        curseur.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 def index_retirer(tables):
     """Drop the tables' secondary indexes and their constraints but the primary keys, before a
     load: building each again once, in one pass over the loaded rows (index_retablir), is
     cheaper than keeping it up to date row after row. Returns what index_retablir needs."""
     definitions = _definitions(tables)
     quote = connection.ops.quote_name
-    with connection.cursor() as curseur:
+    with _controles_faits() as curseur:
         for nom, table, sorte, _, _ in reversed(definitions):
             if sorte == "c":
                 curseur.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(nom)}")
@@ -159,7 +171,7 @@ def index_retirer(tables):
 def index_retablir(definitions, *, memoire="1GB"):
     """Build again what index_retirer dropped; the foreign keys come back validated."""
     quote = connection.ops.quote_name
-    with connection.cursor() as curseur:
+    with _controles_faits() as curseur:
         # For this transaction only: each index sorted in memory rather than on disk.
         curseur.execute("SET LOCAL maintenance_work_mem = %s", [memoire])
         for nom, table, sorte, definition, _ in definitions:

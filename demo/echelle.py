@@ -329,16 +329,16 @@ def _presences(alea, seances, inscriptions, assiduite):
                 yield seance.pk, participant_id
 
 
-def _financements(alea, actions, sources, aujourdhui):
+def _financements(alea, actions, sources, aujourdhui, ecriture):
     financements = [
         financement_fictif(alea, action=action, sources=sources, aujourdhui=aujourdhui, demande_max=15000)
         for action in actions
         if sources and action.statut != StatutAction.ANNULEE and alea.random() <= 0.7
     ]
-    return bulk_create_with_history(financements, Financement, batch_size=LOT)
+    return ecriture.creer(Financement, financements)
 
 
-def _questionnaires(disponibles, inscriptions, aujourdhui, graine):
+def _questionnaires(disponibles, inscriptions, aujourdhui, graine, ecriture):
     """The consents that cover the questionnaire and the answers of the actions that propose it,
     drawn apart as in the demo, so that the rest of the generated data stays as it was."""
     alea = random.Random(graine + 2)
@@ -349,7 +349,7 @@ def _questionnaires(disponibles, inscriptions, aujourdhui, graine):
     remplis = questionnaires_fictifs(
         alea, inscriptions=inscriptions, enfants=enfants, couverts=set(couverts), aujourdhui=aujourdhui
     )
-    return len(bulk_create_with_history(remplis, QuestionnaireRempli, batch_size=LOT))
+    return len(ecriture.creer(QuestionnaireRempli, remplis))
 
 
 @transaction.atomic
@@ -375,8 +375,8 @@ def generer_activite_a_l_echelle(*, contrat, echelle, aujourdhui=None, rang=0, e
     seances = _seances(alea, actions, details, aujourdhui, ecriture)
     inscriptions, assiduite = _inscriptions(alea, actions, details, disponibles, ecriture)
     presences = ecriture.presences(_presences(alea, seances, inscriptions, assiduite))
-    financements = _financements(alea, actions, territoire["sources"], aujourdhui)
-    questionnaires = _questionnaires(disponibles, inscriptions, aujourdhui, graine)
+    financements = _financements(alea, actions, territoire["sources"], aujourdhui, ecriture)
+    questionnaires = _questionnaires(disponibles, inscriptions, aujourdhui, graine, ecriture)
     dossiers = generer_dossiers_a_l_echelle(
         alea=alea,
         contrat=contrat,

@@ -9,8 +9,7 @@ from contextlib import contextmanager
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
-from actions.models import Action, Inscription, Participant, Presence, Seance
-from actions.resumes import resumer_le_contrat
+from actions.models import Action, Financement, Inscription, Participant, Presence, QuestionnaireRempli, Seance
 from comptes.auth import PREFIXE_DEMO
 from comptes.enums import Role
 from comptes.services import adhesion_definir
@@ -22,6 +21,7 @@ from indicateurs.services import reference_charger
 from .copie import EcritureParCopie, index_retablir, index_retirer
 from .echelle import generer_activite_a_l_echelle
 from .fiche_fictive import charger_fiche_fictive
+from .resumes_en_sql import MODELES_RESUMES, resumer_en_sql
 from .territoire import NOMS_DE_QUARTIERS, QUARTIERS, ajouter_des_quartiers, codes_de_quartiers
 
 # The cities the region adds to the demo's, each in a département of Île-de-France (zone C, as
@@ -39,7 +39,7 @@ VILLES = [
 ]
 # Numbered 90 and above in their département, as the demo's: no real quartier has these codes.
 PREMIER_NUMERO = 90
-MODELES_CHARGES = [Participant, Seance, Inscription, Presence]
+MODELES_CHARGES = [Participant, Seance, Inscription, Presence, QuestionnaireRempli, Financement]
 
 
 class RegionRefusee(Exception):
@@ -105,7 +105,7 @@ def contrat_de_la_region(*, rang, quartiers):
 def _tables_chargees():
     return [
         table
-        for modele in MODELES_CHARGES
+        for modele in MODELES_CHARGES + MODELES_RESUMES
         for table in [
             modele._meta.db_table,
             *([modele.history.model._meta.db_table] if hasattr(modele, "history") else []),
@@ -143,12 +143,11 @@ def generer_la_region(*, contrat, echelle, journal=print, aujourdhui=None):
                 )
             for cle, valeur in activite.items():
                 totaux[cle] = totaux.get(cle, 0) + valeur
+        with _phase(journal, "résumés des tableaux de bord (SQL)"):
+            resumer_en_sql(journal=journal)
         with _phase(journal, "index secondaires et contraintes reconstruits"):
             index_retablir(definitions)
         with _phase(journal, "ANALYZE des tables chargées"), connection.cursor() as curseur:
             for table in tables:
                 curseur.execute(f"ANALYZE {connection.ops.quote_name(table)}")
-        for contrat_de_ville in contrats:
-            with _phase(journal, f"résumés de « {contrat_de_ville.code} »"):
-                resumer_le_contrat(contrat=contrat_de_ville)
     return contrats, totaux
