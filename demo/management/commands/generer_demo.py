@@ -35,6 +35,11 @@ class Command(BaseCommand):
             help="Volume de l’activité générée (demo par défaut).",
         )
 
+    def _journal(self, message):
+        # Each phase as it ends, even when the output goes to a file.
+        self.stdout.write(message)
+        self.stdout.flush()
+
     def handle(self, *args, echelle, **options):
         contrat = Contrat.objects.order_by("pk").first()
         if contrat is None:
@@ -63,7 +68,7 @@ class Command(BaseCommand):
                 if ECHELLES[echelle].contrats > 1:
                     self.stdout.write("Durée de chaque phase :")
                     contrats, activite = generer_la_region(
-                        contrat=contrat, echelle=ECHELLES[echelle], journal=self.stdout.write
+                        contrat=contrat, echelle=ECHELLES[echelle], journal=self._journal
                     )
                 else:
                     activite = generer_activite_a_l_echelle(contrat=contrat, echelle=ECHELLES[echelle])
