@@ -9,7 +9,10 @@ from datetime import date, datetime, time
 from itertools import islice
 
 from django.db import connection
+from django.db.models import JSONField
 from django.utils import timezone
+
+from actions.models import Presence
 
 LIGNES_PAR_LECTURE = 2000
 
@@ -24,8 +27,6 @@ def _texte(valeur):
         return str(valeur)
     if isinstance(valeur, (datetime, date, time)):
         return valeur.isoformat()
-    if isinstance(valeur, (list, dict)):
-        valeur = json.dumps(valeur)
     return str(valeur).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
@@ -82,14 +83,19 @@ def _reserver_les_cles(modele, nombre):
         return curseur.fetchone()[0] - nombre + 1
 
 
-def _valeurs(modele, objets, champs):
+def _valeur(champ, objet):
+    """What an INSERT would write of the field, in a type _texte knows."""
+    if getattr(champ, "auto_now", False) or getattr(champ, "auto_now_add", False):
+        return champ.pre_save(objet, True)
+    valeur = getattr(objet, champ.attname)
+    if isinstance(champ, JSONField) and valeur is not None:
+        return json.dumps(valeur, cls=champ.encoder)
+    return valeur
+
+
+def _valeurs(objets, champs):
     for objet in objets:
-        yield tuple(
-            champ.pre_save(objet, True)
-            if getattr(champ, "auto_now", False) or getattr(champ, "auto_now_add", False)
-            else getattr(objet, champ.attname)
-            for champ in champs
-        )
+        yield tuple(_valeur(champ, objet) for champ in champs)
 
 
 class EcritureParCopie:
@@ -102,22 +108,20 @@ class EcritureParCopie:
             objet.pk = premier + rang
             objet._state.adding, objet._state.db = False, connection.alias
         champs = modele._meta.concrete_fields
-        copier(modele._meta.db_table, [c.column for c in champs], _valeurs(modele, objets, champs))
+        copier(modele._meta.db_table, [c.column for c in champs], _valeurs(objets, champs))
         historique = modele.history.model
-        suivis = [champ.attname for champ in historique.tracked_fields]
-        colonnes = {champ.attname: champ.column for champ in historique._meta.concrete_fields}
+        # The original's fields, under the same columns in the history.
+        suivis = historique.tracked_fields
         maintenant = timezone.now()
         copier(
             historique._meta.db_table,
             ["history_date", "history_user_id", "history_change_reason", "history_type"]
-            + [colonnes[attname] for attname in suivis],
-            ((maintenant, None, "", "+", *(getattr(objet, attname) for attname in suivis)) for objet in objets),
+            + [champ.column for champ in suivis],
+            ((maintenant, None, "", "+", *(_valeur(champ, objet) for champ in suivis)) for objet in objets),
         )
         return objets
 
     def presences(self, couples):
-        from actions.models import Presence
-
         return copier(Presence._meta.db_table, ["seance_id", "participant_id"], couples)
 
 

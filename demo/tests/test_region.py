@@ -1,11 +1,12 @@
 from collections import Counter
+from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from actions.models import Action, Inscription, Participant, Presence, Seance
+from actions.models import Action, Financement, Inscription, Participant, Presence, QuestionnaireRempli, Seance
 from demo.copie import _definitions
 from demo.echelle import ECHELLES, Echelle
 from demo.region import MODELES_CHARGES
@@ -73,8 +74,12 @@ def test_the_region_s_volumes_keep_the_generator_s_shape(region):
     assert 15 <= seances / Action.objects.count() <= 35
     assert 8 <= presences / seances <= 30
     # As bulk_create_with_history writes them: one creation entry per row; presences have none.
-    for modele in (Participant, Seance, Inscription):
+    for modele in (Participant, Seance, Inscription, QuestionnaireRempli, Financement):
         assert modele.history.filter(history_type="+").count() == modele.objects.count()
+    # Values COPY wrote as the ORM reads them back: JSON, decimals.
+    rempli = QuestionnaireRempli.objects.order_by("pk").first()
+    assert isinstance(rempli.reponses, dict) and rempli.reponses
+    assert isinstance(rempli.score, Decimal)
 
 
 @sur_postgresql
