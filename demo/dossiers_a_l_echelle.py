@@ -120,7 +120,7 @@ def generer_dossiers_a_l_echelle(*, alea, contrat, annees, actions, details, fin
     (the last is the current one). The lines ask what the action's funding asked; the
     envelopes hold what was granted, and a margin."""
     courante = annees[-1]
-    fiche = Fiche.objects.get(code="1.2.3")
+    fiche = Fiche.objects.du_contrat(contrat).get(code="1.2.3")
     source = SourceFinancement.objects.filter(contrat=contrat, categorie="politique_ville").first()
     if source is None:
         return {"campagnes": 0, "dossiers": 0}

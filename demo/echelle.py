@@ -7,6 +7,7 @@ that trickle in after the start, attendance that varies by child and wanes towar
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import batched
 
 from django.db import transaction
 from django.utils import timezone
@@ -46,11 +47,23 @@ class Echelle:
     actions: int
     enfants: int
     annees: int = 6
+    # The volumes are spread evenly over this many contracts, each generated as a city of its own.
+    contrats: int = 1
+
+    def par_contrat(self):
+        return Echelle(
+            quartiers=self.quartiers // self.contrats,
+            actions=self.actions // self.contrats,
+            enfants=self.enfants // self.contrats,
+            annees=self.annees,
+        )
 
 
 ECHELLES = {
     "grande": Echelle(quartiers=40, actions=6000, enfants=60000),
     "dixieme": Echelle(quartiers=5, actions=600, enfants=6000),
+    # A region: ten large cities, each its own contract (PostgreSQL only, loaded by COPY).
+    "region": Echelle(quartiers=400, actions=60000, enfants=600000, contrats=10),
 }
 
 # School holidays, as (month, day) ranges: no session then.
@@ -108,6 +121,21 @@ def _calendrier(alea, annee, rythme):
     return debut, fin, dates
 
 
+class EcritureOrm:
+    """The writes of the generator through the ORM, on any database: the rows with a creation
+    entry in their history, the presences without (they have none)."""
+
+    def creer(self, modele, objets):
+        return bulk_create_with_history(objets, modele, batch_size=LOT)
+
+    def presences(self, couples):
+        total = 0
+        for lot in batched(couples, LOT, strict=False):
+            Presence.objects.bulk_create([Presence(seance_id=seance, participant_id=enfant) for seance, enfant in lot])
+            total += len(lot)
+        return total
+
+
 def _territoire(contrat):
     structures = list(
         Structure.objects.filter(contrat=contrat, active=True, quartiers__isnull=False)
@@ -120,7 +148,10 @@ def _territoire(contrat):
         "structures": structures,
         "ecoles": [e for e in etablissements if e.type != "college"],
         "colleges": [e for e in etablissements if e.type == "college"],
-        "realisations": {r.code: r for r in RealisationAttendue.objects.filter(fiche__code="1.2.3")},
+        "realisations": {
+            r.code: r
+            for r in RealisationAttendue.objects.filter(fiche__code="1.2.3", fiche__enjeu__axe__pilier__contrat=contrat)
+        },
         "thematiques": {t.code: t for t in Thematique.objects.all()},
         "dispositifs": {d.code: d for d in Dispositif.objects.all()},
         "partenaires": list(Partenaire.objects.filter(contrat=contrat)),
@@ -133,7 +164,7 @@ def _poids(structure):
     return 1 + len(structure.quartiers.all())
 
 
-def _enfants(alea, echelle, territoire, annees):
+def _enfants(alea, echelle, territoire, annees, ecriture):
     """Children spread over the structures by weight; each is followed for one to four school
     years from a year of arrival, and is a year older in each."""
     structures = territoire["structures"]
@@ -165,7 +196,7 @@ def _enfants(alea, echelle, territoire, annees):
         periodes.append(range(arrivee, arrivee + duree))
     for enfant, code in zip(enfants, nouveaux_codes(len(enfants)), strict=True):
         enfant.code = code
-    enfants = bulk_create_with_history(enfants, Participant, batch_size=LOT)
+    enfants = ecriture.creer(Participant, enfants)
     # Who each structure can enrol, per school year.
     disponibles = {}
     for enfant, periode in zip(enfants, periodes, strict=True):
@@ -182,10 +213,10 @@ def _statut(debut, fin, aujourdhui, alea):
     return StatutAction.EN_COURS if debut <= aujourdhui else StatutAction.PREVUE
 
 
-def _actions(alea, echelle, territoire, annees, aujourdhui):
+def _actions(alea, echelle, territoire, annees, aujourdhui, graine):
     # Drawn apart, so that the rest of the generated data stays as it was.
-    alea_coimplication = random.Random(2027)
-    alea_questionnaire = random.Random(2028)
+    alea_coimplication = random.Random(graine + 1)
+    alea_questionnaire = random.Random(graine + 2)
     structures = territoire["structures"]
     poids = [_poids(s) for s in structures]
     par_annee = echelle.actions // len(annees)
@@ -228,7 +259,7 @@ def _actions(alea, echelle, territoire, annees, aujourdhui):
     return creer_actions_en_lot(actions, details, lot=LOT), details
 
 
-def _seances(alea, actions, details, aujourdhui):
+def _seances(alea, actions, details, aujourdhui, ecriture):
     seances = []
     for action, detail in zip(actions, details, strict=True):
         if action.statut == StatutAction.ANNULEE:
@@ -254,10 +285,10 @@ def _seances(alea, actions, details, aujourdhui):
                     saisie_le=saisie_le,
                 )
             )
-    return bulk_create_with_history(seances, Seance, batch_size=LOT)
+    return ecriture.creer(Seance, seances)
 
 
-def _inscriptions(alea, actions, details, disponibles):
+def _inscriptions(alea, actions, details, disponibles, ecriture):
     inscriptions, assiduite = [], {}
     for action, detail in zip(actions, details, strict=True):
         if action.statut == StatutAction.ANNULEE or detail["rythme"] == "evenement":
@@ -272,17 +303,17 @@ def _inscriptions(alea, actions, details, disponibles):
                 jour += timedelta(days=alea.randint(0, (derniere_inscription - action.date_debut).days))
             inscriptions.append(Inscription(action=action, participant=enfant, date_inscription=jour))
             assiduite[(action.pk, enfant.pk)] = (alea.betavariate(6, 1.5), enfant.date_consentement)
-    return bulk_create_with_history(inscriptions, Inscription, batch_size=LOT), assiduite
+    return ecriture.creer(Inscription, inscriptions), assiduite
 
 
 def _presences(alea, seances, inscriptions, assiduite):
-    """Ticks for the sessions whose grid was saved, written in batches so memory stays flat."""
+    """Ticks for the sessions whose grid was saved, as (session, child) pairs drawn as they are
+    written, so that memory stays flat."""
     inscrits = {}
     for inscription in inscriptions:
         inscrits.setdefault(inscription.action_id, []).append(
             (inscription.participant_id, inscription.date_inscription)
         )
-    total, lot = 0, []
     for seance in seances:
         if not seance.saisie_le:
             continue
@@ -295,28 +326,22 @@ def _presences(alea, seances, inscriptions, assiduite):
                 and consentement <= seance.date
                 and alea.random() < propension * saison
             ):
-                lot.append(Presence(seance_id=seance.pk, participant_id=participant_id))
-        if len(lot) >= LOT:
-            Presence.objects.bulk_create(lot)
-            total += len(lot)
-            lot = []
-    Presence.objects.bulk_create(lot)
-    return total + len(lot)
+                yield seance.pk, participant_id
 
 
-def _financements(alea, actions, sources, aujourdhui):
+def _financements(alea, actions, sources, aujourdhui, ecriture):
     financements = [
         financement_fictif(alea, action=action, sources=sources, aujourdhui=aujourdhui, demande_max=15000)
         for action in actions
         if sources and action.statut != StatutAction.ANNULEE and alea.random() <= 0.7
     ]
-    return bulk_create_with_history(financements, Financement, batch_size=LOT)
+    return ecriture.creer(Financement, financements)
 
 
-def _questionnaires(disponibles, inscriptions, aujourdhui):
+def _questionnaires(disponibles, inscriptions, aujourdhui, graine, ecriture):
     """The consents that cover the questionnaire and the answers of the actions that propose it,
     drawn apart as in the demo, so that the rest of the generated data stays as it was."""
-    alea = random.Random(2028)
+    alea = random.Random(graine + 2)
     enfants = {enfant.pk: enfant for groupe in disponibles.values() for enfant in groupe}
     couverts = consentements_au_questionnaire(alea, sorted(enfants.values(), key=lambda enfant: enfant.pk))
     for debut in range(0, len(couverts), LOT):
@@ -324,29 +349,34 @@ def _questionnaires(disponibles, inscriptions, aujourdhui):
     remplis = questionnaires_fictifs(
         alea, inscriptions=inscriptions, enfants=enfants, couverts=set(couverts), aujourdhui=aujourdhui
     )
-    return len(bulk_create_with_history(remplis, QuestionnaireRempli, batch_size=LOT))
+    return len(ecriture.creer(QuestionnaireRempli, remplis))
 
 
 @transaction.atomic
-def generer_activite_a_l_echelle(*, contrat, echelle, aujourdhui=None):
+def generer_activite_a_l_echelle(*, contrat, echelle, aujourdhui=None, rang=0, ecriture=None, resumer=True):
     """Fill the contract's territory (already grown to `echelle.quartiers`) with the volumes of
-    the scale. Does nothing when the contract already has actions."""
+    the scale. Does nothing when the contract already has actions. `rang`, a contract's rank in
+    a region, seeds its draws apart from the others'; `ecriture` writes the rows (through the
+    ORM unless given, demo.copie.EcritureParCopie); without `resumer`, the summaries are left
+    to the caller (resumer_le_contrat), to be written once the rows are indexed."""
     if Action.objects.filter(porteur__contrat=contrat).exists():
         return None
-    alea = random.Random(2026)
+    ecriture = ecriture or EcritureOrm()
+    graine = 2026 + 10 * rang
+    alea = random.Random(graine)
     aujourdhui = aujourdhui or timezone.localdate()
     courante = AnneeScolaire.de_la_date(aujourdhui)
     annees = [AnneeScolaire(courante.annee_de_rentree - decalage) for decalage in reversed(range(echelle.annees))]
     territoire = _territoire(contrat)
     if not territoire["structures"]:
         raise ValueError("Aucune structure active du contrat n’intervient dans un quartier : rien à générer.")
-    disponibles = _enfants(alea, echelle, territoire, annees)
-    actions, details = _actions(alea, echelle, territoire, annees, aujourdhui)
-    seances = _seances(alea, actions, details, aujourdhui)
-    inscriptions, assiduite = _inscriptions(alea, actions, details, disponibles)
-    presences = _presences(alea, seances, inscriptions, assiduite)
-    financements = _financements(alea, actions, territoire["sources"], aujourdhui)
-    questionnaires = _questionnaires(disponibles, inscriptions, aujourdhui)
+    disponibles = _enfants(alea, echelle, territoire, annees, ecriture)
+    actions, details = _actions(alea, echelle, territoire, annees, aujourdhui, graine)
+    seances = _seances(alea, actions, details, aujourdhui, ecriture)
+    inscriptions, assiduite = _inscriptions(alea, actions, details, disponibles, ecriture)
+    presences = ecriture.presences(_presences(alea, seances, inscriptions, assiduite))
+    financements = _financements(alea, actions, territoire["sources"], aujourdhui, ecriture)
+    questionnaires = _questionnaires(disponibles, inscriptions, aujourdhui, graine, ecriture)
     dossiers = generer_dossiers_a_l_echelle(
         alea=alea,
         contrat=contrat,
@@ -356,7 +386,8 @@ def generer_activite_a_l_echelle(*, contrat, echelle, aujourdhui=None):
         financements=financements,
         aujourdhui=aujourdhui,
     )
-    resumer_le_contrat(contrat=contrat)
+    if resumer:
+        resumer_le_contrat(contrat=contrat)
     return {
         "actions": len(actions),
         "seances": len(seances),

@@ -181,8 +181,10 @@ def _contour_du_rang(rang):
     return rectangle(2.29 + colonne * 0.012, 48.998 - ligne * 0.008, 2.30 + colonne * 0.012, 49.004 - ligne * 0.008)
 
 
-def _codes_des_quartiers_ajoutes():
-    return [f"QN095{numero}{lettre}" for numero in range(96, 100) for lettre in "ABCDEFGHJKLMNPRSTUVWXYZ"]
+def codes_de_quartiers(departement="095", premier=96):
+    return [
+        f"QN{departement}{numero}{lettre}" for numero in range(premier, 100) for lettre in "ABCDEFGHJKLMNPRSTUVWXYZ"
+    ]
 
 
 @transaction.atomic
@@ -190,7 +192,7 @@ def contours_completer(*, contrat):
     """Give the demo's quartiers that have none their outline: a database generated before the
     maps (the bench's) draws them without being generated again."""
     contours_importer(contours=lire_contours(CONTOURS.read_bytes()).contours, appliquer=True, contrat=contrat)
-    for rang, code in enumerate(_codes_des_quartiers_ajoutes()):
+    for rang, code in enumerate(codes_de_quartiers()):
         Quartier.objects.filter(contrat=contrat, code=code, contour__isnull=True).update(contour=_contour_du_rang(rang))
 
 
@@ -199,11 +201,23 @@ def etendre_territoire(*, contrat, quartiers):
     """Grow the demo territory to a large city's: up to `quartiers` quartiers, each with its
     centre social, two schools, an association for every three quartiers and a collège for
     every two. Run after generer_demo; does nothing for quartiers that already exist."""
+    return ajouter_des_quartiers(
+        contrat=contrat,
+        noms=NOMS_DE_QUARTIERS[: max(quartiers - len(QUARTIERS), 0)],
+        codes=codes_de_quartiers(),
+        departement="095",
+    )
+
+
+def ajouter_des_quartiers(*, contrat, noms, codes, departement, serie=0):
+    """The quartiers named `noms` and coded `codes`, spread over the contract's communes, with
+    what etendre_territoire gives each. Their schools' UAI are numbered in the département
+    from 9100 (écoles) and 9300 (collèges), 400 further for each `serie` of a département
+    shared by several contracts."""
     communes = list(contrat.communes.order_by("code_insee"))
     types = {t.libelle: t for t in TypeStructure.objects.all()}
-    codes = _codes_des_quartiers_ajoutes()
     nouveaux = []
-    for rang, nom in enumerate(NOMS_DE_QUARTIERS[: max(quartiers - len(QUARTIERS), 0)]):
+    for rang, nom in enumerate(noms):
         commune = communes[rang % len(communes)]
         quartier, cree = Quartier.objects.get_or_create(
             code=codes[rang], defaults={"contrat": contrat, "nom": nom, "contour": _contour_du_rang(rang)}
@@ -222,7 +236,7 @@ def etendre_territoire(*, contrat, quartiers):
                 ("École maternelle", TypeEtablissement.ECOLE_MATERNELLE),
             ]
         ):
-            chiffres = f"095{9100 + 2 * rang + decalage}"
+            chiffres = f"{departement}{9100 + 400 * serie + 2 * rang + decalage}"
             Etablissement.objects.create(
                 uai=chiffres + lettre_cle_uai(chiffres),
                 contrat=contrat,
@@ -242,7 +256,7 @@ def etendre_territoire(*, contrat, quartiers):
         )
         association.quartiers.set(groupe)
     for rang in range(0, len(nouveaux), 2):
-        chiffres = f"095{9300 + rang}"
+        chiffres = f"{departement}{9300 + 400 * serie + rang}"
         Etablissement.objects.create(
             uai=chiffres + lettre_cle_uai(chiffres),
             contrat=contrat,
