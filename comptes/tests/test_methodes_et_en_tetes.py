@@ -100,6 +100,7 @@ def test_in_production_static_files_carry_the_security_headers_too():
         "SECRET_KEY": "x" * 50,
         "ALLOWED_HOSTS": "fiches.exemple.fr",
         "DATABASE_URL": "postgres://personne@127.0.0.1:5432/aucune",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
     }
     code = "import django; django.setup(); from django.conf import settings; print('\\n'.join(settings.MIDDLEWARE))"
     sortie = subprocess.run(
