@@ -736,6 +736,10 @@ class EffectifAnnuel(Modele):
         return f"{self.annee_scolaire} {self.perimetre}: {self.nb_enfants}"
 
 
+# A row of ArriveesDuJour per value of these, in the order a dashboard reads them.
+CLE_DES_ARRIVEES = ["contrat", "annee_scolaire", "fiche", "perimetre", "jour", "sexe", "niveau_scolaire", "residence"]
+
+
 class ArriveesDuJour(Modele):
     """How many children came for the first time of the school year to a fiche's actions, in a
     perimeter, on a day, per profile: the same key as EffectifAnnuel plus the day, moved by the same rewrites of
@@ -759,38 +763,13 @@ class ArriveesDuJour(Modele):
         verbose_name_plural = _("arrivées par jour")
         constraints = [
             # A dashboard reads the days of one year, fiche and perimeter up to a date.
-            models.UniqueConstraint(
-                fields=[
-                    "contrat",
-                    "annee_scolaire",
-                    "fiche",
-                    "perimetre",
-                    "jour",
-                    "sexe",
-                    "niveau_scolaire",
-                    "residence",
-                ],
-                name="arrivees_du_jour_unique",
-            )
+            models.UniqueConstraint(fields=CLE_DES_ARRIVEES, name="arrivees_du_jour_unique")
         ]
         indexes = [
             # The same columns and the count: PostgreSQL answers a dashboard from the index alone,
             # instead of reading a heap page per row where the rows of many contracts interleave
             # (a region's database: 96 → 7 ms for a contract's two years).
-            models.Index(
-                fields=[
-                    "contrat",
-                    "annee_scolaire",
-                    "fiche",
-                    "perimetre",
-                    "jour",
-                    "sexe",
-                    "niveau_scolaire",
-                    "residence",
-                    "nb_enfants",
-                ],
-                name="arrivees_du_jour_lecture",
-            )
+            models.Index(fields=[*CLE_DES_ARRIVEES, "nb_enfants"], name="arrivees_du_jour_lecture")
         ]
 
     def __str__(self):
