@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from hypothesis import HealthCheck
 from hypothesis import settings as reglages_hypothesis
 
@@ -25,6 +26,14 @@ _COMMUNS = {
 reglages_hypothesis.register_profile("ci", max_examples=6, **_COMMUNS)
 reglages_hypothesis.register_profile("fouille", max_examples=60, **_COMMUNS)
 reglages_hypothesis.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(autouse=True)
+def _cache_vide():
+    """Each test starts with an empty cache: a test's database is rolled back, which no write
+    statement tells the dashboards' cache (indicateurs.fraicheur), so the figures it computed
+    would otherwise meet the next test's tables at the same versions."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -59,6 +59,8 @@ CIBLES = {
     "quartier": (150, True),
     "tableau_apres_saisie": (150, True),
     "quartier_apres_saisie": (150, True),
+    "tableau_sans_cache": (150, True),
+    "quartier_sans_cache": (150, True),
     "liste": (100, False),
     "action": (100, False),
     "export": (150, False),
@@ -689,6 +691,18 @@ def mesurer_apres_une_saisie(client, titre, chemin, nombre, seance, eligibles):
     return mesurer(titre, lire, nombre, 200)
 
 
+def mesurer_sans_cache(client, titre, chemin, nombre):
+    """The page read with the cache emptied before each read: every figure and every dataset
+    computed afresh, what a dashboard costs the first time, or after a write that changes all
+    its data."""
+
+    def lire(rang):
+        vider_le_cache()
+        return chemin, client.envoyer("GET", chemin)
+
+    return mesurer(titre, lire, nombre, 200)
+
+
 def mesurer_la_saisie_du_mois(client, action, mois, seances, eligibles, nombre):
     """The month grid saved with the chosen sessions' boxes of the chosen children ticked as
     one of two grids in turn (every other box as loaded): each save writes in every session."""
@@ -856,6 +870,15 @@ def mesurer_l_echelle(echelle, nombre, regenerer):
             ),
         ]:
             mesures[cle] = mesurer_apres_une_saisie(client, titre, chemin, nombre, seance, eligibles)
+        for cle, titre, chemin in [
+            ("tableau_sans_cache", "Tableau de bord du contrat, calculé sans cache", "/indicateurs/fiches/1.2.3/"),
+            (
+                "quartier_sans_cache",
+                "Tableau de bord d’un quartier, calculé sans cache",
+                f"/indicateurs/fiches/1.2.3/quartiers/{quartier}/",
+            ),
+        ]:
+            mesures[cle] = mesurer_sans_cache(client, titre, chemin, nombre)
         mesures["saisie"] = mesurer_la_saisie(client, seance, eligibles, nombre)
         mesures["mois"] = mesurer_la_saisie_du_mois(
             client, action_du_mois, mois, seances_du_mois, eligibles_du_mois, nombre
@@ -1055,7 +1078,9 @@ def ecrire_le_rapport(resultats, version_pg, nombre, duree_totale, arguments):
         "p50 / SQL : ce que la page coûte au-delà de ses requêtes (Python, gabarits, réseau local). Les tableaux "
         "de bord lus deux fois de suite lisent leurs chiffres dans le cache (`indicateurs/fraicheur.py`) ; "
         "« lu juste après une saisie » : chaque lecture suit l’enregistrement d’une grille (non chronométré), "
-        "qui périme le cache : les chiffres sont recalculés."
+        "qui périme les chiffres et les jeux de données des tables qu’elle écrit (présences, résumés) : "
+        "ceux-là sont recalculés, ceux des actions repris du cache ; « calculé sans cache » : le cache est vidé "
+        "avant chaque lecture, tout est recalculé."
     )
     lignes += [""] + [f"- {note}" for note in notes]
     charge = section_de_la_charge(RAPPORT.read_text()) if RAPPORT.exists() else ""

@@ -19,7 +19,7 @@ indicator, per fiche, per quartier or per row, and no record is looped over in P
 few hundred (a few thousand, cut at a date) groups the queries return; each calculation reads
 the groups of its own fiche (Lecture)."""
 
-from functools import cached_property
+from functools import cached_property, wraps
 
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
@@ -39,6 +39,7 @@ from actions.models import (
 )
 from fiches.models import Quartier, RealisationAttendue
 
+from .. import fraicheur
 from ..periodes import Comparaison
 
 ANNEES = ("actuelle", "precedente")
@@ -86,6 +87,27 @@ def _sans_groupe_vide(groupes):
     return [groupe for groupe in groupes if any(groupe[nom] for nom in ANNEES)]
 
 
+def _requete(*, partagee=False):
+    """A dataset its own query reads: computed once per Sources (a cached_property) and kept in
+    the cache until a table the query read is written (indicateurs.fraicheur), so that a grid
+    saved leaves the datasets of the actions as they were. `partagee`: shared with the other
+    passes of the page (Sources._noms), read from them when one already has it."""
+
+    def decorer(requete):
+        nom = requete.__name__
+
+        @wraps(requete)
+        def lire(self):
+            if partagee and nom in self._noms:
+                return self._noms[nom]
+            valeur = self._lire(nom, lambda: requete(self))
+            return self._partager(nom, valeur) if partagee else valeur
+
+        return cached_property(lire)
+
+    return decorer
+
+
 class Sources:
     """The datasets of one dashboard, or of the list of fiches, each computed once, when first
     read, for every fiche of `fiches` (ids) at once: each group carries its "fiche"."""
@@ -128,6 +150,12 @@ class Sources:
             self._enfants_de = _de_l_annee
         self._de_la_fiche = {}
 
+    def _lire(self, nom, requete):
+        # What a dataset's query depends on, beside the day.
+        quartier = self.quartier.pk if self.quartier else None
+        cle = f"{nom}:{self.contrat.pk}:{self.annees['actuelle'].libelle}:{sorted(self.fiches)}:{quartier}"
+        return fraicheur.en_cache(f"{cle}:{self.tous_les_perimetres}", requete, aujourdhui=self.aujourdhui)
+
     def _par_annee(self, agregat, champ, condition, prefixe=""):
         """One aggregate per school year, e.g. Count("pk", filter=<period>) for both years."""
         return {f"{prefixe}{nom}": agregat(champ, filter=condition(periode)) for nom, periode in self.periodes.items()}
@@ -138,31 +166,29 @@ class Sources:
         self._noms[nom] = valeur
         return valeur
 
-    @cached_property
+    @_requete(partagee=True)
     def noms_des_quartiers(self):
         """fiches.Quartier: {pk: (code, nom)} of the contract's quartiers."""
-        noms = {pk: (code, nom) for pk, code, nom in self.contrat.quartiers.values_list("pk", "code", "nom")}
-        return self._partager("noms_des_quartiers", noms)
+        return {pk: (code, nom) for pk, code, nom in self.contrat.quartiers.values_list("pk", "code", "nom")}
 
-    @cached_property
+    @_requete(partagee=True)
     def realisations(self):
         """fiches.RealisationAttendue: {pk: (fiche's code, ordre, code, short title)}."""
-        realisations = {
+        return {
             pk: (fiche, ordre, code, intitule)
             for pk, fiche, ordre, code, intitule in RealisationAttendue.objects.filter(
                 fiche__enjeu__axe__pilier__contrat=self.contrat
             ).values_list("pk", "fiche__code", "ordre", "code", "intitule_court")
         }
-        return self._partager("realisations", realisations)
 
-    @cached_property
+    @_requete(partagee=True)
     def noms_des_structures(self):
         """partenaires.Structure: {pk: nom} of the contract's structures."""
-        return self._partager("noms_des_structures", dict(self.contrat.structures.values_list("pk", "nom")))
+        return dict(self.contrat.structures.values_list("pk", "nom"))
 
     # --- Actions -------------------------------------------------------------------------------
 
-    @cached_property
+    @_requete()
     def profils_d_actions(self):
         """actions.Action (and its sessions, for the parents): the actions of the two years
         grouped by everything a single-valued breakdown needs, so that the totals and those
@@ -200,7 +226,7 @@ class Sources:
         seances = SeancesAnnuelles.objects.filter(annee_scolaire=periode[0].year)
         return Q(public_parents=True) | Q(Exists(seances.filter(action=OuterRef("pk"), parents_presents__gt=0)))
 
-    @cached_property
+    @_requete()
     def actions_par_thematique(self):
         """actions.Action and its themes: many-to-many, an action counts under each of its own."""
         cles = ["thematiques__ordre", "thematiques__code", "thematiques__libelle"]
@@ -212,7 +238,7 @@ class Sources:
             .order_by(*cles)
         )
 
-    @cached_property
+    @_requete()
     def actions_par_quartier(self):
         """actions.Action and its quartiers: many-to-many, an action counts in each of its own."""
         return list(
@@ -222,7 +248,7 @@ class Sources:
             .order_by()
         )
 
-    @cached_property
+    @_requete(partagee=True)
     def organisations_par_quartier(self):
         """actions.Action and the organisations it involves: its structure porteuse, its
         partenaires associés and the établissements scolaires where it takes place, by quartier
@@ -236,12 +262,11 @@ class Sources:
         actions = actions_du_perimetre(contrat=self.contrat, fiches=self.fiches).filter(
             _chevauche(self.periodes["actuelle"]) | _chevauche(self.periodes["precedente"]), quartiers__isnull=False
         )
-        groupes = list(
+        return list(
             actions.values("quartiers", "porteur", "partenaires", "etablissements", fiche=F("realisation__fiche"))
             .annotate(**self._par_annee(Count, "pk", _chevauche))
             .order_by()
         )
-        return self._partager("organisations_par_quartier", groupes)
 
     @cached_property
     def organisations(self):
@@ -284,16 +309,18 @@ class Sources:
         if self.tous_les_perimetres:
             perimetre = self.quartier.pk if self.quartier else 0
             return [g for g in self.education_prioritaire_de_chaque_perimetre if g["perimetre"] == perimetre]
-        return self._par_education_prioritaire(FrequentationAnnuelle.objects.filter(quartier=self.quartier))
+        return self._lire(
+            "enfants_par_education_prioritaire",
+            lambda: self._par_education_prioritaire(FrequentationAnnuelle.objects.filter(quartier=self.quartier)),
+        )
 
-    @cached_property
+    @_requete(partagee=True)
     def education_prioritaire_de_chaque_perimetre(self):
         """The same, for the contract (perimetre 0) and every quartier (its pk), in one query
         shared by every perimeter of the page, as `profils_de_chaque_perimetre`."""
-        groupes = self._par_education_prioritaire(
+        return self._par_education_prioritaire(
             FrequentationAnnuelle.objects.annotate(perimetre=Coalesce("quartier", 0)), "perimetre"
         )
-        return self._partager("education_prioritaire_de_chaque_perimetre", groupes)
 
     def _profils(self, effectifs, *cles):
         """Children per fiche and year (cut at the date for a year under way), by `cles`, sex,
@@ -315,13 +342,13 @@ class Sources:
         perimetre = self.quartier.pk if self.quartier else 0
         if self.tous_les_perimetres:
             return [groupe for groupe in self.profils_de_chaque_perimetre if groupe["perimetre"] == perimetre]
-        return self._profils(self._effectifs.filter(perimetre=perimetre))
+        return self._lire("profils_d_enfants", lambda: self._profils(self._effectifs.filter(perimetre=perimetre)))
 
-    @cached_property
+    @_requete(partagee=True)
     def profils_de_chaque_perimetre(self):
         """The profiles of the contract (perimetre 0) and of every quartier (its pk), in one query
         shared by every perimeter of the page."""
-        return self._partager("profils_de_chaque_perimetre", self._profils(self._effectifs, "perimetre"))
+        return self._profils(self._effectifs, "perimetre")
 
     @cached_property
     def enfants_par_quartier(self):
@@ -342,10 +369,13 @@ class Sources:
         )
         if self.comparaison.en_cours:
             arrivees = arrivees.filter(jour__lte=self.periodes["actuelle"][1])
-        return _sans_groupe_vide(
-            arrivees.values("fiche", "perimetre")
-            .annotate(**self._par_annee(Sum, "nb_enfants", self._enfants_de))
-            .order_by()
+        return self._lire(
+            "enfants_par_quartier",
+            lambda: _sans_groupe_vide(
+                arrivees.values("fiche", "perimetre")
+                .annotate(**self._par_annee(Sum, "nb_enfants", self._enfants_de))
+                .order_by()
+            ),
         )
 
     def perimetres(self):
@@ -375,7 +405,7 @@ class Sources:
 
     # --- Sessions ------------------------------------------------------------------------------
 
-    @cached_property
+    @_requete()
     def seances(self):
         """{fiche: {"anonymes" | "parents" | "possibles" | "a_saisir" | "presences" | "tenues" |
         "en_ecole": {year: sum}}}: the children counted at the door, the parents, the presences
@@ -451,7 +481,7 @@ class Sources:
 
     # --- The « envie d’école » questionnaire (effect E2) ----------------------------------------
 
-    @cached_property
+    @_requete()
     def questionnaires(self):
         """{fiche: {"enfants" | "evolution" | "hausse": {year: value}}}: the children with both
         questionnaires (entry and exit) in an action of the perimeter, the mean change of their
@@ -512,16 +542,13 @@ class Sources:
             for fiche in self.fiches
         }
 
-    @cached_property
+    @_requete(partagee=True)
     def enfants_questionnaires_de_chaque_perimetre(self):
         """{(fiche, quartier pk or 0 for the contract, rentrée): children with both
         questionnaires}, for masking. One query, shared by every perimeter of the page: the
         contract's exits grouped by fiche and year, a distinct count for the contract and one
         per quartier by conditional aggregation (a child whose actions concern two quartiers
         counts in each, once in the contract)."""
-        nom = "enfants_questionnaires_de_chaque_perimetre"
-        if (partage := self._noms.get(nom)) is not None:
-            return partage
         quartiers = list(self.noms_des_quartiers)
         actions = actions_du_perimetre(contrat=self.contrat, fiches=self.fiches)
         groupes = (
@@ -537,7 +564,7 @@ class Sources:
         for groupe in groupes:
             for pk in [0, *quartiers]:
                 enfants[(groupe["fiche"], pk, groupe["annee_scolaire"])] = groupe[f"q{pk}"]
-        return self._partager(nom, enfants)
+        return enfants
 
     def de_la_fiche(self, nom, fiche):
         """The dataset `nom` restricted to one fiche's groups, filtered once per fiche."""
