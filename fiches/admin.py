@@ -187,6 +187,9 @@ class QuartierAdmin(DuContrat, SimpleHistoryAdmin):
     search_fields = ["code", "nom"]
     filter_horizontal = ["communes"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).avec_contour()
+
 
 @admin.register(Thematique)
 class ThematiqueAdmin(DuContrat, SimpleHistoryAdmin):

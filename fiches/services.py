@@ -331,7 +331,7 @@ def contours_importer(*, contours, appliquer=False, auteur=None, contrat=None):
     (or only `contrat`'s). Without `appliquer`, nothing is written: the result says what would
     change. An outline is never removed, and a quartier is neither created nor renamed here;
     saving only what differs keeps the history to real changes."""
-    quartiers = Quartier.objects.all() if contrat is None else contrat.quartiers.all()
+    quartiers = (Quartier.objects.all() if contrat is None else contrat.quartiers.all()).avec_contour()
     if appliquer:
         quartiers = quartiers.select_for_update()
     resultat = ImportContours(appliquer=appliquer)

@@ -98,7 +98,10 @@ def analyser(*, tableau, territoire):
     codes = {d["code"] for _, d in lues} | {ancien for _, d in lues for ancien in d["codes_2015"]}
     existants = {
         q.code: q
-        for q in Quartier.objects.filter(code__in=codes).select_related("contrat").prefetch_related("communes")
+        for q in Quartier.objects.filter(code__in=codes)
+        .avec_contour()
+        .select_related("contrat")
+        .prefetch_related("communes")
     }
     communes = communes_connues({code for _, d in lues for code, _ in d["communes"]})
     ecritures, vus, repris = [], {}, set()

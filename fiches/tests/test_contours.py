@@ -6,11 +6,16 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from actions.models import Action
 from fiches.contours import TOLERANCE, lire_contours, projeter, rectangle
 from fiches.models import Quartier
 from fiches.tests.factories import QuartierFactory
+from indicateurs.tests.test_tableaux import _activite
 
 EXTRAIT = Path(__file__).parent / "donnees" / "contours-qpv-extrait.geojson"
 
@@ -168,3 +173,22 @@ def test_a_feature_of_a_quartier_the_application_does_not_have_is_not_read(quart
     sortie = _importer(fichier, "--appliquer")
 
     assert "Contours ajoutés (2)" in sortie and "1 entité(s) du fichier" in sortie
+
+
+def test_pages_read_quartiers_without_their_outline_and_the_map_with_it(client, demo, reference):
+    """An outline is kilobytes of GeoJSON decoded per quartier: the menus, filters and lists of
+    quartiers leave it in the database, the contract's map reads it."""
+    quartier = _activite(reference)
+    Quartier.objects.filter(contrat=reference).update(contour=rectangle(2.0, 48.0, 2.1, 48.1))
+    client.force_login(get_user_model().objects.get(username="demo-chef"))
+    action = Action.objects.get()
+    for page in ["/actions/", f"/actions/{action.pk}/", f"/indicateurs/fiches/1.2.3/quartiers/{quartier.code}/"]:
+        with CaptureQueriesContext(connection) as requetes:
+            assert client.get(page).status_code == 200
+        assert not [r["sql"] for r in requetes.captured_queries if '"contour"' in r["sql"]], page
+
+    with CaptureQueriesContext(connection) as requetes:
+        assert client.get("/indicateurs/fiches/1.2.3/").status_code == 200
+    assert len([r for r in requetes.captured_queries if '"contour"' in r["sql"]]) == 1
+    assert "contour" not in Quartier.objects.get(pk=quartier.pk).__dict__
+    assert Quartier.objects.avec_contour().get(pk=quartier.pk).contour == rectangle(2.0, 48.0, 2.1, 48.1)
