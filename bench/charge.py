@@ -56,6 +56,10 @@ CADENCE = 10  # users started per second: all 50 within 5 s
 DUREE = 60  # s of load measured once all users run
 QUARTIERS = 5
 ACTIONS = 5
+# What each simulated user does (bench/locustfile.py): the weight of each task, and how long it
+# waits between two (s, drawn uniformly). A save is two requests: the grid loaded, then sent.
+POIDS = {"tableau": 20, "quartier": 15, "liste": 15, "action": 15, "enregistrer": 35}
+ATTENTE = (1, 2)
 COMPTE = "demo-chef"  # the one demo account that reads the whole contract and saves any grid
 # The worker models tried (--modeles), and the one make charge serves both versions with.
 MODELES = {
@@ -106,6 +110,14 @@ class Passage:
 
 
 # --- Pure parts (tested in bench/tests) --------------------------------------------------------
+
+
+def plafond_de_la_demande():
+    """Requests per second the users would send if every response took no time: each waits
+    ATTENTE on average between two tasks, of so many requests on average."""
+    requetes_par_tache = sum(poids * (2 if tache == "enregistrer" else 1) for tache, poids in POIDS.items())
+    requetes_par_tache /= sum(POIDS.values())
+    return UTILISATEURS / (sum(ATTENTE) / 2) * requetes_par_tache, requetes_par_tache
 
 
 def autour_de_la_mediane(lignes, nombre):
@@ -406,6 +418,32 @@ def en_tete(version_pg):
     ]
 
 
+def plafond_du_debit(passages):
+    """What the throughput can reach under this load, whatever the code: the users wait between
+    two tasks, so that past a point serving faster shortens only the response times."""
+    plafond, requetes_par_tache = plafond_de_la_demande()
+    attente = sum(ATTENTE) / 2
+    phrases = [
+        f"Plafond du débit sous cette charge : {ms(plafond)} requêtes/s, ce que demanderaient {UTILISATEURS} "
+        f"utilisateurs qui attendent en moyenne {ms(attente)} s entre deux tâches de {ms(requetes_par_tache)} "
+        "requête en moyenne si chaque réponse était instantanée. En deçà, la machine est saturée : le débit "
+        "mesure sa capacité, et le temps de réponse surtout l’attente dans la file de gunicorn. Pour chaque "
+        "passage, le temps moyen d’une tâche, réponses seules (le cycle d’un utilisateur moins son attente) : "
+        + " ; ".join(
+            f"{p.titre}, {ms((UTILISATEURS * requetes_par_tache / p.debit - attente) * 1000)} ms"
+            for p in passages
+            if p.debit
+        )
+        + "."
+    ]
+    if len(passages) == 2 and passages[0].debit:
+        phrases.append(
+            f"Aucun code ne peut donc dépasser {rapport(passages[0].debit, plafond)} le débit de la référence "
+            "avec cette charge : au-delà, le gain se lit dans les temps de réponse."
+        )
+    return [" ".join(phrases)]
+
+
 def bloc_du_passage(passages, choix, version_pg, reference, duree_totale):
     modele = MODELES[MODELE][0]
     lignes = [
@@ -445,9 +483,7 @@ def bloc_du_passage(passages, choix, version_pg, reference, duree_totale):
         "l’enregistrement (302) : un écart est un enregistrement perdu. Une erreur HTTP (pendant la montée "
         "et l’arrêt aussi) ou un enregistrement perdu fait échouer `make charge`.",
         "",
-        f"Avec {UTILISATEURS} utilisateurs qui attendent 1 à 2 s entre deux tâches, la demande dépasse ce "
-        "que la machine sert : le débit mesure alors sa capacité, et le temps de réponse surtout l’attente "
-        "dans la file de gunicorn.",
+        *plafond_du_debit(passages),
         "",
         "Temps en millisecondes, au rang le plus proche, de l’envoi à la lecture complète de la réponse ; "
         "entre parenthèses, le nombre de requêtes mesurées ; rapports : code actuel / référence.",

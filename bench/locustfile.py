@@ -14,12 +14,11 @@ from pathlib import Path
 
 from locust import HttpUser, between, events, task
 
+from bench.charge import ATTENTE, POIDS
 from bench.run import champs_du_formulaire, deux_grilles, valeurs_de_la_grille
 
 PLAN = json.loads(Path(os.environ["CHARGE_PLAN"]).read_text())
 RESULTATS = Path(os.environ["CHARGE_RESULTATS"])
-# A user reads what it saved, moves to the next page: about a second and a half between tasks.
-ATTENTE = (1, 2)
 
 rangs = itertools.count()
 requetes = []  # [name, start (s since the epoch), duration (ms), error or None]
@@ -71,23 +70,23 @@ class Utilisateur(HttpUser):
     def lire(self, page):
         self.client.get(random.choice(PLAN["lectures"][page]), name=page)
 
-    @task(20)
+    @task(POIDS["tableau"])
     def tableau(self):
         self.lire("tableau")
 
-    @task(15)
+    @task(POIDS["quartier"])
     def quartier(self):
         self.lire("quartier")
 
-    @task(15)
+    @task(POIDS["liste"])
     def liste(self):
         self.lire("liste")
 
-    @task(15)
+    @task(POIDS["action"])
     def action(self):
         self.lire("action")
 
-    @task(35)
+    @task(POIDS["enregistrer"])
     def enregistrer(self):
         """As a user does: the grid loaded, then sent with its hidden fields as loaded (CSRF
         token, children shown ticked, the séance's version) and the boxes of one grid ticked."""

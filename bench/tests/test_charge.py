@@ -9,7 +9,16 @@ from actions.tests.factories import ParticipantFactory, PresenceFactory, action_
 from actions.tests.test_vues import url_detail, url_presences
 
 from .. import run
-from ..charge import BLOCS, autour_de_la_mediane, enregistrements_perdus, remplacer_le_bloc, resumer
+from ..charge import (
+    BLOCS,
+    Passage,
+    autour_de_la_mediane,
+    enregistrements_perdus,
+    plafond_de_la_demande,
+    plafond_du_debit,
+    remplacer_le_bloc,
+    resumer,
+)
 from ..run import (
     SECTION_DE_LA_CHARGE,
     Mesure,
@@ -32,6 +41,19 @@ def test_the_rows_picked_are_centred_on_the_lower_median(longueur, nombre, atten
 def test_one_row_around_the_median_is_the_benchs_median():
     for longueur in range(1, 8):
         assert autour_de_la_mediane(list(range(longueur)), 1) == [mediane_basse(list(range(longueur)))]
+
+
+def test_the_throughput_s_ceiling_is_what_the_users_ask_with_instant_responses():
+    # 50 users, 1.5 s between two tasks, 65 % of one request and 35 % of two (grid and save).
+    plafond, requetes_par_tache = plafond_de_la_demande()
+    assert requetes_par_tache == pytest.approx(1.35)
+    assert plafond == pytest.approx(45.0)
+
+    reference, actuel = (Passage(titre, {}, debit, [], [], 0) for titre, debit in [("ref", 27.0), ("actuel", 37.5)])
+    (phrase,) = plafond_du_debit([reference, actuel])
+    # 50 × 1.35 / 27 = 2.5 s per task, 1.5 of which is waiting; 1.8 s at 37.5 requests/s.
+    assert "ref, 1000,0 ms ; actuel, 300,0 ms." in phrase
+    assert "dépasser 1,67 × le débit de la référence" in phrase
 
 
 def test_only_requests_started_within_the_window_are_counted():
