@@ -423,12 +423,13 @@ def plafond_du_debit(passages):
     two tasks, so that past a point serving faster shortens only the response times."""
     plafond, requetes_par_tache = plafond_de_la_demande()
     attente = sum(ATTENTE) / 2
+    par_tache = f"{requetes_par_tache:.2f}".replace(".", ",")
     phrases = [
         f"Plafond du débit sous cette charge : {ms(plafond)} requêtes/s, ce que demanderaient {UTILISATEURS} "
-        f"utilisateurs qui attendent en moyenne {ms(attente)} s entre deux tâches de {ms(requetes_par_tache)} "
-        "requête en moyenne si chaque réponse était instantanée. En deçà, la machine est saturée : le débit "
-        "mesure sa capacité, et le temps de réponse surtout l’attente dans la file de gunicorn. Pour chaque "
-        "passage, le temps moyen d’une tâche, réponses seules (le cycle d’un utilisateur moins son attente) : "
+        f"utilisateurs qui attendent en moyenne {ms(attente)} s entre deux tâches de {par_tache} requête en "
+        "moyenne si chaque réponse était instantanée. En deçà, la machine est saturée : le débit mesure sa "
+        "capacité, et le temps de réponse surtout l’attente dans la file de gunicorn. Pour chaque passage, le "
+        "temps moyen d’une tâche, réponses seules (le cycle d’un utilisateur moins son attente) : "
         + " ; ".join(
             f"{p.titre}, {ms((UTILISATEURS * requetes_par_tache / p.debit - attente) * 1000)} ms"
             for p in passages
@@ -525,19 +526,22 @@ def classement(passages):
     return " ; ".join(phrases) + "."
 
 
-# Why MODELE: the measures of 01/12/2026, on a shared machine whose load changed from run to run.
+# Why MODELE: the measures of 01/12/2026, on a shared machine whose load changed from run to run,
+# and once on a quiet one.
 POURQUOI = (
-    "les pages calculent (Python et PostgreSQL sur les mêmes deux cœurs) et, mesuré quatre fois le "
-    "01/12/2026 sur une machine partagée très chargée, le débit de chaque modèle a plus varié d’un "
-    "passage à l’autre qu’entre les modèles (gthread : 8,3, 8,3, 20,7 puis 13,4 requêtes/s ; 4 workers "
-    "synchrones : 7,1, 8,0, 15,6 puis 13,3 ; les deux premiers passages avant le cache partagé), alors que "
-    "le p95 des 4 workers synchrones a toujours été le plus bas (lectures : 8,0 contre 9,5 s pour "
-    "gthread, 6,8 contre 9,6, 2,6 contre 2,9, 3,7 contre 5,0) : deux workers par cœur occupent un cœur "
-    "pendant qu’un autre attend PostgreSQL ou Redis et servent les requêtes dans leur ordre d’arrivée, "
-    "quand les threads et gevent se disputent le verrou global de Python dans un même processus et "
-    "allongent la queue des temps ; rien de plus à installer ni à régler, quand gevent demande "
-    "psycogreen, une connexion à PostgreSQL par requête et un plafond de requêtes par worker "
-    "(`bench/gunicorn_gevent.py`) pour ne pas épuiser ses connexions."
+    "les pages calculent (Python et PostgreSQL sur les mêmes deux cœurs). Sur une machine calme, le "
+    "01/12/2026 à 05:27 avec le cache par table, les trois premiers modèles ont servi le même débit "
+    "(37,8, 37,4 et 37,4 requêtes/s : la capacité des deux cœurs), et les 4 workers synchrones le p95 des "
+    "lectures le plus bas (511 ms, contre 572 pour 2 workers et 547 pour gthread) ; gevent, 29,2 requêtes/s. "
+    "Mesuré quatre fois plus tôt le même jour sur une machine partagée très chargée, le débit de chaque "
+    "modèle avait plus varié d’un passage à l’autre qu’entre les modèles (gthread : 8,3, 8,3, 20,7 puis "
+    "13,4 requêtes/s ; 4 workers synchrones : 7,1, 8,0, 15,6 puis 13,3), alors que le p95 des 4 workers "
+    "synchrones était toujours le plus bas (lectures : 8,0 contre 9,5 s pour gthread, 6,8 contre 9,6, 2,6 "
+    "contre 2,9, 3,7 contre 5,0) : deux workers par cœur occupent un cœur pendant qu’un autre attend "
+    "PostgreSQL ou Redis et servent les requêtes dans leur ordre d’arrivée, quand les threads et gevent se "
+    "disputent le verrou global de Python dans un même processus et allongent la queue des temps ; rien de "
+    "plus à installer ni à régler, quand gevent demande psycogreen, une connexion à PostgreSQL par requête "
+    "et un plafond de requêtes par worker (`bench/gunicorn_gevent.py`) pour ne pas épuiser ses connexions."
 )
 
 
