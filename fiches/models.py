@@ -3,6 +3,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -27,6 +29,22 @@ class Modele(models.Model):
 
     class Meta:
         abstract = True
+
+    def _get_FIELD_display(self, field):  # noqa: N802 (Django's name, overridden)
+        """get_<field>_display(), as Django's, with the field's {value: label} built once: Django
+        builds and hashes it again at each call, translating every lazy label to hash it (5 ms of
+        each attendance grid of 30 children). The labels stay lazy: each call translates its own."""
+        libelles = _LIBELLES_DES_CHOIX.get(field)
+        if libelles is None:
+            libelles = dict(make_hashable(field.flatchoices))
+            # Choices given by a callable may change: Django's way, read at each call.
+            if isinstance(field.choices, (list, tuple)):
+                _LIBELLES_DES_CHOIX[field] = libelles
+        valeur = getattr(self, field.attname)
+        return force_str(libelles.get(make_hashable(valeur), valeur), strings_only=True)
+
+
+_LIBELLES_DES_CHOIX = {}
 
 
 class Commune(Modele):
