@@ -13,6 +13,7 @@ import http.client
 import json
 import math
 import os
+import pickle
 import platform
 import re
 import socket
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from html.parser import HTMLParser
@@ -691,13 +693,13 @@ def mesurer_apres_une_saisie(client, titre, chemin, nombre, seance, eligibles):
     return mesurer(titre, lire, nombre, 200)
 
 
-def mesurer_sans_cache(client, titre, chemin, nombre):
-    """The page read with the cache emptied before each read: every figure and every dataset
-    computed afresh, what a dashboard costs the first time, or after a write that changes all
-    its data."""
+def mesurer_sans_cache(url, client, titre, chemin, nombre):
+    """The page read with every cached computation out of date before each read: every figure
+    and every dataset computed afresh, what a dashboard costs after a write that changes all its
+    data."""
 
     def lire(rang):
-        vider_le_cache()
+        perimer_tout(url)
         return chemin, client.envoyer("GET", chemin)
 
     return mesurer(titre, lire, nombre, 200)
@@ -783,6 +785,19 @@ def ouvrir_une_session(url):
 
 
 # --- One scale -------------------------------------------------------------------------------
+
+
+# indicateurs.fraicheur's version that every cached computation depends on (PREFIXE + TOUTES), under
+# Django's cache key "<KEY_PREFIX>:<version>:<key>", KEY_PREFIX being the database's name
+# (config.settings.base).
+CLE_DE_TOUTES_LES_TABLES = "{base}:1:indicateurs:version:*"
+
+
+def perimer_tout(url):
+    """What a write whose table is unknown does (indicateurs.fraicheur.nouvelle_generation): every
+    figure and dataset computed afresh at the next read, each table keeping its own version."""
+    cle = CLE_DE_TOUTES_LES_TABLES.format(base=url.rsplit("/", 1)[1])
+    redis.Redis.from_url(os.environ.get("REDIS_URL", REDIS_DU_BANC)).set(cle, pickle.dumps(uuid.uuid4().hex))
 
 
 def vider_le_cache():
@@ -878,7 +893,7 @@ def mesurer_l_echelle(echelle, nombre, regenerer):
                 f"/indicateurs/fiches/1.2.3/quartiers/{quartier}/",
             ),
         ]:
-            mesures[cle] = mesurer_sans_cache(client, titre, chemin, nombre)
+            mesures[cle] = mesurer_sans_cache(url, client, titre, chemin, nombre)
         mesures["saisie"] = mesurer_la_saisie(client, seance, eligibles, nombre)
         mesures["mois"] = mesurer_la_saisie_du_mois(
             client, action_du_mois, mois, seances_du_mois, eligibles_du_mois, nombre
@@ -1079,8 +1094,8 @@ def ecrire_le_rapport(resultats, version_pg, nombre, duree_totale, arguments):
         "de bord lus deux fois de suite lisent leurs chiffres dans le cache (`indicateurs/fraicheur.py`) ; "
         "« lu juste après une saisie » : chaque lecture suit l’enregistrement d’une grille (non chronométré), "
         "qui périme les chiffres et les jeux de données des tables qu’elle écrit (présences, résumés) : "
-        "ceux-là sont recalculés, ceux des actions repris du cache ; « calculé sans cache » : le cache est vidé "
-        "avant chaque lecture, tout est recalculé."
+        "ceux-là sont recalculés, ceux des actions repris du cache ; « calculé sans cache » : avant chaque lecture, "
+        "tout ce qui est gardé est périmé (comme par une écriture dont la table est inconnue) : tout est recalculé."
     )
     lignes += [""] + [f"- {note}" for note in notes]
     charge = section_de_la_charge(RAPPORT.read_text()) if RAPPORT.exists() else ""

@@ -3,10 +3,12 @@ median, what it counts within its window, how it finds a lost save, how its sect
 docs/performance.md survives make bench."""
 
 import pytest
+from django.core.cache.backends.base import default_key_func
 from django.db import connection
 
 from actions.tests.factories import ParticipantFactory, PresenceFactory, action_avec_enfants
 from actions.tests.test_vues import url_detail, url_presences
+from indicateurs.fraicheur import PREFIXE, TOUTES
 
 from .. import run
 from ..charge import (
@@ -133,3 +135,9 @@ def test_make_bench_rewrites_its_report_and_keeps_the_load_tests_section(tmp_pat
     assert "Mesures d’hier." not in texte and "| Tableau de bord du contrat |  | 120,0 / 120,0, 20 |" in texte
     assert texte.count(SECTION_DE_LA_CHARGE[0]) == 1
     assert f"{BLOCS['passage'][0]}\nDébit : 8 requêtes/s\n{BLOCS['passage'][1]}" in section_de_la_charge(texte)
+
+
+def test_the_bench_outdates_every_cached_computation_under_the_key_the_app_reads():
+    assert run.CLE_DE_TOUTES_LES_TABLES.format(base="fiches_bench_grande") == default_key_func(
+        PREFIXE + TOUTES, "fiches_bench_grande", 1
+    )
