@@ -31,7 +31,7 @@ import uuid
 
 from django.apps import apps
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, router, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.db.backends.signals import connection_created
 from django.utils import timezone
 
@@ -43,9 +43,11 @@ TOUTES = "*"
 DUREE_EN_CACHE = 60 * 60
 # Statements that write nothing, by their first word; any other is a write.
 LECTURES = frozenset({"SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT", "BEGIN", "SHOW", "EXPLAIN"})
-# The table a write statement changes, as Django (quoted) and the app's raw SQL name it.
+# The table a write statement changes, as Django (quoted; SQLite's INSERT OR IGNORE for a
+# many-to-many add) and the app's raw SQL name it.
 TABLE_ECRITE = re.compile(
-    r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?([A-Za-z_][A-Za-z0-9_]*)(?:"|\s|$)', re.IGNORECASE
+    r'\s*(?:INSERT\s+(?:OR\s+[A-Z]+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?([A-Za-z_][A-Za-z0-9_]*)(?:"|\s|$)',
+    re.IGNORECASE,
 )
 IDENTIFIANT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Tables whose writes change no figure: read on every request, written on many.
@@ -131,6 +133,22 @@ class _Observateur:
         ecrites, self.ecrites = self.ecrites, set()
         nouvelle_version(*ecrites)
 
+    def en_attente(self):
+        """Whether the connection's transaction has written and not committed yet."""
+        return bool(
+            self.ecrites
+            and self.connexion.in_atomic_block
+            and any(fonction == self.au_commit for _, fonction, _ in self.connexion.run_on_commit)
+        )
+
+
+def _ecritures_en_attente():
+    return any(
+        isinstance(observateur, _Observateur) and observateur.en_attente()
+        for connexion in connections.all(initialized_only=True)
+        for observateur in connexion.execute_wrappers[:1]
+    )
+
 
 def _observer(sender, connection, **kwargs):
     # Once per connection object, which opens again after CONN_MAX_AGE; first in the list, since
@@ -183,6 +201,10 @@ def en_cache(cle, calcul, *, aujourdhui=None):
     # Figures read on a replica (docs/deploiement.md) may predate a write its lag has not
     # replayed yet, whose version is already drawn: kept under it, they would outlive the lag
     # until the next write. They are served, and only the primary's are kept.
-    if router.db_for_read(apps.get_model("indicateurs", "Indicateur")) == DEFAULT_DB_ALIAS:
+    # Nor are those read by a transaction that has written: rolled back, its writes would leave
+    # them valid under the versions they drew.
+    if router.db_for_read(apps.get_model("indicateurs", "Indicateur")) == DEFAULT_DB_ALIAS and not (
+        _ecritures_en_attente()
+    ):
         cache.set(cle_complete, (valeur, {table: instantane[table] for table in lues}), DUREE_EN_CACHE)
     return valeur

@@ -197,6 +197,8 @@ def _peupler_a_la_taille(reference, enfants):
     )
 
 
+# Committed, as on a server: figures read by a transaction that has written are not kept.
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("enfants", [3, 30])
 def test_a_first_read_costs_a_fixed_number_of_queries_and_the_next_one_reads_the_cache(
     client, reference, admin, enfants, django_assert_num_queries

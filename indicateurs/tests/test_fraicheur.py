@@ -41,6 +41,7 @@ def _tables_des_requetes(requetes):
     return set().union(*(tables_lues(requete["sql"]) for requete in requetes))
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_dashboard_read_again_computes_nothing_and_a_saved_grid_shows_on_the_next_read(
     client, demo, reference, django_assert_num_queries
 ):
@@ -63,6 +64,7 @@ def test_a_dashboard_read_again_computes_nothing_and_a_saved_grid_shows_on_the_n
     assert not {"actions_action_thematiques", "actions_action_quartiers"} & tables
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_write_to_what_the_actions_datasets_read_recomputes_them(client, demo, reference):
     _activite(reference, enfants=2)
     client = _client(client, "demo-chef")
@@ -82,6 +84,7 @@ def test_a_write_to_what_the_actions_datasets_read_recomputes_them(client, demo,
         ('INSERT INTO "actions_presence" ("seance_id") VALUES (%s)', "actions_presence"),
         ('  update "actions_seance" SET "version" = %s', "actions_seance"),
         ('DELETE FROM "actions_action_quartiers" WHERE "id" IN (%s)', "actions_action_quartiers"),
+        ('INSERT OR IGNORE INTO "actions_action_quartiers" ("action_id") VALUES (1)', "actions_action_quartiers"),
         ("UPDATE actions_seance SET parents_presents = 0", "actions_seance"),
         ('WITH x AS (SELECT 1) UPDATE "actions_seance" SET "version" = 1', TOUTES),
         ('TRUNCATE "actions_presence"', TOUTES),
@@ -131,6 +134,7 @@ def test_every_kind_of_write_draws_a_new_version_of_its_table_and_the_session_s_
     assert versions([TOUTES, "django_session"]) == avant
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_computation_is_kept_until_a_table_it_or_an_inner_one_read_is_written(demo, reference):
     _activite(reference, enfants=2)
     calculs = []
@@ -234,3 +238,18 @@ def test_the_watch_survives_a_wrapper_set_before_the_connection_opened_and_a_new
     connection.close()
     Seance.objects.count()
     assert [type(wrapper) for wrapper in connection.execute_wrappers] == [_Observateur]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_figures_read_by_a_transaction_that_wrote_are_served_not_kept_since_it_may_roll_back(demo, reference):
+    _activite(reference, enfants=2)
+
+    def parents():
+        return list(Seance.objects.values_list("parents_presents", flat=True))
+
+    with transaction.atomic():
+        Seance.objects.update(parents_presents=7)
+        assert en_cache("parents", parents) == [7]
+        transaction.set_rollback(True)
+
+    assert en_cache("parents", parents) == [2]
