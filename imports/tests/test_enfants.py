@@ -79,10 +79,13 @@ def fiches(contrat):
 def structure():
     structure = StructureFactory()
     ecole = EtablissementFactory(contrat=structure.contrat, nom="École Jaurès")
-    ParticipantFactory(structure=structure, code="A00001", etablissement=ecole)
+    # Their sex given: the factory's goes round the sexes over the whole run, and a boy here
+    # would share the profile of a row a test imports as a new child.
+    ParticipantFactory(structure=structure, code="A00001", sexe="F", etablissement=ecole)
     ParticipantFactory(
         structure=structure,
         code="B00002",
+        sexe="F",
         annee_naissance=NE_EN_CM1 - 1,
         niveau_scolaire=NiveauScolaire.CM1,
         ecart_niveau=EcartDeNiveau.REDOUBLEMENT,
