@@ -115,14 +115,12 @@ class _Observateur:
 
     def __call__(self, execute, sql, params, many, context):
         resultat = execute(sql, params, many, context)
-        if lectures := getattr(_local, "lectures", None):
-            tables = tables_lues(sql)
-            for lues in lectures:
-                lues.update(tables)
+        if getattr(_local, "lectures", None):
+            _noter(tables_lues(sql))
         if (table := table_ecrite(sql)) is not None:
             nouvelle_version(table)
             if self.connexion.in_atomic_block:
-                if not any(fonction == self.au_commit for _, fonction, _ in self.connexion.run_on_commit):
+                if not self._rappel_en_place():
                     # Left by a transaction rolled back (or a savepoint), whose writes are gone.
                     self.ecrites.clear()
                     transaction.on_commit(self.au_commit, using=self.connexion.alias)
@@ -133,13 +131,13 @@ class _Observateur:
         ecrites, self.ecrites = self.ecrites, set()
         nouvelle_version(*ecrites)
 
+    def _rappel_en_place(self):
+        """Whether this transaction's commit callback is registered: a rollback takes it away."""
+        return any(fonction == self.au_commit for _, fonction, _ in self.connexion.run_on_commit)
+
     def en_attente(self):
         """Whether the connection's transaction has written and not committed yet."""
-        return bool(
-            self.ecrites
-            and self.connexion.in_atomic_block
-            and any(fonction == self.au_commit for _, fonction, _ in self.connexion.run_on_commit)
-        )
+        return bool(self.ecrites and self.connexion.in_atomic_block and self._rappel_en_place())
 
 
 def _ecritures_en_attente():
